@@ -1,0 +1,107 @@
+# nettrail — one multi-call binary, every tool's BPF object embedded as a skeleton.
+#
+#   make             build/nettrail (dynamically linked against libbpf/libelf/zlib)
+#   make STATIC=1    build/nettrail fully static (runs on a host with nothing installed)
+#   make test        unit tests + end-to-end tests against real packets (root)
+#   make demo        lab with an injected drop, localised by icmp_path_tracer and eth_drop
+#   make bench       start->attached time, peak RSS, ns per BPF program run
+#
+# vmlinux.h is generated from the build host's BTF into build/ (see README "Build").
+
+BUILD    ?= build
+CC       ?= gcc
+CLANG    ?= clang
+STRIP    ?= llvm-strip
+BPFTOOL  ?= bpftool
+VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
+ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
+
+CFLAGS   ?= -O2 -g
+CFLAGS   += -Wall -Wextra -Wno-unused-parameter -Wno-missing-field-initializers \
+            -std=gnu11 -D_GNU_SOURCE -Isrc -Isrc/lib -Isrc/bpf -I$(BUILD)
+BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wno-unused-function \
+              -Wno-compare-distinct-pointer-types -I$(BUILD) -Isrc/bpf -Isrc
+
+ifeq ($(STATIC),1)
+LDFLAGS  += -static
+endif
+LDLIBS   += -lbpf -lelf -lz
+
+BPF_SRCS   := $(wildcard src/tools/*/*.bpf.c) src/lib/probe.bpf.c
+BPF_NAMES  := $(notdir $(BPF_SRCS:.bpf.c=))
+SKELS      := $(addprefix $(BUILD)/,$(BPF_NAMES:=.skel.h))
+LIB_SRCS   := $(filter-out %.bpf.c,$(wildcard src/lib/*.c))
+TOOL_SRCS  := $(filter-out %.bpf.c,$(wildcard src/tools/*/*.c))
+APP_SRCS   := src/main.c $(LIB_SRCS) $(TOOL_SRCS)
+APP_OBJS   := $(addprefix $(BUILD)/obj/,$(APP_SRCS:.c=.o))
+BPF_HDRS   := $(wildcard src/bpf/*.h src/tools/*/*.h)
+
+vpath %.bpf.c $(sort $(dir $(BPF_SRCS)))
+
+.PHONY: all clean test test-unit test-e2e demo bench static deps
+.DELETE_ON_ERROR:
+.SECONDARY:
+
+all: $(BUILD)/nettrail
+
+$(BUILD):
+	@mkdir -p $@ $(BUILD)/obj
+
+# A build flavour change (STATIC=1 or not) must relink.
+$(BUILD)/.flavour-$(STATIC): | $(BUILD)
+	@rm -f $(BUILD)/.flavour-*; touch $@
+
+$(BUILD)/vmlinux.h: | $(BUILD)
+	@test -r $(VMLINUX_BTF) || { echo "no kernel BTF at $(VMLINUX_BTF): set VMLINUX_BTF=FILE" >&2; exit 1; }
+	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
+
+# BPF objects: debug info stripped (BTF kept, CO-RE still works), then a skeleton.
+$(BUILD)/%.bpf.o: %.bpf.c $(BUILD)/vmlinux.h $(BPF_HDRS) | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) -I$(dir $<) -c $< -o $@
+	$(STRIP) -g $@
+
+$(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
+	$(BPFTOOL) gen skeleton $< name $(subst .skel.h,,$(notdir $@))_bpf > $@
+
+$(BUILD)/obj/%.o: %.c $(SKELS) $(wildcard src/*.h src/lib/*.h src/tools/*/*.h) | $(BUILD)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -I$(dir $<) -c $< -o $@
+
+$(BUILD)/nettrail: $(APP_OBJS) $(BUILD)/.flavour-$(STATIC)
+	$(CC) $(LDFLAGS) -o $@ $(APP_OBJS) $(LDLIBS)
+
+static:
+	$(MAKE) STATIC=1
+
+# ---- tests -------------------------------------------------------------------
+UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+UNIT_LIB_OBJS := $(filter $(BUILD)/obj/src/lib/%,$(APP_OBJS)) \
+                 $(filter-out $(BUILD)/obj/src/main.o,$(APP_OBJS))
+
+$(BUILD)/unit_tests: $(UNIT_SRCS) tests/unit/unit.h $(filter-out $(BUILD)/obj/src/main.o,$(APP_OBJS))
+	$(CC) $(CFLAGS) -Itests/unit -DNT_UNIT_TEST -o $@ $(UNIT_SRCS) \
+		$(filter-out $(BUILD)/obj/src/main.o,$(APP_OBJS)) $(LDLIBS)
+
+test-unit: $(BUILD)/unit_tests
+	$(BUILD)/unit_tests
+
+test-e2e: $(BUILD)/nettrail
+	bash tests/e2e/run.sh
+
+# One closing line for the whole run, so CI reads a single verdict.
+test: $(BUILD)/nettrail $(BUILD)/unit_tests
+	@bash tests/run-all.sh
+
+demo: deps $(BUILD)/nettrail
+	bash tests/lab/demo.sh
+
+deps:
+	@bash .ci/install-deps.sh
+
+bench: $(BUILD)/nettrail
+	bash bench/run.sh
+
+clean:
+	rm -rf $(BUILD)
+
+-include tests/vm/vm.mk

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Kernel-side floor shared by every nettrail tool: per-CPU counters, device
+ * identity (netns + ifindex), interface sets and 5-tuple filters.
+ */
+#ifndef NT_COMMON_BPF_H
+#define NT_COMMON_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_endian.h>
+#include "nt_types.h"
+
+#define NT_ETH_P_IP     0x0800
+#define NT_ETH_P_IPV6   0x86DD
+#define NT_ETH_P_8021Q  0x8100
+#define NT_ETH_P_8021AD 0x88A8
+#define NT_IPPROTO_ICMP   1
+#define NT_IPPROTO_TCP    6
+#define NT_IPPROTO_UDP    17
+#define NT_IPPROTO_ICMPV6 58
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, NT_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} nt_counters SEC(".maps");
+
+static __always_inline void nt_count(__u32 idx)
+{
+	__u64 *v = bpf_map_lookup_elem(&nt_counters, &idx);
+
+	if (v)
+		(*v)++;
+}
+
+/* Inode of the device's network namespace; 0 on kernels built without
+ * CONFIG_NET_NS (there is only one namespace then). */
+static __always_inline __u32 nt_dev_netns(const struct net_device *dev)
+{
+	if (!bpf_core_field_exists(dev->nd_net.net))
+		return 0;
+	return BPF_CORE_READ(dev, nd_net.net, ns.inum);
+}
+
+static __always_inline void nt_dev_ref(const struct net_device *dev, struct nt_ifref *ref)
+{
+	ref->ifindex = BPF_CORE_READ(dev, ifindex);
+	ref->netns = ref->ifindex ? nt_dev_netns(dev) : 0;
+}
+
+/* Index of @ref in @set (first @n entries), or -1. */
+static __always_inline int nt_ifset_find(const volatile struct nt_ifref *set, __u32 n,
+					 const struct nt_ifref *ref)
+{
+#pragma unroll
+	for (int i = 0; i < NT_MAX_IFACES; i++) {
+		if (i >= n)
+			break;
+		if (set[i].ifindex == ref->ifindex && set[i].netns == ref->netns)
+			return i;
+	}
+	return -1;
+}
+
+static __always_inline bool nt_addr_eq(const union nt_addr *a, const volatile union nt_addr *b,
+				       __u8 family)
+{
+	if (family == 4)
+		return a->v4 == b->v4;
+	return a->w[0] == b->w[0] && a->w[1] == b->w[1] &&
+	       a->w[2] == b->w[2] && a->w[3] == b->w[3];
+}
+
+/* 5-tuple filter; fields left zero in @f match anything. */
+static __always_inline bool nt_filter_match(const volatile struct nt_filter *f,
+					    const struct nt_pkt *p)
+{
+	if (f->family && f->family != p->family)
+		return false;
+	if (f->l4_proto && f->l4_proto != p->l4_proto)
+		return false;
+	if (f->has_saddr && !nt_addr_eq(&p->saddr, &f->saddr, p->family))
+		return false;
+	if (f->has_daddr && !nt_addr_eq(&p->daddr, &f->daddr, p->family))
+		return false;
+	if (f->sport && f->sport != p->sport)
+		return false;
+	if (f->dport && f->dport != p->dport)
+		return false;
+	return true;
+}
+
+#endif

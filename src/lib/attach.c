@@ -1,0 +1,417 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
+#include <glob.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <bpf/libbpf.h>
+#include "nt.h"
+#include "attach.h"
+#include "btfinfo.h"
+#include "ksyms.h"
+#include "probe.skel.h"
+
+static const char *kind_names[NT_PK_MAX] = {
+	[NT_PK_TP_BTF] = "tp_btf",
+	[NT_PK_RAW_TP] = "raw_tp",
+	[NT_PK_TRACEPOINT] = "tracepoint",
+	[NT_PK_FENTRY] = "fentry",
+	[NT_PK_KPROBE] = "kprobe",
+	[NT_PK_UPROBE] = "uprobe",
+};
+
+const char *nt_kind_name(enum nt_probe_kind k)
+{
+	return k < NT_PK_MAX ? kind_names[k] : "?";
+}
+
+const char *nt_mode_name(enum nt_attach_mode m)
+{
+	static const char *names[] = { "auto", "tracepoint", "fentry", "kprobe" };
+
+	return m <= NT_MODE_KPROBE ? names[m] : "?";
+}
+
+static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	if (!nt_debug || (level == LIBBPF_DEBUG && nt_debug < 2))
+		return 0;
+	return vfprintf(stderr, fmt, ap);
+}
+
+void nt_libbpf_setup(void)
+{
+	libbpf_set_print(libbpf_print);
+}
+
+const char *nt_tracefs(void)
+{
+	static const char *path;
+	static bool tried;
+
+	if (tried)
+		return path;
+	tried = true;
+	if (!access("/sys/kernel/tracing/events", F_OK))
+		path = "/sys/kernel/tracing";
+	else if (!access("/sys/kernel/debug/tracing/events", F_OK))
+		path = "/sys/kernel/debug/tracing";
+	/* `ip netns exec` gives us a fresh /sys without tracefs: mount it in
+	 * our private mount namespace (libbpf looks there). */
+	else if (!mount("nodev", "/sys/kernel/tracing", "tracefs", 0, NULL))
+		path = "/sys/kernel/tracing";
+	nt_dbg("tracefs: %s", path ? path : "unavailable");
+	return path;
+}
+
+/* A function in this binary for the uprobe probe to attach to. */
+__attribute__((noinline)) int nt_uprobe_target(int x)
+{
+	asm volatile("" : : : "memory");
+	return x + 1;
+}
+
+static const char *kprobe_why(void)
+{
+	if (access("/sys/bus/event_source/devices/kprobe/type", F_OK) &&
+	    (!nt_tracefs() || access("/sys/kernel/tracing/kprobe_events", F_OK)))
+		return "kprobes are not supported by this kernel (no kprobe PMU in "
+		       "/sys/bus/event_source/devices, no kprobe_events: CONFIG_KPROBES is off)";
+	return NULL;
+}
+
+/* Load and attach the probe object's program for @k alone. */
+static int try_kind(enum nt_probe_kind k, char *why, size_t len)
+{
+	static const char *progs[NT_PK_MAX] = {
+		[NT_PK_TP_BTF] = "nt_probe_btf", [NT_PK_RAW_TP] = "nt_probe_raw",
+		[NT_PK_TRACEPOINT] = "nt_probe_tp", [NT_PK_FENTRY] = "nt_probe_fentry",
+		[NT_PK_KPROBE] = "nt_probe_kprobe", [NT_PK_UPROBE] = "nt_probe_uprobe",
+	};
+	struct probe_bpf *obj;
+	struct bpf_program *p, *want = NULL;
+	struct bpf_link *link = NULL;
+	int err;
+
+	if (k == NT_PK_KPROBE && kprobe_why()) {
+		snprintf(why, len, "%s", kprobe_why());
+		return -ENOTSUP;
+	}
+	if (k == NT_PK_TRACEPOINT && !nt_tracefs()) {
+		snprintf(why, len, "tracefs is not mounted and cannot be mounted");
+		return -ENOENT;
+	}
+	obj = probe_bpf__open();
+	if (!obj) {
+		snprintf(why, len, "cannot open probe object: %s", strerror(errno));
+		return -errno;
+	}
+	bpf_object__for_each_program(p, obj->obj) {
+		bool mine = !strcmp(bpf_program__name(p), progs[k]);
+
+		bpf_program__set_autoload(p, mine);
+		if (mine)
+			want = p;
+	}
+	err = probe_bpf__load(obj);
+	if (err) {
+		err = -errno;
+		snprintf(why, len, "%s programs are refused by this kernel (load: %s)",
+			 kind_names[k], strerror(-err));
+		goto out;
+	}
+	switch (k) {
+	case NT_PK_KPROBE:
+		link = bpf_program__attach_kprobe(want, false, "netif_rx");
+		break;
+	case NT_PK_UPROBE: {
+		LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = "nt_uprobe_target");
+		char exe[512];
+		ssize_t l = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+
+		if (l < 0)
+			break;
+		exe[l] = 0;
+		link = bpf_program__attach_uprobe_opts(want, 0, exe, 0, &uo);
+		if (link)
+			nt_uprobe_target(1);
+		break;
+	}
+	default:
+		link = bpf_program__attach(want);
+	}
+	if (!link) {
+		err = -errno;
+		snprintf(why, len, "%s attach failed: %s", kind_names[k], strerror(-err));
+	}
+	bpf_link__destroy(link);
+out:
+	probe_bpf__destroy(obj);
+	return err;
+}
+
+bool nt_kind_works(enum nt_probe_kind k, const char **why)
+{
+	static int state[NT_PK_MAX];    /* 0 unknown, 1 works, -1 not */
+	static char whys[NT_PK_MAX][256];
+
+	if (!state[k])
+		state[k] = try_kind(k, whys[k], sizeof(whys[k])) ? -1 : 1;
+	if (why)
+		*why = whys[k];
+	return state[k] > 0;
+}
+
+static bool mode_allows(enum nt_attach_mode m, enum nt_probe_kind k)
+{
+	switch (m) {
+	case NT_MODE_AUTO:
+		return true;
+	case NT_MODE_TRACEPOINT:
+		return k == NT_PK_TP_BTF || k == NT_PK_RAW_TP || k == NT_PK_TRACEPOINT;
+	case NT_MODE_FENTRY:
+		return k == NT_PK_FENTRY;
+	case NT_MODE_KPROBE:
+		return k == NT_PK_KPROBE;
+	}
+	return false;
+}
+
+static bool tracefs_event_exists(const char *cat_name)
+{
+	const char *tfs = nt_tracefs();
+	char path[512];
+
+	if (!tfs)
+		return false;
+	snprintf(path, sizeof(path), "%s/events/%s/id", tfs, cat_name);
+	return !access(path, F_OK);
+}
+
+static bool tracefs_event_any_cat(const char *name)
+{
+	const char *tfs = nt_tracefs();
+	char pat[512];
+	glob_t g;
+	bool found;
+
+	if (!tfs)
+		return false;
+	snprintf(pat, sizeof(pat), "%s/events/*/%s/id", tfs, name);
+	found = glob(pat, 0, NULL, &g) == 0 && g.gl_pathc > 0;
+	globfree(&g);
+	return found;
+}
+
+/* Can @c serve on this kernel? On no, say why in @why. */
+static bool candidate_ok(const struct nt_candidate *c, char *symbol, size_t slen,
+			 char *why, size_t wlen)
+{
+	const char *kwhy = NULL;
+	int depth;
+
+	switch (c->kind) {
+	case NT_PK_TP_BTF:
+		if (!nt_btf_has_raw_tp(c->target)) {
+			snprintf(why, wlen, "no BTF-typed tracepoint %s", c->target);
+			return false;
+		}
+		return true;
+	case NT_PK_RAW_TP:
+		if (!nt_btf_has_raw_tp(c->target) && !tracefs_event_any_cat(c->target)) {
+			snprintf(why, wlen, "no tracepoint %s", c->target);
+			return false;
+		}
+		return true;
+	case NT_PK_TRACEPOINT:
+		if (!tracefs_event_exists(c->target)) {
+			snprintf(why, wlen, "no tracepoint %s in tracefs", c->target);
+			return false;
+		}
+		return true;
+	case NT_PK_FENTRY:
+	case NT_PK_KPROBE:
+		if (c->kind == NT_PK_FENTRY && !nt_btf_has_func(c->target)) {
+			snprintf(why, wlen, "function %s not in kernel BTF (inlined or renamed)",
+				 c->target);
+			return false;
+		}
+		if (c->kind == NT_PK_KPROBE) {
+			const struct ksym *s = ksyms__find(nt_ksyms(), c->target);
+
+			if (!s) {
+				snprintf(why, wlen, "function %s not in /proc/kallsyms", c->target);
+				return false;
+			}
+			snprintf(symbol, slen, "%s", s->name);
+		}
+		depth = c->arg0_depth ? nt_btf_func_arg_depth(c->target, 0) : 0;
+		if (c->arg0_depth && depth >= 0 && depth != c->arg0_depth) {
+			snprintf(why, wlen, "%s takes a different first argument on this kernel",
+				 c->target);
+			return false;
+		}
+		if (!nt_kind_works(c->kind, &kwhy)) {
+			snprintf(why, wlen, "%s", kwhy);
+			return false;
+		}
+		return true;
+	default:
+		snprintf(why, wlen, "unsupported kind");
+		return false;
+	}
+}
+
+static void append(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t l = strlen(buf);
+	va_list ap;
+
+	if (l >= len - 1)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + l, len - l, fmt, ap);
+	va_end(ap);
+}
+
+int nt_stages_plan(const struct nt_stage *stages, int n, enum nt_attach_mode mode,
+		   struct nt_stage_plan *plans, bool quiet)
+{
+	int ret = 0;
+
+	for (int i = 0; i < n; i++) {
+		struct nt_stage_plan *pl = &plans[i];
+		int considered = 0;
+
+		memset(pl, 0, sizeof(*pl));
+		pl->stage = &stages[i];
+		for (const struct nt_candidate *c = stages[i].cands; c->prog; c++) {
+			char why[256] = "";
+
+			if (!mode_allows(mode, c->kind))
+				continue;
+			considered++;
+			if (candidate_ok(c, pl->symbol, sizeof(pl->symbol), why, sizeof(why))) {
+				pl->cand = c;
+				if (!pl->symbol[0])
+					snprintf(pl->symbol, sizeof(pl->symbol), "%s", c->target);
+				break;
+			}
+			append(pl->why, sizeof(pl->why), "%s%s:%s: %s", pl->why[0] ? "; " : "",
+			       nt_kind_name(c->kind), c->target, why);
+		}
+		if (!considered)
+			snprintf(pl->why, sizeof(pl->why), "no %s candidate is declared for it",
+				 nt_mode_name(mode));
+		if (pl->cand)
+			continue;
+		if (!quiet)
+			fprintf(stderr, "%s: %s stage '%s' (%s): %s\n", nt_prog,
+				pl->stage->optional ? "skipping" : "cannot trace",
+				pl->stage->name, pl->stage->what, pl->why);
+		if (!pl->stage->optional)
+			ret = -1;
+	}
+	return ret;
+}
+
+int nt_stages_prepare(struct bpf_object *obj, struct nt_stage_plan *plans, int n)
+{
+	struct bpf_program *p;
+
+	bpf_object__for_each_program(p, obj)
+		bpf_program__set_autoload(p, false);
+	for (int i = 0; i < n; i++) {
+		const struct nt_candidate *c = plans[i].cand;
+		int err;
+
+		if (!c)
+			continue;
+		p = bpf_object__find_program_by_name(obj, c->prog);
+		if (!p) {
+			nt_err("internal: no BPF program %s", c->prog);
+			return -1;
+		}
+		bpf_program__set_autoload(p, true);
+		if (c->kind == NT_PK_FENTRY || c->kind == NT_PK_TP_BTF) {
+			err = bpf_program__set_attach_target(p, 0, c->target);
+			if (err) {
+				nt_err("cannot target %s %s: %s", nt_kind_name(c->kind), c->target,
+				       strerror(-err));
+				return -1;
+			}
+		}
+	}
+	return 0;
+}
+
+int nt_stages_attach(struct bpf_object *obj, struct nt_stage_plan *plans, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct nt_stage_plan *pl = &plans[i];
+		const struct nt_candidate *c = pl->cand;
+		struct bpf_program *p;
+		char cat[64], *name;
+
+		if (!c)
+			continue;
+		p = bpf_object__find_program_by_name(obj, c->prog);
+		switch (c->kind) {
+		case NT_PK_TP_BTF:
+		case NT_PK_FENTRY:
+			pl->link = bpf_program__attach_trace(p);
+			break;
+		case NT_PK_RAW_TP:
+			pl->link = bpf_program__attach_raw_tracepoint(p, c->target);
+			break;
+		case NT_PK_TRACEPOINT:
+			snprintf(cat, sizeof(cat), "%s", c->target);
+			name = strchr(cat, '/');
+			if (!name) {
+				errno = EINVAL;
+				break;
+			}
+			*name++ = 0;
+			pl->link = bpf_program__attach_tracepoint(p, cat, name);
+			break;
+		case NT_PK_KPROBE:
+			pl->link = bpf_program__attach_kprobe(p, false, pl->symbol);
+			break;
+		default:
+			errno = EINVAL;
+		}
+		if (!pl->link) {
+			int err = errno;
+
+			nt_err("failed to attach %s %s (stage %s): %s", nt_kind_name(c->kind),
+			       pl->symbol, pl->stage->name, strerror(err));
+			return -1;
+		}
+		nt_dbg("stage %s: attached %s:%s (%s)", pl->stage->name, nt_kind_name(c->kind),
+		       pl->symbol, c->prog);
+	}
+	return 0;
+}
+
+void nt_stages_detach(struct nt_stage_plan *plans, int n)
+{
+	for (int i = 0; i < n; i++) {
+		bpf_link__destroy(plans[i].link);
+		plans[i].link = NULL;
+	}
+}
+
+void nt_stages_describe(const struct nt_stage_plan *plans, int n, char *buf, size_t len)
+{
+	buf[0] = 0;
+	for (int i = 0; i < n; i++) {
+		if (plans[i].cand)
+			append(buf, len, "%s%s=%s:%s", i ? " " : "", plans[i].stage->name,
+			       nt_kind_name(plans[i].cand->kind), plans[i].symbol);
+		else
+			append(buf, len, "%s%s=none", i ? " " : "", plans[i].stage->name);
+	}
+}

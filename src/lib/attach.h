@@ -1,0 +1,85 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Stages as data. A stage is one point a tool needs to observe, declared once
+ * with candidate probe points in order of preference: tracepoint flavours
+ * first (tp_btf, raw_tp, classic tracepoint), then fentry, then kprobe, with
+ * renamed functions as further candidates. At start each stage takes the
+ * first candidate this kernel can serve (the target exists in BTF/kallsyms/
+ * tracefs and the attach type works here); `--attach-mode` restricts the
+ * kinds considered, and never silently falls back to another kind.
+ */
+#ifndef NT_ATTACH_H
+#define NT_ATTACH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct bpf_object;
+struct bpf_link;
+
+enum nt_probe_kind {
+	NT_PK_TP_BTF,
+	NT_PK_RAW_TP,
+	NT_PK_TRACEPOINT,
+	NT_PK_FENTRY,
+	NT_PK_KPROBE,
+	NT_PK_UPROBE,
+	NT_PK_MAX,
+};
+
+enum nt_attach_mode {
+	NT_MODE_AUTO,
+	NT_MODE_TRACEPOINT,     /* tp_btf, raw_tp or classic tracepoint */
+	NT_MODE_FENTRY,
+	NT_MODE_KPROBE,
+};
+
+struct nt_candidate {
+	enum nt_probe_kind kind;
+	const char *target;     /* tracepoint "cat/name" (classic), "name" (tp_btf, raw_tp), function */
+	const char *prog;       /* BPF program implementing it */
+	int arg0_depth;         /* 0: any; else the pointer depth BTF must show for arg 0 */
+};
+
+#define NT_MAX_CANDS 10
+
+struct nt_stage {
+	const char *name;
+	const char *what;       /* what the stage observes, for doctor and errors */
+	bool optional;          /* the tool runs without it (reported) */
+	struct nt_candidate cands[NT_MAX_CANDS];   /* ends at .prog == NULL */
+};
+
+struct nt_stage_plan {
+	const struct nt_stage *stage;
+	const struct nt_candidate *cand;        /* NULL: nothing can serve it */
+	char symbol[128];                       /* resolved kallsyms name (kprobe) */
+	char why[512];                          /* why candidates were passed over */
+	struct bpf_link *link;
+};
+
+const char *nt_kind_name(enum nt_probe_kind k);
+const char *nt_mode_name(enum nt_attach_mode m);
+/* Does this kernel let us load and attach programs of kind @k? Found by
+ * trying a tiny program once; @why says what failed. */
+bool nt_kind_works(enum nt_probe_kind k, const char **why);
+
+/* Choose a candidate per stage. Returns 0, or -1 when an essential stage has
+ * none (message printed, naming the stage and why). Needs no BPF object, so
+ * doctor uses it too (quiet = no messages). */
+int nt_stages_plan(const struct nt_stage *stages, int n, enum nt_attach_mode mode,
+		   struct nt_stage_plan *plans, bool quiet);
+/* Autoload exactly the chosen programs and point them at their targets. */
+int nt_stages_prepare(struct bpf_object *obj, struct nt_stage_plan *plans, int n);
+/* Attach the chosen programs (after load). Message + -1 on failure. */
+int nt_stages_attach(struct bpf_object *obj, struct nt_stage_plan *plans, int n);
+void nt_stages_detach(struct nt_stage_plan *plans, int n);
+/* "rx=tp_btf:netif_receive_skb tx=..." for -v and the ready line. */
+void nt_stages_describe(const struct nt_stage_plan *plans, int n, char *buf, size_t len);
+
+/* libbpf messages go to stderr only with -v. */
+void nt_libbpf_setup(void);
+/* Make sure tracefs is reachable (ip netns exec hides it); returns its path or NULL. */
+const char *nt_tracefs(void);
+
+#endif

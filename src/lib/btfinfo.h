@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * What the running kernel's BTF says: which tracepoints and functions exist,
+ * their argument shapes, and enum names (drop reasons are decoded by name,
+ * never from a table of numbers: NETFILTER_DROP is 12 on 6.18 and 7 on 6.1).
+ */
+#ifndef NT_BTFINFO_H
+#define NT_BTFINFO_H
+
+#include <stdbool.h>
+
+struct btf;
+
+/* Use @path instead of /sys/kernel/btf/vmlinux (--btf). Call before any lookup. */
+void nt_btf_set_path(const char *path);
+const char *nt_btf_path(void);
+/* The kernel's BTF, loaded once; NULL (with a message in @why) if none. */
+struct btf *nt_btf_vmlinux(const char **why);
+
+bool nt_btf_has_func(const char *name);
+bool nt_btf_has_raw_tp(const char *tp);     /* typedef btf_trace_<tp> */
+/* Number of arguments the tracepoint passes (without the leading void *), -1 if unknown. */
+int nt_btf_tp_nargs(const char *tp);
+/* Pointer depth of argument @i of function @func (1 for T *, 2 for T **), -1 if unknown. */
+int nt_btf_func_arg_depth(const char *func, int i);
+/* Name of @value in enum @enum_name with @prefix stripped; NULL if not found. */
+const char *nt_btf_enum_name(const char *enum_name, const char *prefix, long long value,
+			     char *buf, size_t len);
+/* Value of enumerator @name in enum @enum_name, or -1. */
+long long nt_btf_enum_value(const char *enum_name, const char *name);
+
+#endif

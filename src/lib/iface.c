@@ -1,0 +1,62 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <net/if.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include "nt.h"
+#include "cli.h"
+#include "iface.h"
+
+__u32 nt_netns_self(void)
+{
+	static __u32 ino;
+	struct stat st;
+
+	if (!ino && stat("/proc/self/ns/net", &st) == 0)
+		ino = (__u32)st.st_ino;
+	return ino;
+}
+
+int nt_iface_resolve(const char *flag, const char *name, struct nt_ifref *ref)
+{
+	unsigned int idx;
+
+	if (!*name || strlen(name) >= IF_NAMESIZE)
+		return nt_usage_error(flag, name, "not an interface name");
+	idx = if_nametoindex(name);
+	if (!idx)
+		return nt_usage_error(flag, name, "no such interface in this network namespace "
+				      "(run the tool where the interface lives: ip netns exec NS ...)");
+	ref->ifindex = idx;
+	ref->netns = nt_netns_self();
+	return 0;
+}
+
+int nt_iface_resolve_list(const char *flag, const char *list, struct nt_ifref *refs)
+{
+	char buf[NT_MAX_IFACES * (IF_NAMESIZE + 1) + 1];
+	char *items[NT_MAX_IFACES];
+	int n = nt_arg_list(flag, list, buf, sizeof(buf), items, NT_MAX_IFACES);
+
+	for (int i = 0; i < n; i++) {
+		if (nt_iface_resolve(flag, items[i], &refs[i]))
+			return -1;
+		for (int j = 0; j < i; j++)
+			if (refs[j].ifindex == refs[i].ifindex)
+				return nt_usage_error(flag, list, "'%s' named twice", items[i]);
+	}
+	return n;
+}
+
+const char *nt_iface_name(const struct nt_ifref *ref, char *buf, size_t len)
+{
+	char name[IF_NAMESIZE];
+
+	if (!ref->ifindex)
+		snprintf(buf, len, "-");
+	else if (ref->netns == nt_netns_self() && if_indextoname(ref->ifindex, name))
+		snprintf(buf, len, "%s", name);
+	else
+		snprintf(buf, len, "if%u", ref->ifindex);
+	return buf;
+}

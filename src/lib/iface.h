@@ -1,0 +1,20 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Interfaces as the kernel side sees them: (netns inode, ifindex). Names are
+ * resolved in the network namespace the tool runs in (`ip netns exec NS ...`).
+ */
+#ifndef NT_IFACE_H
+#define NT_IFACE_H
+
+#include "nt_types.h"
+
+/* Inode of our own network namespace. */
+__u32 nt_netns_self(void);
+/* Resolve @name for @flag; prints a usage error and returns -1 if unknown. */
+int nt_iface_resolve(const char *flag, const char *name, struct nt_ifref *ref);
+/* Resolve a comma list into @refs (at most NT_MAX_IFACES); returns count or -1. */
+int nt_iface_resolve_list(const char *flag, const char *list, struct nt_ifref *refs);
+/* Name of an interface of our netns, or "if<N>" when it is gone or foreign. */
+const char *nt_iface_name(const struct nt_ifref *ref, char *buf, size_t len);
+
+#endif

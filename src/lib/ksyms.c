@@ -1,0 +1,181 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "ksyms.h"
+
+struct ksyms {
+	struct ksym *syms;
+	size_t n, cap;
+	char *strs;
+	size_t strs_len, strs_cap;
+};
+
+static int cmp_addr(const void *a, const void *b)
+{
+	const struct ksym *x = a, *y = b;
+
+	return x->addr < y->addr ? -1 : x->addr > y->addr;
+}
+
+static int add(struct ksyms *ks, uint64_t addr, const char *name)
+{
+	size_t l = strlen(name) + 1;
+
+	if (ks->n == ks->cap) {
+		size_t cap = ks->cap ? ks->cap * 2 : 4096;
+		void *p = realloc(ks->syms, cap * sizeof(*ks->syms));
+
+		if (!p)
+			return -1;
+		ks->syms = p;
+		ks->cap = cap;
+	}
+	if (ks->strs_len + l > ks->strs_cap) {
+		size_t cap = ks->strs_cap ? ks->strs_cap * 2 : 1 << 20;
+		void *p;
+
+		while (cap < ks->strs_len + l)
+			cap *= 2;
+		p = realloc(ks->strs, cap);
+		if (!p)
+			return -1;
+		ks->strs = p;
+		ks->strs_cap = cap;
+	}
+	memcpy(ks->strs + ks->strs_len, name, l);
+	/* Store the offset for now: strs may still move. */
+	ks->syms[ks->n].addr = addr;
+	ks->syms[ks->n].name = (const char *)(uintptr_t)ks->strs_len;
+	ks->strs_len += l;
+	ks->n++;
+	return 0;
+}
+
+struct ksyms *ksyms__parse(const char *path)
+{
+	FILE *f = fopen(path, "r");
+	struct ksyms *ks;
+	char line[512];
+
+	if (!f)
+		return NULL;
+	ks = calloc(1, sizeof(*ks));
+	if (!ks) {
+		fclose(f);
+		return NULL;
+	}
+	while (fgets(line, sizeof(line), f)) {
+		unsigned long long addr;
+		char type, name[256];
+
+		if (sscanf(line, "%llx %c %255s", &addr, &type, name) != 3)
+			continue;
+		/* Text symbols only: stacks and probe points live there. */
+		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
+			continue;
+		if (add(ks, addr, name)) {
+			ksyms__free(ks);
+			fclose(f);
+			return NULL;
+		}
+	}
+	fclose(f);
+	for (size_t i = 0; i < ks->n; i++)
+		ks->syms[i].name = ks->strs + (uintptr_t)ks->syms[i].name;
+	qsort(ks->syms, ks->n, sizeof(*ks->syms), cmp_addr);
+	return ks;
+}
+
+struct ksyms *ksyms__load(void)
+{
+	return ksyms__parse("/proc/kallsyms");
+}
+
+void ksyms__free(struct ksyms *ks)
+{
+	if (!ks)
+		return;
+	free(ks->syms);
+	free(ks->strs);
+	free(ks);
+}
+
+const struct ksym *ksyms__map_addr(const struct ksyms *ks, uint64_t addr)
+{
+	size_t lo = 0, hi;
+
+	if (!ks || !ks->n || addr < ks->syms[0].addr)
+		return NULL;
+	hi = ks->n;
+	while (hi - lo > 1) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ks->syms[mid].addr <= addr)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return &ks->syms[lo];
+}
+
+const char *ksyms__fmt(const struct ksyms *ks, uint64_t addr, char *buf, size_t len)
+{
+	const struct ksym *s = ksyms__map_addr(ks, addr);
+
+	if (s && s->addr)
+		snprintf(buf, len, "%s+0x%llx", s->name, (unsigned long long)(addr - s->addr));
+	else
+		snprintf(buf, len, "0x%llx", (unsigned long long)addr);
+	return buf;
+}
+
+const struct ksym *ksyms__find(const struct ksyms *ks, const char *name)
+{
+	size_t l = strlen(name);
+	const struct ksym *clone = NULL;
+
+	if (!ks)
+		return NULL;
+	for (size_t i = 0; i < ks->n; i++) {
+		const char *s = ks->syms[i].name;
+
+		if (strncmp(s, name, l))
+			continue;
+		if (!s[l])
+			return &ks->syms[i];
+		if (s[l] == '.' && !clone)
+			clone = &ks->syms[i];
+	}
+	return clone;
+}
+
+bool ksyms__range(const struct ksyms *ks, const char *name, uint64_t *start, uint64_t *end)
+{
+	const struct ksym *s = ksyms__find(ks, name);
+
+	if (!s)
+		return false;
+	*start = s->addr;
+	*end = s->addr + 1;
+	/* The next symbol at a higher address ends this one. */
+	for (const struct ksym *n = s + 1; n < ks->syms + ks->n; n++) {
+		if (n->addr > s->addr) {
+			*end = n->addr;
+			break;
+		}
+	}
+	return true;
+}
+
+struct ksyms *nt_ksyms(void)
+{
+	static struct ksyms *ks;
+	static int tried;
+
+	if (!tried) {
+		tried = 1;
+		ks = ksyms__load();
+	}
+	return ks;
+}

@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Kernel symbols from /proc/kallsyms: address -> "func+0xoff" for locations
+ * and stacks, and name lookups that understand compiler-suffixed clones
+ * (BTF says "foo", kallsyms may only have "foo.constprop.0").
+ */
+#ifndef NT_KSYMS_H
+#define NT_KSYMS_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+
+struct ksym {
+	uint64_t addr;
+	const char *name;
+};
+
+struct ksyms;
+
+struct ksyms *ksyms__load(void);                /* /proc/kallsyms */
+struct ksyms *ksyms__parse(const char *path);   /* any file in kallsyms format */
+void ksyms__free(struct ksyms *ks);
+/* The symbol containing @addr (greatest start <= addr), or NULL. */
+const struct ksym *ksyms__map_addr(const struct ksyms *ks, uint64_t addr);
+/* "func+0x1f" or "0xffff..." when unknown. */
+const char *ksyms__fmt(const struct ksyms *ks, uint64_t addr, char *buf, size_t len);
+/* Exact name, else the first "name.<suffix>" clone; NULL when absent. */
+const struct ksym *ksyms__find(const struct ksyms *ks, const char *name);
+/* [start, end) of the function @name (end = next symbol). */
+bool ksyms__range(const struct ksyms *ks, const char *name, uint64_t *start, uint64_t *end);
+/* Shared, lazily loaded instance. */
+struct ksyms *nt_ksyms(void);
+
+#endif

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * The run loop every tool shares: SIGINT, SIGTERM and --duration all end it
+ * the same way, so each tool prints its final summary once and then frees its
+ * skeleton (links are fd-owned and never pinned: nothing stays attached).
+ */
+#ifndef NT_RUN_H
+#define NT_RUN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <bpf/libbpf.h>
+
+struct nt_common;
+
+/* Install SIGINT/SIGTERM handlers that stop the loop. */
+void nt_signals_setup(void);
+bool nt_stop_requested(void);
+
+/* Common start-up checks before any BPF object is opened: libbpf logging,
+ * kernel BTF present. Returns 0 or NT_EXIT_RUNTIME (message printed). */
+int nt_runtime_init(const struct nt_common *common);
+/* Options for skeleton open honouring --btf. */
+void nt_open_opts(struct bpf_object_open_opts *opts, const struct nt_common *common);
+
+/* Poll @events (may be NULL) until stop or @duration_s; call @tick every
+ * @tick_ms (may be NULL). Returns 0, or -1 on a poll failure. */
+int nt_run_loop(struct bpf_map *events, ring_buffer_sample_fn on_event, void *ctx,
+		double duration_s, int tick_ms, void (*tick)(void *ctx));
+
+/* Sum of a per-CPU counter (nt_counters map). */
+uint64_t nt_counter_sum(struct bpf_map *counters, uint32_t idx);
+
+#endif

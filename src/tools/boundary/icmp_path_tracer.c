@@ -1,0 +1,535 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * icmp_path_tracer — is a ping lost (or slow) inside this host or outside it?
+ * (manual 1.2 scenario 1, 3.1.1, 5.2.4)
+ *
+ * Follows each echo exchange of one src/dst pair through four stages on a
+ * forwarding host: REQ_RX (request enters an rx interface), REQ_TX (request
+ * leaves the tx interface), REP_RX (reply enters the tx interface), REP_TX
+ * (reply leaves an rx interface). Kernel events: net:netif_receive_skb and
+ * net:net_dev_start_xmit (or the receive/transmit functions via fentry or
+ * kprobe). An exchange missing a stage after --timeout-ms is judged by the
+ * first stage it lacks: INTERNAL_DROP_REQ, EXTERNAL_DROP, INTERNAL_DROP_REP.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "nt.h"
+#include "cli.h"
+#include "iface.h"
+#include "output.h"
+#include "run.h"
+#include "icmp_path_tracer.h"
+#include "icmp_path_tracer.skel.h"
+
+const struct nt_stage icmp_path_tracer_stages[] = {
+	{ "rx", "a packet enters an interface (request at --rx-iface, reply at --tx-iface)", false, {
+		{ NT_PK_TP_BTF, "netif_receive_skb", "nt_icmp_rx_btf" },
+		{ NT_PK_RAW_TP, "netif_receive_skb", "nt_icmp_rx_raw" },
+		{ NT_PK_TRACEPOINT, "net/netif_receive_skb", "nt_icmp_rx_tp" },
+		{ NT_PK_FENTRY, "__netif_receive_skb_core", "nt_icmp_rx_fe", 2 },
+		{ NT_PK_KPROBE, "__netif_receive_skb_core", "nt_icmp_rx_kp", 2 },
+		{ NT_PK_KPROBE, "__netif_receive_skb_core", "nt_icmp_rx_kp1", 1 },
+	} },
+	{ "tx", "a packet is handed to an interface's driver (request at --tx-iface, reply at --rx-iface)", false, {
+		{ NT_PK_TP_BTF, "net_dev_start_xmit", "nt_icmp_tx_btf" },
+		{ NT_PK_RAW_TP, "net_dev_start_xmit", "nt_icmp_tx_raw" },
+		{ NT_PK_TRACEPOINT, "net/net_dev_start_xmit", "nt_icmp_tx_tp" },
+		{ NT_PK_FENTRY, "dev_hard_start_xmit", "nt_icmp_tx_fe" },
+		{ NT_PK_KPROBE, "dev_hard_start_xmit", "nt_icmp_tx_kp" },
+	} },
+};
+const int icmp_path_tracer_nstages = NT_ARRAY_SIZE(icmp_path_tracer_stages);
+
+struct config {
+	__u32 src, dst;
+	const char *src_str, *dst_str, *rx_str, *tx_str;
+	struct nt_ifref rx[NT_MAX_IFACES], tx[NT_MAX_IFACES];
+	int nrx, ntx;
+	unsigned long long timeout_ms;
+	bool verbose;
+};
+
+enum { OPT_SRC = 1, OPT_DST, OPT_RX, OPT_TX, OPT_TIMEOUT, OPT_VERBOSE };
+
+static const struct nt_opt options[] = {
+	{ "src-ip", 0, "IP", "echo request source (required)", OPT_SRC },
+	{ "dst-ip", 0, "IP", "echo request destination (required)", OPT_DST },
+	{ "rx-iface", 0, "IF[,IF]", "interface(s) the request enters, e.g. bond slaves (required)", OPT_RX },
+	{ "tx-iface", 0, "IF", "interface the request leaves by (required)", OPT_TX },
+	{ "timeout-ms", 0, "MS", "judge an exchange missing a stage after MS (default 1000)", OPT_TIMEOUT },
+	{ "verbose", 0, NULL, "print every stage as it happens", OPT_VERBOSE },
+};
+
+static int handle_opt(int key, const char *arg, void *data)
+{
+	struct config *c = data;
+
+	switch (key) {
+	case OPT_SRC:
+		c->src_str = arg;
+		return nt_arg_ipv4("--src-ip", arg, &c->src);
+	case OPT_DST:
+		c->dst_str = arg;
+		return nt_arg_ipv4("--dst-ip", arg, &c->dst);
+	case OPT_RX:
+		c->rx_str = arg;
+		c->nrx = nt_iface_resolve_list("--rx-iface", arg, c->rx);
+		return c->nrx < 0 ? -1 : 0;
+	case OPT_TX:
+		c->tx_str = arg;
+		c->ntx = nt_iface_resolve_list("--tx-iface", arg, c->tx);
+		return c->ntx < 0 ? -1 : 0;
+	case OPT_TIMEOUT:
+		return nt_arg_uint("--timeout-ms", arg, 1, 3600000, &c->timeout_ms);
+	case OPT_VERBOSE:
+		c->verbose = true;
+		return 0;
+	}
+	return -1;
+}
+
+static int validate(const struct config *c)
+{
+	if (!c->src_str)
+		return nt_usage_error("--src-ip", NULL, "required");
+	if (!c->dst_str)
+		return nt_usage_error("--dst-ip", NULL, "required");
+	if (c->src == c->dst)
+		return nt_usage_error("--dst-ip", c->dst_str, "same as --src-ip");
+	if (!c->rx_str)
+		return nt_usage_error("--rx-iface", NULL, "required");
+	if (!c->tx_str)
+		return nt_usage_error("--tx-iface", NULL, "required");
+	for (int i = 0; i < c->nrx; i++)
+		for (int j = 0; j < c->ntx; j++)
+			if (c->rx[i].ifindex == c->tx[j].ifindex)
+				return nt_usage_error("--tx-iface", c->tx_str,
+						      "also named in --rx-iface");
+	return 0;
+}
+
+/* ---- verdicts (pure) ---------------------------------------------------- */
+
+static const char *stage_names[ICMP_PT_NSTAGES] = { "REQ_RX", "REQ_TX", "REP_RX", "REP_TX" };
+static const char *status_names[ICMP_PT_NSTATUS] = {
+	"COMPLETE", "INTERNAL_DROP_REQ", "EXTERNAL_DROP", "INTERNAL_DROP_REP", "TIMEOUT",
+};
+static const char *segment_keys[ICMP_PT_NSEGS] = {
+	"internal_req_us", "external_us", "internal_rep_us",
+};
+
+const char *icmp_pt_stage_name(int stage)
+{
+	return stage >= 0 && stage < ICMP_PT_NSTAGES ? stage_names[stage] : "?";
+}
+
+const char *icmp_pt_status_name(int status)
+{
+	return status >= 0 && status < ICMP_PT_NSTATUS ? status_names[status] : "?";
+}
+
+const char *icmp_pt_segment_key(int seg)
+{
+	return seg >= 0 && seg < ICMP_PT_NSEGS ? segment_keys[seg] : "?";
+}
+
+/* Judged by which stages were seen, not by arrival order: the stamps of one
+ * exchange can reach us from different CPUs. The first missing stage names
+ * the segment where the packet was lost, provided everything before it was
+ * seen; anything else (e.g. a reply whose request we never saw) is TIMEOUT. */
+struct icmp_pt_verdict icmp_pt_judge(const struct icmp_pt_rec *rec)
+{
+	struct icmp_pt_verdict v = { ICMP_PT_COMPLETE, -1 };
+	int first_missing = -1;
+
+	for (int s = 0; s < ICMP_PT_NSTAGES; s++) {
+		if (!rec->ts[s] && first_missing < 0)
+			first_missing = s;
+		if (rec->ts[s] && first_missing >= 0) {
+			v.status = ICMP_PT_TIMEOUT;
+			v.missing = first_missing;
+			return v;
+		}
+	}
+	v.missing = first_missing;
+	switch (first_missing) {
+	case -1: v.status = ICMP_PT_COMPLETE; break;
+	case ICMP_PT_REQ_TX: v.status = ICMP_PT_INTERNAL_DROP_REQ; break;
+	case ICMP_PT_REP_RX: v.status = ICMP_PT_EXTERNAL_DROP; break;
+	case ICMP_PT_REP_TX: v.status = ICMP_PT_INTERNAL_DROP_REP; break;
+	default: v.status = ICMP_PT_TIMEOUT; break;
+	}
+	return v;
+}
+
+bool icmp_pt_segment_us(const struct icmp_pt_rec *rec, int seg, double *us)
+{
+	unsigned long long a = rec->ts[seg], b = rec->ts[seg + 1];
+
+	if (seg < 0 || seg >= ICMP_PT_NSEGS || !a || !b)
+		return false;
+	*us = ((double)b - (double)a) / 1000.0;
+	return true;
+}
+
+unsigned long long icmp_pt_first_ts(const struct icmp_pt_rec *rec)
+{
+	unsigned long long first = 0;
+
+	for (int s = 0; s < ICMP_PT_NSTAGES; s++)
+		if (rec->ts[s] && (!first || rec->ts[s] < first))
+			first = rec->ts[s];
+	return first;
+}
+
+void icmp_pt_stats_add(struct icmp_pt_stats *s, const struct icmp_pt_rec *rec,
+		       const struct icmp_pt_verdict *v, bool pending)
+{
+	if (pending) {
+		s->pending++;
+		return;
+	}
+	s->exchanges++;
+	s->status[v->status]++;
+	for (int seg = 0; seg < ICMP_PT_NSEGS; seg++) {
+		struct icmp_pt_minmax *m = &s->seg[seg];
+		double us;
+
+		if (!icmp_pt_segment_us(rec, seg, &us))
+			continue;
+		if (!m->n || us < m->min)
+			m->min = us;
+		if (!m->n || us > m->max)
+			m->max = us;
+		m->sum += us;
+		m->n++;
+	}
+}
+
+/* ---- reporting --------------------------------------------------------- */
+
+struct tracer {
+	struct config *cfg;
+	struct icmp_path_tracer_bpf *skel;
+	struct icmp_pt_stats stats;
+	uint64_t swept;
+};
+
+static const char *ifname_of(const struct tracer *t, __u32 ifindex, char *buf, size_t len)
+{
+	struct nt_ifref ref = { nt_netns_self(), ifindex };
+
+	return nt_iface_name(&ref, buf, len);
+}
+
+static void report_json(struct tracer *t, const char *type, const struct icmp_pt_key *key,
+			const struct icmp_pt_rec *rec, int stage, const struct icmp_pt_verdict *v,
+			bool pending)
+{
+	struct nt_json *j = nt_json_begin(type, nt_mono_to_wall_ns(icmp_pt_first_ts(rec)));
+	char ifn[32];
+
+	nt_json_str(j, "src_ip", t->cfg->src_str);
+	nt_json_str(j, "dst_ip", t->cfg->dst_str);
+	nt_json_u64(j, "id", key->id);
+	nt_json_u64(j, "seq", key->seq);
+	if (stage >= 0) {
+		nt_json_str(j, "stage", icmp_pt_stage_name(stage));
+		nt_json_str(j, "iface", ifname_of(t, rec->ifindex[stage], ifn, sizeof(ifn)));
+		nt_json_u64(j, "ts_ns", rec->ts[stage]);
+	}
+	if (v) {
+		nt_json_str(j, "status", icmp_pt_status_name(v->status));
+		if (pending)
+			nt_json_bool(j, "pending", true);
+	}
+	nt_json_arr(j, "stages");
+	for (int s = 0; s < ICMP_PT_NSTAGES; s++) {
+		if (!rec->ts[s])
+			continue;
+		nt_json_obj(j, NULL);
+		nt_json_str(j, "name", icmp_pt_stage_name(s));
+		nt_json_str(j, "iface", ifname_of(t, rec->ifindex[s], ifn, sizeof(ifn)));
+		nt_json_u64(j, "ts_ns", rec->ts[s]);
+		nt_json_obj_end(j);
+	}
+	nt_json_arr_end(j);
+	for (int seg = 0; seg < ICMP_PT_NSEGS; seg++) {
+		double us;
+
+		if (icmp_pt_segment_us(rec, seg, &us))
+			nt_json_f64(j, icmp_pt_segment_key(seg), us);
+	}
+	nt_json_end(j);
+}
+
+static void fmt_us(double us, char *buf, size_t len)
+{
+	snprintf(buf, len, us >= 100 || us <= -100 ? "%.0f" : "%.1f", us);
+}
+
+static void report_text_exchange(struct tracer *t, const struct icmp_pt_key *key,
+				 const struct icmp_pt_rec *rec, const struct icmp_pt_verdict *v,
+				 bool pending)
+{
+	char when[32], ifn[32], d[32];
+	int prev = -1;
+
+	nt_fmt_clock(nt_mono_to_wall_ns(icmp_pt_first_ts(rec)), when, sizeof(when));
+	nt_text("[%s] ICMP id=%u seq=%u %s -> %s\n", when, key->id, key->seq,
+		t->cfg->src_str, t->cfg->dst_str);
+	for (int s = 0; s < ICMP_PT_NSTAGES; s++) {
+		if (!rec->ts[s])
+			continue;
+		nt_text("  [%d] %-7s %-10s ts=%llu", s, icmp_pt_stage_name(s),
+			ifname_of(t, rec->ifindex[s], ifn, sizeof(ifn)),
+			(unsigned long long)(rec->ts[s] / 1000));
+		if (prev >= 0) {
+			fmt_us(((double)rec->ts[s] - (double)rec->ts[prev]) / 1000.0, d, sizeof(d));
+			nt_text("  (+%sus)", d);
+		}
+		nt_text("\n");
+		prev = s;
+	}
+	if (v->status == ICMP_PT_COMPLETE) {
+		double a = 0, b = 0, c = 0;
+
+		icmp_pt_segment_us(rec, ICMP_PT_SEG_INTERNAL_REQ, &a);
+		icmp_pt_segment_us(rec, ICMP_PT_SEG_EXTERNAL, &b);
+		icmp_pt_segment_us(rec, ICMP_PT_SEG_INTERNAL_REP, &c);
+		nt_text("  Latency(us): ReqInternal=%.1f External=%.1f RepInternal=%.1f Total=%.1f\n",
+			a, b, c, a + b + c);
+		nt_text("  STATUS: COMPLETE\n\n");
+	} else if (v->missing >= 0) {
+		nt_text("  STATUS: %s (missing %s after %llums)%s\n\n", icmp_pt_status_name(v->status),
+			icmp_pt_stage_name(v->missing), t->cfg->timeout_ms,
+			pending ? " [tool stopped before the timeout]" : "");
+	} else {
+		nt_text("  STATUS: %s\n\n", icmp_pt_status_name(v->status));
+	}
+}
+
+static void report_exchange(struct tracer *t, const struct icmp_pt_key *key,
+			    const struct icmp_pt_rec *rec, bool pending)
+{
+	struct icmp_pt_verdict v = icmp_pt_judge(rec);
+
+	icmp_pt_stats_add(&t->stats, rec, &v, pending);
+	if (nt_out_json())
+		report_json(t, "event", key, rec, -1, &v, pending);
+	else
+		report_text_exchange(t, key, rec, &v, pending);
+}
+
+static void report_stage(struct tracer *t, const struct icmp_path_tracer_bpf *skel,
+			 const struct icmp_pt_event *e)
+{
+	char when[32], ifn[32];
+
+	if (nt_out_json()) {
+		report_json(t, "stage", &e->key, &e->rec, e->stage, NULL, false);
+		return;
+	}
+	nt_fmt_clock(nt_mono_to_wall_ns(e->rec.ts[e->stage]), when, sizeof(when));
+	nt_text("[%s] ICMP id=%u seq=%u stage %s at %s\n", when, e->key.id, e->key.seq,
+		icmp_pt_stage_name(e->stage),
+		ifname_of(t, e->rec.ifindex[e->stage], ifn, sizeof(ifn)));
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct tracer *t = ctx;
+	const struct icmp_pt_event *e = data;
+
+	if (len < sizeof(*e))
+		return 0;
+	if (e->kind == ICMP_PT_EV_STAGE)
+		report_stage(t, t->skel, e);
+	else if (e->kind == ICMP_PT_EV_DONE)
+		report_exchange(t, &e->key, &e->rec, false);
+	return 0;
+}
+
+/* Judge exchanges that have waited longer than the timeout (or, at exit,
+ * every one still open) and remove them from the kernel's table. */
+static void sweep(struct tracer *t, bool at_exit)
+{
+	int fd = bpf_map__fd(t->skel->maps.exchanges);
+	struct icmp_pt_key keys[256], key, *prev = NULL;
+	uint64_t now = nt_mono_ns(), timeout_ns = t->cfg->timeout_ms * 1000000ULL;
+	int n = 0;
+
+	while (n < (int)NT_ARRAY_SIZE(keys) && bpf_map_get_next_key(fd, prev, &key) == 0) {
+		keys[n] = key;
+		prev = &keys[n++];
+	}
+	for (int i = 0; i < n; i++) {
+		struct icmp_pt_rec rec;
+		uint64_t first;
+
+		if (bpf_map_lookup_elem(fd, &keys[i], &rec))
+			continue;
+		first = icmp_pt_first_ts(&rec);
+		if (!at_exit && (!first || now - first < timeout_ns))
+			continue;
+		if (bpf_map_delete_elem(fd, &keys[i]))
+			continue;       /* completed by the kernel meanwhile */
+		t->swept++;
+		report_exchange(t, &keys[i], &rec, at_exit && now - first < timeout_ns);
+	}
+}
+
+static void tick(void *ctx)
+{
+	sweep(ctx, false);
+}
+
+static void report_summary(struct tracer *t)
+{
+	struct icmp_path_tracer_bpf *skel = t->skel;
+	uint64_t lost = nt_counter_sum(skel->maps.nt_counters, NT_CNT_LOST_EVENTS);
+	uint64_t created = nt_counter_sum(skel->maps.nt_counters, ICMP_PT_CNT_CREATED);
+	uint64_t completed = nt_counter_sum(skel->maps.nt_counters, ICMP_PT_CNT_COMPLETED);
+	uint64_t accounted = completed + t->swept;
+	uint64_t evicted = created > accounted ? created - accounted : 0;
+	const struct icmp_pt_stats *s = &t->stats;
+
+	if (nt_out_json()) {
+		struct nt_json *j = nt_json_begin("summary", 0);
+
+		nt_json_str(j, "src_ip", t->cfg->src_str);
+		nt_json_str(j, "dst_ip", t->cfg->dst_str);
+		nt_json_u64(j, "exchanges", s->exchanges);
+		nt_json_obj(j, "statuses");
+		for (int st = 0; st < ICMP_PT_NSTATUS; st++)
+			nt_json_u64(j, icmp_pt_status_name(st), s->status[st]);
+		nt_json_obj_end(j);
+		nt_json_u64(j, "pending", s->pending);
+		for (int seg = 0; seg < ICMP_PT_NSEGS; seg++) {
+			const struct icmp_pt_minmax *m = &s->seg[seg];
+
+			nt_json_obj(j, icmp_pt_segment_key(seg));
+			nt_json_u64(j, "count", m->n);
+			if (m->n) {
+				nt_json_f64(j, "min", m->min);
+				nt_json_f64(j, "avg", m->sum / m->n);
+				nt_json_f64(j, "max", m->max);
+			}
+			nt_json_obj_end(j);
+		}
+		nt_json_u64(j, "lost_events", lost);
+		nt_json_u64(j, "evicted", evicted);
+		nt_json_end(j);
+		return;
+	}
+	nt_text("=== ICMP path summary: %s -> %s ===\n", t->cfg->src_str, t->cfg->dst_str);
+	nt_text("Exchanges: %llu\n", (unsigned long long)s->exchanges);
+	for (int st = 0; st < ICMP_PT_NSTATUS; st++)
+		nt_text("  %-18s %llu\n", icmp_pt_status_name(st), (unsigned long long)s->status[st]);
+	if (s->pending)
+		nt_text("  %-18s %llu (tool stopped before their timeout)\n", "pending",
+			(unsigned long long)s->pending);
+	nt_text("Segment latency (us)      count       min       avg       max\n");
+	for (int seg = 0; seg < ICMP_PT_NSEGS; seg++) {
+		const struct icmp_pt_minmax *m = &s->seg[seg];
+
+		if (m->n)
+			nt_text("  %-22s %6llu %9.1f %9.1f %9.1f\n", icmp_pt_segment_key(seg),
+				(unsigned long long)m->n, m->min, m->sum / m->n, m->max);
+		else
+			nt_text("  %-22s %6d %9s %9s %9s\n", icmp_pt_segment_key(seg), 0, "-", "-", "-");
+	}
+	nt_text("Lost events: %llu  Evicted exchanges: %llu\n", (unsigned long long)lost,
+		(unsigned long long)evicted);
+}
+
+int icmp_path_tracer_main(int argc, char **argv)
+{
+	struct config cfg = { .timeout_ms = 1000 };
+	const struct nt_cli cli = {
+		.tool = "icmp_path_tracer",
+		.synopsis = "--src-ip IP --dst-ip IP --rx-iface IF[,IF] --tx-iface IF [options]",
+		.description =
+			"Follow each ping between SRC and DST through this host: REQ_RX (request\n"
+			"enters an rx interface), REQ_TX (leaves the tx interface), REP_RX (reply\n"
+			"enters the tx interface), REP_TX (reply leaves an rx interface). An exchange\n"
+			"missing a stage after --timeout-ms is reported as INTERNAL_DROP_REQ,\n"
+			"EXTERNAL_DROP or INTERNAL_DROP_REP (TIMEOUT when the stages seen do not form\n"
+			"a prefix, e.g. a reply whose request was never seen). Run it in the network\n"
+			"namespace of the interfaces. Overhead: low (ICMP rates).",
+		.examples =
+			"  nettrail icmp_path_tracer --src-ip 10.0.0.1 --dst-ip 10.0.0.2 \\\n"
+			"      --rx-iface ens4f0 --tx-iface vnet0\n"
+			"  nettrail icmp_path_tracer --src-ip 10.0.0.1 --dst-ip 10.0.0.2 \\\n"
+			"      --rx-iface ens4f0,ens4f1 --tx-iface vnet0 --verbose      # bond slaves\n"
+			"  nettrail icmp_path_tracer ... --json --duration 60 | tee icmp.jsonl\n"
+			"  ip netns exec router nettrail icmp_path_tracer ...          # in a namespace\n",
+		.opts = options,
+		.nopts = NT_ARRAY_SIZE(options),
+		.handle = handle_opt,
+		.cfg = &cfg,
+	};
+	struct nt_stage_plan plans[NT_ARRAY_SIZE(icmp_path_tracer_stages)];
+	struct tracer t = { .cfg = &cfg };
+	struct nt_common common;
+	struct icmp_path_tracer_bpf *skel = NULL;
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
+	char desc[512];
+	int err;
+
+	err = nt_cli_parse(&cli, argc, argv, &common);
+	if (err)
+		return err < 0 ? NT_EXIT_OK : err;
+	if (validate(&cfg))
+		return NT_EXIT_USAGE;
+	err = nt_runtime_init(&common);
+	if (err)
+		return err;
+	nt_out_init(cli.tool, common.json);
+
+	if (nt_stages_plan(icmp_path_tracer_stages, icmp_path_tracer_nstages,
+			   common.attach_mode, plans, false))
+		return NT_EXIT_RUNTIME;
+
+	open_opts.btf_custom_path = common.btf_path;
+	skel = icmp_path_tracer_bpf__open_opts(&open_opts);
+	if (!skel) {
+		nt_err("failed to open BPF object: %s", strerror(errno));
+		return NT_EXIT_RUNTIME;
+	}
+	t.skel = skel;
+	skel->rodata->targ_src = cfg.src;
+	skel->rodata->targ_dst = cfg.dst;
+	memcpy((void *)skel->rodata->targ_rx, cfg.rx, sizeof(cfg.rx));
+	skel->rodata->targ_nrx = cfg.nrx;
+	memcpy((void *)skel->rodata->targ_tx, cfg.tx, sizeof(cfg.tx));
+	skel->rodata->targ_ntx = cfg.ntx;
+	skel->rodata->targ_verbose = cfg.verbose;
+
+	err = NT_EXIT_RUNTIME;
+	if (nt_stages_prepare(skel->obj, plans, icmp_path_tracer_nstages))
+		goto cleanup;
+	if (icmp_path_tracer_bpf__load(skel)) {
+		nt_err("failed to load BPF programs: %s (run with -v for the verifier log)",
+		       strerror(errno));
+		goto cleanup;
+	}
+	if (nt_stages_attach(skel->obj, plans, icmp_path_tracer_nstages))
+		goto cleanup;
+
+	nt_stages_describe(plans, icmp_path_tracer_nstages, desc, sizeof(desc));
+	nt_info("Tracing ICMP %s -> %s: rx-iface %s, tx-iface %s, timeout %llums [%s]. Ctrl-C to end.",
+		cfg.src_str, cfg.dst_str, cfg.rx_str, cfg.tx_str, cfg.timeout_ms, desc);
+
+	err = nt_run_loop(skel->maps.nt_events, on_event, &t, common.duration,
+			  100, tick) ? NT_EXIT_RUNTIME : NT_EXIT_OK;
+	nt_stages_detach(plans, icmp_path_tracer_nstages);
+	sweep(&t, true);
+	report_summary(&t);
+cleanup:
+	nt_stages_detach(plans, icmp_path_tracer_nstages);
+	icmp_path_tracer_bpf__destroy(skel);
+	return err;
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef ICMP_PATH_TRACER_H
+#define ICMP_PATH_TRACER_H
+
+#include "nt_types.h"
+
+/* The four points an echo exchange passes on a forwarding host. */
+enum icmp_pt_stage {
+	ICMP_PT_REQ_RX = 0,     /* request enters an rx interface */
+	ICMP_PT_REQ_TX,         /* request leaves the tx interface */
+	ICMP_PT_REP_RX,         /* reply enters the tx interface */
+	ICMP_PT_REP_TX,         /* reply leaves an rx interface */
+	ICMP_PT_NSTAGES,
+};
+
+/* Source and destination are fixed by the filter, so an exchange is its
+ * echo id and sequence number. */
+struct icmp_pt_key {
+	__u16 id;
+	__u16 seq;
+};
+
+struct icmp_pt_rec {
+	__u64 ts[ICMP_PT_NSTAGES];       /* bpf_ktime_get_ns(), 0 = not seen */
+	__u32 ifindex[ICMP_PT_NSTAGES];
+};
+
+enum icmp_pt_event_kind {
+	ICMP_PT_EV_STAGE = 1,   /* --verbose: one stage just happened */
+	ICMP_PT_EV_DONE,        /* all four stages seen; entry removed */
+};
+
+struct icmp_pt_event {
+	__u8  kind;
+	__u8  stage;
+	__u16 pad;
+	struct icmp_pt_key key;
+	struct icmp_pt_rec rec;
+};
+
+enum icmp_pt_counter {
+	ICMP_PT_CNT_CREATED = NT_CNT_TOOL_BASE,   /* exchanges entered in the map */
+	ICMP_PT_CNT_COMPLETED,                    /* removed by the kernel when complete */
+};
+
+#define ICMP_PT_MAX_EXCHANGES 8192
+
+#ifndef __bpf__
+/* ---- user-space logic (pure; unit-tested) ---- */
+#include <stdbool.h>
+
+enum icmp_pt_status {
+	ICMP_PT_COMPLETE = 0,
+	ICMP_PT_INTERNAL_DROP_REQ,      /* request entered, never left */
+	ICMP_PT_EXTERNAL_DROP,          /* request left, no reply came back */
+	ICMP_PT_INTERNAL_DROP_REP,      /* reply entered, never left */
+	ICMP_PT_TIMEOUT,                /* stages seen are not a prefix of the path */
+	ICMP_PT_NSTATUS,
+};
+
+enum icmp_pt_segment {
+	ICMP_PT_SEG_INTERNAL_REQ = 0,   /* REQ_RX -> REQ_TX */
+	ICMP_PT_SEG_EXTERNAL,           /* REQ_TX -> REP_RX */
+	ICMP_PT_SEG_INTERNAL_REP,       /* REP_RX -> REP_TX */
+	ICMP_PT_NSEGS,
+};
+
+struct icmp_pt_verdict {
+	enum icmp_pt_status status;
+	int missing;                    /* first missing stage, -1 if none */
+};
+
+struct icmp_pt_minmax {
+	unsigned long long n;
+	double min, max, sum;
+};
+
+struct icmp_pt_stats {
+	unsigned long long exchanges, pending;
+	unsigned long long status[ICMP_PT_NSTATUS];
+	struct icmp_pt_minmax seg[ICMP_PT_NSEGS];
+};
+
+struct icmp_pt_verdict icmp_pt_judge(const struct icmp_pt_rec *rec);
+const char *icmp_pt_status_name(int status);
+const char *icmp_pt_stage_name(int stage);
+const char *icmp_pt_segment_key(int seg);
+/* Segment duration in us (may be negative for out-of-order stamps); false if
+ * either end is missing. */
+bool icmp_pt_segment_us(const struct icmp_pt_rec *rec, int seg, double *us);
+unsigned long long icmp_pt_first_ts(const struct icmp_pt_rec *rec);
+/* Pending exchanges (tool stopped before their timeout) are counted apart. */
+void icmp_pt_stats_add(struct icmp_pt_stats *s, const struct icmp_pt_rec *rec,
+		       const struct icmp_pt_verdict *v, bool pending);
+#endif
+
+#endif
