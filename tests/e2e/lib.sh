@@ -1,0 +1,366 @@
+# shellcheck shell=bash
+# Helpers for nettrail end-to-end tests. Sourced by tests/e2e/test_*.sh.
+#
+# A test file defines functions and registers them as cases:
+#
+#   . "$(dirname "$0")/lib.sh"
+#   case_healthy() { nt_lab router; nt_start T "$LAB_ROUTER_NS" icmp_path_tracer ...; ... }
+#   nt_case "healthy path -> every ping COMPLETE" case_healthy
+#   nt_done
+#
+# Each case runs in its own subshell with its own work directory ($W) and an EXIT trap that
+# stops every tool it started and removes every lab it built, also when it fails. Inside a
+# case: `fail MSG` ends the case as failed, `skip MSG` as skipped; the assert_* helpers call
+# fail with the tool's captured output. nt_case prints exactly one of
+#   ok - NAME | not ok - NAME | skip - NAME (reason)
+# followed, for failures, by the case's diagnostics as "#" lines.
+#
+# Environment:
+#   NT               the binary (default: <repo>/build/nettrail)
+#   NT_GUEST=1       running inside the qemu guest tier (kprobe/fentry usable)
+#   NT_E2E_FILTER    extended regex; only cases whose name matches run
+#   NT_E2E_VERBOSE=1 print diagnostics of passing cases too
+#   NT_KEEP=1        keep work directories of failed cases (path is printed)
+
+set -u
+
+E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$E2E_DIR/../.." && pwd)
+NT=${NT:-$REPO/build/nettrail}
+PY=/usr/bin/python3 # Debian's python (stdlib only), not the pyenv one on PATH
+. "$REPO/tests/lab/lab.sh"
+
+NT_PASSED=0 NT_FAILED=0 NT_SKIPPED=0
+
+# ---- environment hooks ----------------------------------------------------------------
+
+nt_in_guest() { [[ ${NT_GUEST:-0} == 1 ]]; }
+
+# attach modes each tracing case should be run with. On the host only tracepoints/tp_btf
+# work; the guest tier also has fentry and kprobe.
+nt_attach_modes() {
+	if nt_in_guest; then echo "auto fentry kprobe"; else echo "auto"; fi
+}
+
+# nt_mode_args MODE: the flags that select MODE ("auto" = the tool's default, no flag)
+nt_mode_args() { [[ $1 == auto ]] || printf '%s\n' --attach-mode "$1"; }
+
+# ---- cases ----------------------------------------------------------------------------
+
+# nt_case NAME FUNCTION [ARGS...]
+nt_case() {
+	local name=$1
+	shift
+	if [[ -n ${NT_E2E_FILTER:-} ]] && ! [[ $name =~ $NT_E2E_FILTER ]]; then
+		return 0
+	fi
+	local w rc
+	w=$(mktemp -d "${TMPDIR:-/tmp}/nt-e2e.XXXXXX")
+	(
+		W=$w
+		NT_CASE_NAME=$name
+		_NT_TOOLS=() _NT_LABS=()
+		trap '_nt_case_cleanup' EXIT
+		trap 'exit 130' INT TERM
+		"$@"
+	) >"$w/case.log" 2>&1
+	rc=$?
+	case $rc in
+	0)
+		echo "ok - $name"
+		NT_PASSED=$((NT_PASSED + 1))
+		[[ ${NT_E2E_VERBOSE:-0} == 1 ]] && sed 's/^/#   /' "$w/case.log"
+		;;
+	77)
+		echo "skip - $name ($(tail -n 1 "$w/case.log"))"
+		NT_SKIPPED=$((NT_SKIPPED + 1))
+		;;
+	*)
+		echo "not ok - $name"
+		NT_FAILED=$((NT_FAILED + 1))
+		sed 's/^/#   /' "$w/case.log"
+		[[ $rc == 130 ]] && echo "#   (interrupted)"
+		;;
+	esac
+	if [[ $rc != 0 && $rc != 77 && ${NT_KEEP:-0} == 1 ]]; then
+		echo "#   work directory kept: $w"
+	else
+		rm -rf "$w"
+	fi
+	[[ $rc == 130 ]] && exit 130
+	return 0
+}
+
+# nt_done: end of a test file; exit status 1 if any case failed
+nt_done() {
+	echo "# $(basename "$0"): $NT_PASSED passed, $NT_FAILED failed, $NT_SKIPPED skipped"
+	[[ $NT_FAILED == 0 ]]
+}
+
+_nt_case_cleanup() {
+	local t pid
+	for t in "${_NT_TOOLS[@]}"; do
+		pid=$(cat "$W/$t.pid" 2>/dev/null) || continue
+		if kill -0 "$pid" 2>/dev/null; then
+			kill -KILL "$pid" 2>/dev/null
+			wait "$pid" 2>/dev/null
+		fi
+	done
+	lab_cleanup "${_NT_LABS[@]}"
+}
+
+fail() {
+	echo "FAIL: $*"
+	exit 1
+}
+skip() {
+	echo "$*"
+	exit 77
+}
+
+# nt_need CMD...: skip the case unless every command exists
+nt_need() {
+	local c
+	for c in "$@"; do
+		command -v "$c" >/dev/null 2>&1 || skip "needs $c"
+	done
+}
+
+# nt_need_binary: fail the case when the binary under test is missing
+nt_need_binary() {
+	[[ -x $NT ]] || fail "nettrail binary not found at $NT (set NT= or run make)"
+}
+
+# ---- labs -----------------------------------------------------------------------------
+
+# nt_lab router|router2 [VAR]: build a lab for this case (cleaned up when the case ends);
+# the prefix is stored in VAR (default LAB). LAB_* variables describe it afterwards.
+nt_lab() {
+	local kind=$1 var=${2:-LAB} p
+	p=$(lab_prefix)
+	_NT_LABS+=("$p")
+	printf -v "$var" '%s' "$p"
+	case $kind in
+	router) lab_router_topology "$p" ;;
+	router2) lab_router_topology2 "$p" ;;
+	*) fail "nt_lab: unknown topology $kind" ;;
+	esac || fail "lab $kind could not be built"
+}
+
+# nt_twin: build a twin of the current lab (same names, ifindexes, addresses; other netns)
+nt_twin() {
+	local t
+	t=$(lab_prefix)
+	lab_twin_topology "$LAB_PREFIX" "$t" || fail "twin lab could not be built"
+}
+
+# ---- running the tool -----------------------------------------------------------------
+# A started tool has a name T (a word): $W/T.out (stdout), $W/T.err (stderr), $W/T.pid,
+# $W/T.rc once it ended, $W/T.progs (ids of its BPF programs while it ran).
+
+# nt_run_bg T NS ARGS...: start `nettrail ARGS` in namespace NS (NS "-" = this namespace)
+# without waiting. Signals start with default dispositions (as from a terminal, not the
+# SIG_IGN that bash gives background jobs).
+nt_run_bg() {
+	local t=$1 ns=$2
+	shift 2
+	nt_need_binary
+	local pre=()
+	[[ $ns != - ]] && pre=(ip netns exec "$ns")
+	echo "+ ${pre[*]} $NT $*" >"$W/$t.cmd"
+	env --default-signal=INT,TERM,QUIT "${pre[@]}" "$NT" "$@" >"$W/$t.out" 2>"$W/$t.err" &
+	echo $! >"$W/$t.pid"
+	_NT_TOOLS+=("$t")
+}
+
+# nt_start T NS ARGS...: nt_run_bg, then wait (<= 10 s) for the readiness line "Tracing..."
+# on stderr; fails the case if it does not come or the tool exits first. Records the ids
+# of the BPF programs the process holds.
+nt_start() {
+	local t=$1
+	nt_run_bg "$@"
+	nt_wait_ready "$t" 10
+	nt_record_progs "$t"
+}
+
+nt_pid() { cat "$W/$1.pid"; }
+
+nt_wait_ready() {
+	local t=$1 limit=${2:-10} pid i
+	pid=$(nt_pid "$t")
+	for ((i = 0; i < limit * 20; i++)); do
+		grep -q '^Tracing' "$W/$t.err" 2>/dev/null && return 0
+		if ! kill -0 "$pid" 2>/dev/null; then
+			wait "$pid"
+			echo $? >"$W/$t.rc"
+			fail "$t exited (status $(cat "$W/$t.rc")) before printing 'Tracing'$(nt_show "$t")"
+		fi
+		sleep 0.05
+	done
+	fail "$t printed no 'Tracing' line on stderr within ${limit} s$(nt_show "$t")"
+}
+
+# nt_record_progs T: ids of the BPF programs referenced by T's open fds (bpf-prog and
+# bpf-link fds show "prog_id:" in fdinfo). Exact and safe with parallel runs.
+nt_record_progs() {
+	local t=$1 pid
+	pid=$(nt_pid "$t")
+	grep -hs '^prog_id:' /proc/"$pid"/fdinfo/* | awk '{print $2}' | sort -un >"$W/$t.progs"
+}
+
+# nt_stop T [SIGNAL] [TIMEOUT]: send SIGNAL (INT) and wait for the exit (<= TIMEOUT s, 5)
+nt_stop() {
+	local t=$1 sig=${2:-INT} limit=${3:-5} pid
+	pid=$(nt_pid "$t")
+	kill -"$sig" "$pid" 2>/dev/null
+	nt_wait_exit "$t" "$limit"
+}
+
+# nt_wait_exit T TIMEOUT: wait for T to end by itself; its status goes to $W/T.rc
+nt_wait_exit() {
+	local t=$1 limit=${2:-5} pid i
+	pid=$(nt_pid "$t")
+	for ((i = 0; i < limit * 20; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.05
+	done
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+		echo 137 >"$W/$t.rc"
+		fail "$t did not exit within ${limit} s (killed)$(nt_show "$t")"
+	fi
+	wait "$pid"
+	echo $? >"$W/$t.rc"
+}
+
+nt_rc() { cat "$W/$1.rc"; }
+
+# nt_show T: tails of T's command, stdout and stderr (for failure messages)
+nt_show() {
+	local t=$1
+	printf '\n--- %s command:\n%s' "$t" "$(cat "$W/$t.cmd" 2>/dev/null)"
+	printf '\n--- %s stdout (last 25 of %s lines):\n%s' "$t" \
+		"$(wc -l <"$W/$t.out" 2>/dev/null)" "$(tail -n 25 "$W/$t.out" 2>/dev/null)"
+	printf '\n--- %s stderr (last 15 lines):\n%s\n---' "$t" "$(tail -n 15 "$W/$t.err" 2>/dev/null)"
+}
+
+# ---- JSON output ----------------------------------------------------------------------
+
+# nt_json T [JQ_PROGRAM]: run jq -c over T's stdout (each line one object)
+nt_json() {
+	local t=$1 prog=${2:-.}
+	jq -c "$prog" "$W/$t.out"
+}
+
+# nt_events T [JQ_SELECT]: the "event" objects of T, one per line (optionally narrowed)
+nt_events() {
+	local t=$1 sel=${2:-true}
+	jq -c "select(.type == \"event\") | select($sel)" "$W/$t.out" 2>/dev/null
+}
+
+nt_count() { # T JQ_SELECT: number of event objects matching
+	nt_events "$1" "${2:-true}" | grep -c .
+}
+
+# nt_wait_events T COUNT TIMEOUT [JQ_SELECT]: wait until T printed >= COUNT matching
+# events (this also proves stdout is flushed per line while the tool runs)
+nt_wait_events() {
+	local t=$1 want=$2 limit=$3 sel=${4:-true} i n=0
+	for ((i = 0; i < limit * 10; i++)); do
+		n=$(nt_count "$t" "$sel")
+		((n >= want)) && return 0
+		sleep 0.1
+	done
+	fail "$t: expected $want events matching [$sel] within ${limit} s, got $n$(nt_show "$t")"
+}
+
+# nt_summary T: the last "summary" object of T
+nt_summary() {
+	jq -c 'select(.type == "summary")' "$W/$1.out" 2>/dev/null | tail -n 1
+}
+
+# nt_check_json T TOOL: every stdout line is a JSON object with "tool" == TOOL, a "type"
+# string and "time" in RFC 3339 with microseconds
+nt_check_json() {
+	local t=$1 tool=$2 bad
+	bad=$(jq -R -r --arg tool "$tool" '
+		. as $line
+		| (try fromjson catch null) as $o
+		| if ($o | type) != "object" then "not a JSON object: \($line)"
+		  elif $o.tool != $tool then "tool is not \($tool): \($line)"
+		  elif ($o.type | type) != "string" then "no type: \($line)"
+		  elif (($o.time | type) != "string") or
+		       ($o.time | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\\.[0-9]{6}(Z|[+-][0-9]{2}:[0-9]{2})$") | not)
+		    then "time not RFC 3339 with microseconds: \($line)"
+		  else empty end' "$W/$t.out" | head -n 3)
+	[[ -z $bad ]] || fail "$t: bad JSON output line(s):
+$bad$(nt_show "$t")"
+}
+
+# ---- assertions -----------------------------------------------------------------------
+
+# assert_eq WHAT GOT WANT [T]: on mismatch fail, showing T's output if given
+assert_eq() {
+	[[ $2 == "$3" ]] && return 0
+	fail "$1: got '$2', want '$3'${4:+$(nt_show "$4")}"
+}
+
+# assert_jq T JQ_EXPR WHAT: JQ_EXPR (evaluated over the slurped array of T's stdout
+# objects, as $all; events as $ev; summary as $sum) must be true
+assert_jq() {
+	local t=$1 expr=$2 what=$3 r
+	r=$(jq -s "
+		. as \$all
+		| ([.[] | select(.type == \"event\")]) as \$ev
+		| ([.[] | select(.type == \"summary\")] | last) as \$sum
+		| ($expr)" "$W/$t.out" 2>&1)
+	[[ $r == true ]] && return 0
+	fail "$t: $what (jq: $expr -> $r)$(nt_show "$t")"
+}
+
+# assert_exit T WANT: T's exit status
+assert_exit() {
+	assert_eq "$1 exit status" "$(nt_rc "$1")" "$2" "$1"
+}
+
+# assert_unloaded T: none of the BPF programs T held while running is still loaded
+# (fails too when T held none: then the premise of the check is broken)
+assert_unloaded() {
+	local t=$1 id left=()
+	[[ -s $W/$t.progs ]] || fail "$t: held no BPF program while running (see nt_record_progs)"
+	while read -r id; do
+		if bpftool prog show id "$id" >/dev/null 2>&1; then
+			left+=("$(bpftool prog show id "$id" | head -n 1)")
+		fi
+	done <"$W/$t.progs"
+	[[ ${#left[@]} == 0 ]] || fail "$t: BPF programs still loaded after exit:
+$(printf '%s\n' "${left[@]}")"
+}
+
+# nt_prog_names T: names of T's programs (call while T runs)
+nt_prog_names() {
+	local id
+	while read -r id; do
+		bpftool -j prog show id "$id" 2>/dev/null | jq -r '.name // empty'
+	done <"$W/$1.progs"
+}
+
+# nt_ns_inode NS: netns inode of a lab namespace
+nt_ns_inode() { lab_netns_inode "$1"; }
+
+# nt_shared_lab router|router2: build one lab for the whole test file (cases only read it);
+# removed when the test file's shell exits
+nt_shared_lab() {
+	local p
+	p=$(lab_prefix)
+	_NT_SHARED_LABS+=("$p")
+	trap '_nt_shared_cleanup' EXIT
+	trap 'exit 130' INT TERM
+	case $1 in
+	router) lab_router_topology "$p" ;;
+	router2) lab_router_topology2 "$p" ;;
+	esac || { lab_cleanup "$p"; echo "not ok - shared lab $1 could not be built"; NT_FAILED=$((NT_FAILED + 1)); return 1; }
+}
+_NT_SHARED_LABS=()
+_nt_shared_cleanup() { lab_cleanup "${_NT_SHARED_LABS[@]}"; }

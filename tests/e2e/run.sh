@@ -1,0 +1,143 @@
+#!/bin/bash
+# nettrail end-to-end test runner (root; builds namespace labs, runs the real binary).
+#
+#   tests/e2e/run.sh [-j N] [-k CASE_REGEX] [-v] [TEST ...]
+#
+#   TEST     a test file (tests/e2e/test_cli.sh) or a word matched against test file names
+#            (icmp -> test_icmp_path_tracer.sh); none = every tests/e2e/test_*.sh
+#   -j N     run N test files at once (labs use unique names and addresses)
+#   -k RE    run only cases whose name matches the extended regex RE
+#   -v       show diagnostics of passing cases too
+#
+# Environment: NT (binary, default <repo>/build/nettrail), NT_GUEST=1 inside the qemu guest
+# tier, NT_KEEP=1 keeps work directories of failed cases.
+# Output: per case "ok - NAME" / "not ok - NAME" (+ "#" diagnostics) / "skip - NAME (why)";
+# the last line is "N passed, N failed" (", N skipped" when some were skipped);
+# exit status 1 if anything failed.
+set -u
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO=$(cd "$HERE/../.." && pwd)
+export NT=${NT:-$REPO/build/nettrail}
+
+usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+
+jobs=1
+while getopts "j:k:vh" opt; do
+	case $opt in
+	j) jobs=$OPTARG ;;
+	k) export NT_E2E_FILTER=$OPTARG ;;
+	v) export NT_E2E_VERBOSE=1 ;;
+	h) usage; exit 0 ;;
+	*) usage >&2; exit 2 ;;
+	esac
+done
+shift $((OPTIND - 1))
+[[ $jobs =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: -j needs a positive number" >&2; exit 2; }
+
+# ---- which files ----
+all=("$HERE"/test_*.sh)
+files=()
+if [[ $# == 0 ]]; then
+	files=("${all[@]}")
+else
+	for a in "$@"; do
+		if [[ -f $a ]]; then
+			files+=("$(cd "$(dirname "$a")" && pwd)/$(basename "$a")")
+			continue
+		fi
+		found=0
+		for f in "${all[@]}"; do
+			if [[ $(basename "$f") == *"$a"* ]]; then
+				files+=("$f")
+				found=1
+			fi
+		done
+		[[ $found == 1 ]] || { echo "run.sh: no test file matches '$a'" >&2; exit 2; }
+	done
+fi
+
+# ---- preconditions: counted as failures, so that CI never reports a silent pass ----
+pre_fail=0
+precheck() { # WHAT COMMAND...
+	local what=$1
+	shift
+	if ! "$@" >/dev/null 2>&1; then
+		echo "not ok - precondition: $what"
+		pre_fail=$((pre_fail + 1))
+	fi
+}
+precheck "running as root" test "$(id -u)" = 0
+precheck "nettrail binary at $NT" test -x "$NT"
+for c in ip iptables ip6tables ping jq bpftool strace /usr/bin/python3; do
+	precheck "command $c installed" command -v "$c"
+done
+if [[ $pre_fail != 0 ]]; then
+	echo "0 passed, $pre_fail failed"
+	exit 1
+fi
+
+# ---- run ----
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/nt-run.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
+trap 'trap - INT TERM; echo "run.sh: interrupted" >&2; rm -rf "$tmp"; kill -TERM 0' INT TERM
+
+run_file() { # FILE LOG
+	local f=$1 log=$2 t0 rc
+	t0=$(date +%s%N)
+	bash "$f" >"$log" 2>&1
+	rc=$?
+	echo "$rc $(( ($(date +%s%N) - t0) / 1000000 ))" >"$log.status"
+}
+
+report_file() { # FILE LOG
+	local f=$1 log=$2 rc ms
+	read -r rc ms <"$log.status"
+	cat "$log"
+	local p fl s
+	p=$(grep -c '^ok - ' "$log")
+	fl=$(grep -c '^not ok - ' "$log")
+	s=$(grep -c '^skip - ' "$log")
+	if [[ $rc != 0 && $fl == 0 ]]; then
+		echo "not ok - $(basename "$f") exited with status $rc without a failed case"
+		fl=1
+	fi
+	if [[ -z ${NT_E2E_FILTER:-} && $((p + fl + s)) == 0 ]]; then
+		echo "not ok - $(basename "$f") ran no case"
+		fl=1
+	fi
+	echo "# $(basename "$f"): ${ms} ms"
+	PASS=$((PASS + p)) FAIL=$((FAIL + fl)) SKIP=$((SKIP + s))
+}
+
+PASS=0 FAIL=0 SKIP=0
+start=$(date +%s)
+if [[ $jobs == 1 ]]; then
+	for f in "${files[@]}"; do
+		log=$tmp/$(basename "$f").log
+		echo "# $(basename "$f")"
+		run_file "$f" "$log"
+		report_file "$f" "$log"
+	done
+else
+	i=0
+	for f in "${files[@]}"; do
+		while (($(jobs -rp | wc -l) >= jobs)); do wait -n; done
+		run_file "$f" "$tmp/$i.log" &
+		i=$((i + 1))
+	done
+	wait
+	i=0
+	for f in "${files[@]}"; do
+		echo "# $(basename "$f")"
+		report_file "$f" "$tmp/$i.log"
+		i=$((i + 1))
+	done
+fi
+echo "# total $(($(date +%s) - start)) s, binary $NT${NT_GUEST:+, guest tier}"
+if [[ $SKIP != 0 ]]; then
+	echo "$PASS passed, $FAIL failed, $SKIP skipped"
+else
+	echo "$PASS passed, $FAIL failed"
+fi
+[[ $FAIL == 0 ]]

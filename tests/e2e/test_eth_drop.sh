@@ -1,0 +1,259 @@
+#!/bin/bash
+# eth_drop end to end: real drops injected in a client -- router -- server lab must be
+# reported with the right 5-tuple, interface, reason (decoded by name from BTF) and a stack
+# through the netfilter hook; healthy traffic must not be reported (manual 3.4.1).
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# dropper T NS [FLAGS...]: start eth_drop --json in namespace NS
+dropper() {
+	local t=$1 ns=$2
+	shift 2
+	nt_start "$t" "$ns" eth_drop --json "$@"
+}
+
+ping_id() { echo $((RANDOM % 50000 + 10000)); }
+
+ping_lost() { # N [DEST]
+	local out
+	out=$(ip netns exec "$LAB_CLIENT_NS" ping -n -c "$1" -i 0.2 -W 0.5 "${2:-$LAB_SERVER_IP}" 2>&1)
+	[[ $out == *" 0 received"* ]] || fail "lab: fault did not drop every ping: $out"
+}
+
+finish() {
+	local t=$1
+	nt_stop "$t" INT 5
+	assert_exit "$t" 0
+	nt_check_json "$t" eth_drop
+	[[ -n $(nt_summary "$t") ]] || fail "$t: no summary object$(nt_show "$t")"
+	assert_unloaded "$t"
+}
+
+# lab_ips_sel: jq selector for events involving this lab's addresses
+lab_ips_sel() {
+	local ips=("$LAB_CLIENT_IP" "$LAB_SERVER_IP" "$LAB_CLIENT_IP6" "$LAB_SERVER_IP6" "$LAB_RX_IP" "$LAB_TX_IP")
+	local ip sel=""
+	for ip in "${ips[@]}"; do sel+=" or .src_ip == \"$ip\" or .dst_ip == \"$ip\""; done
+	echo "false$sel"
+}
+
+# expect_drops T N SRC DST PROTO IFNAME NS REASON: exactly N events, each with these fields
+expect_drops() {
+	local t=$1 n=$2 src=$3 dst=$4 proto=$5 ifn=$6 ns=$7 reason=$8 idx inode fam=ipv4
+	idx=$(lab_ifindex "$ns" "$ifn")
+	inode=$(nt_ns_inode "$ns")
+	[[ $src == *:* ]] && fam=ipv6
+	assert_jq "$t" "\$ev | length == $n" "want exactly $n drop events"
+	assert_jq "$t" "all(\$ev[]; .src_ip == \"$src\" and .dst_ip == \"$dst\")" \
+		"every event has src_ip $src, dst_ip $dst"
+	assert_jq "$t" "all(\$ev[]; .proto == \"$proto\" and .family == \"$fam\")" \
+		"every event has proto $proto, family $fam"
+	assert_jq "$t" "all(\$ev[]; .ifname == \"$ifn\" and .ifindex == $idx)" \
+		"every event has ifname $ifn, ifindex $idx"
+	assert_jq "$t" "all(\$ev[]; .netns == $inode)" "every event has netns $inode ($ns)"
+	assert_jq "$t" "all(\$ev[]; .reason == \"$reason\" and (.reason_code | type) == \"number\")" \
+		"every event has reason $reason and a numeric reason_code"
+	assert_jq "$t" "all(\$ev[]; .location | type == \"string\" and test(\"^[A-Za-z_][A-Za-z0-9_.]*\\\\+0x[0-9a-f]+\$\"))" \
+		"every event has a symbolized location (sym+0xoff)"
+	assert_jq "$t" "\$sum.drops == $n and \$sum.reasons.$reason == $n" \
+		"summary counts $n drops, $n $reason"
+	assert_jq "$t" "\$sum.lost_events == 0" "summary reports lost_events 0"
+}
+
+# expect_nf_stack T: every event's stack has a netfilter hook frame
+expect_nf_stack() {
+	assert_jq "$1" "all(\$ev[]; .stack | type == \"array\" and any(.[]; startswith(\"nf_hook_slow\")))" \
+		"every stack has an nf_hook_slow frame"
+	assert_jq "$1" "all(\$ev[]; .location | startswith(\"nf_hook_slow\"))" \
+		"every location is in nf_hook_slow (netfilter verdict DROP)"
+}
+
+# ---- cases ----------------------------------------------------------------------------
+
+case_request_drop() {
+	local mode=$1
+	nt_lab router
+	lab_drop_request_forward
+	# shellcheck disable=SC2046
+	dropper D "$LAB_ROUTER_NS" --src-ip "$LAB_CLIENT_IP" --dst-ip "$LAB_SERVER_IP" \
+		--protocol icmp $(nt_mode_args "$mode")
+	ping_lost 4
+	assert_eq "lab: router FORWARD drops counted" "$(lab_fault_packets)" 4
+	nt_wait_events D 4 5
+	sleep 0.3
+	finish D
+	expect_drops D 4 "$LAB_CLIENT_IP" "$LAB_SERVER_IP" ICMP "$LAB_RX_IF" "$LAB_ROUTER_NS" NETFILTER_DROP
+	expect_nf_stack D
+}
+
+# --interface TX: request drops (skb on RX) are filtered out, reply drops (on TX) reported;
+# --src-ip/--dst-ip match the packet's own direction only
+case_reply_drop_filters() {
+	nt_lab router
+	dropper D "$LAB_ROUTER_NS" --interface "$LAB_TX_IF"
+	dropper R "$LAB_ROUTER_NS" --src-ip "$LAB_SERVER_IP" --dst-ip "$LAB_CLIENT_IP"
+	dropper P "$LAB_ROUTER_NS" --protocol tcp --src-ip "$LAB_CLIENT_IP"
+	lab_drop_request_forward
+	ping_lost 3
+	sleep 0.3
+	assert_eq "events of --interface $LAB_TX_IF for request drops on $LAB_RX_IF" "$(nt_count D)" 0 D
+	assert_eq "events of --src-ip SERVER --dst-ip CLIENT for CLIENT->SERVER drops" "$(nt_count R)" 0 R
+	lab_clear_faults
+	lab_drop_reply_forward
+	ping_lost 2
+	nt_wait_events D 2 5
+	nt_wait_events R 2 5
+	sleep 0.3
+	finish D
+	finish R
+	finish P
+	expect_drops D 2 "$LAB_SERVER_IP" "$LAB_CLIENT_IP" ICMP "$LAB_TX_IF" "$LAB_ROUTER_NS" NETFILTER_DROP
+	expect_nf_stack D
+	expect_drops R 2 "$LAB_SERVER_IP" "$LAB_CLIENT_IP" ICMP "$LAB_TX_IF" "$LAB_ROUTER_NS" NETFILTER_DROP
+	assert_jq P "\$ev | length == 0" "--protocol tcp reports none of the ICMP drops"
+}
+
+# UDP: ports reported, --src-port/--dst-port filter in the kernel
+case_udp_ports() {
+	nt_lab router
+	lab_drop_udp_forward 5555:5556
+	dropper D "$LAB_ROUTER_NS" --protocol udp --src-ip "$LAB_CLIENT_IP" --dst-ip "$LAB_SERVER_IP" \
+		--src-port 40001 --dst-port 5555
+	dropper A "$LAB_ROUTER_NS" --protocol udp --src-ip "$LAB_CLIENT_IP"
+	lab_udp_send "$LAB_CLIENT_NS" "$LAB_CLIENT_IP" 40001 "$LAB_SERVER_IP" 5555 3
+	lab_udp_send "$LAB_CLIENT_NS" "$LAB_CLIENT_IP" 40002 "$LAB_SERVER_IP" 5555 2
+	lab_udp_send "$LAB_CLIENT_NS" "$LAB_CLIENT_IP" 40001 "$LAB_SERVER_IP" 5556 2
+	assert_eq "lab: router FORWARD UDP drops counted" "$(lab_fault_packets)" 7
+	nt_wait_events D 3 5
+	nt_wait_events A 7 5
+	sleep 0.3
+	finish D
+	finish A
+	expect_drops D 3 "$LAB_CLIENT_IP" "$LAB_SERVER_IP" UDP "$LAB_RX_IF" "$LAB_ROUTER_NS" NETFILTER_DROP
+	expect_nf_stack D
+	assert_jq D "all(\$ev[]; .src_port == 40001 and .dst_port == 5555)" \
+		"every event has src_port 40001, dst_port 5555"
+	assert_jq A "[\$ev[] | \"\(.src_port)>\(.dst_port)\"] | sort ==
+		[\"40001>5555\", \"40001>5555\", \"40001>5555\", \"40001>5556\", \"40001>5556\", \"40002>5555\", \"40002>5555\"]" \
+		"unfiltered by port: all 7 drops with their ports"
+}
+
+# UDP to a closed port on the server: reason NO_SOCKET, seen in the server's namespace
+case_no_socket() {
+	nt_lab router
+	dropper D "$LAB_SERVER_NS" --interface "$LAB_SERVER_IF" --protocol udp --dst-port 7777
+	lab_udp_send "$LAB_CLIENT_NS" "$LAB_CLIENT_IP" 40003 "$LAB_SERVER_IP" 7777 3
+	nt_wait_events D 3 5
+	sleep 0.3
+	finish D
+	expect_drops D 3 "$LAB_CLIENT_IP" "$LAB_SERVER_IP" UDP "$LAB_SERVER_IF" "$LAB_SERVER_NS" NO_SOCKET
+	assert_jq D "all(\$ev[]; .src_port == 40003 and .dst_port == 7777)" "ports 40003 -> 7777"
+	assert_jq D "all(\$ev[]; .stack | type == \"array\" and length > 0)" "every event has a stack"
+}
+
+case_ipv6() {
+	nt_lab router
+	lab_drop_request6_forward
+	dropper D "$LAB_ROUTER_NS" --src-ip "$LAB_CLIENT_IP6" --dst-ip "$LAB_SERVER_IP6"
+	ping_lost 3 "$LAB_SERVER_IP6"
+	assert_eq "lab: router FORWARD ICMPv6 drops counted" "$(lab_fault_packets)" 3
+	nt_wait_events D 3 5
+	sleep 0.3
+	finish D
+	expect_drops D 3 "$LAB_CLIENT_IP6" "$LAB_SERVER_IP6" ICMPv6 "$LAB_RX_IF" "$LAB_ROUTER_NS" NETFILTER_DROP
+	expect_nf_stack D
+}
+
+# healthy traffic is not reported; then one injected drop is (the tool was listening)
+case_healthy_silent() {
+	local sel n
+	nt_lab router
+	sel=$(lab_ips_sel)
+	dropper D "$LAB_ROUTER_NS"
+	lab_ping 5 || fail "lab: healthy IPv4 pings lost"
+	lab_ping 3 "$LAB_SERVER_IP6" || fail "lab: healthy IPv6 pings lost"
+	ip netns exec "$LAB_SERVER_NS" /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 5201)); s.listen(1); c, _ = s.accept(); c.recv(100); c.close()' \
+		"$LAB_SERVER_IP" &
+	local srv=$!
+	sleep 0.2
+	ip netns exec "$LAB_CLIENT_NS" /usr/bin/python3 -c '
+import socket, sys
+c = socket.create_connection((sys.argv[1], 5201), timeout=2); c.sendall(b"x" * 50); c.close()' \
+		"$LAB_SERVER_IP" || fail "lab: TCP connection failed"
+	wait "$srv"
+	sleep 0.5
+	n=$(nt_count D "$sel")
+	assert_eq "drop events with lab addresses during healthy ping/TCP traffic" "$n" 0 D
+	lab_drop_request_forward
+	ping_lost 1
+	nt_wait_events D 1 5 "$sel"
+	sleep 0.3
+	finish D
+	assert_jq D "[\$ev[] | select($sel)] | length == 1" "exactly the one injected drop is reported"
+}
+
+case_no_stack() {
+	nt_lab router
+	lab_drop_request_forward
+	dropper D "$LAB_ROUTER_NS" --src-ip "$LAB_CLIENT_IP" --no-stack
+	ping_lost 2
+	nt_wait_events D 2 5
+	finish D
+	assert_jq D "\$ev | length == 2" "2 events"
+	assert_jq D "all(\$ev[]; (.stack // []) | length == 0)" "--no-stack: no stack frames"
+	assert_jq D "all(\$ev[]; .location | startswith(\"nf_hook_slow\"))" "location still reported"
+}
+
+# --interface matches (netns, ifindex): identical drops on the twin's same-ifindex
+# interface in another namespace are not reported
+case_same_ifindex_other_netns() {
+	nt_lab router
+	nt_twin
+	dropper D "$LAB_ROUTER_NS" --interface "$LAB_RX_IF"
+	ip netns exec "$LAB_TWIN_ROUTER_NS" iptables -w -A FORWARD -p icmp -j DROP || fail "lab: twin fault"
+	ip netns exec "$LAB_TWIN_CLIENT_NS" ping -n -q -c 3 -i 0.2 -W 0.5 "$LAB_SERVER_IP" >/dev/null &&
+		fail "lab: twin fault did not drop"
+	sleep 0.3
+	assert_eq "events for drops in the twin namespace" "$(nt_count D)" 0 D
+	lab_drop_request_forward
+	ping_lost 2
+	nt_wait_events D 2 5
+	sleep 0.3
+	finish D
+	expect_drops D 2 "$LAB_CLIENT_IP" "$LAB_SERVER_IP" ICMP "$LAB_RX_IF" "$LAB_ROUTER_NS" NETFILTER_DROP
+}
+
+case_text() {
+	nt_lab router
+	lab_drop_udp_forward 6000
+	nt_start D "$LAB_ROUTER_NS" eth_drop --src-ip "$LAB_CLIENT_IP" --protocol udp
+	lab_udp_send "$LAB_CLIENT_NS" "$LAB_CLIENT_IP" 40004 "$LAB_SERVER_IP" 6000 1
+	local i
+	for ((i = 0; i < 50; i++)); do
+		grep -q 'nf_hook_slow' "$W/D.out" && break
+		sleep 0.1
+	done
+	nt_stop D INT 5
+	assert_exit D 0
+	grep -q '^{' "$W/D.out" && fail "JSON in text mode$(nt_show D)"
+	local want
+	for want in "$LAB_CLIENT_IP" "$LAB_SERVER_IP" 40004 6000 NETFILTER_DROP "$LAB_RX_IF" nf_hook_slow; do
+		grep -q -- "$want" "$W/D.out" || fail "text output lacks '$want'$(nt_show D)"
+	done
+}
+
+for m in $(nt_attach_modes); do
+	nt_case "eth_drop: request dropped in router FORWARD -> 5-tuple, iface, NETFILTER_DROP, nf stack ($m)" \
+		case_request_drop "$m"
+done
+nt_case "eth_drop: reply drops; --interface, direction-exact IP and protocol filters" case_reply_drop_filters
+nt_case "eth_drop: UDP drops with ports; --src-port/--dst-port filters" case_udp_ports
+nt_case "eth_drop: UDP to a closed port -> NO_SOCKET" case_no_socket
+nt_case "eth_drop: IPv6 drop reported with IPv6 addresses" case_ipv6
+nt_case "eth_drop: healthy traffic not reported, one injected drop is" case_healthy_silent
+nt_case "eth_drop: --no-stack omits the stack" case_no_stack
+nt_case "eth_drop: same ifindex in another netns does not match --interface" case_same_ifindex_other_netns
+nt_case "eth_drop: text output names tuple, reason, location" case_text
+nt_done

@@ -1,0 +1,311 @@
+#!/bin/bash
+# icmp_path_tracer end to end: real pings through a client -- router -- server lab; the
+# tracer runs in the router namespace and must localize each injected drop (manual 1.2
+# scenario 1, 3.1.1).
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+TIMEOUT_MS=300 # --timeout-ms for drop cases: verdicts come quickly
+
+# tracer T [FLAGS...]: start icmp_path_tracer in the router namespace on the current lab
+tracer() {
+	local t=$1
+	shift
+	nt_start "$t" "$LAB_ROUTER_NS" icmp_path_tracer --src-ip "$LAB_CLIENT_IP" \
+		--dst-ip "$LAB_SERVER_IP" --rx-iface "$LAB_RX_IF" --tx-iface "$LAB_TX_IF" --json "$@"
+}
+
+# ping_id: a fresh ICMP echo identifier for `ping -e`
+ping_id() { echo $((RANDOM % 50000 + 10000)); }
+
+# ping_ok N ID: N pings that must all be answered (lab sanity)
+ping_ok() {
+	lab_ping "$1" "$LAB_SERVER_IP" -e "$2" || fail "lab: ping with id $2 lost replies without a fault"
+}
+# ping_lost N ID: N pings that must all go unanswered (the fault works)
+ping_lost() {
+	local out
+	out=$(ip netns exec "$LAB_CLIENT_NS" ping -n -c "$1" -i 0.2 -W 0.5 -e "$2" "$LAB_SERVER_IP" 2>&1)
+	[[ $out == *" 0 received"* ]] || fail "lab: fault did not drop every ping: $out"
+}
+
+# finish T: stop T with SIGINT; it must exit 0 with valid JSON, a summary, nothing loaded
+finish() {
+	local t=$1
+	nt_stop "$t" INT 5
+	assert_exit "$t" 0
+	nt_check_json "$t" icmp_path_tracer
+	[[ -n $(nt_summary "$t") ]] || fail "$t: no summary object$(nt_show "$t")"
+	assert_unloaded "$t"
+}
+
+# expect_events T N ID STATUS: exactly N events, all for this lab's pair, with echo id ID,
+# seq 1..N, status STATUS; summary agrees
+expect_events() {
+	local t=$1 n=$2 id=$3 st=$4 seqs
+	seqs=$(seq -s, 1 "$n")
+	assert_jq "$t" "\$ev | length == $n" "want exactly $n event objects"
+	assert_jq "$t" "all(\$ev[]; .src_ip == \"$LAB_CLIENT_IP\" and .dst_ip == \"$LAB_SERVER_IP\")" \
+		"every event has src_ip $LAB_CLIENT_IP, dst_ip $LAB_SERVER_IP"
+	assert_jq "$t" "all(\$ev[]; .id == $id)" "every event has the ping's echo id $id"
+	assert_jq "$t" "[\$ev[].seq] | sort == [$seqs]" "seq numbers are exactly 1..$n"
+	assert_jq "$t" "all(\$ev[]; .status == \"$st\")" "every event has status $st"
+	assert_jq "$t" "\$sum.exchanges == $n and \$sum.statuses.$st == $n" \
+		"summary counts $n exchanges, $n $st"
+	assert_jq "$t" "[\$sum.statuses[]] | add == $n" "summary has no other statuses"
+	assert_jq "$t" "\$sum.lost_events == 0" "summary reports lost_events 0"
+}
+
+# expect_stages T NAME@IFACE...: every event has exactly these stages, in this order,
+# with strictly increasing ts_ns; the *_us segment keys exist exactly for the stage pairs
+# seen and equal the ts_ns differences (+-1 us)
+expect_stages() {
+	local t=$1
+	shift
+	local names="" ifs="" s k
+	for s in "$@"; do
+		names+="\"${s%@*}\","
+		ifs+="\"${s#*@}\","
+	done
+	assert_jq "$t" "all(\$ev[]; [.stages[].name] == [${names%,}])" "stages are [${names%,}]"
+	assert_jq "$t" "all(\$ev[]; [.stages[].iface] == [${ifs%,}])" "stage ifaces are [${ifs%,}]"
+	assert_jq "$t" "all(\$ev[]; [.stages[].ts_ns] as \$ts | all(range(1; \$ts | length); \$ts[.] > \$ts[. - 1]))" \
+		"stage timestamps strictly increase"
+	local i=1
+	for k in internal_req_us external_us internal_rep_us; do
+		if (($# > i)); then
+			assert_jq "$t" "all(\$ev[]; (.$k | type) == \"number\" and .$k >= 0 and
+				((.$k - (.stages[$i].ts_ns - .stages[$((i - 1))].ts_ns) / 1000) | if . < 0 then -. else . end) <= 1)" \
+				"$k present and equal to the stage difference"
+		else
+			assert_jq "$t" "all(\$ev[]; has(\"$k\") | not)" "$k absent (stage missing)"
+		fi
+		i=$((i + 1))
+	done
+}
+
+# ---- cases ----------------------------------------------------------------------------
+
+case_healthy() {
+	local mode=$1 id
+	nt_lab router
+	# shellcheck disable=SC2046
+	tracer T --timeout-ms 500 $(nt_mode_args "$mode")
+	id=$(ping_id)
+	ping_ok 5 "$id"
+	nt_wait_events T 5 5
+	sleep 0.6 # a wrong verdict for a finished exchange would come after the timeout
+	finish T
+	expect_events T 5 "$id" COMPLETE
+	expect_stages T "REQ_RX@$LAB_RX_IF" "REQ_TX@$LAB_TX_IF" "REP_RX@$LAB_TX_IF" "REP_TX@$LAB_RX_IF"
+	local k
+	for k in internal_req_us external_us internal_rep_us; do
+		assert_jq T "def near(a; b): ((a - b) | if . < 0 then -. else . end) <= 1;
+			[\$ev[].$k] as \$v | \$sum.$k as \$s
+			| near(\$s.min; \$v | min) and near(\$s.max; \$v | max)
+			and near(\$s.avg; (\$v | add) / (\$v | length))
+			and \$s.min <= \$s.avg and \$s.avg <= \$s.max" \
+			"summary $k min/avg/max agree with the events (+-1 us)"
+	done
+}
+
+case_verbose() {
+	local id
+	nt_lab router
+	tracer T --verbose
+	id=$(ping_id)
+	ping_ok 3 "$id"
+	nt_wait_events T 3 5
+	finish T
+	expect_events T 3 "$id" COMPLETE
+	assert_jq T "[\$all[] | select(.type == \"stage\")] | length == 12" \
+		"--verbose prints a \"stage\" object per stage (3 pings x 4 stages)"
+	assert_jq T "[\$all[] | select(.type == \"stage\") | .. | strings] as \$s
+		| all([\"REQ_RX\", \"REQ_TX\", \"REP_RX\", \"REP_TX\"][]; . as \$n | \$s | index(\$n) != null)" \
+		"stage objects name all four stages"
+}
+
+case_drop_request() {
+	local id
+	nt_lab router
+	lab_drop_request_forward
+	tracer T --timeout-ms "$TIMEOUT_MS"
+	id=$(ping_id)
+	ping_lost 4 "$id"
+	assert_eq "lab: router FORWARD drops counted" "$(lab_fault_packets)" 4
+	nt_wait_events T 4 5
+	finish T
+	expect_events T 4 "$id" INTERNAL_DROP_REQ
+	expect_stages T "REQ_RX@$LAB_RX_IF"
+}
+
+case_drop_reply() {
+	local id
+	nt_lab router
+	lab_drop_reply_forward
+	tracer T --timeout-ms "$TIMEOUT_MS"
+	id=$(ping_id)
+	ping_lost 4 "$id"
+	assert_eq "lab: router FORWARD drops counted" "$(lab_fault_packets)" 4
+	nt_wait_events T 4 5
+	finish T
+	expect_events T 4 "$id" INTERNAL_DROP_REP
+	expect_stages T "REQ_RX@$LAB_RX_IF" "REQ_TX@$LAB_TX_IF" "REP_RX@$LAB_TX_IF"
+}
+
+case_drop_external() {
+	local id
+	nt_lab router
+	lab_drop_request_server_input
+	tracer T --timeout-ms "$TIMEOUT_MS"
+	id=$(ping_id)
+	ping_lost 4 "$id"
+	assert_eq "lab: server INPUT drops counted" "$(lab_fault_packets)" 4
+	nt_wait_events T 4 5
+	finish T
+	expect_events T 4 "$id" EXTERNAL_DROP
+	expect_stages T "REQ_RX@$LAB_RX_IF" "REQ_TX@$LAB_TX_IF"
+}
+
+# verdicts are per exchange: healthy pings then dropped ones in the same run
+case_mixed() {
+	local a b
+	nt_lab router
+	tracer T --timeout-ms "$TIMEOUT_MS"
+	a=$(ping_id)
+	b=$((a + 1))
+	ping_ok 3 "$a"
+	lab_drop_reply_forward
+	ping_lost 2 "$b"
+	nt_wait_events T 5 5
+	finish T
+	assert_jq T "[\$ev[] | select(.id == $a) | .status] == [\"COMPLETE\", \"COMPLETE\", \"COMPLETE\"]" \
+		"3 healthy pings (id $a) COMPLETE"
+	assert_jq T "[\$ev[] | select(.id == $b) | .status] == [\"INTERNAL_DROP_REP\", \"INTERNAL_DROP_REP\"]" \
+		"2 pings with dropped replies (id $b) INTERNAL_DROP_REP"
+	assert_jq T "\$ev | length == 5" "exactly 5 events"
+	assert_jq T "\$sum.exchanges == 5 and \$sum.statuses.COMPLETE == 3 and \$sum.statuses.INTERNAL_DROP_REP == 2" \
+		"summary: 5 exchanges, 3 COMPLETE, 2 INTERNAL_DROP_REP"
+}
+
+# an incomplete exchange is judged only after --timeout-ms
+case_timeout() {
+	local id
+	nt_lab router
+	lab_drop_request_forward
+	tracer T --timeout-ms 2500
+	id=$(ping_id)
+	ping_lost 1 "$id" # returns ~0.5 s after the request
+	sleep 0.7
+	assert_eq "events before --timeout-ms 2500 elapsed" "$(nt_count T)" 0 T
+	nt_wait_events T 1 5
+	finish T
+	expect_events T 1 "$id" INTERNAL_DROP_REQ
+}
+
+# manual's bond case: --rx-iface a,b; requests and replies through the second link too
+case_second_rx() {
+	local a b
+	nt_lab router2
+	tracer T --rx-iface "$LAB_RX_IF,$LAB_RX2_IF" --timeout-ms 500
+	a=$(ping_id)
+	b=$((a + 1))
+	ping_ok 3 "$a"
+	lab_use_link 2 || fail "lab: cannot switch to link 2"
+	ping_ok 3 "$b"
+	nt_wait_events T 6 5
+	sleep 0.6
+	finish T
+	assert_jq T "\$ev | length == 6 and all(\$ev[]; .status == \"COMPLETE\")" "6 COMPLETE events"
+	assert_jq T "[\$ev[] | select(.id == $a) | [.stages[].iface]] | length == 3 and
+		all(. == [\"$LAB_RX_IF\", \"$LAB_TX_IF\", \"$LAB_TX_IF\", \"$LAB_RX_IF\"])" \
+		"pings over link 1 (id $a): stages on $LAB_RX_IF / $LAB_TX_IF"
+	assert_jq T "[\$ev[] | select(.id == $b) | [.stages[].iface]] | length == 3 and
+		all(. == [\"$LAB_RX2_IF\", \"$LAB_TX_IF\", \"$LAB_TX_IF\", \"$LAB_RX2_IF\"])" \
+		"pings over link 2 (id $b): stages on $LAB_RX2_IF / $LAB_TX_IF"
+}
+
+# an rx interface that is not listed is not traced
+case_unlisted_rx() {
+	local a b
+	nt_lab router2
+	tracer T --timeout-ms "$TIMEOUT_MS"
+	a=$(ping_id)
+	b=$((a + 1))
+	lab_use_link 2 || fail "lab: cannot switch to link 2"
+	ping_ok 3 "$b"
+	lab_use_link 1
+	ping_ok 2 "$a"
+	nt_wait_events T 2 5
+	sleep 0.5
+	finish T
+	assert_jq T "\$ev | length == 2 and all(\$ev[]; .id == $a and .status == \"COMPLETE\")" \
+		"only the 2 pings over the listed $LAB_RX_IF (id $a) are reported, none over $LAB_RX2_IF (id $b)"
+}
+
+# identical traffic in another namespace, on interfaces with the same names and ifindexes,
+# is not reported: interfaces are matched by (netns, ifindex)
+case_same_ifindex_other_netns() {
+	local a b
+	nt_lab router
+	nt_twin
+	tracer T --timeout-ms "$TIMEOUT_MS"
+	a=$(ping_id)
+	b=$((a + 1))
+	ip netns exec "$LAB_TWIN_CLIENT_NS" ping -n -q -c 4 -i 0.2 -W 1 -e "$b" "$LAB_SERVER_IP" >/dev/null ||
+		fail "lab: twin pings failed"
+	ping_ok 2 "$a"
+	nt_wait_events T 2 5
+	sleep 0.5
+	finish T
+	assert_jq T "\$ev | length == 2 and all(\$ev[]; .id == $a)" \
+		"only the 2 pings of this lab (id $a) are reported; the twin's 4 (id $b) are not"
+	assert_jq T "\$sum.exchanges == 2" "summary counts 2 exchanges"
+}
+
+# the text output has the manual's shape (STATUS: lines, stage lines with interfaces)
+case_text() {
+	local a b lines
+	nt_lab router
+	nt_start T "$LAB_ROUTER_NS" icmp_path_tracer --src-ip "$LAB_CLIENT_IP" \
+		--dst-ip "$LAB_SERVER_IP" --rx-iface "$LAB_RX_IF" --tx-iface "$LAB_TX_IF" \
+		--timeout-ms "$TIMEOUT_MS"
+	a=$(ping_id)
+	b=$((a + 1))
+	ping_ok 2 "$a"
+	lab_drop_request_server_input
+	ping_lost 1 "$b"
+	local i
+	for ((i = 0; i < 50; i++)); do
+		grep -q 'STATUS: EXTERNAL_DROP' "$W/T.out" && break
+		sleep 0.1
+	done
+	lines=$(wc -l <"$W/T.out")
+	nt_stop T INT 5
+	assert_exit T 0
+	assert_eq "lines 'STATUS: COMPLETE'" "$(grep -c 'STATUS: COMPLETE' "$W/T.out")" 2 T
+	assert_eq "lines 'STATUS: EXTERNAL_DROP'" "$(grep -c 'STATUS: EXTERNAL_DROP' "$W/T.out")" 1 T
+	grep -q 'EXTERNAL_DROP.*REP_RX' "$W/T.out" ||
+		fail "the EXTERNAL_DROP line does not name the missing stage REP_RX$(nt_show T)"
+	assert_eq "stage lines 'REQ_RX <rx-iface>'" "$(grep -Ec "REQ_RX +$LAB_RX_IF" "$W/T.out")" 3 T
+	assert_eq "stage lines 'REP_TX <rx-iface>'" "$(grep -Ec "REP_TX +$LAB_RX_IF" "$W/T.out")" 2 T
+	assert_eq "stage lines 'REQ_TX <tx-iface>'" "$(grep -Ec "REQ_TX +$LAB_TX_IF" "$W/T.out")" 3 T
+	grep -q "id=$a" "$W/T.out" || fail "no 'id=$a' in the text output$(nt_show T)"
+	(($(wc -l <"$W/T.out") > lines)) || fail "nothing (no summary) printed at SIGINT$(nt_show T)"
+	grep -q '^{' "$W/T.out" && fail "JSON in text mode$(nt_show T)"
+	return 0
+}
+
+for m in $(nt_attach_modes); do
+	nt_case "icmp_path_tracer: healthy path -> every ping COMPLETE, 4 stages ($m)" case_healthy "$m"
+done
+nt_case "icmp_path_tracer: --verbose -> a stage object per stage" case_verbose
+nt_case "icmp_path_tracer: request dropped in router FORWARD -> INTERNAL_DROP_REQ" case_drop_request
+nt_case "icmp_path_tracer: reply dropped in router FORWARD -> INTERNAL_DROP_REP" case_drop_reply
+nt_case "icmp_path_tracer: server INPUT drops request -> EXTERNAL_DROP" case_drop_external
+nt_case "icmp_path_tracer: healthy then dropped pings -> per-exchange verdicts" case_mixed
+nt_case "icmp_path_tracer: drop verdict only after --timeout-ms" case_timeout
+nt_case "icmp_path_tracer: second rx interface (--rx-iface a,b) is traced" case_second_rx
+nt_case "icmp_path_tracer: unlisted rx interface is not traced" case_unlisted_rx
+nt_case "icmp_path_tracer: same ifindex in another netns does not match" case_same_ifindex_other_netns
+nt_case "icmp_path_tracer: text output in the manual's shape" case_text
+nt_done
