@@ -40,7 +40,7 @@ vpath %.bpf.c $(sort $(dir $(BPF_SRCS)))
 
 .PHONY: all clean test test-unit test-e2e demo bench static deps
 .DELETE_ON_ERROR:
-.SECONDARY:
+.SECONDARY: $(addprefix $(BUILD)/,$(BPF_NAMES:=.bpf.o))
 
 all: $(BUILD)/nettrail
 
@@ -48,8 +48,10 @@ $(BUILD):
 	@mkdir -p $@ $(BUILD)/obj
 
 # A build flavour change (STATIC=1 or not) must relink.
-$(BUILD)/.flavour-$(STATIC): | $(BUILD)
-	@rm -f $(BUILD)/.flavour-*; touch $@
+FLAVOUR := static=$(STATIC)
+$(BUILD)/.flavour: FORCE | $(BUILD)
+	@echo '$(FLAVOUR)' | cmp -s - $@ || echo '$(FLAVOUR)' > $@
+FORCE:
 
 $(BUILD)/vmlinux.h: | $(BUILD)
 	@test -r $(VMLINUX_BTF) || { echo "no kernel BTF at $(VMLINUX_BTF): set VMLINUX_BTF=FILE" >&2; exit 1; }
@@ -67,7 +69,7 @@ $(BUILD)/obj/%.o: %.c $(SKELS) $(wildcard src/*.h src/lib/*.h src/tools/*/*.h) |
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -I$(dir $<) -c $< -o $@
 
-$(BUILD)/nettrail: $(APP_OBJS) $(BUILD)/.flavour-$(STATIC)
+$(BUILD)/nettrail: $(APP_OBJS) $(BUILD)/.flavour
 	$(CC) $(LDFLAGS) -o $@ $(APP_OBJS) $(LDLIBS)
 
 static:

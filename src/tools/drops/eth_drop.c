@@ -188,6 +188,20 @@ __u64 eth_drop_location(const struct eth_drop_event *e, const struct ksyms *ks)
 	return 0;
 }
 
+/* Leading frames that are our own program and the tracepoint glue. */
+static int first_kernel_frame(const struct eth_drop_event *e, const struct ksyms *ks)
+{
+	int n = e->stack_bytes > 0 ? e->stack_bytes / 8 : 0, i;
+
+	for (i = 0; i < n && i < NT_STACK_DEPTH; i++) {
+		const struct ksym *s = ksyms__map_addr(ks, e->stack[i]);
+
+		if (!s || strncmp(s->name, "bpf_", 4))
+			break;
+	}
+	return i < n ? i : 0;
+}
+
 /* ---- reporting ----------------------------------------------------------- */
 
 #define MAX_REASONS 128
@@ -262,7 +276,7 @@ static void report_json(struct tracer *t, const struct eth_drop_event *e, const 
 	nt_json_u64(j, "cpu", e->cpu);
 	if (e->stack_bytes >= 0) {
 		nt_json_arr(j, "stack");
-		for (int i = 0; i < e->stack_bytes / 8 && i < NT_STACK_DEPTH; i++)
+		for (int i = first_kernel_frame(e, ks); i < e->stack_bytes / 8 && i < NT_STACK_DEPTH; i++)
 			nt_json_str(j, NULL, ksyms__fmt(ks, e->stack[i], sym, sizeof(sym)));
 		nt_json_arr_end(j);
 	}
@@ -291,7 +305,7 @@ static void report_text(struct tracer *t, const struct eth_drop_event *e, const 
 			e->cpu, e->len, e->dev.netns, e->dev.ifindex);
 	if (e->stack_bytes > 0) {
 		nt_text("  Stack:\n");
-		for (int i = 0; i < e->stack_bytes / 8 && i < NT_STACK_DEPTH; i++)
+		for (int i = first_kernel_frame(e, ks); i < e->stack_bytes / 8 && i < NT_STACK_DEPTH; i++)
 			nt_text("    %s\n", ksyms__fmt(ks, e->stack[i], sym, sizeof(sym)));
 	}
 }
