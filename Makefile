@@ -32,7 +32,7 @@ BPF_NAMES  := $(notdir $(BPF_SRCS:.bpf.c=))
 SKELS      := $(addprefix $(BUILD)/,$(BPF_NAMES:=.skel.h))
 LIB_SRCS   := $(filter-out %.bpf.c,$(wildcard src/lib/*.c))
 TOOL_SRCS  := $(filter-out %.bpf.c,$(wildcard src/tools/*/*.c))
-APP_SRCS   := src/main.c $(LIB_SRCS) $(TOOL_SRCS)
+APP_SRCS   := src/main.c src/registry.c $(LIB_SRCS) $(TOOL_SRCS)
 APP_OBJS   := $(addprefix $(BUILD)/obj/,$(APP_SRCS:.c=.o))
 BPF_HDRS   := $(wildcard src/bpf/*.h src/tools/*/*.h)
 
@@ -81,7 +81,7 @@ UNIT_LIB_OBJS := $(filter $(BUILD)/obj/src/lib/%,$(APP_OBJS)) \
                  $(filter-out $(BUILD)/obj/src/main.o,$(APP_OBJS))
 
 $(BUILD)/unit_tests: $(UNIT_SRCS) tests/unit/unit.h $(filter-out $(BUILD)/obj/src/main.o,$(APP_OBJS))
-	$(CC) $(CFLAGS) -Itests/unit -DNT_UNIT_TEST -o $@ $(UNIT_SRCS) \
+	$(CC) $(CFLAGS) -Itests/unit -Isrc/tools/boundary -Isrc/tools/drops -DNT_UNIT_TEST -o $@ $(UNIT_SRCS) \
 		$(filter-out $(BUILD)/obj/src/main.o,$(APP_OBJS)) $(LDLIBS)
 
 test-unit: $(BUILD)/unit_tests

@@ -38,7 +38,7 @@ int nt_usage_error(const char *flag, const char *value, const char *fmt, ...)
 	va_start(ap, fmt);
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (see '%s --help')\n", nt_prog);
+	fprintf(stderr, " (see 'nettrail %s --help')\n", nt_prog);
 	return -1;
 }
 

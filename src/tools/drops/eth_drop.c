@@ -47,8 +47,7 @@ static const char *normal_free_callers[] = {
 /* Frames that are the drop machinery itself, not the dropping function. */
 static const char *drop_machinery[] = {
 	"sk_skb_reason_drop", "kfree_skb_reason", "kfree_skb", "__kfree_skb",
-	"kfree_skb_list_reason", "kfree_skb_list", "bpf_trace_run", "__bpf_trace",
-	"bpf_prog_", "bpf_trampoline_", "trace_kfree_skb", "__traceiter_kfree_skb",
+	"kfree_skb_list_reason", "kfree_skb_list", "trace_kfree_skb", "__traceiter_kfree_skb",
 	"perf_trace_kfree_skb", "trace_event_raw_event_kfree_skb",
 };
 
@@ -161,13 +160,16 @@ const char *eth_drop_reason_name(__u32 reason, char *buf, size_t len)
 	return buf;
 }
 
+/* Our program, BPF trampolines and bpf_trace_run<N>, or a drop function
+ * (also as a compiler clone "name.isra.0"). */
 static bool is_machinery(const char *sym)
 {
+	if (!strncmp(sym, "bpf_", 4) || !strncmp(sym, "__bpf_", 6))
+		return true;
 	for (size_t i = 0; i < NT_ARRAY_SIZE(drop_machinery); i++) {
 		size_t l = strlen(drop_machinery[i]);
 
-		if (!strncmp(sym, drop_machinery[i], l) &&
-		    (sym[l] == 0 || sym[l] == '.' || drop_machinery[i][l - 1] == '_'))
+		if (!strncmp(sym, drop_machinery[i], l) && (sym[l] == 0 || sym[l] == '.'))
 			return true;
 	}
 	return false;

@@ -1,0 +1,88 @@
+/* icmp_path_tracer verdicts: which stages were seen decides the status. */
+#include "unit.h"
+#include "icmp_path_tracer.h"
+
+static struct icmp_pt_rec rec_of(unsigned long long a, unsigned long long b,
+				 unsigned long long c, unsigned long long d)
+{
+	struct icmp_pt_rec r = { .ts = { a, b, c, d } };
+
+	return r;
+}
+
+TEST(icmp_judge_complete)
+{
+	struct icmp_pt_rec r = rec_of(1000, 31000, 211000, 241000);
+	struct icmp_pt_verdict v = icmp_pt_judge(&r);
+	double us;
+
+	CHECK(v.status == ICMP_PT_COMPLETE);
+	CHECK(v.missing == -1);
+	CHECK(icmp_pt_segment_us(&r, ICMP_PT_SEG_INTERNAL_REQ, &us) && us == 30.0);
+	CHECK(icmp_pt_segment_us(&r, ICMP_PT_SEG_EXTERNAL, &us) && us == 180.0);
+	CHECK(icmp_pt_segment_us(&r, ICMP_PT_SEG_INTERNAL_REP, &us) && us == 30.0);
+}
+
+TEST(icmp_judge_drops_by_first_missing_stage)
+{
+	struct icmp_pt_rec r1 = rec_of(5, 0, 0, 0), r2 = rec_of(5, 6, 0, 0), r3 = rec_of(5, 6, 7, 0);
+	struct icmp_pt_verdict v;
+
+	v = icmp_pt_judge(&r1);
+	CHECK(v.status == ICMP_PT_INTERNAL_DROP_REQ && v.missing == ICMP_PT_REQ_TX);
+	v = icmp_pt_judge(&r2);
+	CHECK(v.status == ICMP_PT_EXTERNAL_DROP && v.missing == ICMP_PT_REP_RX);
+	v = icmp_pt_judge(&r3);
+	CHECK(v.status == ICMP_PT_INTERNAL_DROP_REP && v.missing == ICMP_PT_REP_TX);
+}
+
+TEST(icmp_judge_non_prefix_is_timeout)
+{
+	/* reply seen, request never: started before the tool, or a late reply */
+	struct icmp_pt_rec r1 = rec_of(0, 0, 7, 8), r2 = rec_of(0, 6, 7, 8), r3 = rec_of(5, 0, 7, 0);
+	struct icmp_pt_verdict v;
+
+	v = icmp_pt_judge(&r1);
+	CHECK(v.status == ICMP_PT_TIMEOUT && v.missing == ICMP_PT_REQ_RX);
+	v = icmp_pt_judge(&r2);
+	CHECK(v.status == ICMP_PT_TIMEOUT);
+	v = icmp_pt_judge(&r3);
+	CHECK(v.status == ICMP_PT_TIMEOUT && v.missing == ICMP_PT_REQ_TX);
+}
+
+TEST(icmp_judge_out_of_order_stamps)
+{
+	/* Stamps from different CPUs may be out of order: still complete, the
+	 * segment is negative rather than wrapped. */
+	struct icmp_pt_rec r = rec_of(2000, 1000, 5000, 6000);
+	struct icmp_pt_verdict v = icmp_pt_judge(&r);
+	double us;
+
+	CHECK(v.status == ICMP_PT_COMPLETE);
+	CHECK(icmp_pt_segment_us(&r, ICMP_PT_SEG_INTERNAL_REQ, &us) && us == -1.0);
+	CHECK(icmp_pt_first_ts(&r) == 1000);
+}
+
+TEST(icmp_stats_pending_kept_apart)
+{
+	struct icmp_pt_stats s = {};
+	struct icmp_pt_rec done = rec_of(1000, 2000, 4000, 5000), open = rec_of(1000, 0, 0, 0);
+	struct icmp_pt_verdict v1 = icmp_pt_judge(&done), v2 = icmp_pt_judge(&open);
+
+	icmp_pt_stats_add(&s, &done, &v1, false);
+	icmp_pt_stats_add(&s, &done, &v1, false);
+	icmp_pt_stats_add(&s, &open, &v2, true);
+	CHECK(s.exchanges == 2);
+	CHECK(s.pending == 1);
+	CHECK(s.status[ICMP_PT_COMPLETE] == 2);
+	CHECK(s.status[ICMP_PT_INTERNAL_DROP_REQ] == 0);
+	CHECK(s.seg[ICMP_PT_SEG_EXTERNAL].n == 2 && s.seg[ICMP_PT_SEG_EXTERNAL].max == 2.0);
+}
+
+TEST(icmp_names)
+{
+	CHECK_STR(icmp_pt_status_name(ICMP_PT_EXTERNAL_DROP), "EXTERNAL_DROP");
+	CHECK_STR(icmp_pt_stage_name(ICMP_PT_REP_TX), "REP_TX");
+	CHECK_STR(icmp_pt_segment_key(ICMP_PT_SEG_INTERNAL_REP), "internal_rep_us");
+	CHECK_STR(icmp_pt_status_name(99), "?");
+}

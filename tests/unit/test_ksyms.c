@@ -1,0 +1,54 @@
+/* kallsyms parsing, address lookup and suffixed clones. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include "unit.h"
+#include "ksyms.h"
+
+static struct ksyms *fake(void)
+{
+	char path[] = "/tmp/nt-unit-ksyms-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+	struct ksyms *ks;
+
+	fprintf(f, "ffffffff81000000 T _stext\n"
+		   "ffffffff81000100 t __netif_receive_skb_core.constprop.0\n"
+		   "ffffffff81000400 T ip_rcv\n"
+		   "ffffffff81000500 D some_data\n"
+		   "ffffffff81000600 T nf_hook_slow\n"
+		   "ffffffffc0000000 t ovs_vport_send\t[openvswitch]\n");
+	fclose(f);
+	ks = ksyms__parse(path);
+	unlink(path);
+	return ks;
+}
+
+TEST(ksyms_map_and_format)
+{
+	struct ksyms *ks = fake();
+	char buf[128];
+
+	CHECK(ks != NULL);
+	CHECK_STR(ksyms__fmt(ks, 0xffffffff81000410ULL, buf, sizeof(buf)), "ip_rcv+0x10");
+	/* data symbols are not code: the address belongs to ip_rcv still */
+	CHECK_STR(ksyms__fmt(ks, 0xffffffff81000550ULL, buf, sizeof(buf)), "ip_rcv+0x150");
+	CHECK_STR(ksyms__fmt(ks, 0xffffffffc0000008ULL, buf, sizeof(buf)), "ovs_vport_send+0x8");
+	CHECK_STR(ksyms__fmt(ks, 0x1000, buf, sizeof(buf)), "0x1000");
+	ksyms__free(ks);
+}
+
+TEST(ksyms_find_clone_and_range)
+{
+	struct ksyms *ks = fake();
+	const struct ksym *s;
+	uint64_t lo, hi;
+
+	s = ksyms__find(ks, "__netif_receive_skb_core");
+	CHECK(s && !strcmp(s->name, "__netif_receive_skb_core.constprop.0"));
+	CHECK(ksyms__find(ks, "__netif_receive_skb") == NULL);
+	CHECK(ksyms__find(ks, "ip_rc") == NULL);
+	CHECK(ksyms__range(ks, "ip_rcv", &lo, &hi) && lo == 0xffffffff81000400ULL &&
+	      hi == 0xffffffff81000600ULL);
+	ksyms__free(ks);
+}
