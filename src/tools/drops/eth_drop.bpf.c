@@ -23,6 +23,23 @@ const volatile bool targ_stacks = true;
 const volatile __u64 targ_normal_lo[ETH_DROP_MAX_NORMAL] = {};
 const volatile __u64 targ_normal_hi[ETH_DROP_MAX_NORMAL] = {};
 const volatile __u32 targ_nnormal = 0;
+const volatile __u32 targ_normal_reason[ETH_DROP_MAX_NORMAL_REASONS] = {};
+const volatile __u32 targ_nnormal_reasons = 0;
+
+/* Reasons that mark housekeeping, not a lost packet (e.g. QUEUE_PURGE when a
+ * socket is torn down). Numbers differ per kernel: user space resolves them
+ * by name from BTF. */
+static __always_inline bool is_normal_reason(__u32 reason)
+{
+#pragma unroll
+	for (int i = 0; i < ETH_DROP_MAX_NORMAL_REASONS; i++) {
+		if (i >= targ_nnormal_reasons)
+			break;
+		if (reason == targ_normal_reason[i])
+			return true;
+	}
+	return false;
+}
 
 static __always_inline bool is_normal_free(__u64 location)
 {
@@ -46,7 +63,8 @@ static __always_inline int handle(void *ctx, const struct sk_buff *skb, __u64 lo
 
 	if (!skb)
 		return 0;
-	if (reason == ETH_DROP_NO_REASON && location && is_normal_free(location)) {
+	if (reason == ETH_DROP_NO_REASON ? location && is_normal_free(location)
+					 : is_normal_reason(reason)) {
 		nt_count(ETH_DROP_CNT_NORMAL);
 		return 0;
 	}

@@ -44,6 +44,9 @@ static const char *normal_free_callers[] = {
 	"udp_recvmsg", "unix_stream_read_generic", "netlink_recvmsg",
 };
 
+/* Reasons that are housekeeping rather than a lost packet. */
+static const char *normal_reasons[] = { "QUEUE_PURGE" };
+
 /* Frames that are the drop machinery itself, not the dropping function. */
 static const char *drop_machinery[] = {
 	"sk_skb_reason_drop", "kfree_skb_reason", "kfree_skb", "__kfree_skb",
@@ -75,8 +78,8 @@ static const struct nt_opt options[] = {
 	{ "no-stack", 0, NULL, "do not take kernel stacks (cheaper)", OPT_NOSTACK },
 	{ "disable-kernel-stacks", 0, NULL, "same as --no-stack", OPT_NOSTACK },
 	{ "no-stack-trace", 0, NULL, "same as --no-stack (reference name)", OPT_NOSTACK },
-	{ "disable-normal-filter", 0, NULL, "kernels without drop reasons: also report frees "
-	  "from normal receive paths", OPT_NONORMAL },
+	{ "disable-normal-filter", 0, NULL, "also report normal frees (QUEUE_PURGE at socket "
+	  "teardown; on kernels without reasons, frees from normal receive paths)", OPT_NONORMAL },
 	{ "verbose", 0, NULL, "also print pid, comm, cpu and length of each drop", OPT_VERBOSE },
 };
 
@@ -366,16 +369,29 @@ static void report_summary(struct tracer *t)
 		(unsigned long long)nostack);
 }
 
-/* On kernels without drop reasons, hand the normal callers' address ranges to
- * the kernel side so their frees are skipped before an event is made. */
+/* Tell the kernel side which frees are normal, so they are skipped before an
+ * event is made: by reason where the kernel has reasons, else by the address
+ * ranges of the known normal callers. */
 static void set_normal_filter(struct eth_drop_bpf *skel, const struct config *cfg)
 {
 	struct ksyms *ks;
 	__u32 n = 0;
 
-	if (cfg->no_normal_filter ||
-	    nt_btf_enum_value("skb_drop_reason", "SKB_DROP_REASON_NOT_SPECIFIED") >= 0)
+	if (cfg->no_normal_filter)
 		return;
+	if (nt_btf_enum_value("skb_drop_reason", "SKB_DROP_REASON_NOT_SPECIFIED") >= 0) {
+		for (size_t i = 0; i < NT_ARRAY_SIZE(normal_reasons); i++) {
+			char name[64];
+			long long v;
+
+			snprintf(name, sizeof(name), "SKB_DROP_REASON_%s", normal_reasons[i]);
+			v = nt_btf_enum_value("skb_drop_reason", name);
+			if (v >= 0 && n < ETH_DROP_MAX_NORMAL_REASONS)
+				((__u32 *)skel->rodata->targ_normal_reason)[n++] = (__u32)v;
+		}
+		skel->rodata->targ_nnormal_reasons = n;
+		return;
+	}
 	ks = nt_ksyms();
 	for (size_t i = 0; i < NT_ARRAY_SIZE(normal_free_callers) && n < ETH_DROP_MAX_NORMAL; i++) {
 		uint64_t lo, hi;

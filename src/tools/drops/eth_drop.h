@@ -5,6 +5,7 @@
 #include "nt_types.h"
 
 #define ETH_DROP_MAX_NORMAL 16   /* caller ranges treated as normal frees */
+#define ETH_DROP_MAX_NORMAL_REASONS 4
 
 struct eth_drop_event {
 	__u64 ts;
@@ -25,7 +26,7 @@ struct eth_drop_event {
 
 enum eth_drop_counter {
 	ETH_DROP_CNT_SEEN = NT_CNT_TOOL_BASE,    /* drops that passed the filters */
-	ETH_DROP_CNT_NORMAL,                     /* skipped as normal frees (no-reason kernels) */
+	ETH_DROP_CNT_NORMAL,                     /* skipped as normal frees */
 };
 
 #ifndef __bpf__
