@@ -325,16 +325,23 @@ assert_exit() {
 }
 
 # assert_unloaded T: none of the BPF programs T held while running is still loaded
-# (fails too when T held none: then the premise of the check is broken)
+# (fails too when T held none: then the premise of the check is broken). The kernel frees
+# a program asynchronously after its last fd/link is closed (RCU, trampoline detach), so
+# allow up to 3 s for it to disappear.
 assert_unloaded() {
-	local t=$1 id left=()
+	local t=$1 id left=() i
 	[[ -s $W/$t.progs ]] || fail "$t: held no BPF program while running (see nt_record_progs)"
-	while read -r id; do
-		if bpftool prog show id "$id" >/dev/null 2>&1; then
-			left+=("$(bpftool prog show id "$id" | head -n 1)")
-		fi
-	done <"$W/$t.progs"
-	[[ ${#left[@]} == 0 ]] || fail "$t: BPF programs still loaded after exit:
+	for ((i = 0; i < 30; i++)); do
+		left=()
+		while read -r id; do
+			if bpftool prog show id "$id" >/dev/null 2>&1; then
+				left+=("$(bpftool prog show id "$id" | head -n 1)")
+			fi
+		done <"$W/$t.progs"
+		[[ ${#left[@]} == 0 ]] && return 0
+		sleep 0.1
+	done
+	fail "$t: BPF programs still loaded 3 s after exit:
 $(printf '%s\n' "${left[@]}")"
 }
 

@@ -224,22 +224,37 @@ case_second_rx() {
 		"pings over link 2 (id $b): stages on $LAB_RX2_IF / $LAB_TX_IF"
 }
 
-# an rx interface that is not listed is not traced
-case_unlisted_rx() {
-	local a b
+# an rx interface that is not listed is not traced: pings in and out through link 2 while
+# only link 1 is listed
+unlisted_rx_run() {
 	nt_lab router2
 	tracer T --timeout-ms "$TIMEOUT_MS"
-	a=$(ping_id)
-	b=$((a + 1))
+	A=$(ping_id)
+	B=$((A + 1))
 	lab_use_link 2 || fail "lab: cannot switch to link 2"
-	ping_ok 3 "$b"
+	ping_ok 3 "$B"
 	lab_use_link 1
-	ping_ok 2 "$a"
-	nt_wait_events T 2 5
-	sleep 0.5
+	ping_ok 2 "$A"
+	nt_wait_events T 2 5 ".id == $A"
+	sleep 0.6
 	finish T
-	assert_jq T "\$ev | length == 2 and all(\$ev[]; .id == $a and .status == \"COMPLETE\")" \
-		"only the 2 pings over the listed $LAB_RX_IF (id $a) are reported, none over $LAB_RX2_IF (id $b)"
+	assert_jq T "[\$ev[] | select(.id == $A)] | length == 2 and all(.[]; .status == \"COMPLETE\")" \
+		"the 2 pings over the listed $LAB_RX_IF (id $A) are COMPLETE"
+}
+case_unlisted_rx_no_stage() {
+	unlisted_rx_run
+	assert_jq T "all(\$ev[].stages[]; .iface != \"$LAB_RX2_IF\")" \
+		"no stage is reported on the unlisted $LAB_RX2_IF"
+	assert_jq T "all(\$ev[] | select(.id == $B) | .stages[]; .name != \"REQ_RX\" and .name != \"REP_TX\")" \
+		"pings over the unlisted interface (id $B) have no REQ_RX/REP_TX stage"
+}
+# reference (icmp_path_tracer.py): "a flow must start at ReqRX" -- an exchange whose request
+# never entered a listed rx interface is not tracked, so it is never reported
+case_unlisted_rx_not_reported() {
+	unlisted_rx_run
+	assert_jq T "[\$ev[] | select(.id == $B)] | length == 0" \
+		"no exchange reported for the 3 pings (id $B) that never entered a listed rx interface"
+	assert_jq T "\$sum.exchanges == 2" "summary counts only the 2 exchanges that started at REQ_RX"
 }
 
 # identical traffic in another namespace, on interfaces with the same names and ifindexes,
@@ -305,7 +320,9 @@ nt_case "icmp_path_tracer: server INPUT drops request -> EXTERNAL_DROP" case_dro
 nt_case "icmp_path_tracer: healthy then dropped pings -> per-exchange verdicts" case_mixed
 nt_case "icmp_path_tracer: drop verdict only after --timeout-ms" case_timeout
 nt_case "icmp_path_tracer: second rx interface (--rx-iface a,b) is traced" case_second_rx
-nt_case "icmp_path_tracer: unlisted rx interface is not traced" case_unlisted_rx
+nt_case "icmp_path_tracer: unlisted rx interface: no stage reported on it" case_unlisted_rx_no_stage
+nt_case "icmp_path_tracer: unlisted rx interface: its exchanges are not reported (flow starts at REQ_RX)" \
+	case_unlisted_rx_not_reported
 nt_case "icmp_path_tracer: same ifindex in another netns does not match" case_same_ifindex_other_netns
 nt_case "icmp_path_tracer: text output in the manual's shape" case_text
 nt_done
