@@ -95,7 +95,7 @@ test: $(BUILD)/nettrail $(BUILD)/unit_tests
 	@bash tests/run-all.sh
 
 demo: deps $(BUILD)/nettrail
-	bash tests/lab/demo.sh
+	bash scripts/demo.sh
 
 deps:
 	@bash .ci/install-deps.sh

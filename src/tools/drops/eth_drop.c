@@ -201,7 +201,8 @@ static int first_kernel_frame(const struct eth_drop_event *e, const struct ksyms
 	for (i = 0; i < n && i < NT_STACK_DEPTH; i++) {
 		const struct ksym *s = ksyms__map_addr(ks, e->stack[i]);
 
-		if (!s || strncmp(s->name, "bpf_", 4))
+		if (!s || (strncmp(s->name, "bpf_", 4) && strncmp(s->name, "__bpf", 5) &&
+			   strncmp(s->name, "__traceiter_", 12) && strncmp(s->name, "perf_trace_", 11)))
 			break;
 	}
 	return i < n ? i : 0;
