@@ -9,7 +9,8 @@
 #   -k RE    run only cases whose name matches the extended regex RE
 #   -v       show diagnostics of passing cases too
 #
-# Environment: NT (binary, default <repo>/build/nettrail), NT_GUEST=1 inside the qemu guest
+# Environment: NT (binary, default <repo>/build/nettrail; a snapshot copy is tested unless
+# NT_E2E_NO_COPY=1), NT_GUEST=1 inside the qemu guest
 # tier, NT_KEEP=1 keeps work directories of failed cases.
 # Output: per case "ok - NAME" / "not ok - NAME" (+ "#" diagnostics) / "skip - NAME (why)";
 # the last line is "N passed, N failed" (", N skipped" when some were skipped);
@@ -20,7 +21,7 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 export NT=${NT:-$REPO/build/nettrail}
 
-usage() { sed -n '2,17p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,/^set -u/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; }
 
 jobs=1
 while getopts "j:k:vh" opt; do
@@ -81,6 +82,13 @@ fi
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/nt-run.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 trap 'trap - INT TERM; echo "run.sh: interrupted" >&2; rm -rf "$tmp"; kill -TERM 0' INT TERM
+
+# test a snapshot of the binary: a rebuild during the run must not change it under us
+if [[ ${NT_E2E_NO_COPY:-0} != 1 ]]; then
+	cp "$NT" "$tmp/nettrail" || { echo "not ok - copy $NT"; echo "0 passed, 1 failed"; exit 1; }
+	echo "# testing $NT (snapshot $tmp/nettrail)"
+	export NT=$tmp/nettrail
+fi
 
 run_file() { # FILE LOG
 	local f=$1 log=$2 t0 rc
