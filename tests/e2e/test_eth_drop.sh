@@ -188,8 +188,7 @@ case_healthy_silent() {
 	dropper D "$LAB_ROUTER_NS"
 	lab_ping 5 || fail "lab: healthy IPv4 pings lost"
 	lab_ping 3 "$LAB_SERVER_IP6" || fail "lab: healthy IPv6 pings lost"
-	# UDP to a listening socket (TCP is not used: a FIN that reaches an orphaned socket is
-	# freed with reason QUEUE_PURGE, which the kernel counts as a drop)
+	# UDP to a listening socket
 	ip netns exec "$LAB_SERVER_NS" timeout 5 /usr/bin/python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((sys.argv[1], 5201))
@@ -202,6 +201,26 @@ for i in range(3): s.recv(100)' "$LAB_SERVER_IP" >"$W/udp_srv.out" &
 	done
 	lab_udp_send "$LAB_CLIENT_NS" "$LAB_CLIENT_IP" 40005 "$LAB_SERVER_IP" 5201 3
 	wait "$srv" || fail "lab: UDP listener did not receive 3 datagrams"
+	# a short TCP exchange with an orderly close on both sides
+	ip netns exec "$LAB_SERVER_NS" timeout 5 /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind((sys.argv[1], 5202)); s.listen(1); print("ready", flush=True)
+c, _ = s.accept()
+while c.recv(100): pass
+c.close()' "$LAB_SERVER_IP" >"$W/tcp_srv.out" &
+	srv=$!
+	for ((i = 0; i < 50; i++)); do
+		grep -q ready "$W/tcp_srv.out" && break
+		sleep 0.05
+	done
+	ip netns exec "$LAB_CLIENT_NS" /usr/bin/python3 -c '
+import socket, sys, time
+c = socket.create_connection((sys.argv[1], 5202), timeout=2)
+c.sendall(b"x" * 5000); c.shutdown(socket.SHUT_WR)
+while c.recv(100): pass
+c.close()' "$LAB_SERVER_IP" || fail "lab: TCP exchange failed"
+	wait "$srv" || fail "lab: TCP server failed"
 	sleep 0.5
 	n=$(nt_count D "$sel")
 	assert_eq "drop events with lab addresses during healthy ping/TCP traffic" "$n" 0 D
@@ -217,11 +236,16 @@ case_no_stack() {
 	nt_lab router
 	lab_drop_request_forward
 	dropper D "$LAB_ROUTER_NS" --src-ip "$LAB_CLIENT_IP" --no-stack
+	dropper K "$LAB_ROUTER_NS" --src-ip "$LAB_CLIENT_IP" --disable-kernel-stacks
 	ping_lost 2
 	nt_wait_events D 2 5
+	nt_wait_events K 2 5
 	finish D
+	finish K
 	assert_jq D "\$ev | length == 2" "2 events"
 	assert_jq D "all(\$ev[]; (.stack // []) | length == 0)" "--no-stack: no stack frames"
+	assert_jq K "\$ev | length == 2 and all(\$ev[]; (.stack // []) | length == 0)" \
+		"--disable-kernel-stacks (the manual's name): 2 events, no stack frames"
 	assert_jq D "all(\$ev[]; .location | test(\"^nft?_[A-Za-z0-9_.]*\\\\+0x[0-9a-f]+\$\"))" \
 		"location (a netfilter function) still reported"
 }
@@ -273,7 +297,7 @@ nt_case "eth_drop: reply drops; --interface, direction-exact IP and protocol fil
 nt_case "eth_drop: UDP drops with ports; --src-port/--dst-port filters" case_udp_ports
 nt_case "eth_drop: UDP to a closed port -> NO_SOCKET" case_no_socket
 nt_case "eth_drop: IPv6 drop reported with IPv6 addresses" case_ipv6
-nt_case "eth_drop: healthy ping/UDP traffic not reported, one injected drop is" case_healthy_silent
+nt_case "eth_drop: healthy ping/UDP/TCP traffic not reported, one injected drop is" case_healthy_silent
 nt_case "eth_drop: --no-stack omits the stack" case_no_stack
 nt_case "eth_drop: same ifindex in another netns does not match --interface" case_same_ifindex_other_netns
 nt_case "eth_drop: text output names tuple, reason, location" case_text
