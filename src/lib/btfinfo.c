@@ -39,6 +39,13 @@ struct btf *nt_btf_vmlinux(const char **why)
 	return vmlinux;
 }
 
+void nt_btf_release(void)
+{
+	btf__free(vmlinux);
+	vmlinux = NULL;
+	tried = false;
+}
+
 static const struct btf_type *find(const char *name, int kind)
 {
 	struct btf *btf = nt_btf_vmlinux(NULL);
@@ -123,6 +130,39 @@ static const struct btf_type *find_enum(const char *enum_name)
 	const struct btf_type *t = find(enum_name, BTF_KIND_ENUM);
 
 	return t ? t : find(enum_name, BTF_KIND_ENUM64);
+}
+
+int nt_btf_enum_foreach(const char *enum_name, const char *prefix,
+			void (*fn)(const char *name, long long value, void *ctx), void *ctx)
+{
+	struct btf *btf = nt_btf_vmlinux(NULL);
+	const struct btf_type *t = find_enum(enum_name);
+	size_t plen = prefix ? strlen(prefix) : 0;
+
+	if (!t)
+		return -1;
+	for (int i = 0; i < btf_vlen(t); i++) {
+		const char *name;
+		long long v;
+
+		if (btf_is_enum(t)) {
+			const struct btf_enum *e = btf_enum(t) + i;
+
+			name = btf__name_by_offset(btf, e->name_off);
+			v = btf_kflag(t) ? (long long)e->val : (long long)(__u32)e->val;
+		} else {
+			const struct btf_enum64 *e = btf_enum64(t) + i;
+
+			name = btf__name_by_offset(btf, e->name_off);
+			v = (long long)btf_enum64_value(e);
+		}
+		if (!name)
+			continue;
+		if (plen && !strncmp(name, prefix, plen))
+			name += plen;
+		fn(name, v, ctx);
+	}
+	return btf_vlen(t);
 }
 
 const char *nt_btf_enum_name(const char *enum_name, const char *prefix, long long value,

@@ -17,6 +17,11 @@ const char *nt_btf_path(void);
 /* The kernel's BTF, loaded once; NULL (with a message in @why) if none. */
 struct btf *nt_btf_vmlinux(const char **why);
 
+/* Free our copy (libbpf loads its own for CO-RE): call after the lookups a
+ * tool needs before load, so two copies of ~5 MB never coexist. Later lookups
+ * load it again. */
+void nt_btf_release(void);
+
 bool nt_btf_has_func(const char *name);
 bool nt_btf_has_raw_tp(const char *tp);     /* typedef btf_trace_<tp> */
 /* Number of arguments the tracepoint passes (without the leading void *), -1 if unknown. */
@@ -26,6 +31,10 @@ int nt_btf_func_arg_depth(const char *func, int i);
 /* Name of @value in enum @enum_name with @prefix stripped; NULL if not found. */
 const char *nt_btf_enum_name(const char *enum_name, const char *prefix, long long value,
 			     char *buf, size_t len);
+/* Call @fn for every enumerator of @enum_name (name with @prefix stripped).
+ * Returns the number of enumerators, -1 if the enum is absent. */
+int nt_btf_enum_foreach(const char *enum_name, const char *prefix,
+			void (*fn)(const char *name, long long value, void *ctx), void *ctx);
 /* Value of enumerator @name in enum @enum_name, or -1. */
 long long nt_btf_enum_value(const char *enum_name, const char *name);
 

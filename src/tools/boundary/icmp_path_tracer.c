@@ -16,6 +16,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include "nt.h"
+#include "btfinfo.h"
 #include "cli.h"
 #include "iface.h"
 #include "output.h"
@@ -493,6 +494,7 @@ int icmp_path_tracer_main(int argc, char **argv)
 			   common.attach_mode, plans, false))
 		return NT_EXIT_RUNTIME;
 
+	nt_btf_release();
 	open_opts.btf_custom_path = common.btf_path;
 	skel = icmp_path_tracer_bpf__open_opts(&open_opts);
 	if (!skel) {

@@ -147,14 +147,35 @@ static int validate(const struct config *c)
 
 /* ---- pure helpers ------------------------------------------------------- */
 
+/* Reason names of the running kernel, read from BTF once before load. */
+#define REASON_CACHE 512
+static char *reason_cache[REASON_CACHE];
+static bool reasons_loaded;
+
+static void cache_reason(const char *name, long long value, void *ctx)
+{
+	if (value >= 0 && value < REASON_CACHE && !reason_cache[value])
+		reason_cache[value] = strdup(name);
+}
+
+void eth_drop_load_reasons(void)
+{
+	reasons_loaded = true;
+	nt_btf_enum_foreach("skb_drop_reason", "SKB_DROP_REASON_", cache_reason, NULL);
+}
+
 const char *eth_drop_reason_name(__u32 reason, char *buf, size_t len)
 {
 	if (reason == ETH_DROP_NO_REASON) {
 		snprintf(buf, len, "NOT_SPECIFIED");
 		return buf;
 	}
-	if (nt_btf_enum_name("skb_drop_reason", "SKB_DROP_REASON_", reason, buf, len))
+	if (!reasons_loaded)
+		eth_drop_load_reasons();
+	if (reason < REASON_CACHE && reason_cache[reason]) {
+		snprintf(buf, len, "%s", reason_cache[reason]);
 		return buf;
+	}
 	/* 6.x: the upper 16 bits name a subsystem with reasons of its own. */
 	if (reason >> 16)
 		snprintf(buf, len, "SUBSYS%u:%u", reason >> 16, reason & 0xffff);
@@ -463,6 +484,8 @@ int eth_drop_main(int argc, char **argv)
 	skel->rodata->targ_has_if = cfg.if_str != NULL;
 	skel->rodata->targ_stacks = !cfg.no_stack;
 	set_normal_filter(skel, &cfg);
+	eth_drop_load_reasons();
+	nt_btf_release();
 
 	err = NT_EXIT_RUNTIME;
 	if (nt_stages_prepare(skel->obj, plans, eth_drop_nstages))

@@ -36,6 +36,8 @@ struct ksyms;
 /* Reason name from the running kernel's BTF ("NETFILTER_DROP"); kernels
  * without reasons give "NOT_SPECIFIED", unknown numbers "UNKNOWN(<n>)". */
 const char *eth_drop_reason_name(__u32 reason, char *buf, size_t len);
+/* Read every reason name from BTF now (before our BTF copy is released). */
+void eth_drop_load_reasons(void);
 /* The dropping function: the tracepoint's location, else the first stack
  * frame outside the generic free/drop functions and BPF glue. */
 __u64 eth_drop_location(const struct eth_drop_event *e, const struct ksyms *ks);

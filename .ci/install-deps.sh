@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs what building, testing and the demo need on a fresh Debian 12
+# machine (root). Quiet when everything is already there.
+set -euo pipefail
+
+pkgs=(
+	make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool   # build
+	iproute2 iptables nftables iputils-ping jq python3              # lab + e2e
+	iperf3 procps                                                   # bench
+)
+missing=()
+for p in "${pkgs[@]}"; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+	echo "installing: ${missing[*]}"
+	export DEBIAN_FRONTEND=noninteractive
+	apt-get update -qq
+	apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

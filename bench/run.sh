@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# `make bench` (a benchmark, not a test): per tool, median start->attached wall
+# time and peak RSS over several runs, and the kernel's own accounting
+# (kernel.bpf_stats_enabled) of ns per BPF program run while iperf3 pushes
+# traffic the tool filters out through a lab router.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+NT=${NT:-$PWD/build/nettrail}
+RUNS=${RUNS:-7}
+SECS=${SECS:-5}
+. tests/lab/lab.sh
+[ "$(id -u)" = 0 ] || { echo "bench: run as root" >&2; exit 2; }
+command -v iperf3 >/dev/null || { echo "bench: needs iperf3 (make deps)" >&2; exit 2; }
+
+P=$(lab_prefix bench)
+trap 'lab_cleanup "$P" >/dev/null 2>&1 || true' EXIT
+lab_router_topology "$P"
+# UDP to port 9 is dropped in the router's FORWARD chain: drops eth_drop sees
+# and filters out (it is told to watch another source address).
+ip netns exec "$LAB_ROUTER_NS" iptables -A FORWARD -p udp --dport 9 -j DROP
+
+export LAB_CLIENT_NS LAB_ROUTER_NS LAB_SERVER_NS LAB_CLIENT_IP LAB_SERVER_IP LAB_RX_IF LAB_TX_IF
+/usr/bin/python3 bench/measure.py "$NT" "$RUNS" "$SECS"
