@@ -21,6 +21,7 @@
 #   NT_E2E_FILTER    extended regex; only cases whose name matches run
 #   NT_E2E_VERBOSE=1 print diagnostics of passing cases too
 #   NT_KEEP=1        keep work directories of failed cases (path is printed)
+#   NT_E2E_TIMESCALE multiply wait timeouts (default 1 on the host, 4 with NT_GUEST=1)
 
 set -u
 
@@ -41,6 +42,10 @@ nt_in_guest() { [[ ${NT_GUEST:-0} == 1 ]]; }
 nt_attach_modes() {
 	if nt_in_guest; then echo "auto fentry kprobe"; else echo "auto"; fi
 }
+
+# timeouts of the wait helpers are multiplied by this (the guest tier is 10-50x slower)
+NT_E2E_TIMESCALE=${NT_E2E_TIMESCALE:-$([[ ${NT_GUEST:-0} == 1 ]] && echo 4 || echo 1)}
+_nt_scaled() { echo $(($1 * NT_E2E_TIMESCALE)); }
 
 # nt_mode_args MODE: the flags that select MODE ("auto" = the tool's default, no flag)
 nt_mode_args() { [[ $1 == auto ]] || printf '%s\n' --attach-mode "$1"; }
@@ -186,7 +191,8 @@ nt_start() {
 nt_pid() { cat "$W/$1.pid"; }
 
 nt_wait_ready() {
-	local t=$1 limit=${2:-10} pid i
+	local t=$1 limit pid i
+	limit=$(_nt_scaled "${2:-10}")
 	pid=$(nt_pid "$t")
 	for ((i = 0; i < limit * 20; i++)); do
 		grep -q '^Tracing' "$W/$t.err" 2>/dev/null && return 0
@@ -218,7 +224,8 @@ nt_stop() {
 
 # nt_wait_exit T TIMEOUT: wait for T to end by itself; its status goes to $W/T.rc
 nt_wait_exit() {
-	local t=$1 limit=${2:-5} pid i
+	local t=$1 limit pid i
+	limit=$(_nt_scaled "${2:-5}")
 	pid=$(nt_pid "$t")
 	for ((i = 0; i < limit * 20; i++)); do
 		kill -0 "$pid" 2>/dev/null || break
@@ -266,7 +273,8 @@ nt_count() { # T JQ_SELECT: number of event objects matching
 # nt_wait_events T COUNT TIMEOUT [JQ_SELECT]: wait until T printed >= COUNT matching
 # events (this also proves stdout is flushed per line while the tool runs)
 nt_wait_events() {
-	local t=$1 want=$2 limit=$3 sel=${4:-true} i n=0
+	local t=$1 want=$2 limit sel=${4:-true} i n=0
+	limit=$(_nt_scaled "$3")
 	for ((i = 0; i < limit * 10; i++)); do
 		n=$(nt_count "$t" "$sel")
 		((n >= want)) && return 0
@@ -343,6 +351,31 @@ assert_unloaded() {
 	done
 	fail "$t: BPF programs still loaded 3 s after exit:
 $(printf '%s\n' "${left[@]}")"
+}
+
+# assert_no_orphan_progs: no nt_* BPF program is loaded without a process holding it
+# (an fd of a bpf-prog or bpf-link, "prog_id:" in fdinfo). Leaks that survive every
+# process (pins, netlink-attached tc/XDP) show up here; safe with other runs in parallel.
+assert_no_orphan_progs() {
+	local round cand=() id held
+	for round in 1 2; do
+		local ids
+		if [[ $round == 1 ]]; then
+			ids=$(bpftool -j prog show 2>/dev/null | jq -r '.[] | select(.name // "" | startswith("nt_")) | .id')
+		else
+			ids=$(printf '%s\n' "${cand[@]}")
+			sleep 0.5 # programs of a process that just exited are freed asynchronously
+		fi
+		held=$(grep -hs '^prog_id:' /proc/[0-9]*/fdinfo/* | awk '{print $2}' | sort -un)
+		cand=()
+		for id in $ids; do
+			grep -qx "$id" <<<"$held" && continue
+			bpftool prog show id "$id" >/dev/null 2>&1 && cand+=("$id")
+		done
+		[[ ${#cand[@]} == 0 ]] && return 0
+	done
+	fail "nt_* BPF programs loaded but held by no process:
+$(for id in "${cand[@]}"; do bpftool prog show id "$id" | head -n 1; done)"
 }
 
 # nt_prog_names T: names of T's programs (call while T runs)

@@ -274,6 +274,7 @@ end_case() {
 	esac
 	assert_jq E "\$sum.lost_events | type == \"number\"" "summary has lost_events"
 	assert_unloaded E
+	assert_no_orphan_progs
 }
 
 # text mode: SIGTERM still prints the final summary to stdout
