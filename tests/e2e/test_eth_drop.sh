@@ -232,6 +232,23 @@ c.close()' "$LAB_SERVER_IP" || fail "lab: TCP exchange failed"
 	assert_jq D "[\$ev[] | select($sel)] | length == 1" "exactly the one injected drop is reported"
 }
 
+# random loss: one event per packet the firewall dropped, no more, no less
+case_random_loss() {
+	local n=30 dropped
+	nt_lab router
+	lab_loss_request_forward 0.3
+	dropper D "$LAB_ROUTER_NS" --src-ip "$LAB_CLIENT_IP" --dst-ip "$LAB_SERVER_IP" --no-stack
+	ip netns exec "$LAB_CLIENT_NS" ping -n -q -c "$n" -i 0.05 -W 0.5 "$LAB_SERVER_IP" >/dev/null
+	dropped=$(lab_fault_packets)
+	((dropped > 0 && dropped < n)) || skip "random loss dropped $dropped of $n (need some but not all)"
+	nt_wait_events D "$dropped" 5
+	sleep 0.3
+	finish D
+	assert_jq D "\$ev | length == $dropped and all(\$ev[]; .reason == \"NETFILTER_DROP\")" \
+		"exactly one NETFILTER_DROP event per dropped packet ($dropped, iptables counter)"
+	assert_jq D "\$sum.drops == $dropped" "summary counts $dropped drops"
+}
+
 case_no_stack() {
 	nt_lab router
 	lab_drop_request_forward
@@ -298,6 +315,7 @@ nt_case "eth_drop: UDP drops with ports; --src-port/--dst-port filters" case_udp
 nt_case "eth_drop: UDP to a closed port -> NO_SOCKET" case_no_socket
 nt_case "eth_drop: IPv6 drop reported with IPv6 addresses" case_ipv6
 nt_case "eth_drop: healthy ping/UDP/TCP traffic not reported, one injected drop is" case_healthy_silent
+nt_case "eth_drop: random 30% loss -> one event per dropped packet (iptables counter)" case_random_loss
 nt_case "eth_drop: --no-stack omits the stack" case_no_stack
 nt_case "eth_drop: same ifindex in another netns does not match --interface" case_same_ifindex_other_netns
 nt_case "eth_drop: text output names tuple, reason, location" case_text

@@ -202,6 +202,44 @@ case_timeout() {
 	expect_events T 1 "$id" INTERNAL_DROP_REQ
 }
 
+# exchanges still waiting for their timeout when the tool stops are flushed with their
+# current verdict, marked pending
+case_pending_flush() {
+	local id
+	nt_lab router
+	lab_drop_request_forward
+	tracer T --timeout-ms 10000
+	id=$(ping_id)
+	ping_lost 2 "$id"
+	sleep 0.2
+	assert_eq "events before the 10 s timeout" "$(nt_count T)" 0 T
+	finish T
+	assert_jq T "\$ev | length == 2 and all(\$ev[]; .id == $id and .status == \"INTERNAL_DROP_REQ\" and .pending == true)" \
+		"the 2 pending exchanges are flushed at stop as INTERNAL_DROP_REQ, pending: true"
+	assert_jq T "\$sum.pending == 2" "summary counts 2 pending"
+}
+
+# random loss (iptables statistic match): the verdicts agree exactly with the firewall's
+# own count of dropped requests
+case_random_loss() {
+	local id n=30 dropped
+	nt_lab router
+	lab_loss_request_forward 0.3
+	tracer T --timeout-ms "$TIMEOUT_MS"
+	id=$(ping_id)
+	ip netns exec "$LAB_CLIENT_NS" ping -n -q -c "$n" -i 0.05 -W 0.5 -e "$id" "$LAB_SERVER_IP" >/dev/null
+	dropped=$(lab_fault_packets)
+	((dropped > 0 && dropped < n)) || skip "random loss dropped $dropped of $n (need some but not all)"
+	nt_wait_events T "$n" 5
+	sleep 0.5
+	finish T
+	assert_jq T "\$ev | length == $n and ([\$ev[].seq] | sort) == [range(1; $((n + 1)))]" "one event per ping (seq 1..$n)"
+	assert_jq T "[\$ev[] | select(.status == \"INTERNAL_DROP_REQ\")] | length == $dropped" \
+		"INTERNAL_DROP_REQ count equals the iptables DROP counter ($dropped)"
+	assert_jq T "[\$ev[] | select(.status == \"COMPLETE\")] | length == $((n - dropped))" \
+		"COMPLETE count equals the pings not dropped ($((n - dropped)))"
+}
+
 # manual's bond case: --rx-iface a,b; requests and replies through the second link too
 case_second_rx() {
 	local a b
@@ -322,6 +360,8 @@ nt_case "icmp_path_tracer: reply dropped in router FORWARD -> INTERNAL_DROP_REP"
 nt_case "icmp_path_tracer: server INPUT drops request -> EXTERNAL_DROP" case_drop_external
 nt_case "icmp_path_tracer: healthy then dropped pings -> per-exchange verdicts" case_mixed
 nt_case "icmp_path_tracer: drop verdict only after --timeout-ms" case_timeout
+nt_case "icmp_path_tracer: pending exchanges flushed at stop" case_pending_flush
+nt_case "icmp_path_tracer: random 30% request loss -> verdicts match the iptables counter" case_random_loss
 nt_case "icmp_path_tracer: second rx interface (--rx-iface a,b) is traced" case_second_rx
 nt_case "icmp_path_tracer: unlisted rx interface: no stage reported on it" case_unlisted_rx_no_stage
 nt_case "icmp_path_tracer: unlisted rx interface: its exchanges are TIMEOUT without REQ_RX/REP_TX" \
