@@ -48,7 +48,7 @@ done
 con "modules loaded: ${loaded[*]:-}"
 con "modules failed: ${failed[*]:-none}"
 
-export NT_GUEST=1 NT_GUEST_KERNEL=$KVER
+export NT_GUEST=1 NT_GUEST_KERNEL=$KVER NT_GUEST_REPO=$REPO
 if [ "$HIDE_BTF" = 1 ]; then
 	# Keep a copy for --btf, then hide the kernel's own BTF from libbpf.
 	cp /sys/kernel/btf/vmlinux /run/nettrail-vm/vmlinux.btf &&
@@ -87,7 +87,7 @@ if [ "${GUEST_TIMEOUT:-0}" -gt 0 ]; then
 		kill -0 "$cpid" 2>/dev/null || exit 0
 		: >"$CTL/timed-out"
 		con "command still running after ${GUEST_TIMEOUT}s: dumping tasks, then killing it"
-		{ ps -eo pid,ppid,stat,wchan:24,etime,args 2>/dev/null || ls /proc; } >/dev/console 2>&1
+		{ ps --ppid 2 -p 2 --deselect -o pid,ppid,stat,wchan:24,etime,args 2>/dev/null || ls /proc; } >/dev/console 2>&1
 		echo w >/proc/sysrq-trigger
 		kill -TERM -- "-$cpid" 2>/dev/null
 		sleep 5

@@ -42,16 +42,13 @@ mount -t overlay overlay -o lowerdir=/hostroot,upperdir=/rw/upper,workdir=/rw/wo
 mkdir -p /newroot/.nt-vm
 mount -t 9p -o trans=virtio,version=9p2000.L,cache=none,msize=262144 ntctl /newroot/.nt-vm ||
 	fail "cannot mount the control share"
-i=0
-for d in $RW_PATHS; do
-	mkdir -p "/newroot$d"
-	mount -t 9p -o trans=virtio,version=9p2000.L,cache=none,msize=262144 "ntrw$i" "/newroot$d" ||
-		fail "cannot mount the read-write share $d"
-	i=$((i + 1))
-done
-
 [ -f "/newroot$REPO/tests/vm/guest-init.sh" ] || fail "$REPO/tests/vm/guest-init.sh not visible in the guest"
 [ -x /newroot/bin/bash ] || fail "/bin/bash missing on the host root"
+
+# A second view of the overlay root: paths that the fresh tmpfs mounts below
+# would hide (a clone in /tmp, a cache in /run ...) are bound back from it.
+mkdir -p /ovl
+mount --bind /newroot /ovl || fail "cannot bind the overlay root"
 
 # Pseudo filesystems of the new root, mounted here with busybox: far cheaper
 # than exec'ing the host's dynamically linked mount(8) over 9p under TCG.
@@ -84,5 +81,27 @@ mnt cgroup2 cgroup2 /sys/fs/cgroup nsdelegate
 mkdir -p "/newroot/lib/modules/$KVER"
 mount --bind "/newroot$KROOT/lib/modules/$KVER" "/newroot/lib/modules/$KVER" ||
 	fail "cannot bind the modules of $KVER"
+# Bring back what the tmpfs mounts hid: the repository, the kernel cache, the
+# working directory.
+bound=
+for p in "$REPO" "$KROOT" "$CWD"; do
+	case $p in /tmp | /tmp/* | /var/tmp | /var/tmp/* | /run | /run/*) ;; *) continue ;; esac
+	skip=
+	for b in $bound; do case $p/ in "$b"/*) skip=1 ;; esac; done
+	[ -z "$skip" ] || continue
+	mkdir -p "/newroot$p"
+	mount --bind "/ovl$p" "/newroot$p" || fail "cannot bind $p back over the fresh tmpfs"
+	bound="$bound $p"
+done
+umount /ovl
+# --rw shares last, so that the tmpfs on /tmp or /run does not hide them.
+i=0
+for d in $RW_PATHS; do
+	mkdir -p "/newroot$d"
+	mount -t 9p -o trans=virtio,version=9p2000.L,cache=none,msize=262144 "ntrw$i" "/newroot$d" ||
+		fail "cannot mount the read-write share $d"
+	i=$((i + 1))
+done
+
 echo "nettrail-vm: stage1 done at $(cut -d' ' -f1 /newroot/proc/uptime)s" >/dev/console
 exec switch_root /newroot /bin/bash "$REPO/tests/vm/guest-init.sh"

@@ -318,7 +318,7 @@ build_initramfs() { # -> $WORK/initramfs.cpio
 	{
 		printf 'REPO=%q\n' "$REPO"
 		printf 'RW_PATHS=%q\n' "${RW_PATHS[*]:-}"
-		printf "KVER=%q\nKROOT=%q\n" "$KVER" "$KROOT"
+		printf 'KVER=%q\nKROOT=%q\nCWD=%q\n' "$KVER" "$KROOT" "$PWD"
 	} >"$ird/nt.conf"
 	cp "$SELF_DIR/initramfs-init.sh" "$ird/init"
 	chmod 0755 "$ird/init" "$ird/bin/busybox"

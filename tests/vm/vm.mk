@@ -1,0 +1,59 @@
+# tests/vm/vm.mk — the qemu guest tier (Debian kernels under TCG), included
+# by the top-level Makefile.  See tests/vm/README.md.
+#
+#   make vmtest [KERNEL=6.1] [VM_CMD='...']  static build, then VM_CMD in a guest
+#   make vmtest-all [VM_KERNELS='5.10 6.1 6.12']  vmtest on each kernel in turn
+#   make vm-smoke      the guest tier's own checks (kprobes, BTF, netem, bonding, ...)
+#   make vm-selftest   the harness's checks (exit status, timeout, panic, streams)
+#   make vm-shell      interactive root shell in the guest (repo at the same path)
+#   make vm-prepare    only download/extract the kernel (e.g. to warm a CI cache)
+#
+# Variables: KERNEL (series 5.10 | 6.1 | 6.12 or a Debian release such as
+# 6.1.0-56-amd64), VM_TIMEOUT (seconds, hard bound per guest run), VM_ARGS
+# (more run-guest.sh options, e.g. --hide-btf or --mem 3G), VM_CMD (shell
+# command run in the guest, in the repository), NT_VM_CACHE (kernel cache).
+
+VM_DIR     := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
+VM_REPO    := $(abspath $(VM_DIR)/../..)
+KERNEL     ?= 6.1
+VM_KERNELS ?= 6.1
+VM_TIMEOUT ?= 900
+VM_ARGS    ?=
+# STATIC=1 also in the guest: the top-level Makefile relinks when the build
+# flavour changes, and the guest must test the static binary built here.
+VM_CMD     ?= make -C $(VM_REPO) test-e2e NT_GUEST=1 STATIC=1
+VM_RUN      = $(VM_REPO)/tests/vm/run-guest.sh --kernel $(KERNEL) --timeout $(VM_TIMEOUT) $(VM_ARGS)
+vm_quote    = '$(subst ','\'',$(1))'
+
+.PHONY: vmtest vmtest-all vm-static vm-smoke vm-selftest vm-shell vm-prepare
+
+vm-static:
+	$(MAKE) -C $(VM_REPO) STATIC=1
+	@cd $(VM_REPO) && test -x $(or $(BUILD),build)/nettrail || \
+		{ echo "vm.mk: $(or $(BUILD),build)/nettrail was not built by 'make STATIC=1'" >&2; exit 1; }
+	@cd $(VM_REPO) && file -L $(or $(BUILD),build)/nettrail | grep -q 'statically linked' || \
+		echo "vm.mk: warning: $(or $(BUILD),build)/nettrail is not statically linked" >&2
+
+vmtest: vm-static
+	cd $(VM_REPO) && $(VM_RUN) -- bash -c $(call vm_quote,$(VM_CMD))
+
+vmtest-all: vm-static
+	@cd $(VM_REPO) && failed=; for k in $(VM_KERNELS); do \
+		echo "==== vmtest on kernel $$k ===="; \
+		tests/vm/run-guest.sh --kernel $$k --timeout $(VM_TIMEOUT) $(VM_ARGS) \
+			-- bash -c $(call vm_quote,$(VM_CMD)) || failed="$$failed $$k"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "vmtest-all: failed on kernel(s):$$failed"; exit 1; fi; \
+	echo "vmtest-all: passed on kernel(s): $(VM_KERNELS)"
+
+vm-smoke:
+	cd $(VM_REPO) && $(VM_RUN) -- bash tests/vm/smoke.sh
+
+vm-selftest:
+	cd $(VM_REPO) && NT_VM_KERNEL=$(KERNEL) bash tests/vm/selftest.sh
+
+vm-shell:
+	cd $(VM_REPO) && tests/vm/run-guest.sh --kernel $(KERNEL) --timeout 0 $(VM_ARGS) -i -- bash -i
+
+vm-prepare:
+	$(VM_REPO)/tests/vm/run-guest.sh --prepare --kernel $(KERNEL)
