@@ -76,11 +76,6 @@ mnt tracefs tracefs /sys/kernel/tracing
 mnt debugfs debugfs /sys/kernel/debug
 mnt bpf bpf /sys/fs/bpf mode=0700
 mnt cgroup2 cgroup2 /sys/fs/cgroup nsdelegate
-# The guest kernel's modules at the standard place, so modprobe (the host's
-# kmod) and the kernel's own request_module() find them.
-mkdir -p "/newroot/lib/modules/$KVER"
-mount --bind "/newroot$KROOT/lib/modules/$KVER" "/newroot/lib/modules/$KVER" ||
-	fail "cannot bind the modules of $KVER"
 # Bring back what the tmpfs mounts hid: the repository, the kernel cache, the
 # working directory.
 bound=
@@ -94,6 +89,11 @@ for p in "$REPO" "$KROOT" "$CWD"; do
 	bound="$bound $p"
 done
 umount /ovl
+# The guest kernel's modules at the standard place, so modprobe (the host's
+# kmod) and the kernel's own request_module() find them.
+mkdir -p "/newroot/lib/modules/$KVER"
+mount --bind "/newroot$KROOT/lib/modules/$KVER" "/newroot/lib/modules/$KVER" ||
+	fail "cannot bind the modules of $KVER"
 # --rw shares last, so that the tmpfs on /tmp or /run does not hide them.
 i=0
 for d in $RW_PATHS; do
