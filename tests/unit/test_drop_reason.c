@@ -5,7 +5,7 @@
 #include "unit.h"
 #include "btfinfo.h"
 #include "ksyms.h"
-#include "eth_drop.h"
+#include "drops.h"
 
 TEST(drop_reason_names_from_btf)
 {
@@ -16,13 +16,13 @@ TEST(drop_reason_names_from_btf)
 		printf("    (skipped: this kernel has no skb_drop_reason in BTF)\n");
 		return;
 	}
-	CHECK_STR(eth_drop_reason_name((__u32)nf, buf, sizeof(buf)), "NETFILTER_DROP");
-	CHECK_STR(eth_drop_reason_name(
+	CHECK_STR(nt_drop_reason_name((__u32)nf, buf, sizeof(buf)), "NETFILTER_DROP");
+	CHECK_STR(nt_drop_reason_name(
 		(__u32)nt_btf_enum_value("skb_drop_reason", "SKB_DROP_REASON_NO_SOCKET"), buf,
 		sizeof(buf)), "NO_SOCKET");
-	CHECK_STR(eth_drop_reason_name(ETH_DROP_NO_REASON, buf, sizeof(buf)), "NOT_SPECIFIED");
-	CHECK_STR(eth_drop_reason_name(60000, buf, sizeof(buf)), "UNKNOWN(60000)");
-	CHECK_STR(eth_drop_reason_name((3u << 16) | 5, buf, sizeof(buf)), "SUBSYS3:5");
+	CHECK_STR(nt_drop_reason_name(NT_DROP_NO_REASON, buf, sizeof(buf)), "NOT_SPECIFIED");
+	CHECK_STR(nt_drop_reason_name(60000, buf, sizeof(buf)), "UNKNOWN(60000)");
+	CHECK_STR(nt_drop_reason_name((3u << 16) | 5, buf, sizeof(buf)), "SUBSYS3:5");
 }
 
 TEST(drop_location_skips_machinery)
@@ -30,7 +30,7 @@ TEST(drop_location_skips_machinery)
 	char path[] = "/tmp/nt-unit-ks2-XXXXXX";
 	int fd = mkstemp(path);
 	FILE *f = fdopen(fd, "w");
-	struct eth_drop_event e = {};
+	struct nt_drop_event e = {};
 	struct ksyms *ks;
 
 	fprintf(f, "ffffffff81000000 T bpf_trace_run3\nffffffff81000100 T kfree_skb_reason\n"
@@ -43,8 +43,8 @@ TEST(drop_location_skips_machinery)
 	e.stack[2] = 0xffffffff81000220ULL;
 	e.stack[3] = 0xffffffff81000330ULL;
 	e.stack_bytes = 4 * 8;
-	CHECK(eth_drop_location(&e, ks) == 0xffffffff81000220ULL);
+	CHECK(nt_drop_location(&e, ks) == 0xffffffff81000220ULL);
 	e.location = 0xffffffff81000333ULL;      /* the tracepoint's own location wins */
-	CHECK(eth_drop_location(&e, ks) == 0xffffffff81000333ULL);
+	CHECK(nt_drop_location(&e, ks) == 0xffffffff81000333ULL);
 	ksyms__free(ks);
 }
