@@ -54,12 +54,27 @@ _lab_do() {
 }
 
 # lab_prefix [TAG]: print a short unique name prefix (<= 8 chars, so that "${P}tr" and
-# interface names "${P}r0" stay far below IFNAMSIZ-1 = 15).
+# interface names "${P}r0" stay far below IFNAMSIZ-1 = 15). The name is reserved under
+# $LAB_STATE_DIR/names until lab_cleanup, so concurrent runs never draw the same one.
 lab_prefix() {
-	local tag=${1:-}
-	local r
-	r=$(printf '%04x' $(( (RANDOM << 1 ^ $$ ^ BASHPID) & 0xffff )))
-	printf 'nt%s%s\n' "${tag:0:2}" "$r"
+	local tag=${1:-} p r d i
+	mkdir -p "$LAB_STATE_DIR/names" || return 1
+	for ((i = 0; i < 100; i++)); do
+		r=$(printf '%04x' $(( (RANDOM << 1 ^ $$ ^ BASHPID ^ i) & 0xffff )))
+		p="nt${tag:0:2}$r"
+		d=$LAB_STATE_DIR/names/$p
+		if mkdir "$d" 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+		# reclaim a reservation left by a killed run: old, and no namespace of that name
+		if [[ -z $(find "$d" -maxdepth 0 -mmin -60 2>/dev/null) ]] &&
+			! compgen -G "/run/netns/$p?" >/dev/null; then
+			rmdir "$d" 2>/dev/null && mkdir "$d" 2>/dev/null && { echo "$p"; return 0; }
+		fi
+	done
+	_lab_err "no free name prefix"
+	return 1
 }
 
 # IPv4 /24 number n (0..511) of the 198.18.0.0/15 range -> "198.18.x" or "198.19.x"
@@ -414,12 +429,14 @@ lab_cleanup() {
 					[[ -e /run/netns/$ns ]] && ip netns del "$ns" 2>/dev/null
 				done
 				rm -f "$f"
+				rmdir "$LAB_STATE_DIR/names/$t" 2>/dev/null
 			fi
 		done
 		for ns in "${p}c" "${p}r" "${p}s"; do
 			[[ -e /run/netns/$ns ]] && ip netns del "$ns" 2>/dev/null
 		done
 		_lab_slot_release "$p"
+		rmdir "$LAB_STATE_DIR/names/$p" 2>/dev/null
 	done
 	return 0
 }
