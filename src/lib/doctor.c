@@ -67,10 +67,13 @@ static void doctor_json(const struct utsname *u, struct btf *btf)
 			nt_json_bool(j, "ok", ok);
 			nt_stages_describe(plans, *t->nstages, desc, sizeof(desc));
 			nt_json_str(j, "stages", desc);
-			if (!ok)
+			if (!ok) {
+				nt_json_obj(j, "why");
 				for (int s = 0; s < *t->nstages; s++)
 					if (!plans[s].cand)
-						nt_json_str(j, "why", plans[s].why);
+						nt_json_str(j, plans[s].stage->name, plans[s].why);
+				nt_json_obj_end(j);
+			}
 			nt_json_obj_end(j);
 		}
 		nt_json_obj_end(j);

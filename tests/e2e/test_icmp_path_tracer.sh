@@ -286,16 +286,42 @@ case_unlisted_rx_no_stage() {
 	assert_jq T "all(\$ev[] | select(.id == $B) | .stages[]; .name != \"REQ_RX\" and .name != \"REP_TX\")" \
 		"pings over the unlisted interface (id $B) have no REQ_RX/REP_TX stage"
 }
-# exchanges whose request never entered a listed rx interface: the tool documents them as
-# TIMEOUT (stages seen do not form a prefix). (The reference icmp_path_tracer.py instead
-# ignores them: "a flow must start at ReqRX".)
-case_unlisted_rx_timeout() {
+# exchanges whose request never entered a listed rx interface are not reported (as in the
+# reference: "a flow must start at ReqRX"); their stages are counted as orphan_stages
+case_unlisted_rx_not_reported() {
 	unlisted_rx_run
-	assert_jq T "[\$ev[] | select(.id == $B)] | length == 3 and all(.[]; .status == \"TIMEOUT\" and
-		[.stages[] | \"\(.name)@\(.iface)\"] == [\"REQ_TX@$LAB_TX_IF\", \"REP_RX@$LAB_TX_IF\"])" \
-		"the 3 pings over the unlisted interface (id $B) are TIMEOUT with only REQ_TX, REP_RX on $LAB_TX_IF"
-	assert_jq T "\$sum.exchanges == 5 and \$sum.statuses.COMPLETE == 2 and \$sum.statuses.TIMEOUT == 3" \
-		"summary: 5 exchanges, 2 COMPLETE, 3 TIMEOUT"
+	assert_jq T "[\$ev[] | select(.id == $B)] | length == 0" \
+		"no exchange reported for the 3 pings (id $B) over the unlisted interface"
+	assert_jq T "\$sum.exchanges == 2 and \$sum.statuses.COMPLETE == 2 and \$sum.statuses.TIMEOUT == 0" \
+		"summary: 2 exchanges, both COMPLETE"
+	assert_jq T "\$sum.orphan_stages == 6" \
+		"summary: the 3 pings' REQ_TX + REP_RX counted as 6 orphan stages"
+}
+
+# a reply later than --timeout-ms: first judged EXTERNAL_DROP, then re-reported as TIMEOUT
+# when the late reply shows up. The delay comes from a tbf on the server's egress: a large
+# reply empties its bucket, the next (small) reply waits ~0.3 s for tokens.
+case_late_reply_timeout() {
+	local id
+	nt_lab router
+	ip netns exec "$LAB_SERVER_NS" tc qdisc add dev "$LAB_SERVER_IF" root tbf rate 1kbit \
+		burst 1520 limit 10000 || fail "lab: cannot add tbf"
+	tracer T --timeout-ms 50
+	id=$(ping_id)
+	ip netns exec "$LAB_CLIENT_NS" ping -n -q -c 1 -s 1472 -W 3 "$LAB_SERVER_IP" >/dev/null
+	ip netns exec "$LAB_CLIENT_NS" ping -n -q -c 1 -e "$id" -W 3 "$LAB_SERVER_IP" >/dev/null ||
+		fail "lab: the delayed ping got no reply"
+	nt_wait_events T 1 5 ".id == $id and .status == \"TIMEOUT\""
+	finish T
+	ip netns exec "$LAB_SERVER_NS" tc qdisc del dev "$LAB_SERVER_IF" root 2>/dev/null
+	assert_jq T "[\$ev[] | select(.id == $id) | .status] == [\"EXTERNAL_DROP\", \"TIMEOUT\"]" \
+		"id $id: EXTERNAL_DROP at the timeout, then TIMEOUT when the reply arrived"
+	assert_jq T "[\$ev[] | select(.id == $id and .status == \"TIMEOUT\")][0] |
+		.late_stage == \"REP_RX\" and .previous_status == \"EXTERNAL_DROP\" and
+		([.stages[].name] == [\"REQ_RX\", \"REQ_TX\", \"REP_RX\"]) and .external_us > 100000" \
+		"the TIMEOUT event names the late REP_RX and its external segment (> 100 ms)"
+	assert_jq T "\$sum.statuses.TIMEOUT >= 1 and \$sum.statuses.EXTERNAL_DROP == 0" \
+		"summary counts it as TIMEOUT, not EXTERNAL_DROP"
 }
 
 # identical traffic in another namespace, on interfaces with the same names and ifindexes,
@@ -364,8 +390,10 @@ nt_case "icmp_path_tracer: pending exchanges flushed at stop" case_pending_flush
 nt_case "icmp_path_tracer: random 30% request loss -> verdicts match the iptables counter" case_random_loss
 nt_case "icmp_path_tracer: second rx interface (--rx-iface a,b) is traced" case_second_rx
 nt_case "icmp_path_tracer: unlisted rx interface: no stage reported on it" case_unlisted_rx_no_stage
-nt_case "icmp_path_tracer: unlisted rx interface: its exchanges are TIMEOUT without REQ_RX/REP_TX" \
-	case_unlisted_rx_timeout
+nt_case "icmp_path_tracer: unlisted rx interface: its exchanges are not reported" \
+	case_unlisted_rx_not_reported
+nt_case "icmp_path_tracer: reply later than --timeout-ms -> EXTERNAL_DROP then TIMEOUT" \
+	case_late_reply_timeout
 nt_case "icmp_path_tracer: same ifindex in another netns does not match" case_same_ifindex_other_netns
 nt_case "icmp_path_tracer: text output in the manual's shape" case_text
 nt_done

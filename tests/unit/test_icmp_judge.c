@@ -86,3 +86,26 @@ TEST(icmp_names)
 	CHECK_STR(icmp_pt_segment_key(ICMP_PT_SEG_INTERNAL_REP), "internal_rep_us");
 	CHECK_STR(icmp_pt_status_name(99), "?");
 }
+
+TEST(icmp_late_stage_turns_drop_into_timeout)
+{
+	static struct icmp_pt_memory m;
+	struct icmp_pt_key k1 = { 7, 1 }, k2 = { 7, 2 }, other = { 8, 1 };
+	struct icmp_pt_rec r = rec_of(1000, 2000, 0, 0);
+	struct icmp_pt_judged *j;
+	int old = -1;
+
+	icmp_pt_remember(&m, &k1, &r, ICMP_PT_EXTERNAL_DROP);
+	icmp_pt_remember(&m, &k2, &r, ICMP_PT_EXTERNAL_DROP);
+	/* never judged: not ours */
+	CHECK(icmp_pt_recall_late(&m, &other, ICMP_PT_REP_RX, 5000, 3, &old) == NULL);
+	/* a stage it already has is not "late" */
+	CHECK(icmp_pt_recall_late(&m, &k1, ICMP_PT_REQ_TX, 5000, 3, &old) == NULL);
+	j = icmp_pt_recall_late(&m, &k1, ICMP_PT_REP_RX, 1500000000ULL, 3, &old);
+	CHECK(j != NULL);
+	CHECK(old == ICMP_PT_EXTERNAL_DROP);
+	CHECK(j && j->status == ICMP_PT_TIMEOUT && j->rec.ts[ICMP_PT_REP_RX] == 1500000000ULL &&
+	      j->rec.ifindex[ICMP_PT_REP_RX] == 3);
+	/* only once */
+	CHECK(icmp_pt_recall_late(&m, &k1, ICMP_PT_REP_TX, 1600000000ULL, 3, &old) == NULL);
+}

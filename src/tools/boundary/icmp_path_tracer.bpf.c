@@ -78,12 +78,14 @@ static __always_inline void emit(__u8 kind, __u8 stage, const struct icmp_pt_key
 	nt_event_submit(e);
 }
 
-static __always_inline struct icmp_pt_rec *exchange_get(const struct icmp_pt_key *key)
+/* An exchange starts at REQ_RX: later stages only update an open one, so
+ * pings entering by an interface that was not named are not reported. */
+static __always_inline struct icmp_pt_rec *exchange_get(const struct icmp_pt_key *key, int stage)
 {
 	static const struct icmp_pt_rec zero;
 	struct icmp_pt_rec *rec = bpf_map_lookup_elem(&exchanges, key);
 
-	if (rec)
+	if (rec || stage != ICMP_PT_REQ_RX)
 		return rec;
 	/* LRU: an insert never fails for lack of room, it evicts the oldest;
 	 * user space derives evictions from the created/completed counters. */
@@ -107,12 +109,23 @@ static __always_inline int handle(const struct sk_buff *skb, const struct net_de
 
 	key.id = p.icmp_id;
 	key.seq = p.icmp_seq;
-	rec = exchange_get(&key);
+	stage &= 3;
+	rec = exchange_get(&key, stage);
+	if (!rec && stage != ICMP_PT_REQ_RX) {
+		/* Late (after user space judged it) or never started here: user
+		 * space tells which. Rare: only the filtered pair reaches this. */
+		struct icmp_pt_rec one = {};
+
+		one.ts[stage] = bpf_ktime_get_ns();
+		one.ifindex[stage] = BPF_CORE_READ(dev, ifindex);
+		nt_count(ICMP_PT_CNT_ORPHANS);
+		emit(ICMP_PT_EV_ORPHAN, stage, &key, &one);
+		return 0;
+	}
 	if (!rec) {
 		nt_count(NT_CNT_MAP_FULL);
 		return 0;
 	}
-	stage &= 3;
 	if (rec->ts[stage])     /* seen already (looped or duplicated): first wins */
 		return 0;
 	rec->ts[stage] = bpf_ktime_get_ns();

@@ -209,12 +209,46 @@ void icmp_pt_stats_add(struct icmp_pt_stats *s, const struct icmp_pt_rec *rec,
 	}
 }
 
+void icmp_pt_remember(struct icmp_pt_memory *m, const struct icmp_pt_key *key,
+		      const struct icmp_pt_rec *rec, int status)
+{
+	struct icmp_pt_judged *j = &m->slot[m->next++ % ICMP_PT_JUDGED];
+
+	j->key = *key;
+	j->rec = *rec;
+	j->status = status;
+	j->live = true;
+}
+
+struct icmp_pt_judged *icmp_pt_recall_late(struct icmp_pt_memory *m, const struct icmp_pt_key *key,
+					   int stage, unsigned long long ts, unsigned int ifindex,
+					   int *old_status)
+{
+	/* Newest first: echo ids/seqs wrap, the latest use of a key is the one. */
+	for (unsigned int i = 0; i < ICMP_PT_JUDGED; i++) {
+		struct icmp_pt_judged *j = &m->slot[(m->next - 1 - i) % ICMP_PT_JUDGED];
+
+		if (!j->live || j->key.id != key->id || j->key.seq != key->seq)
+			continue;
+		if (stage < 0 || stage >= ICMP_PT_NSTAGES || j->rec.ts[stage])
+			return NULL;
+		j->live = false;
+		j->rec.ts[stage] = ts;
+		j->rec.ifindex[stage] = ifindex;
+		*old_status = j->status;
+		j->status = ICMP_PT_TIMEOUT;
+		return j;
+	}
+	return NULL;
+}
+
 /* ---- reporting --------------------------------------------------------- */
 
 struct tracer {
 	struct config *cfg;
 	struct icmp_path_tracer_bpf *skel;
 	struct icmp_pt_stats stats;
+	struct icmp_pt_memory judged;
 	uint64_t swept;
 };
 
@@ -227,7 +261,7 @@ static const char *ifname_of(const struct tracer *t, __u32 ifindex, char *buf, s
 
 static void report_json(struct tracer *t, const char *type, const struct icmp_pt_key *key,
 			const struct icmp_pt_rec *rec, int stage, const struct icmp_pt_verdict *v,
-			bool pending)
+			bool pending, int late_stage, int previous)
 {
 	struct nt_json *j = nt_json_begin(type, nt_mono_to_wall_ns(icmp_pt_first_ts(rec)));
 	char ifn[32];
@@ -245,6 +279,10 @@ static void report_json(struct tracer *t, const char *type, const struct icmp_pt
 		nt_json_str(j, "status", icmp_pt_status_name(v->status));
 		if (pending)
 			nt_json_bool(j, "pending", true);
+		if (late_stage >= 0) {
+			nt_json_str(j, "late_stage", icmp_pt_stage_name(late_stage));
+			nt_json_str(j, "previous_status", icmp_pt_status_name(previous));
+		}
 	}
 	nt_json_arr(j, "stages");
 	for (int s = 0; s < ICMP_PT_NSTAGES; s++) {
@@ -319,9 +357,41 @@ static void report_exchange(struct tracer *t, const struct icmp_pt_key *key,
 
 	icmp_pt_stats_add(&t->stats, rec, &v, pending);
 	if (nt_out_json())
-		report_json(t, "event", key, rec, -1, &v, pending);
+		report_json(t, "event", key, rec, -1, &v, pending, -1, 0);
 	else
 		report_text_exchange(t, key, rec, &v, pending);
+	if (!pending && v.status != ICMP_PT_COMPLETE && v.status != ICMP_PT_TIMEOUT)
+		icmp_pt_remember(&t->judged, key, rec, v.status);
+}
+
+/* A stage with no open exchange: either late for one already judged a drop
+ * (then that verdict was really a TIMEOUT), or of an exchange that did not
+ * start at a listed rx interface (counted, not reported). */
+static void report_late(struct tracer *t, const struct icmp_pt_event *e)
+{
+	struct icmp_pt_judged *j;
+	char when[32];
+	int old;
+
+	j = icmp_pt_recall_late(&t->judged, &e->key, e->stage, e->rec.ts[e->stage],
+				e->rec.ifindex[e->stage], &old);
+	if (!j)
+		return;
+	t->stats.status[old]--;
+	t->stats.status[ICMP_PT_TIMEOUT]++;
+	if (nt_out_json()) {
+		struct icmp_pt_verdict v = { ICMP_PT_TIMEOUT, -1 };
+
+		report_json(t, "event", &j->key, &j->rec, -1, &v, false, e->stage, old);
+		return;
+	}
+	nt_fmt_clock(nt_mono_to_wall_ns(icmp_pt_first_ts(&j->rec)), when, sizeof(when));
+	nt_text("[%s] ICMP id=%u seq=%u %s -> %s\n  STATUS: TIMEOUT (%s arrived %.1fms after the "
+		"first stage, later than --timeout-ms %llu; reported above as %s)\n\n", when,
+		e->key.id, e->key.seq, t->cfg->src_str, t->cfg->dst_str,
+		icmp_pt_stage_name(e->stage),
+		(e->rec.ts[e->stage] - icmp_pt_first_ts(&j->rec)) / 1e6, t->cfg->timeout_ms,
+		icmp_pt_status_name(old));
 }
 
 static void report_stage(struct tracer *t, const struct icmp_path_tracer_bpf *skel,
@@ -330,7 +400,7 @@ static void report_stage(struct tracer *t, const struct icmp_path_tracer_bpf *sk
 	char when[32], ifn[32];
 
 	if (nt_out_json()) {
-		report_json(t, "stage", &e->key, &e->rec, e->stage, NULL, false);
+		report_json(t, "stage", &e->key, &e->rec, e->stage, NULL, false, -1, 0);
 		return;
 	}
 	nt_fmt_clock(nt_mono_to_wall_ns(e->rec.ts[e->stage]), when, sizeof(when));
@@ -350,6 +420,8 @@ static int on_event(void *ctx, void *data, size_t len)
 		report_stage(t, t->skel, e);
 	else if (e->kind == ICMP_PT_EV_DONE)
 		report_exchange(t, &e->key, &e->rec, false);
+	else if (e->kind == ICMP_PT_EV_ORPHAN)
+		report_late(t, e);
 	return 0;
 }
 
@@ -393,6 +465,7 @@ static void report_summary(struct tracer *t)
 	uint64_t lost = nt_counter_sum(skel->maps.nt_counters, NT_CNT_LOST_EVENTS);
 	uint64_t created = nt_counter_sum(skel->maps.nt_counters, ICMP_PT_CNT_CREATED);
 	uint64_t completed = nt_counter_sum(skel->maps.nt_counters, ICMP_PT_CNT_COMPLETED);
+	uint64_t orphans = nt_counter_sum(skel->maps.nt_counters, ICMP_PT_CNT_ORPHANS);
 	uint64_t accounted = completed + t->swept;
 	uint64_t evicted = created > accounted ? created - accounted : 0;
 	const struct icmp_pt_stats *s = &t->stats;
@@ -422,6 +495,7 @@ static void report_summary(struct tracer *t)
 		}
 		nt_json_u64(j, "lost_events", lost);
 		nt_json_u64(j, "evicted", evicted);
+		nt_json_u64(j, "orphan_stages", orphans);
 		nt_json_end(j);
 		return;
 	}
@@ -442,8 +516,8 @@ static void report_summary(struct tracer *t)
 		else
 			nt_text("  %-22s %6d %9s %9s %9s\n", icmp_pt_segment_key(seg), 0, "-", "-", "-");
 	}
-	nt_text("Lost events: %llu  Evicted exchanges: %llu\n", (unsigned long long)lost,
-		(unsigned long long)evicted);
+	nt_text("Lost events: %llu  Evicted exchanges: %llu  Stages without an exchange: %llu\n",
+		(unsigned long long)lost, (unsigned long long)evicted, (unsigned long long)orphans);
 }
 
 int icmp_path_tracer_main(int argc, char **argv)
@@ -457,9 +531,10 @@ int icmp_path_tracer_main(int argc, char **argv)
 			"enters an rx interface), REQ_TX (leaves the tx interface), REP_RX (reply\n"
 			"enters the tx interface), REP_TX (reply leaves an rx interface). An exchange\n"
 			"missing a stage after --timeout-ms is reported as INTERNAL_DROP_REQ,\n"
-			"EXTERNAL_DROP or INTERNAL_DROP_REP (TIMEOUT when the stages seen do not form\n"
-			"a prefix, e.g. a reply whose request was never seen). Run it in the network\n"
-			"namespace of the interfaces. Overhead: low (ICMP rates).",
+			"EXTERNAL_DROP or INTERNAL_DROP_REP; if the missing stage shows up later, the\n"
+			"exchange is re-reported as TIMEOUT (raise --timeout-ms). An exchange starts\n"
+			"at REQ_RX: pings entering by other interfaces are not reported. Run it in the\n"
+			"network namespace of the interfaces. Overhead: low (ICMP rates).",
 		.examples =
 			"  nettrail icmp_path_tracer --src-ip 10.0.0.1 --dst-ip 10.0.0.2 \\\n"
 			"      --rx-iface ens4f0 --tx-iface vnet0\n"

@@ -28,6 +28,7 @@ struct icmp_pt_rec {
 enum icmp_pt_event_kind {
 	ICMP_PT_EV_STAGE = 1,   /* --verbose: one stage just happened */
 	ICMP_PT_EV_DONE,        /* all four stages seen; entry removed */
+	ICMP_PT_EV_ORPHAN,      /* a later stage with no open exchange (rec holds just it) */
 };
 
 struct icmp_pt_event {
@@ -41,6 +42,7 @@ struct icmp_pt_event {
 enum icmp_pt_counter {
 	ICMP_PT_CNT_CREATED = NT_CNT_TOOL_BASE,   /* exchanges entered in the map */
 	ICMP_PT_CNT_COMPLETED,                    /* removed by the kernel when complete */
+	ICMP_PT_CNT_ORPHANS,                      /* later stages without an open exchange */
 };
 
 #define ICMP_PT_MAX_EXCHANGES 8192
@@ -92,6 +94,27 @@ unsigned long long icmp_pt_first_ts(const struct icmp_pt_rec *rec);
 /* Pending exchanges (tool stopped before their timeout) are counted apart. */
 void icmp_pt_stats_add(struct icmp_pt_stats *s, const struct icmp_pt_rec *rec,
 		       const struct icmp_pt_verdict *v, bool pending);
+
+/* Exchanges judged as drops are remembered for a while: a stage that arrives
+ * later (a reply slower than --timeout-ms) turns the verdict into TIMEOUT. */
+#define ICMP_PT_JUDGED 1024
+struct icmp_pt_judged {
+	struct icmp_pt_key key;
+	struct icmp_pt_rec rec;
+	int status;
+	bool live;
+};
+struct icmp_pt_memory {
+	struct icmp_pt_judged slot[ICMP_PT_JUDGED];
+	unsigned int next;
+};
+void icmp_pt_remember(struct icmp_pt_memory *m, const struct icmp_pt_key *key,
+		      const struct icmp_pt_rec *rec, int status);
+/* If @key was judged a drop, merge the late @stage into its record, forget it
+ * and return it (its old status in *old_status); else NULL. */
+struct icmp_pt_judged *icmp_pt_recall_late(struct icmp_pt_memory *m, const struct icmp_pt_key *key,
+					   int stage, unsigned long long ts, unsigned int ifindex,
+					   int *old_status);
 #endif
 
 #endif

@@ -1,0 +1,596 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * User-space half shared by tcp_path_tracer and udp_path_tracer: the seed's
+ * flags, the verdicts, the sweep that judges packets which entered and did
+ * not leave within --timeout-ms, per-packet reports (--verbose: every packet;
+ * default: drops only), and --stats-mode: one report per interval built from
+ * the kernel's per-CPU counters and log2 latency histograms (the kernel sends
+ * no per-packet events in that mode, whatever the traffic).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "nt.h"
+#include "cli.h"
+#include "hist.h"
+#include "iface.h"
+#include "output.h"
+#include "run.h"
+#include "l4_path.h"
+
+/* ---- flags ------------------------------------------------------------- */
+
+enum { OPT_SRC = 1, OPT_DST, OPT_RX, OPT_TX, OPT_SPORT, OPT_DPORT, OPT_TIMEOUT,
+       OPT_STATS, OPT_INTERVAL, OPT_VERBOSE };
+
+const struct nt_opt l4pt_options[] = {
+	{ "src-ip", 0, "IP", "source of the traced direction (required)", OPT_SRC },
+	{ "dst-ip", 0, "IP", "destination of the traced direction (required)", OPT_DST },
+	{ "rx-iface", 0, "IF[,IF]", "interface(s) src->dst packets enter, e.g. bond slaves (required)", OPT_RX },
+	{ "tx-iface", 0, "IF[,IF]", "interface(s) src->dst packets leave by (required)", OPT_TX },
+	{ "src-port", 0, "PORT", "source port of src->dst packets (0 = any)", OPT_SPORT },
+	{ "dst-port", 0, "PORT", "destination port of src->dst packets (0 = any)", OPT_DPORT },
+	{ "timeout-ms", 0, "MS", "a packet not out MS after it entered is a drop (default 1000)", OPT_TIMEOUT },
+	{ "stats-mode", 0, NULL, "in-kernel aggregation, one report per interval (low overhead)", OPT_STATS },
+	{ "stats-interval", 0, "SEC", "seconds between --stats-mode reports (default 10)", OPT_INTERVAL },
+	{ "verbose", 0, NULL, "every packet with its stages, latency and status (default: drops only)", OPT_VERBOSE },
+};
+const int l4pt_noptions = NT_ARRAY_SIZE(l4pt_options);
+
+int l4pt_handle_opt(int key, const char *arg, void *data)
+{
+	struct l4pt_config *c = data;
+	unsigned long long x;
+
+	switch (key) {
+	case OPT_SRC:
+		c->src_str = arg;
+		return nt_arg_ipv4("--src-ip", arg, &c->src);
+	case OPT_DST:
+		c->dst_str = arg;
+		return nt_arg_ipv4("--dst-ip", arg, &c->dst);
+	case OPT_RX:
+		c->rx_str = arg;
+		c->nrx = nt_iface_resolve_list("--rx-iface", arg, c->rx);
+		return c->nrx < 0 ? -1 : 0;
+	case OPT_TX:
+		c->tx_str = arg;
+		c->ntx = nt_iface_resolve_list("--tx-iface", arg, c->tx);
+		return c->ntx < 0 ? -1 : 0;
+	case OPT_SPORT:
+	case OPT_DPORT:
+		if (nt_arg_uint(key == OPT_SPORT ? "--src-port" : "--dst-port", arg, 0, 65535, &x))
+			return -1;
+		if (key == OPT_SPORT)
+			c->sport = x, c->sport_str = arg;
+		else
+			c->dport = x, c->dport_str = arg;
+		return 0;
+	case OPT_TIMEOUT:
+		return nt_arg_uint("--timeout-ms", arg, 1, 3600000, &c->timeout_ms);
+	case OPT_STATS:
+		c->stats_mode = true;
+		return 0;
+	case OPT_INTERVAL:
+		c->interval_given = true;
+		return nt_arg_uint("--stats-interval", arg, 1, 86400, &c->stats_interval);
+	case OPT_VERBOSE:
+		c->verbose = true;
+		return 0;
+	}
+	return -1;
+}
+
+int l4pt_validate(const struct l4pt_config *c)
+{
+	if (!c->src_str)
+		return nt_usage_error("--src-ip", NULL, "required");
+	if (!c->dst_str)
+		return nt_usage_error("--dst-ip", NULL, "required");
+	if (c->src == c->dst)
+		return nt_usage_error("--dst-ip", c->dst_str, "same as --src-ip");
+	if (!c->rx_str)
+		return nt_usage_error("--rx-iface", NULL, "required");
+	if (!c->tx_str)
+		return nt_usage_error("--tx-iface", NULL, "required");
+	if (c->stats_mode && c->verbose)
+		return nt_usage_error("--verbose", NULL,
+				      "cannot be combined with --stats-mode (the modes are exclusive)");
+	if (c->interval_given && !c->stats_mode)
+		return nt_usage_error("--stats-interval", NULL, "only meaningful with --stats-mode");
+	for (int i = 0; i < c->nrx; i++)
+		for (int j = 0; j < c->ntx; j++)
+			if (c->rx[i].ifindex == c->tx[j].ifindex)
+				return nt_usage_error("--tx-iface", c->tx_str,
+						      "also named in --rx-iface");
+	return 0;
+}
+
+/* ---- verdicts (pure) ------------------------------------------------------ */
+
+bool l4pt_rec_complete(const struct l4pt_rec *r)
+{
+	const __u8 all = L4PT_F_IN_LAST | L4PT_F_OUT_FIRST | L4PT_F_OUT_LAST;
+
+	if (!r->n_in || r->n_out < r->n_in)
+		return false;
+	return !(r->flags & L4PT_F_FRAG) || (r->flags & all) == all;
+}
+
+unsigned l4pt_rec_drops(const struct l4pt_rec *r)
+{
+	if (l4pt_rec_complete(r))
+		return 0;
+	if (r->flags & L4PT_F_FRAG)
+		return 1;
+	return r->n_in > r->n_out ? r->n_in - r->n_out : 1;
+}
+
+enum l4pt_status l4pt_judge(const struct l4pt_rec *r)
+{
+	return l4pt_rec_complete(r) ? L4PT_COMPLETE : L4PT_INTERNAL_DROP;
+}
+
+const char *l4pt_status_name(int st)
+{
+	return st == L4PT_COMPLETE ? "COMPLETE" : st == L4PT_INTERNAL_DROP ? "INTERNAL_DROP" : "?";
+}
+
+const char *l4pt_dir_name(int dir)
+{
+	return dir == L4PT_FWD ? "FWD" : dir == L4PT_REP ? "REP" : "?";
+}
+
+const char *l4pt_stage_name(int dir, bool out)
+{
+	if (dir == L4PT_REP)
+		return out ? "REP_TX" : "REP_RX";
+	return out ? "REQ_TX" : "REQ_RX";
+}
+
+const char *l4pt_tcp_flags_str(__u8 f, char *buf, size_t len)
+{
+	static const struct { __u8 bit; const char *name; } names[] = {
+		{ 0x02, "SYN" }, { 0x10, "ACK" }, { 0x01, "FIN" }, { 0x04, "RST" },
+		{ 0x08, "PSH" }, { 0x20, "URG" }, { 0x40, "ECE" }, { 0x80, "CWR" },
+	};
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (size_t i = 0; i < NT_ARRAY_SIZE(names); i++)
+		if ((f & names[i].bit) && n < len)
+			n += snprintf(buf + n, len - n, "%s%s", n ? "," : "", names[i].name);
+	if (!n)
+		snprintf(buf, len, "-");
+	return buf;
+}
+
+void l4pt_stats_sum(struct l4pt_stats *sum, const struct l4pt_stats *pc, int ncpu)
+{
+	for (int i = 0; i < ncpu; i++) {
+		sum->in_pkts += pc[i].in_pkts;
+		sum->out_pkts += pc[i].out_pkts;
+		sum->groups += pc[i].groups;
+		sum->retrans += pc[i].retrans;
+		sum->complete += pc[i].complete;
+		sum->out_unmatched += pc[i].out_unmatched;
+		nt_lat_merge(&sum->lat, &pc[i].lat);
+	}
+}
+
+/* ---- the runner ----------------------------------------------------------- */
+
+struct dir_totals {
+	struct l4pt_stats k;            /* from the kernel */
+	uint64_t drops;                 /* packets judged INTERNAL_DROP */
+};
+
+struct l4pt_runner {
+	const struct l4pt_config *cfg;
+	const struct l4pt_maps *m;
+	int ndirs, ncpu;
+	struct dir_totals interval[L4PT_NDIRS], total[L4PT_NDIRS];
+	uint64_t swept, pending, events;
+	uint64_t interval_start_ns, next_interval_ns, next_sweep_ns;
+	struct l4pt_key *keys;
+	struct l4pt_stats *percpu;
+};
+
+static const char *proto_name(const struct l4pt_config *c)
+{
+	return c->proto == L4PT_TCP ? "TCP" : "UDP";
+}
+
+static const char *ifname(__u32 ifindex, char *buf, size_t len)
+{
+	struct nt_ifref ref = { nt_netns_self(), ifindex };
+
+	return nt_iface_name(&ref, buf, len);
+}
+
+/* The packet's own addresses (REP packets go dst -> src). */
+static void pkt_addrs(const struct l4pt_config *c, const struct l4pt_key *k,
+		      const char **sip, const char **dip)
+{
+	*sip = k->dir == L4PT_REP ? c->dst_str : c->src_str;
+	*dip = k->dir == L4PT_REP ? c->src_str : c->dst_str;
+}
+
+static void report_json(struct l4pt_runner *r, const struct l4pt_key *k,
+			const struct l4pt_rec *rec, bool pending)
+{
+	const struct l4pt_config *c = r->cfg;
+	struct nt_json *j = nt_json_begin("event", nt_mono_to_wall_ns(rec->ts_in));
+	enum l4pt_status st = l4pt_judge(rec);
+	const char *sip, *dip;
+	char buf[64];
+
+	pkt_addrs(c, k, &sip, &dip);
+	nt_json_str(j, "dir", l4pt_dir_name(k->dir));
+	nt_json_str(j, "src_ip", sip);
+	nt_json_str(j, "dst_ip", dip);
+	nt_json_u64(j, "src_port", k->sport);
+	nt_json_u64(j, "dst_port", k->dport);
+	if (c->proto == L4PT_TCP) {
+		nt_json_u64(j, "seq", k->seq);
+		nt_json_u64(j, "ack", rec->ack);
+		nt_json_str(j, "kind", k->kind == L4PT_K_ACK ? "ack" : "data");
+		nt_json_u64(j, "len", rec->len);
+		nt_json_str(j, "flags", l4pt_tcp_flags_str(rec->tcp_flags, buf, sizeof(buf)));
+		nt_json_bool(j, "retrans", rec->flags & L4PT_F_RETRANS);
+	} else {
+		nt_json_u64(j, "ip_id", k->ip_id);
+		nt_json_u64(j, "len", rec->len);
+		nt_json_bool(j, "fragmented", rec->flags & L4PT_F_FRAG);
+	}
+	nt_json_u64(j, "ttl", rec->ttl);
+	nt_json_u64(j, "rx", rec->n_in);
+	nt_json_u64(j, "tx", rec->n_out);
+	nt_json_str(j, "status", l4pt_status_name(st));
+	if (pending)
+		nt_json_bool(j, "pending", true);
+	if (st != L4PT_COMPLETE)
+		nt_json_u64(j, "drops", l4pt_rec_drops(rec));
+	nt_json_arr(j, "stages");
+	nt_json_obj(j, NULL);
+	nt_json_str(j, "name", l4pt_stage_name(k->dir, false));
+	nt_json_str(j, "iface", ifname(rec->if_in, buf, sizeof(buf)));
+	nt_json_u64(j, "ts_ns", rec->ts_in);
+	nt_json_obj_end(j);
+	if (rec->ts_out) {
+		nt_json_obj(j, NULL);
+		nt_json_str(j, "name", l4pt_stage_name(k->dir, true));
+		nt_json_str(j, "iface", ifname(rec->if_out, buf, sizeof(buf)));
+		nt_json_u64(j, "ts_ns", rec->ts_out);
+		nt_json_obj_end(j);
+	}
+	nt_json_arr_end(j);
+	if (st == L4PT_COMPLETE) {
+		__u64 from = (rec->flags & L4PT_F_FRAG) ? rec->ts_in : rec->ts_last_in;
+
+		nt_json_f64(j, "internal_us", ((double)rec->ts_last_out - (double)from) / 1000.0);
+	}
+	nt_json_end(j);
+}
+
+static void report_text(struct l4pt_runner *r, const struct l4pt_key *k,
+			const struct l4pt_rec *rec, bool pending)
+{
+	const struct l4pt_config *c = r->cfg;
+	enum l4pt_status st = l4pt_judge(rec);
+	char when[32], ifa[32], ifb[32], fl[64];
+	const char *sip, *dip;
+
+	pkt_addrs(c, k, &sip, &dip);
+	nt_fmt_clock(nt_mono_to_wall_ns(rec->ts_in), when, sizeof(when));
+	if (st == L4PT_COMPLETE) {
+		__u64 from = (rec->flags & L4PT_F_FRAG) ? rec->ts_in : rec->ts_last_in;
+
+		if (c->proto == L4PT_TCP)
+			nt_text("[%s] [%s] %s:%u -> %s:%u seq=%u ack=%u len=%u flags=%s%s  %s@%s -> %s@%s  +%.1fus  COMPLETE\n",
+				when, l4pt_dir_name(k->dir), sip, k->sport, dip, k->dport, k->seq,
+				rec->ack, rec->len, l4pt_tcp_flags_str(rec->tcp_flags, fl, sizeof(fl)),
+				(rec->flags & L4PT_F_RETRANS) ? " RETRANS" : "",
+				l4pt_stage_name(k->dir, false), ifname(rec->if_in, ifa, sizeof(ifa)),
+				l4pt_stage_name(k->dir, true), ifname(rec->if_out, ifb, sizeof(ifb)),
+				((double)rec->ts_last_out - (double)from) / 1000.0);
+		else
+			nt_text("[%s] %s:%u -> %s:%u ip_id=%u len=%u%s  %s@%s -> %s@%s  +%.1fus  COMPLETE\n",
+				when, sip, k->sport, dip, k->dport, k->ip_id, rec->len,
+				(rec->flags & L4PT_F_FRAG) ? " fragmented" : "",
+				l4pt_stage_name(k->dir, false), ifname(rec->if_in, ifa, sizeof(ifa)),
+				l4pt_stage_name(k->dir, true), ifname(rec->if_out, ifb, sizeof(ifb)),
+				((double)rec->ts_last_out - (double)from) / 1000.0);
+		return;
+	}
+	if (c->proto == L4PT_TCP) {
+		nt_text("=== TCP Drop Detected [%s] %s===\n", l4pt_dir_name(k->dir),
+			pending ? "(tool stopped before the timeout) " : "");
+		nt_text("Time: %s\nFlow: %s:%u -> %s:%u seq=%u ack=%u len=%u flags=%s%s\n", when, sip,
+			k->sport, dip, k->dport, k->seq, rec->ack, rec->len,
+			l4pt_tcp_flags_str(rec->tcp_flags, fl, sizeof(fl)),
+			(rec->flags & L4PT_F_RETRANS) ? " (retransmission)" : "");
+		nt_text("Stages: %s at %s (x%u), %s seen x%u after %llums\n",
+			l4pt_stage_name(k->dir, false), ifname(rec->if_in, ifa, sizeof(ifa)), rec->n_in,
+			l4pt_stage_name(k->dir, true), rec->n_out, c->timeout_ms);
+	} else {
+		nt_text("=== UDP Drop Detected %s===\n", pending ? "(tool stopped before the timeout) " : "");
+		nt_text("Time: %s\nGroup: %s -> %s IP_ID=%u (Port: %u -> %u) len=%u\n", when, sip, dip,
+			k->ip_id, k->sport, k->dport, rec->len);
+		if (rec->flags & L4PT_F_FRAG)
+			nt_text("Fragmented: Yes (RX frags=%u, TX frags=%u)\n", rec->n_in, rec->n_out);
+		else
+			nt_text("Fragmented: No (RX=%u, TX=%u)\n", rec->n_in, rec->n_out);
+		if ((rec->flags & L4PT_F_FRAG) && rec->n_out)
+			nt_text("Type: PARTIAL FRAGMENT DROP\n");
+	}
+	nt_text("Dropped INTERNALLY (entered %s, did not leave %s)\n\n",
+		ifname(rec->if_in, ifa, sizeof(ifa)), r->cfg->tx_str);
+}
+
+static void report_packet(struct l4pt_runner *r, const struct l4pt_key *k,
+			  const struct l4pt_rec *rec, bool pending)
+{
+	enum l4pt_status st = l4pt_judge(rec);
+
+	if (st != L4PT_COMPLETE && !pending) {
+		r->interval[k->dir & 1].drops += l4pt_rec_drops(rec);
+		r->total[k->dir & 1].drops += l4pt_rec_drops(rec);
+	}
+	if (pending)
+		r->pending++;
+	if (r->cfg->stats_mode)
+		return;
+	if (st == L4PT_COMPLETE && !r->cfg->verbose)
+		return;
+	r->events++;
+	if (nt_out_json())
+		report_json(r, k, rec, pending);
+	else
+		report_text(r, k, rec, pending);
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	const struct l4pt_event *e = data;
+
+	if (len >= sizeof(*e))
+		report_packet(ctx, &e->key, &e->rec, false);
+	return 0;
+}
+
+/* Judge the packets that entered more than --timeout-ms ago (at exit: all
+ * of them; the young ones as pending) and remove them from the kernel map. */
+static void sweep(struct l4pt_runner *r, bool at_exit)
+{
+	int fd = bpf_map__fd(r->m->recs);
+	uint64_t now = nt_mono_ns(), timeout_ns = r->cfg->timeout_ms * 1000000ULL;
+	struct l4pt_key *prev = NULL;
+	int n = 0;
+
+	while (n < L4PT_MAX_RECS && bpf_map_get_next_key(fd, prev, &r->keys[n]) == 0) {
+		prev = &r->keys[n];
+		n++;
+	}
+	for (int i = 0; i < n; i++) {
+		struct l4pt_rec rec;
+		bool young;
+
+		if (bpf_map_lookup_elem(fd, &r->keys[i], &rec))
+			continue;
+		if (!rec.n_in)
+			continue;
+		young = now - rec.ts_last_in < timeout_ns;
+		if (young && !at_exit)
+			continue;
+		if (bpf_map_delete_elem(fd, &r->keys[i]))
+			continue;       /* completed by the kernel meanwhile */
+		r->swept++;
+		report_packet(r, &r->keys[i], &rec, young && !l4pt_rec_complete(&rec));
+	}
+}
+
+/* Flip the kernel's epoch and add the half it was writing to @into. */
+static void collect(struct l4pt_runner *r)
+{
+	int fd = bpf_map__fd(r->m->stats);
+	__u32 old = *r->m->epoch & 1;
+	struct timespec ts = { 0, 2000000 };
+
+	*r->m->epoch = old ^ 1;
+	nanosleep(&ts, NULL);           /* let programs that read the old epoch finish */
+	for (int d = 0; d < r->ndirs; d++) {
+		__u32 idx = d * 2 + old;
+		struct l4pt_stats sum = {};
+
+		memset(r->percpu, 0, sizeof(*r->percpu) * r->ncpu);
+		if (bpf_map_lookup_elem(fd, &idx, r->percpu))
+			continue;
+		l4pt_stats_sum(&sum, r->percpu, r->ncpu);
+		memset(r->percpu, 0, sizeof(*r->percpu) * r->ncpu);
+		bpf_map_update_elem(fd, &idx, r->percpu, BPF_ANY);
+		r->interval[d].k.in_pkts += sum.in_pkts;
+		r->interval[d].k.out_pkts += sum.out_pkts;
+		r->interval[d].k.groups += sum.groups;
+		r->interval[d].k.retrans += sum.retrans;
+		r->interval[d].k.complete += sum.complete;
+		r->interval[d].k.out_unmatched += sum.out_unmatched;
+		nt_lat_merge(&r->interval[d].k.lat, &sum.lat);
+	}
+}
+
+static uint64_t evicted(struct l4pt_runner *r)
+{
+	uint64_t created = nt_counter_sum(r->m->counters, L4PT_CNT_CREATED);
+	uint64_t done = nt_counter_sum(r->m->counters, L4PT_CNT_COMPLETED) + r->swept;
+
+	return created > done ? created - done : 0;
+}
+
+static void dir_json(struct nt_json *j, const char *key, const struct dir_totals *t)
+{
+	nt_json_obj(j, key);
+	nt_json_u64(j, "in_packets", t->k.in_pkts);
+	nt_json_u64(j, "out_packets", t->k.out_pkts);
+	nt_json_u64(j, "packets", t->k.groups);
+	nt_json_u64(j, "retrans", t->k.retrans);
+	nt_json_u64(j, "complete", t->k.complete);
+	nt_json_u64(j, "internal_drops", t->drops);
+	nt_json_u64(j, "out_unmatched", t->k.out_unmatched);
+	nt_lat_json(j, "latency_us", "hist_us", &t->k.lat, 1000.0);
+	nt_json_obj_end(j);
+}
+
+static void dir_text(struct l4pt_runner *r, int d, const struct dir_totals *t)
+{
+	const struct l4pt_config *c = r->cfg;
+
+	if (r->ndirs > 1)
+		nt_text("%s (%s -> %s):\n", d == L4PT_FWD ? "Forward" : "Reply",
+			d == L4PT_FWD ? c->src_str : c->dst_str, d == L4PT_FWD ? c->dst_str : c->src_str);
+	else
+		nt_text("%s -> %s:\n", c->src_str, c->dst_str);
+	nt_text("  Packets   RX: %llu  TX: %llu  (TX without RX: %llu)\n",
+		(unsigned long long)t->k.in_pkts, (unsigned long long)t->k.out_pkts,
+		(unsigned long long)t->k.out_unmatched);
+	nt_text("  Groups    New: %llu  Complete: %llu  InternalDrop: %llu%s",
+		(unsigned long long)t->k.groups, (unsigned long long)t->k.complete,
+		(unsigned long long)t->drops, c->proto == L4PT_TCP ? "" : "\n");
+	if (c->proto == L4PT_TCP)
+		nt_text("  Retrans: %llu\n", (unsigned long long)t->k.retrans);
+	nt_lat_text("  ", "us", &t->k.lat, 1000.0, 1);
+}
+
+static void add_totals(struct dir_totals *tot, const struct dir_totals *iv)
+{
+	tot->k.in_pkts += iv->k.in_pkts;
+	tot->k.out_pkts += iv->k.out_pkts;
+	tot->k.groups += iv->k.groups;
+	tot->k.retrans += iv->k.retrans;
+	tot->k.complete += iv->k.complete;
+	tot->k.out_unmatched += iv->k.out_unmatched;
+	nt_lat_merge(&tot->k.lat, &iv->k.lat);
+}
+
+/* Close an interval: kernel counts in, totals updated, report in stats mode. */
+static void end_interval(struct l4pt_runner *r, bool print)
+{
+	uint64_t now = nt_mono_ns();
+	static const char *keys[L4PT_NDIRS] = { "fwd", "rep" };
+
+	collect(r);
+	for (int d = 0; d < r->ndirs; d++)
+		add_totals(&r->total[d], &r->interval[d]);
+	if (print) {
+		uint64_t lost = nt_counter_sum(r->m->counters, NT_CNT_LOST_EVENTS);
+
+		if (nt_out_json()) {
+			struct nt_json *j = nt_json_begin("interval", 0);
+
+			nt_json_f64(j, "interval_s", (double)(now - r->interval_start_ns) / 1e9);
+			for (int d = 0; d < r->ndirs; d++)
+				dir_json(j, keys[d], &r->interval[d]);
+			nt_json_u64(j, "lost_events", lost);
+			nt_json_u64(j, "evicted", evicted(r));
+			nt_json_end(j);
+		} else {
+			char a[32], b[32];
+
+			nt_fmt_clock(nt_mono_to_wall_ns(r->interval_start_ns), a, sizeof(a));
+			nt_fmt_clock(nt_mono_to_wall_ns(now), b, sizeof(b));
+			nt_text("=== %s Stats [%s - %s] ===\n", proto_name(r->cfg), a, b);
+			for (int d = 0; d < r->ndirs; d++)
+				dir_text(r, d, &r->interval[d]);
+			nt_text("\n");
+		}
+	}
+	memset(r->interval, 0, sizeof(r->interval));
+	r->interval_start_ns = now;
+}
+
+static void tick(void *ctx)
+{
+	struct l4pt_runner *r = ctx;
+	uint64_t now = nt_mono_ns();
+
+	if (now >= r->next_sweep_ns) {
+		sweep(r, false);
+		r->next_sweep_ns = now + 200000000ULL;
+	}
+	if (now >= r->next_interval_ns) {
+		end_interval(r, r->cfg->stats_mode);
+		r->next_interval_ns += r->cfg->stats_interval * 1000000000ULL;
+	}
+}
+
+struct l4pt_runner *l4pt_runner_new(const struct l4pt_config *c, const struct l4pt_maps *m)
+{
+	struct l4pt_runner *r = calloc(1, sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->cfg = c;
+	r->m = m;
+	r->ndirs = c->proto == L4PT_TCP ? 2 : 1;
+	r->ncpu = libbpf_num_possible_cpus();
+	r->keys = calloc(L4PT_MAX_RECS, sizeof(*r->keys));
+	r->percpu = calloc(r->ncpu > 0 ? r->ncpu : 1, sizeof(*r->percpu));
+	if (r->ncpu <= 0 || !r->keys || !r->percpu) {
+		free(r->keys);
+		free(r->percpu);
+		free(r);
+		return NULL;
+	}
+	r->interval_start_ns = nt_mono_ns();
+	r->next_interval_ns = r->interval_start_ns + c->stats_interval * 1000000000ULL;
+	r->next_sweep_ns = r->interval_start_ns;
+	return r;
+}
+
+int l4pt_runner_loop(struct l4pt_runner *r, double duration_s)
+{
+	return nt_run_loop(r->cfg->verbose ? r->m->events : NULL, on_event, r, duration_s, 100,
+			   tick) ? NT_EXIT_RUNTIME : NT_EXIT_OK;
+}
+
+void l4pt_runner_finish(struct l4pt_runner *r)
+{
+	const struct l4pt_config *c = r->cfg;
+	static const char *keys[L4PT_NDIRS] = { "fwd", "rep" };
+	uint64_t lost, full;
+
+	sweep(r, true);
+	/* what the kernel counted since the last interval (no report of its own) */
+	end_interval(r, false);
+	lost = nt_counter_sum(r->m->counters, NT_CNT_LOST_EVENTS);
+	full = nt_counter_sum(r->m->counters, NT_CNT_MAP_FULL);
+	if (nt_out_json()) {
+		struct nt_json *j = nt_json_begin("summary", 0);
+
+		nt_json_str(j, "src_ip", c->src_str);
+		nt_json_str(j, "dst_ip", c->dst_str);
+		nt_json_str(j, "mode", c->stats_mode ? "stats" : c->verbose ? "verbose" : "drops");
+		for (int d = 0; d < r->ndirs; d++)
+			dir_json(j, keys[d], &r->total[d]);
+		nt_json_u64(j, "pending", r->pending);
+		nt_json_u64(j, "events", r->events);
+		nt_json_u64(j, "lost_events", lost);
+		nt_json_u64(j, "evicted", evicted(r));
+		nt_json_u64(j, "map_full", full);
+		nt_json_end(j);
+	} else {
+		nt_text("=== %s path summary: %s -> %s ===\n", proto_name(c), c->src_str, c->dst_str);
+		for (int d = 0; d < r->ndirs; d++)
+			dir_text(r, d, &r->total[d]);
+		if (r->pending)
+			nt_text("Pending (tool stopped before their timeout): %llu\n",
+				(unsigned long long)r->pending);
+		nt_text("Lost events: %llu  Evicted: %llu\n", (unsigned long long)lost,
+			(unsigned long long)evicted(r));
+	}
+	free(r->keys);
+	free(r->percpu);
+	free(r);
+}
