@@ -1,15 +1,42 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * A small reader for the kernel's BTF, for the questions the stage layer and
+ * the tools ask before load: does this tracepoint/function exist, what are its
+ * arguments, what is enum X's member N called.
+ *
+ * Why not libbpf's btf__parse(): it copies and validates all ~5 MB and builds
+ * indexes (~9 ms, ~11 MB peak here), and libbpf then does the same again for
+ * CO-RE at load time. We map the file (kernels >= 6.16 allow mmap of
+ * /sys/kernel/btf/vmlinux; older ones are read), index type offsets only, and
+ * scan linearly for the few names we need. The data is released before libbpf
+ * loads its own copy (nt_btf_release), so the two never coexist.
+ */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
-#include <bpf/btf.h>
-#include <bpf/libbpf.h>
+#include <unistd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <linux/btf.h>
 #include "btfinfo.h"
 
+struct nt_btf {
+	const unsigned char *data;
+	size_t size;
+	bool mapped;
+	const struct btf_header *hdr;
+	const char *strs;
+	__u32 str_len;
+	__u32 *off;             /* offset of type id i (1-based) in the type section */
+	__u32 ntypes;           /* ids 1..ntypes */
+};
+
 static const char *btf_path;
-static struct btf *vmlinux;
+static struct nt_btf *vmlinux;
 static bool tried;
-static char why_buf[256];
+static char why_buf[384];
 
 void nt_btf_set_path(const char *path)
 {
@@ -21,17 +48,147 @@ const char *nt_btf_path(void)
 	return btf_path ? btf_path : "/sys/kernel/btf/vmlinux";
 }
 
-struct btf *nt_btf_vmlinux(const char **why)
+static __u32 kind_of(const struct btf_type *t) { return BTF_INFO_KIND(t->info); }
+static __u32 vlen_of(const struct btf_type *t) { return BTF_INFO_VLEN(t->info); }
+
+/* Bytes a type record occupies, or 0 for an unknown kind. */
+static size_t type_size(const struct btf_type *t)
+{
+	size_t base = sizeof(*t), n = vlen_of(t);
+
+	switch (kind_of(t)) {
+	case BTF_KIND_INT: return base + sizeof(__u32);
+	case BTF_KIND_ARRAY: return base + sizeof(struct btf_array);
+	case BTF_KIND_STRUCT:
+	case BTF_KIND_UNION: return base + n * sizeof(struct btf_member);
+	case BTF_KIND_ENUM: return base + n * sizeof(struct btf_enum);
+	case BTF_KIND_FUNC_PROTO: return base + n * sizeof(struct btf_param);
+	case BTF_KIND_VAR: return base + sizeof(struct btf_var);
+	case BTF_KIND_DATASEC: return base + n * sizeof(struct btf_var_secinfo);
+	case BTF_KIND_DECL_TAG: return base + sizeof(struct btf_decl_tag);
+	case 19 /* BTF_KIND_ENUM64 */: return base + n * 3 * sizeof(__u32);
+	case BTF_KIND_PTR: case BTF_KIND_FWD: case BTF_KIND_TYPEDEF: case BTF_KIND_VOLATILE:
+	case BTF_KIND_CONST: case BTF_KIND_RESTRICT: case BTF_KIND_FUNC: case BTF_KIND_FLOAT:
+	case BTF_KIND_TYPE_TAG:
+		return base;
+	}
+	return 0;
+}
+
+static void btf_free(struct nt_btf *b)
+{
+	if (!b)
+		return;
+	if (b->mapped)
+		munmap((void *)b->data, b->size);
+	else
+		free((void *)b->data);
+	free(b->off);
+	free(b);
+}
+
+static int read_all(int fd, struct nt_btf *b)
+{
+	struct stat st;
+	size_t cap, len = 0;
+	unsigned char *buf;
+	ssize_t r;
+
+	if (fstat(fd, &st))
+		return -errno;
+	if (st.st_size > 0) {
+		void *p = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+
+		if (p != MAP_FAILED) {
+			b->data = p;
+			b->size = st.st_size;
+			b->mapped = true;
+			return 0;
+		}
+	}
+	cap = st.st_size > 0 ? (size_t)st.st_size : 8 << 20;
+	buf = malloc(cap);
+	if (!buf)
+		return -ENOMEM;
+	while ((r = read(fd, buf + len, cap - len)) > 0) {
+		len += r;
+		if (len == cap) {
+			unsigned char *nb = realloc(buf, cap *= 2);
+
+			if (!nb) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = nb;
+		}
+	}
+	if (r < 0) {
+		free(buf);
+		return -errno;
+	}
+	b->data = buf;
+	b->size = len;
+	return 0;
+}
+
+static int index_types(struct nt_btf *b)
+{
+	const struct btf_header *h = (const void *)b->data;
+	const unsigned char *types;
+	size_t pos = 0, cap = 1 << 16;
+
+	if (b->size < sizeof(*h) || h->magic != BTF_MAGIC ||
+	    h->hdr_len + (size_t)h->type_off + h->type_len > b->size ||
+	    h->hdr_len + (size_t)h->str_off + h->str_len > b->size)
+		return -EINVAL;
+	b->hdr = h;
+	types = b->data + h->hdr_len + h->type_off;
+	b->strs = (const char *)b->data + h->hdr_len + h->str_off;
+	b->str_len = h->str_len;
+	b->off = malloc(cap * sizeof(*b->off));
+	if (!b->off)
+		return -ENOMEM;
+	b->off[0] = 0;
+	while (pos + sizeof(struct btf_type) <= h->type_len) {
+		size_t sz = type_size((const void *)(types + pos));
+
+		if (!sz || pos + sz > h->type_len)
+			return -EINVAL;
+		if (b->ntypes + 2 > cap) {
+			__u32 *n = realloc(b->off, (cap *= 2) * sizeof(*b->off));
+
+			if (!n)
+				return -ENOMEM;
+			b->off = n;
+		}
+		b->off[++b->ntypes] = pos;
+		pos += sz;
+	}
+	return 0;
+}
+
+const void *nt_btf_vmlinux(const char **why)
 {
 	if (!tried) {
+		struct nt_btf *b = calloc(1, sizeof(*b));
+		int fd = open(nt_btf_path(), O_RDONLY | O_CLOEXEC), err;
+
 		tried = true;
-		vmlinux = btf_path ? btf__parse(btf_path, NULL) : btf__load_vmlinux_btf();
-		if (!vmlinux) {
+		err = fd < 0 ? -errno : (b ? read_all(fd, b) : -ENOMEM);
+		if (fd >= 0)
+			close(fd);
+		if (!err)
+			err = index_types(b);
+		if (err) {
+			btf_free(b);
 			snprintf(why_buf, sizeof(why_buf),
-				 "no kernel BTF (%s: %s); this kernel needs CONFIG_DEBUG_INFO_BTF, "
-				 "or pass --btf FILE with BTF for exactly this kernel (e.g. from "
-				 "BTFHub, or 'pahole --btf_encode_detached FILE vmlinux' on its "
-				 "debug vmlinux)", nt_btf_path(), strerror(errno));
+				 "no usable kernel BTF (%s: %s); this kernel needs "
+				 "CONFIG_DEBUG_INFO_BTF, or pass --btf FILE with BTF for exactly this "
+				 "kernel (e.g. from BTFHub, or 'pahole --btf_encode_detached FILE "
+				 "vmlinux' on its debug vmlinux)", nt_btf_path(),
+				 err == -EINVAL ? "not a BTF file" : strerror(-err));
+		} else {
+			vmlinux = b;
 		}
 	}
 	if (!vmlinux && why)
@@ -41,20 +198,43 @@ struct btf *nt_btf_vmlinux(const char **why)
 
 void nt_btf_release(void)
 {
-	btf__free(vmlinux);
+	btf_free(vmlinux);
 	vmlinux = NULL;
 	tried = false;
 }
 
+unsigned int nt_btf_type_count(void)
+{
+	const struct nt_btf *b = nt_btf_vmlinux(NULL);
+
+	return b ? b->ntypes : 0;
+}
+
+static const struct btf_type *type_by_id(const struct nt_btf *b, __u32 id)
+{
+	if (!id || id > b->ntypes)
+		return NULL;
+	return (const void *)(b->data + b->hdr->hdr_len + b->hdr->type_off + b->off[id]);
+}
+
+static const char *name_of(const struct nt_btf *b, __u32 off)
+{
+	return off < b->str_len ? b->strs + off : "";
+}
+
 static const struct btf_type *find(const char *name, int kind)
 {
-	struct btf *btf = nt_btf_vmlinux(NULL);
-	int id;
+	const struct nt_btf *b = nt_btf_vmlinux(NULL);
 
-	if (!btf)
+	if (!b)
 		return NULL;
-	id = btf__find_by_name_kind(btf, name, kind);
-	return id > 0 ? btf__type_by_id(btf, id) : NULL;
+	for (__u32 id = 1; id <= b->ntypes; id++) {
+		const struct btf_type *t = type_by_id(b, id);
+
+		if ((int)kind_of(t) == kind && t->name_off && !strcmp(name_of(b, t->name_off), name))
+			return t;
+	}
+	return NULL;
 }
 
 bool nt_btf_has_func(const char *name)
@@ -70,24 +250,26 @@ bool nt_btf_has_raw_tp(const char *tp)
 	return find(name, BTF_KIND_TYPEDEF) != NULL;
 }
 
-/* Follow typedefs/modifiers to the real type. */
-static const struct btf_type *skip_mods(struct btf *btf, __u32 id, __u32 *out_id)
+static bool is_modifier(const struct btf_type *t)
 {
-	const struct btf_type *t = btf__type_by_id(btf, id);
+	__u32 k = kind_of(t);
 
-	while (t && (btf_is_typedef(t) || btf_is_const(t) || btf_is_volatile(t) ||
-		     btf_is_restrict(t) || btf_is_type_tag(t))) {
-		id = t->type;
-		t = btf__type_by_id(btf, id);
-	}
-	if (out_id)
-		*out_id = id;
+	return k == BTF_KIND_TYPEDEF || k == BTF_KIND_CONST || k == BTF_KIND_VOLATILE ||
+	       k == BTF_KIND_RESTRICT || k == BTF_KIND_TYPE_TAG;
+}
+
+static const struct btf_type *skip_mods(const struct nt_btf *b, __u32 id)
+{
+	const struct btf_type *t = type_by_id(b, id);
+
+	while (t && is_modifier(t))
+		t = type_by_id(b, t->type);
 	return t;
 }
 
 int nt_btf_tp_nargs(const char *tp)
 {
-	struct btf *btf = nt_btf_vmlinux(NULL);
+	const struct nt_btf *b = nt_btf_vmlinux(NULL);
 	const struct btf_type *t;
 	char name[128];
 
@@ -95,32 +277,32 @@ int nt_btf_tp_nargs(const char *tp)
 	t = find(name, BTF_KIND_TYPEDEF);
 	if (!t)
 		return -1;
-	t = skip_mods(btf, t->type, NULL);      /* pointer */
-	if (!t || !btf_is_ptr(t))
+	t = skip_mods(b, t->type);              /* pointer */
+	if (!t || kind_of(t) != BTF_KIND_PTR)
 		return -1;
-	t = skip_mods(btf, t->type, NULL);      /* func proto */
-	if (!t || !btf_is_func_proto(t))
+	t = skip_mods(b, t->type);              /* func proto */
+	if (!t || kind_of(t) != BTF_KIND_FUNC_PROTO)
 		return -1;
-	return btf_vlen(t) - 1;
+	return vlen_of(t) - 1;
 }
 
 int nt_btf_func_arg_depth(const char *func, int i)
 {
-	struct btf *btf = nt_btf_vmlinux(NULL);
+	const struct nt_btf *b = nt_btf_vmlinux(NULL);
 	const struct btf_type *t = find(func, BTF_KIND_FUNC);
 	const struct btf_param *params;
 	int depth = 0;
 
 	if (!t)
 		return -1;
-	t = btf__type_by_id(btf, t->type);
-	if (!t || !btf_is_func_proto(t) || i >= btf_vlen(t))
+	t = type_by_id(b, t->type);
+	if (!t || kind_of(t) != BTF_KIND_FUNC_PROTO || i >= (int)vlen_of(t))
 		return -1;
-	params = btf_params(t);
-	t = skip_mods(btf, params[i].type, NULL);
-	while (t && btf_is_ptr(t)) {
+	params = (const void *)(t + 1);
+	t = skip_mods(b, params[i].type);
+	while (t && kind_of(t) == BTF_KIND_PTR) {
 		depth++;
-		t = skip_mods(btf, t->type, NULL);
+		t = skip_mods(b, t->type);
 	}
 	return depth;
 }
@@ -129,67 +311,60 @@ static const struct btf_type *find_enum(const char *enum_name)
 {
 	const struct btf_type *t = find(enum_name, BTF_KIND_ENUM);
 
-	return t ? t : find(enum_name, BTF_KIND_ENUM64);
+	return t ? t : find(enum_name, 19 /* BTF_KIND_ENUM64 */);
+}
+
+/* Member @i of enum @t: its name and value. */
+static const char *enum_member(const struct nt_btf *b, const struct btf_type *t, int i,
+			       long long *value)
+{
+	if (kind_of(t) == BTF_KIND_ENUM) {
+		const struct btf_enum *e = (const struct btf_enum *)(t + 1) + i;
+
+		*value = BTF_INFO_KFLAG(t->info) ? (long long)e->val : (long long)(__u32)e->val;
+		return name_of(b, e->name_off);
+	} else {
+		const __u32 *e = (const __u32 *)(t + 1) + 3 * i;   /* name_off, lo32, hi32 */
+
+		*value = (long long)(((__u64)e[2] << 32) | e[1]);
+		return name_of(b, e[0]);
+	}
 }
 
 int nt_btf_enum_foreach(const char *enum_name, const char *prefix,
 			void (*fn)(const char *name, long long value, void *ctx), void *ctx)
 {
-	struct btf *btf = nt_btf_vmlinux(NULL);
+	const struct nt_btf *b = nt_btf_vmlinux(NULL);
 	const struct btf_type *t = find_enum(enum_name);
 	size_t plen = prefix ? strlen(prefix) : 0;
 
 	if (!t)
 		return -1;
-	for (int i = 0; i < btf_vlen(t); i++) {
-		const char *name;
+	for (int i = 0; i < (int)vlen_of(t); i++) {
 		long long v;
+		const char *name = enum_member(b, t, i, &v);
 
-		if (btf_is_enum(t)) {
-			const struct btf_enum *e = btf_enum(t) + i;
-
-			name = btf__name_by_offset(btf, e->name_off);
-			v = btf_kflag(t) ? (long long)e->val : (long long)(__u32)e->val;
-		} else {
-			const struct btf_enum64 *e = btf_enum64(t) + i;
-
-			name = btf__name_by_offset(btf, e->name_off);
-			v = (long long)btf_enum64_value(e);
-		}
-		if (!name)
-			continue;
 		if (plen && !strncmp(name, prefix, plen))
 			name += plen;
 		fn(name, v, ctx);
 	}
-	return btf_vlen(t);
+	return vlen_of(t);
 }
 
 const char *nt_btf_enum_name(const char *enum_name, const char *prefix, long long value,
 			     char *buf, size_t len)
 {
-	struct btf *btf = nt_btf_vmlinux(NULL);
+	const struct nt_btf *b = nt_btf_vmlinux(NULL);
 	const struct btf_type *t = find_enum(enum_name);
 	size_t plen = prefix ? strlen(prefix) : 0;
 
 	if (!t)
 		return NULL;
-	for (int i = 0; i < btf_vlen(t); i++) {
-		const char *name;
+	for (int i = 0; i < (int)vlen_of(t); i++) {
 		long long v;
+		const char *name = enum_member(b, t, i, &v);
 
-		if (btf_is_enum(t)) {
-			const struct btf_enum *e = btf_enum(t) + i;
-
-			name = btf__name_by_offset(btf, e->name_off);
-			v = btf_kflag(t) ? (long long)e->val : (long long)(__u32)e->val;
-		} else {
-			const struct btf_enum64 *e = btf_enum64(t) + i;
-
-			name = btf__name_by_offset(btf, e->name_off);
-			v = (long long)btf_enum64_value(e);
-		}
-		if (v != value || !name)
+		if (v != value)
 			continue;
 		if (plen && !strncmp(name, prefix, plen))
 			name += plen;
@@ -201,23 +376,16 @@ const char *nt_btf_enum_name(const char *enum_name, const char *prefix, long lon
 
 long long nt_btf_enum_value(const char *enum_name, const char *name)
 {
-	struct btf *btf = nt_btf_vmlinux(NULL);
+	const struct nt_btf *b = nt_btf_vmlinux(NULL);
 	const struct btf_type *t = find_enum(enum_name);
 
 	if (!t)
 		return -1;
-	for (int i = 0; i < btf_vlen(t); i++) {
-		if (btf_is_enum(t)) {
-			const struct btf_enum *e = btf_enum(t) + i;
+	for (int i = 0; i < (int)vlen_of(t); i++) {
+		long long v;
 
-			if (!strcmp(btf__name_by_offset(btf, e->name_off), name))
-				return e->val;
-		} else {
-			const struct btf_enum64 *e = btf_enum64(t) + i;
-
-			if (!strcmp(btf__name_by_offset(btf, e->name_off), name))
-				return (long long)btf_enum64_value(e);
-		}
+		if (!strcmp(enum_member(b, t, i, &v), name))
+			return v;
 	}
 	return -1;
 }

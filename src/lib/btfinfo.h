@@ -9,13 +9,12 @@
 
 #include <stdbool.h>
 
-struct btf;
-
 /* Use @path instead of /sys/kernel/btf/vmlinux (--btf). Call before any lookup. */
 void nt_btf_set_path(const char *path);
 const char *nt_btf_path(void);
 /* The kernel's BTF, loaded once; NULL (with a message in @why) if none. */
-struct btf *nt_btf_vmlinux(const char **why);
+const void *nt_btf_vmlinux(const char **why);
+unsigned int nt_btf_type_count(void);
 
 /* Free our copy (libbpf loads its own for CO-RE): call after the lookups a
  * tool needs before load, so two copies of ~5 MB never coexist. Later lookups

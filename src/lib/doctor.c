@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/utsname.h>
-#include <bpf/btf.h>
 #include "nt.h"
 #include "attach.h"
 #include "btfinfo.h"
@@ -33,7 +32,7 @@ static bool plan_tool(const struct nt_tool *t, enum nt_attach_mode mode,
 	return nt_stages_plan(t->stages, *t->nstages, mode, plans, true) == 0;
 }
 
-static void doctor_json(const struct utsname *u, struct btf *btf)
+static void doctor_json(const struct utsname *u, const void *btf)
 {
 	struct nt_json *j = nt_json_begin("doctor", 0);
 	struct nt_stage_plan plans[16];
@@ -82,14 +81,14 @@ static void doctor_json(const struct utsname *u, struct btf *btf)
 	nt_json_end(j);
 }
 
-static void doctor_text(const struct utsname *u, struct btf *btf, const char *btf_why)
+static void doctor_text(const struct utsname *u, const void *btf, const char *btf_why)
 {
 	struct nt_stage_plan plans[16];
 	char desc[512];
 
 	printf("Kernel:  %s (%s)\n", u->release, u->machine);
 	if (btf)
-		printf("BTF:     %s (%u types)\n", nt_btf_path(), btf__type_cnt(btf));
+		printf("BTF:     %s (%u types)\n", nt_btf_path(), nt_btf_type_count());
 	else
 		printf("BTF:     none: %s\n", btf_why);
 	printf("\nAttach types (each tried by loading and attaching a test program):\n");
@@ -132,7 +131,7 @@ int nt_doctor_main(int argc, char **argv)
 	struct nt_common common;
 	struct utsname u;
 	const char *why = "";
-	struct btf *btf;
+	const void *btf;
 	int err;
 
 	err = nt_cli_parse(&cli, argc, argv, &common);
