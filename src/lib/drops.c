@@ -9,6 +9,8 @@
 #include "nt.h"
 #include "addr.h"
 #include "btfinfo.h"
+#include "cli.h"
+#include "iface.h"
 #include "drops.h"
 #include "ksyms.h"
 #include "output.h"
@@ -269,4 +271,58 @@ void nt_drop_event_text(const struct nt_drop_event *e, bool verbose, const struc
 		for (int i = nt_stack_first_frame(e->stack, n, ks); i < n && i < NT_STACK_DEPTH; i++)
 			nt_text("    %s\n", ksyms__fmt(ks, e->stack[i], sym, sizeof(sym)));
 	}
+}
+
+/* ---- filters --------------------------------------------------------------- */
+
+static int set_addr(const char *flag, const char *arg, union nt_addr *a, __u8 *has,
+		    struct nt_filter *f)
+{
+	__u8 family;
+
+	if (nt_arg_ip(flag, arg, a, &family))
+		return -1;
+	if (f->family && f->family != family)
+		return nt_usage_error(flag, arg, "--src-ip and --dst-ip must be the same family");
+	f->family = family;
+	*has = 1;
+	return 0;
+}
+
+int nt_drop_filter_opt(struct nt_drop_filters *c, int key, const char *arg, const char *if_flag)
+{
+	struct nt_filter *f = &c->filter;
+
+	switch (key) {
+	case NT_DROP_OPT_IF:
+		c->if_str = arg;
+		return nt_iface_resolve(if_flag, arg, &c->iface);
+	case NT_DROP_OPT_SRC:
+		c->filter_l3 = true;
+		return set_addr("--src-ip", arg, &f->saddr, &f->has_saddr, f);
+	case NT_DROP_OPT_DST:
+		c->filter_l3 = true;
+		return set_addr("--dst-ip", arg, &f->daddr, &f->has_daddr, f);
+	case NT_DROP_OPT_PROTO:
+		c->filter_l3 = true;
+		return nt_arg_l4proto("--protocol", arg, &f->l4_proto);
+	case NT_DROP_OPT_SPORT:
+		c->filter_l3 = true;
+		return nt_arg_port("--src-port", arg, &f->sport);
+	case NT_DROP_OPT_DPORT:
+		c->filter_l3 = true;
+		return nt_arg_port("--dst-port", arg, &f->dport);
+	}
+	return 1;
+}
+
+int nt_drop_filter_validate(const struct nt_drop_filters *c)
+{
+	const struct nt_filter *f = &c->filter;
+
+	if ((f->sport || f->dport) && f->l4_proto && f->l4_proto != IPPROTO_TCP &&
+	    f->l4_proto != IPPROTO_UDP)
+		return nt_usage_error("--protocol", nt_l4_name(4, f->l4_proto),
+				      "ports only apply to tcp or udp");
+	return 0;
 }
