@@ -33,7 +33,7 @@ DEFAULT_MODULES="veth bridge br_netfilter tun tap macvlan ipvlan vxlan dummy ifb
  sch_netem sch_tbf sch_htb sch_prio sch_ingress sch_fq_codel cls_bpf cls_u32 cls_matchall
  act_mirred act_gact act_bpf
  nfnetlink nf_tables nft_compat nft_ct nft_chain_nat nft_reject_inet nft_limit nft_log
- nf_conntrack nf_nat nf_reject_ipv4 nf_reject_ipv6 nf_log_syslog
+ nf_conntrack nf_nat nf_reject_ipv4 nf_reject_ipv6
  x_tables xt_statistic xt_tcpudp xt_conntrack xt_state xt_comment xt_mark xt_multiport xt_LOG
  xt_limit xt_addrtype xt_MASQUERADE ip_tables iptable_filter iptable_nat iptable_raw
  iptable_mangle ipt_REJECT ip6_tables ip6table_filter ip6t_REJECT ebtables ebtable_filter

@@ -32,7 +32,10 @@ check "kernel BTF at /sys/kernel/btf/vmlinux" test -s /sys/kernel/btf/vmlinux
 check "kprobe PMU" test -d /sys/bus/event_source/devices/kprobe
 check "tracefs kprobe_events" test -w /sys/kernel/tracing/kprobe_events
 check "available_filter_functions readable" grep -qm1 . /sys/kernel/tracing/available_filter_functions
-check "kfree_skb_reason is traceable" grep -qw kfree_skb_reason /sys/kernel/tracing/available_filter_functions
+# The skb drop function has a different name per kernel: kfree_skb (< 5.17),
+# kfree_skb_reason (5.17 .. 6.10), sk_skb_reason_drop (6.11 on).
+drop_fn=$(grep -owE 'sk_skb_reason_drop|kfree_skb_reason|kfree_skb' /sys/kernel/tracing/available_filter_functions | sort -u | tr '\n' ' ' | sed 's/ $//')
+check "an skb drop function is traceable (${drop_fn:-none})" test -n "$drop_fn"
 check "bpffs mounted" grep -q ' /sys/fs/bpf bpf ' /proc/mounts
 check "no lockdown" sh -c '! grep -q "\[integrity\]\|\[confidentiality\]" /sys/kernel/security/lockdown 2>/dev/null'
 check "classic kprobe via kprobe_events" sh -c '
