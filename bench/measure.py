@@ -36,12 +36,14 @@ def start(args):
     raise SystemExit(f"bench: {args[0]} did not start: rc={p.wait()}")
 
 
-def peak_rss_kib(pid):
+def rss_kib(pid):
+    """(peak, current) resident set of a running process."""
+    vals = {}
     with open(f"/proc/{pid}/status") as f:
         for line in f:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return 0
+            if line.startswith(("VmHWM:", "VmRSS:")):
+                vals[line.split(":")[0]] = int(line.split()[1])
+    return vals.get("VmHWM", 0), vals.get("VmRSS", 0)
 
 
 def stop(p):
@@ -91,11 +93,14 @@ def main():
     with open("/proc/sys/kernel/bpf_stats_enabled") as f:
         stats_was = f.read().strip()
     for name, (args, kind) in TOOLS.items():
-        starts, rss = [], []
+        starts, peak, steady = [], [], []
         for _ in range(RUNS):
             p, dt = start(args)
             starts.append(dt * 1000)
-            rss.append(peak_rss_kib(p.pid) / 1024)
+            time.sleep(0.2)
+            hwm, cur = rss_kib(p.pid)
+            peak.append(hwm / 1024)
+            steady.append(cur / 1024)
             stop(p)
         subprocess.run(["sysctl", "-qw", "kernel.bpf_stats_enabled=1"], check=True)
         try:
@@ -105,15 +110,16 @@ def main():
             stop(p)
         finally:
             subprocess.run(["sysctl", "-qw", f"kernel.bpf_stats_enabled={stats_was}"])
-        rows.append((name, statistics.median(starts), min(starts), max(rss), cnt,
+        rows.append((name, statistics.median(starts), min(starts), max(peak), max(steady), cnt,
                      ns / cnt if cnt else 0.0, f"{rate:.2f} {unit}"))
 
     print(f"\nnettrail bench ({RUNS} runs each; kernel {os.uname().release}; "
           f"targets: start <= 30 ms, RSS <= 12 MiB)")
     print(f"{'tool':<18} {'start ms (med)':>14} {'(min)':>7} {'peak RSS MiB':>13} "
-          f"{'prog runs':>10} {'ns/run':>8}  traffic (filtered out)")
-    for name, med, mn, rss, cnt, nsr, rate in rows:
-        print(f"{name:<18} {med:>14.1f} {mn:>7.1f} {rss:>13.1f} {cnt:>10} {nsr:>8.0f}  {rate}")
+          f"{'steady RSS':>11} {'prog runs':>10} {'ns/run':>8}  traffic (filtered out)")
+    for name, med, mn, rss, cur, cnt, nsr, rate in rows:
+        print(f"{name:<18} {med:>14.1f} {mn:>7.1f} {rss:>13.1f} {cur:>11.1f} {cnt:>10} "
+              f"{nsr:>8.0f}  {rate}")
     print("ns/run is the kernel's run_time_ns/run_cnt; timer reads are slow on this VM "
           "(see testbed.md): compare ratios, not absolutes.")
 

@@ -4,6 +4,7 @@
  * after a tool. Without a tool: the tool list grouped as the manual groups it.
  */
 #include <libgen.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include "nt.h"
@@ -39,6 +40,11 @@ int main(int argc, char **argv)
 {
 	char *self = basename(argv[0]);
 	const struct nt_tool *t = nt_tool_find(self);
+
+	/* libbpf parses ~5 MB of kernel BTF while loading and frees it after; a
+	 * fixed mmap threshold (glibc otherwise raises it after the first large
+	 * free) gives that memory back, so a long-running tool stays small. */
+	mallopt(M_MMAP_THRESHOLD, 128 * 1024);
 
 	if (t) {
 		nt_prog = t->name;
