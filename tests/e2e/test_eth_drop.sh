@@ -249,6 +249,34 @@ case_random_loss() {
 	assert_jq D "\$sum.drops == $dropped" "summary counts $dropped drops"
 }
 
+# a flood of drops: every drop is either delivered as an event or counted in lost_events
+# (ring buffer full) -- events + lost_events equals the firewall's own counter exactly
+case_flood_accounting() {
+	local sent dropped ev lost
+	nt_lab router
+	lab_drop_udp_forward 6001
+	dropper D "$LAB_ROUTER_NS" --src-ip "$LAB_CLIENT_IP" --protocol udp --dst-port 6001
+	sent=$(ip netns exec "$LAB_CLIENT_NS" /usr/bin/python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+t, n = time.time(), 0
+while time.time() - t < 1.0:
+    for i in range(500):
+        s.sendto(b"x", (sys.argv[1], 6001))
+    n += 500
+print(n)' "$LAB_SERVER_IP")
+	dropped=$(lab_fault_packets)
+	assert_eq "lab: datagrams sent = dropped by the router" "$dropped" "$sent"
+	sleep 1
+	finish D
+	ev=$(nt_count D)
+	lost=$(jq -r 'select(.type == "summary") | .lost_events' "$W/D.out")
+	echo "flood: $sent sent, $dropped dropped, $ev events, $lost lost"
+	assert_eq "events + lost_events" "$((ev + lost))" "$dropped" D
+	assert_jq D "\$sum.drops == $ev or \$sum.drops == $dropped" \
+		"summary drops counts either the delivered events ($ev) or all drops ($dropped)"
+}
+
 case_no_stack() {
 	nt_lab router
 	lab_drop_request_forward
@@ -316,6 +344,7 @@ nt_case "eth_drop: UDP to a closed port -> NO_SOCKET" case_no_socket
 nt_case "eth_drop: IPv6 drop reported with IPv6 addresses" case_ipv6
 nt_case "eth_drop: healthy ping/UDP/TCP traffic not reported, one injected drop is" case_healthy_silent
 nt_case "eth_drop: random 30% loss -> one event per dropped packet (iptables counter)" case_random_loss
+nt_case "eth_drop: flood -> events + lost_events == dropped packets" case_flood_accounting
 nt_case "eth_drop: --no-stack omits the stack" case_no_stack
 nt_case "eth_drop: same ifindex in another netns does not match --interface" case_same_ifindex_other_netns
 nt_case "eth_drop: text output names tuple, reason, location" case_text
