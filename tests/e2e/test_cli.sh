@@ -95,6 +95,8 @@ nt_case "usage: negative --duration -3 -> exit 2" \
 	eth_bad --duration -3 --duration -3
 nt_case "usage: bad --attach-mode magic -> exit 2" \
 	icmp_bad --attach-mode magic --attach-mode magic
+nt_case "usage: unreadable --btf /nonexistent/vmlinux -> exit 2" \
+	eth_bad --btf /nonexistent/vmlinux --btf /nonexistent/vmlinux
 nt_case "usage: unknown tool name (no_such_tool) -> exit 2" \
 	usage_error - no_such_tool "" no_such_tool --help
 
@@ -154,6 +156,26 @@ case_symlink() {
 	assert_exit D 0
 	assert_jq D "\$ev | length == 1 and \$ev[0].tool == \"eth_drop\" and \$ev[0].reason == \"NETFILTER_DROP\"" \
 		"the symlinked eth_drop reports the drop"
+}
+
+# ---- common options -------------------------------------------------------------------
+
+# --btf FILE (external BTF, here the running kernel's own) and --debug still trace drops;
+# --debug adds attach details on stderr
+case_btf_debug() {
+	nt_need_binary
+	nt_lab router
+	lab_drop_request_forward
+	nt_start D "$LAB_ROUTER_NS" eth_drop --json --src-ip "$LAB_CLIENT_IP" \
+		--btf /sys/kernel/btf/vmlinux --debug
+	ip netns exec "$LAB_CLIENT_NS" ping -n -q -c 2 -i 0.2 -W 0.5 "$LAB_SERVER_IP" >/dev/null
+	nt_wait_events D 2 5
+	nt_stop D INT 5
+	assert_exit D 0
+	nt_check_json D eth_drop
+	(($(grep -c . "$W/D.err") >= 2)) || fail "--debug printed no details besides 'Tracing'$(nt_show D)"
+	assert_jq D "\$ev | length == 2 and all(\$ev[]; .reason == \"NETFILTER_DROP\")" \
+		"2 NETFILTER_DROP events with --btf and --debug"
 }
 
 # ---- doctor ------------------------------------------------------------------------------
@@ -293,6 +315,7 @@ case_text_term() {
 nt_case "help: nettrail --help lists the tools" case_help
 nt_case "help: per-tool --help shows flags and examples" case_tool_help
 nt_case "multi-call: symlinks named eth_drop / icmp_path_tracer run that tool" case_symlink
+nt_case "options: --btf FILE and --debug" case_btf_debug
 nt_case "doctor: truthful attach types (text and --json)" case_doctor
 nt_case "streams: events arrive through a pipe while the tool runs" case_pipe_line_buffered
 nt_case "attach: --attach-mode kprobe unavailable on the host -> exit 1 naming kprobe" \
