@@ -12,9 +12,9 @@
  * entry (TCP/UDP; the upstream host sees the larger TTL), the external
  * segment of ICMP exchanges (longer on the sender's host, which contains the
  * receiver's), or where packets stop being forwarded; --sender-first
- * overrides. Per direction, packets the upstream host forwarded before the
- * downstream run started or after it ended are not judged (window = first to
- * last packet seen by both).
+ * overrides. Packets the upstream host forwarded before the downstream run
+ * started or after it ended are not judged (window = first to last packet
+ * seen by both, on the upstream host's clock).
  */
 #include <errno.h>
 #include <stdint.h>
@@ -308,12 +308,13 @@ static void judge_dir(const struct merge_side *up, const struct merge_side *down
 {
 	double first = -1, last = -1;
 
-	/* the window: first to last packet (on the upstream host's clock) that
-	 * the downstream host saw too */
+	/* The window, on the upstream host's clock: from the first to the last
+	 * packet (of either direction) that both hosts saw -- the downstream
+	 * run was recording then. Outside it a missing packet proves nothing. */
 	for (size_t i = 0; i < up->n; i++) {
 		const struct merge_obs *u = &up->v[i], *d;
 
-		if (u->dir != dir || !(d = merge_side_find(down, u->id)) || !d->in)
+		if (!u->t0 || !(d = merge_side_find(down, u->id)) || !d->in)
 			continue;
 		if (first < 0 || u->t0 < first)
 			first = u->t0;
