@@ -1,0 +1,452 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * qdisc_drop_trace — which qdisc drops packets, of which flow, how full was
+ * it? (manual 3.4)
+ *
+ * Kernel event: skb:kfree_skb (tp_btf, raw_tp or tracepoint; fentry/kprobe
+ * on the drop function elsewhere) filtered in the kernel to the qdisc drop
+ * reasons of the running kernel, read by name from BTF (QDISC_DROP,
+ * QDISC_OVERLIMIT, QDISC_CONGESTED, FQ_*_LIMIT, CAKE_FLOOD, ...). Kernels
+ * without drop reasons: drops freed from the qdisc free sites
+ * (__dev_xmit_skb, dev_qdisc_enqueue, __dev_queue_xmit), by the tracepoint's
+ * location. Per-drop events (unless --summary) and per-(device, qdisc,
+ * reason) counts kept in the kernel, reported every --interval.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "nt.h"
+#include "addr.h"
+#include "btfinfo.h"
+#include "cli.h"
+#include "drops.h"
+#include "iface.h"
+#include "ksyms.h"
+#include "output.h"
+#include "run.h"
+#include "qdisc_drop_trace.h"
+#include "qdisc_drop_trace.skel.h"
+
+const struct nt_stage qdisc_drop_trace_stages[] = {
+	{ "drop", "the kernel frees an skb a qdisc refused", false, { NT_DROP_CANDIDATES } },
+};
+const int qdisc_drop_trace_nstages = NT_ARRAY_SIZE(qdisc_drop_trace_stages);
+
+/* Drop reasons that mean "a qdisc refused the packet" (those this kernel has). */
+static const char *qdisc_reasons[] = {
+	"QDISC_DROP", "QDISC_OVERLIMIT", "QDISC_CONGESTED", "CAKE_FLOOD", "FQ_BAND_LIMIT",
+	"FQ_HORIZON_LIMIT", "FQ_FLOW_LIMIT", "QDISC_EGRESS", "QDISC_INGRESS",
+};
+/* Where qdisc drops are freed on kernels without reasons. */
+static const char *qdisc_callers[] = { "__dev_xmit_skb", "dev_qdisc_enqueue", "__dev_queue_xmit" };
+
+struct config {
+	struct nt_drop_filters f;
+	double interval;
+	bool summary, verbose;
+};
+
+enum { OPT_INTERVAL = 1, OPT_SUMMARY, OPT_VERBOSE, OPT_DROPS_ONLY };
+
+static const struct nt_opt options[] = {
+	{ "interface", 'i', "IF", "only drops on this (egress) interface", NT_DROP_OPT_IF },
+	NT_DROP_FILTER_OPTS,
+	{ "interval", 0, "SEC", "print per-qdisc drop counts every SEC seconds (default 10)",
+	  OPT_INTERVAL },
+	{ "summary", 0, NULL, "no per-drop events, only the counts (cheapest)", OPT_SUMMARY },
+	{ "verbose", 0, NULL, "also print pid, comm, cpu, tx queue, parent and location",
+	  OPT_VERBOSE },
+	{ "drops-only", 0, NULL, "accepted for the reference's command lines (only drops are "
+	  "ever reported)", OPT_DROPS_ONLY },
+};
+
+static int handle_opt(int key, const char *arg, void *data)
+{
+	struct config *c = data;
+	int r = nt_drop_filter_opt(&c->f, key, arg, "--interface");
+
+	if (r <= 0)
+		return r;
+	switch (key) {
+	case OPT_INTERVAL:
+		if (nt_arg_seconds("--interval", arg, &c->interval))
+			return -1;
+		if (c->interval < 0.1)
+			return nt_usage_error("--interval", arg, "must be at least 0.1 s");
+		return 0;
+	case OPT_SUMMARY:
+		c->summary = true;
+		return 0;
+	case OPT_VERBOSE:
+		c->verbose = true;
+		return 0;
+	case OPT_DROPS_ONLY:
+		return 0;
+	}
+	return -1;
+}
+
+static int validate(const struct config *c)
+{
+	if (c->summary && c->verbose)
+		return nt_usage_error("--verbose", NULL, "conflicts with --summary (no events)");
+	return nt_drop_filter_validate(&c->f);
+}
+
+static void handle_str(__u32 h, char *buf, size_t len)
+{
+	if (h == 0xffffffffu)
+		snprintf(buf, len, "root");
+	else if (h & 0xffff)
+		snprintf(buf, len, "%x:%x", h >> 16, h & 0xffff);
+	else
+		snprintf(buf, len, "%x:", h >> 16);
+}
+
+/* ---- counts ---------------------------------------------------------------- */
+
+#define MAX_ROWS QDT_MAX_KEYS
+
+struct row {
+	struct qdt_key k;
+	struct qdt_val v;
+	uint64_t prev_drops, prev_bytes;
+};
+
+struct tool {
+	struct config *cfg;
+	struct qdisc_drop_trace_bpf *skel;
+	struct row rows[MAX_ROWS];
+	int nrows;
+	uint64_t events;
+};
+
+static struct row *row_of(struct tool *t, const struct qdt_key *k)
+{
+	for (int i = 0; i < t->nrows; i++)
+		if (!memcmp(&t->rows[i].k, k, sizeof(*k)))
+			return &t->rows[i];
+	if (t->nrows >= MAX_ROWS)
+		return NULL;
+	memset(&t->rows[t->nrows], 0, sizeof(t->rows[0]));
+	t->rows[t->nrows].k = *k;
+	return &t->rows[t->nrows++];
+}
+
+static void read_counts(struct tool *t)
+{
+	int fd = bpf_map__fd(t->skel->maps.counts);
+	struct qdt_key k, *prev = NULL;
+	struct qdt_val v;
+
+	while (!bpf_map_get_next_key(fd, prev, &k)) {
+		struct row *r;
+
+		if (!bpf_map_lookup_elem(fd, &k, &v) && (r = row_of(t, &k)))
+			r->v = v;
+		prev = &k;
+	}
+}
+
+static void row_json(struct nt_json *j, const struct row *r, uint64_t drops, uint64_t bytes)
+{
+	char b[64];
+
+	nt_json_obj(j, NULL);
+	nt_json_str(j, "ifname", nt_iface_name(&r->k.dev, b, sizeof(b)));
+	nt_json_u64(j, "ifindex", r->k.dev.ifindex);
+	nt_json_u64(j, "netns", r->k.dev.netns);
+	nt_json_str(j, "kind", r->v.kind);
+	handle_str(r->k.handle, b, sizeof(b));
+	nt_json_str(j, "handle", b);
+	nt_json_u64(j, "limit", r->v.limit);
+	nt_json_str(j, "reason", nt_drop_reason_name(r->k.reason, b, sizeof(b)));
+	nt_json_u64(j, "drops", drops);
+	nt_json_u64(j, "bytes", bytes);
+	nt_json_obj_end(j);
+}
+
+static void report_counts(struct tool *t, bool summary)
+{
+	uint64_t lost = nt_counter_sum(t->skel->maps.nt_counters, NT_CNT_LOST_EVENTS);
+	uint64_t full = nt_counter_sum(t->skel->maps.nt_counters, NT_CNT_MAP_FULL);
+	uint64_t total = 0, tbytes = 0;
+	char ifn[32], h[32], reason[64];
+	struct nt_json *j = NULL;
+
+	read_counts(t);
+	for (int i = 0; i < t->nrows; i++) {
+		const struct row *r = &t->rows[i];
+
+		total += summary ? r->v.drops : r->v.drops - r->prev_drops;
+		tbytes += summary ? r->v.bytes : r->v.bytes - r->prev_bytes;
+	}
+	if (nt_out_json()) {
+		j = nt_json_begin(summary ? "summary" : "interval", 0);
+		nt_json_u64(j, "drops", total);
+		nt_json_u64(j, "bytes", tbytes);
+		if (summary) {
+			nt_json_obj(j, "reasons");
+			for (int i = 0; i < t->nrows; i++) {
+				uint64_t n = 0;
+				bool seen = false;
+
+				for (int q = 0; q < i; q++)
+					seen |= t->rows[q].k.reason == t->rows[i].k.reason;
+				if (seen)
+					continue;
+				for (int q = i; q < t->nrows; q++)
+					if (t->rows[q].k.reason == t->rows[i].k.reason)
+						n += t->rows[q].v.drops;
+				nt_json_u64(j, nt_drop_reason_name(t->rows[i].k.reason, reason,
+								   sizeof(reason)), n);
+			}
+			nt_json_obj_end(j);
+			nt_json_u64(j, "events", t->events);
+		}
+		nt_json_arr(j, "qdiscs");
+	} else if (summary) {
+		nt_text("\n=== qdisc_drop_trace summary ===\nDrops: %llu (%llu bytes)\n",
+			(unsigned long long)total, (unsigned long long)tbytes);
+	} else {
+		char when[32];
+
+		nt_fmt_clock(nt_mono_to_wall_ns(nt_mono_ns()), when, sizeof(when));
+		nt_text("[%s] STATISTICS SUMMARY: %llu qdisc drops (%llu bytes) in this interval\n",
+			when, (unsigned long long)total, (unsigned long long)tbytes);
+	}
+	for (int i = 0; i < t->nrows; i++) {
+		struct row *r = &t->rows[i];
+		uint64_t d = summary ? r->v.drops : r->v.drops - r->prev_drops;
+		uint64_t b = summary ? r->v.bytes : r->v.bytes - r->prev_bytes;
+
+		if (!d && !summary)
+			continue;
+		if (j) {
+			row_json(j, r, d, b);
+		} else {
+			handle_str(r->k.handle, h, sizeof(h));
+			nt_text("  %-12s %-10s %-8s limit %-8u %-18s %llu drops, %llu bytes\n",
+				nt_iface_name(&r->k.dev, ifn, sizeof(ifn)), r->v.kind, h, r->v.limit,
+				nt_drop_reason_name(r->k.reason, reason, sizeof(reason)),
+				(unsigned long long)d, (unsigned long long)b);
+		}
+		r->prev_drops = r->v.drops;
+		r->prev_bytes = r->v.bytes;
+	}
+	if (j) {
+		nt_json_arr_end(j);
+		nt_json_u64(j, "lost_events", lost);
+		nt_json_u64(j, "map_full", full);
+		nt_json_end(j);
+	} else if (summary || lost || full) {
+		nt_text("Lost events: %llu  Map full: %llu\n", (unsigned long long)lost,
+			(unsigned long long)full);
+	}
+}
+
+static void on_tick(void *ctx)
+{
+	report_counts(ctx, false);
+}
+
+/* ---- events ---------------------------------------------------------------- */
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct tool *t = ctx;
+	const struct qdt_event *e = data;
+	const struct ksyms *ks = nt_ksyms();
+	char a[INET6_ADDRSTRLEN], h[32], ph[32], reason[64], where[160];
+
+	if (len < sizeof(*e))
+		return 0;
+	t->events++;
+	handle_str(e->q.handle, h, sizeof(h));
+	handle_str(e->q.parent, ph, sizeof(ph));
+	nt_drop_reason_name(e->reason, reason, sizeof(reason));
+	if (e->location)
+		ksyms__fmt(ks, e->location, where, sizeof(where));
+	else
+		snprintf(where, sizeof(where), "-");
+	if (nt_out_json()) {
+		struct nt_json *j = nt_json_begin("event", nt_mono_to_wall_ns(e->ts));
+
+		nt_json_str(j, "ifname", e->ifname);
+		nt_json_u64(j, "ifindex", e->dev.ifindex);
+		nt_json_u64(j, "netns", e->dev.netns);
+		nt_json_u64(j, "queue", e->queue);
+		nt_json_str(j, "kind", e->q.kind);
+		nt_json_str(j, "handle", h);
+		nt_json_str(j, "parent", ph);
+		nt_json_u64(j, "qlen", e->q.qlen);
+		nt_json_u64(j, "backlog", e->q.backlog);
+		nt_json_u64(j, "limit", e->q.limit);
+		nt_json_u64(j, "qdisc_drops", e->q.qdisc_drops);
+		nt_json_str(j, "reason", reason);
+		if (e->reason != NT_DROP_NO_REASON)
+			nt_json_u64(j, "reason_code", e->reason);
+		nt_json_str(j, "family", e->pkt.family == 4 ? "ipv4" : e->pkt.family == 6 ? "ipv6" : "other");
+		nt_json_str(j, "proto", nt_l4_name(e->pkt.family, e->pkt.l4_proto));
+		nt_json_str(j, "src_ip", e->pkt.family ? nt_addr_str(&e->pkt.saddr, e->pkt.family, a, sizeof(a)) : "");
+		nt_json_str(j, "dst_ip", e->pkt.family ? nt_addr_str(&e->pkt.daddr, e->pkt.family, a, sizeof(a)) : "");
+		nt_json_u64(j, "src_port", e->pkt.sport);
+		nt_json_u64(j, "dst_port", e->pkt.dport);
+		nt_json_u64(j, "len", e->len);
+		nt_json_str(j, "location", where);
+		nt_json_u64(j, "pid", e->pid);
+		nt_json_str(j, "comm", e->comm);
+		nt_json_u64(j, "cpu", e->cpu);
+		nt_json_end(j);
+		return 0;
+	}
+	{
+		char when[32], src[64], dst[64];
+
+		nt_fmt_clock(nt_mono_to_wall_ns(e->ts), when, sizeof(when));
+		if (e->pkt.family) {
+			nt_drop_endpoint(&e->pkt, true, src, sizeof(src));
+			nt_drop_endpoint(&e->pkt, false, dst, sizeof(dst));
+		} else {
+			snprintf(src, sizeof(src), "-");
+			snprintf(dst, sizeof(dst), "0x%04x", e->pkt.l3_proto);
+		}
+		nt_text("%-12s %-10s %-8s %-8s %5u/%-8u %-16s %-5s %s -> %s len %u\n", when, e->ifname,
+			e->q.kind, h, e->q.qlen, e->q.limit, reason,
+			nt_l4_name(e->pkt.family, e->pkt.l4_proto), src, dst, e->len);
+		if (t->cfg->verbose)
+			nt_text("  pid=%u comm=%s cpu=%u queue=%u parent=%s backlog=%u qdisc_drops=%u "
+				"location=%s\n", e->pid, e->comm, e->cpu, e->queue, ph, e->q.backlog,
+				e->q.qdisc_drops, where);
+	}
+	return 0;
+}
+
+/* Which drops are qdisc drops: by reason name, else by the free site. */
+static int set_qdisc_filter(struct qdisc_drop_trace_bpf *skel)
+{
+	__u32 n = 0;
+
+	if (nt_drop_has_reasons()) {
+		for (size_t i = 0; i < NT_ARRAY_SIZE(qdisc_reasons) && n < QDT_MAX_REASONS; i++) {
+			long long v = nt_drop_reason_value(qdisc_reasons[i]);
+
+			if (v >= 0)
+				((__u32 *)skel->rodata->targ_reasons)[n++] = (__u32)v;
+		}
+		skel->rodata->targ_nreasons = n;
+		if (!n) {
+			nt_err("this kernel's enum skb_drop_reason has no qdisc reason (QDISC_DROP ...)");
+			return -1;
+		}
+		return 0;
+	}
+	for (size_t i = 0; i < NT_ARRAY_SIZE(qdisc_callers) && n < QDT_MAX_CALLERS; i++) {
+		uint64_t lo, hi;
+
+		if (!nt_ksyms() || !ksyms__range(nt_ksyms(), qdisc_callers[i], &lo, &hi))
+			continue;
+		((__u64 *)skel->rodata->targ_caller_lo)[n] = lo;
+		((__u64 *)skel->rodata->targ_caller_hi)[n] = hi;
+		n++;
+	}
+	skel->rodata->targ_ncallers = n;
+	if (!n) {
+		nt_err("no drop reasons and none of the qdisc free sites (__dev_xmit_skb, ...) "
+		       "in kallsyms");
+		return -1;
+	}
+	nt_dbg("no drop reasons in this kernel: qdisc drops by %u free sites", n);
+	return 0;
+}
+
+int qdisc_drop_trace_main(int argc, char **argv)
+{
+	struct config cfg = { .interval = 10 };
+	const struct nt_cli cli = {
+		.tool = "qdisc_drop_trace",
+		.synopsis = "[--interface IF] [--src-ip IP] [--dst-ip IP] [--protocol P] "
+			    "[--interval SEC] [--summary] [options]",
+		.description =
+			"Report packets a qdisc dropped (queue full, over limit, flow limits): the\n"
+			"device, the qdisc (kind, handle, queue length, limit, its own drop\n"
+			"counter), the drop reason and the flow. Counts per device, qdisc and\n"
+			"reason are kept in the kernel and printed every --interval; --summary\n"
+			"prints only those (no per-drop events). Filters run in the kernel.",
+		.examples =
+			"  nettrail qdisc_drop_trace                                # every qdisc drop\n"
+			"  nettrail qdisc_drop_trace --interface vnet0 --interval 5\n"
+			"  nettrail qdisc_drop_trace --summary --interval 1 --json\n"
+			"  nettrail qdisc_drop_trace --protocol udp --dst-ip 10.0.0.2 --verbose\n",
+		.opts = options,
+		.nopts = NT_ARRAY_SIZE(options),
+		.handle = handle_opt,
+		.cfg = &cfg,
+	};
+	struct nt_stage_plan plans[NT_ARRAY_SIZE(qdisc_drop_trace_stages)];
+	struct tool *t;
+	struct nt_common common;
+	struct qdisc_drop_trace_bpf *skel;
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
+	char desc[256];
+	int err;
+
+	err = nt_cli_parse(&cli, argc, argv, &common);
+	if (err)
+		return err < 0 ? NT_EXIT_OK : err;
+	if (validate(&cfg))
+		return NT_EXIT_USAGE;
+	err = nt_runtime_init(&common);
+	if (err)
+		return err;
+	nt_out_init(cli.tool, common.json);
+	if (nt_stages_plan(qdisc_drop_trace_stages, qdisc_drop_trace_nstages, common.attach_mode,
+			   plans, false))
+		return NT_EXIT_RUNTIME;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NT_EXIT_RUNTIME;
+	t->cfg = &cfg;
+
+	open_opts.btf_custom_path = common.btf_path;
+	skel = qdisc_drop_trace_bpf__open_opts(&open_opts);
+	if (!skel) {
+		nt_err("failed to open BPF object: %s", strerror(errno));
+		free(t);
+		return NT_EXIT_RUNTIME;
+	}
+	t->skel = skel;
+	NT_DROP_SET_FILTERS(skel->rodata, &cfg.f);
+	skel->rodata->targ_events = !cfg.summary;
+	err = NT_EXIT_RUNTIME;
+	if (set_qdisc_filter(skel))
+		goto cleanup;
+	nt_drop_load_reasons();
+	nt_btf_release();
+
+	if (nt_stages_prepare(skel->obj, plans, qdisc_drop_trace_nstages))
+		goto cleanup;
+	if (qdisc_drop_trace_bpf__load(skel)) {
+		nt_err("failed to load BPF programs: %s (run with -v for the verifier log)",
+		       strerror(errno));
+		goto cleanup;
+	}
+	if (nt_stages_attach(skel->obj, plans, qdisc_drop_trace_nstages))
+		goto cleanup;
+
+	nt_stages_describe(plans, qdisc_drop_trace_nstages, desc, sizeof(desc));
+	nt_info("Tracing qdisc drops [%s], counts every %g s. Ctrl-C to end.", desc, cfg.interval);
+	if (!nt_out_json() && !cfg.summary)
+		nt_text("%-12s %-10s %-8s %-8s %14s %-16s %-5s %s\n", "TIME", "DEVICE", "QDISC",
+			"HANDLE", "QLEN/LIMIT", "REASON", "PROTO", "SRC -> DST");
+	err = nt_run_loop(cfg.summary ? NULL : skel->maps.nt_events, on_event, t, common.duration,
+			  (int)(cfg.interval * 1000), on_tick) ? NT_EXIT_RUNTIME : NT_EXIT_OK;
+	nt_stages_detach(plans, qdisc_drop_trace_nstages);
+	report_counts(t, true);
+cleanup:
+	nt_stages_detach(plans, qdisc_drop_trace_nstages);
+	qdisc_drop_trace_bpf__destroy(skel);
+	free(t);
+	return err;
+}
