@@ -1,0 +1,400 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * drop_monitor_controller — capture drop details only when drops start.
+ * (manual 3.4/3.7: leave it running, get eth_drop's output of the incident)
+ *
+ * Kernel event: skb:kfree_skb (the drop floor's programs, as eth_drop). While
+ * watching, the kernel only counts drops matching the filters in a per-CPU
+ * counter; with --interface the device's rx_dropped/tx_dropped counters are
+ * watched too. When the rate (sampled every 250 ms) stays above --threshold
+ * drops/s for --sustain seconds, a trigger is printed and eth_drop's capture
+ * (headers, reason, location, stack per drop) is switched on in the same BPF
+ * object for --capture-seconds, then off again; watching resumes. No other
+ * process is started: the capture is a flag the kernel side checks.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "nt.h"
+#include "btfinfo.h"
+#include "cli.h"
+#include "drops.h"
+#include "iface.h"
+#include "ksyms.h"
+#include "output.h"
+#include "run.h"
+#include "drop_monitor_controller.h"
+#include "drop_monitor_controller.skel.h"
+
+const struct nt_stage drop_monitor_controller_stages[] = {
+	{ "drop", "the kernel frees an skb as dropped", false, { NT_DROP_CANDIDATES } },
+};
+const int drop_monitor_controller_nstages = NT_ARRAY_SIZE(drop_monitor_controller_stages);
+
+#define PERIOD_MS 250
+
+struct config {
+	struct nt_drop_filters f;
+	double threshold, sustain, capture;
+	unsigned long long max_captures;
+	bool no_stack, no_normal_filter, verbose;
+};
+
+enum {
+	OPT_THRESHOLD = 1, OPT_SUSTAIN, OPT_CAPTURE, OPT_MAX, OPT_NOSTACK, OPT_NONORMAL,
+	OPT_VERBOSE,
+};
+
+static const struct nt_opt options[] = {
+	{ "threshold", 0, "N", "drops per second that count as an incident (default 100)",
+	  OPT_THRESHOLD },
+	{ "sustain", 0, "SEC", "the rate must stay above --threshold this long (default 3)",
+	  OPT_SUSTAIN },
+	{ "capture-seconds", 0, "SEC", "capture every drop this long after a trigger (default 10)",
+	  OPT_CAPTURE },
+	{ "interval", 0, "SEC", "same as --capture-seconds (reference name)", OPT_CAPTURE },
+	{ "max-captures", 0, "N", "stop after N captures (default 0: never)", OPT_MAX },
+	{ "interface", 'i', "IF", "watch and capture drops on this interface only (its "
+	  "rx/tx_dropped counters are watched too)", NT_DROP_OPT_IF },
+	NT_DROP_FILTER_OPTS,
+	{ "no-stack", 0, NULL, "captured drops without kernel stacks", OPT_NOSTACK },
+	{ "disable-kernel-stacks", 0, NULL, "same as --no-stack", OPT_NOSTACK },
+	{ "disable-normal-filter", 0, NULL, "also count normal frees (QUEUE_PURGE ...)",
+	  OPT_NONORMAL },
+	{ "verbose", 0, NULL, "print the rate of every sample on stderr; pid/comm/cpu per drop",
+	  OPT_VERBOSE },
+};
+
+static int handle_opt(int key, const char *arg, void *data)
+{
+	struct config *c = data;
+	int r = nt_drop_filter_opt(&c->f, key, arg, "--interface");
+
+	if (r <= 0)
+		return r;
+	switch (key) {
+	case OPT_THRESHOLD:
+		if (nt_arg_seconds("--threshold", arg, &c->threshold))
+			return -1;
+		if (c->threshold <= 0)
+			return nt_usage_error("--threshold", arg, "must be above 0 drops/s");
+		return 0;
+	case OPT_SUSTAIN:
+		if (nt_arg_seconds("--sustain", arg, &c->sustain))
+			return -1;
+		if (c->sustain < PERIOD_MS / 1000.0)
+			return nt_usage_error("--sustain", arg, "must be at least %g s",
+					      PERIOD_MS / 1000.0);
+		return 0;
+	case OPT_CAPTURE:
+		if (nt_arg_seconds("--capture-seconds", arg, &c->capture))
+			return -1;
+		if (c->capture <= 0)
+			return nt_usage_error("--capture-seconds", arg, "must be above 0");
+		return 0;
+	case OPT_MAX:
+		return nt_arg_uint("--max-captures", arg, 0, 1000000, &c->max_captures);
+	case OPT_NOSTACK:
+		c->no_stack = true;
+		return 0;
+	case OPT_NONORMAL:
+		c->no_normal_filter = true;
+		return 0;
+	case OPT_VERBOSE:
+		c->verbose = true;
+		return 0;
+	}
+	return -1;
+}
+
+/* ---- watch logic (pure) ---------------------------------------------------- */
+
+void dmc_watch_init(struct dmc_watch *w, double threshold, double sustain_s, double period_s)
+{
+	w->threshold = threshold;
+	w->need = (int)(sustain_s / period_s + 0.5);
+	if (w->need < 1)
+		w->need = 1;
+	w->above = 0;
+}
+
+bool dmc_watch_sample(struct dmc_watch *w, uint64_t drops, double period_s)
+{
+	if (period_s <= 0 || drops / period_s <= w->threshold) {
+		w->above = 0;
+		return false;
+	}
+	return ++w->above >= w->need;
+}
+
+void dmc_watch_reset(struct dmc_watch *w)
+{
+	w->above = 0;
+}
+
+/* ---- the controller -------------------------------------------------------- */
+
+struct tool {
+	struct config *cfg;
+	struct drop_monitor_controller_bpf *skel;
+	struct dmc_watch watch;
+	uint64_t last_ns, last_drops, last_if;
+	bool capturing;
+	uint64_t capture_end_ns, capture_seen0, capture_lost0;
+	unsigned captures;
+	uint64_t events;
+	double peak_rate;
+};
+
+/* rx_dropped + tx_dropped of the watched interface (our netns); 0 if none */
+static uint64_t iface_dropped(const struct config *c)
+{
+	static const char *files[] = { "rx_dropped", "tx_dropped" };
+	uint64_t sum = 0;
+
+	if (!c->f.if_str)
+		return 0;
+	for (size_t i = 0; i < NT_ARRAY_SIZE(files); i++) {
+		char path[256];
+		unsigned long long v = 0;
+		FILE *f;
+
+		snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s", c->f.if_str, files[i]);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%llu", &v) == 1)
+			sum += v;
+		fclose(f);
+	}
+	return sum;
+}
+
+static void end_capture(struct tool *t, bool stopping)
+{
+	uint64_t lost, seen;
+
+	t->skel->bss->capture_on = false;
+	/* counted in the kernel: exact even while events are still in the buffer */
+	lost = nt_counter_sum(t->skel->maps.nt_counters, NT_CNT_LOST_EVENTS) - t->capture_lost0;
+	seen = nt_counter_sum(t->skel->maps.nt_counters, NT_DROP_CNT_SEEN) - t->capture_seen0;
+	t->capturing = false;
+	if (nt_out_json()) {
+		struct nt_json *j = nt_json_begin("capture_end", 0);
+
+		nt_json_u64(j, "capture", t->captures);
+		nt_json_u64(j, "drops", seen);
+		nt_json_u64(j, "lost_events", lost);
+		nt_json_bool(j, "cut_short", stopping);
+		nt_json_end(j);
+	} else {
+		char when[32];
+
+		nt_fmt_clock(nt_mono_to_wall_ns(nt_mono_ns()), when, sizeof(when));
+		nt_text("[%s] CAPTURE #%u END: %llu drops captured, %llu lost%s; watching again\n",
+			when, t->captures, (unsigned long long)seen,
+			(unsigned long long)lost, stopping ? " (tool stopped)" : "");
+	}
+}
+
+static void start_capture(struct tool *t, double rate, double if_rate, const char *source)
+{
+	t->captures++;
+	t->capture_seen0 = nt_counter_sum(t->skel->maps.nt_counters, NT_DROP_CNT_SEEN);
+	t->capture_lost0 = nt_counter_sum(t->skel->maps.nt_counters, NT_CNT_LOST_EVENTS);
+	t->capturing = true;
+	t->capture_end_ns = nt_mono_ns() + (uint64_t)(t->cfg->capture * 1e9);
+	if (nt_out_json()) {
+		struct nt_json *j = nt_json_begin("trigger", 0);
+
+		nt_json_u64(j, "capture", t->captures);
+		nt_json_str(j, "source", source);
+		nt_json_f64(j, "rate", rate);
+		if (t->cfg->f.if_str) {
+			nt_json_str(j, "interface", t->cfg->f.if_str);
+			nt_json_f64(j, "iface_dropped_rate", if_rate);
+		}
+		nt_json_f64(j, "threshold", t->cfg->threshold);
+		nt_json_f64(j, "sustain_s", t->cfg->sustain);
+		nt_json_f64(j, "capture_s", t->cfg->capture);
+		nt_json_end(j);
+	} else {
+		char when[32];
+
+		nt_fmt_clock(nt_mono_to_wall_ns(nt_mono_ns()), when, sizeof(when));
+		nt_text("[%s] TRIGGER #%u: %.1f drops/s (%s) above %g for %g s; capturing for %g s\n",
+			when, t->captures, rate, source, t->cfg->threshold, t->cfg->sustain,
+			t->cfg->capture);
+		nt_drop_text_header();
+	}
+	t->skel->bss->capture_on = true;
+}
+
+static void on_tick(void *ctx)
+{
+	struct tool *t = ctx;
+	uint64_t now = nt_mono_ns();
+	uint64_t drops = nt_counter_sum(t->skel->maps.nt_counters, DMC_CNT_DROPS);
+	uint64_t ifd = iface_dropped(t->cfg);
+	double dt = (now - t->last_ns) / 1e9;
+	uint64_t d = drops - t->last_drops, di = ifd - t->last_if;
+	double rate = dt > 0 ? d / dt : 0, if_rate = dt > 0 ? di / dt : 0;
+
+	t->last_ns = now;
+	t->last_drops = drops;
+	t->last_if = ifd;
+	if (rate > t->peak_rate)
+		t->peak_rate = rate;
+	if (t->cfg->verbose)
+		nt_info("sample: %.1f drops/s, interface %.1f dropped/s%s", rate, if_rate,
+			t->capturing ? " (capturing)" : "");
+	if (t->capturing) {
+		if (now >= t->capture_end_ns) {
+			end_capture(t, false);
+			dmc_watch_reset(&t->watch);
+			if (t->cfg->max_captures && t->captures >= t->cfg->max_captures)
+				kill(getpid(), SIGTERM);   /* ends the run loop like Ctrl-C */
+		}
+		return;
+	}
+	if (dmc_watch_sample(&t->watch, d > di ? d : di, dt))
+		start_capture(t, d >= di ? rate : if_rate, if_rate, d >= di ? "kfree_skb" : "interface");
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct tool *t = ctx;
+	const struct nt_drop_event *e = data;
+
+	if (len < sizeof(*e))
+		return 0;
+	t->events++;
+	if (nt_out_json()) {
+		struct nt_json *j = nt_json_begin("event", nt_mono_to_wall_ns(e->ts));
+
+		nt_json_u64(j, "capture", t->captures);
+		nt_drop_event_json(j, e, nt_ksyms());
+		nt_json_end(j);
+	} else {
+		nt_drop_event_text(e, t->cfg->verbose, nt_ksyms());
+	}
+	return 0;
+}
+
+static void report_summary(struct tool *t)
+{
+	struct bpf_map *cnt = t->skel->maps.nt_counters;
+	uint64_t watched = nt_counter_sum(cnt, DMC_CNT_DROPS);
+	uint64_t lost = nt_counter_sum(cnt, NT_CNT_LOST_EVENTS);
+	uint64_t nostack = nt_counter_sum(cnt, NT_CNT_STACK_LOST);
+	uint64_t normal = nt_counter_sum(cnt, NT_DROP_CNT_NORMAL);
+
+	if (nt_out_json()) {
+		struct nt_json *j = nt_json_begin("summary", 0);
+
+		nt_json_u64(j, "captures", t->captures);
+		nt_json_u64(j, "drops_watched", watched);
+		nt_json_u64(j, "events", t->events);
+		nt_json_f64(j, "peak_rate", t->peak_rate);
+		nt_json_u64(j, "lost_events", lost);
+		nt_json_u64(j, "stacks_lost", nostack);
+		nt_json_u64(j, "normal_frees_skipped", normal);
+		nt_json_end(j);
+		return;
+	}
+	nt_text("\n=== drop_monitor_controller summary ===\n"
+		"Captures: %u  Drops watched: %llu  Drops captured: %llu  Peak rate: %.1f/s\n"
+		"Lost events: %llu  Stacks lost: %llu\n", t->captures, (unsigned long long)watched,
+		(unsigned long long)t->events, t->peak_rate, (unsigned long long)lost,
+		(unsigned long long)nostack);
+}
+
+int drop_monitor_controller_main(int argc, char **argv)
+{
+	struct config cfg = { .threshold = 100, .sustain = 3, .capture = 10 };
+	const struct nt_cli cli = {
+		.tool = "drop_monitor_controller",
+		.synopsis = "[--threshold N] [--sustain SEC] [--capture-seconds SEC] [--interface IF] "
+			    "[filters] [options]",
+		.description =
+			"Watch the drop rate cheaply (a per-CPU counter in the kernel; with\n"
+			"--interface also the device's rx/tx_dropped counters) and, when it stays\n"
+			"above --threshold drops/s for --sustain seconds, capture every drop as\n"
+			"eth_drop does (headers, reason, location, stack) for --capture-seconds,\n"
+			"then go back to watching. Quiet while healthy. Each capture is printed\n"
+			"after the trigger that caused it.",
+		.examples =
+			"  nettrail drop_monitor_controller --threshold 50 --sustain 2\n"
+			"  nettrail drop_monitor_controller --interface ens4f0 --threshold 10 "
+			"--capture-seconds 30\n"
+			"  nettrail drop_monitor_controller --protocol udp --dst-port 4789 --json "
+			"| tee incidents.jsonl\n",
+		.opts = options,
+		.nopts = NT_ARRAY_SIZE(options),
+		.handle = handle_opt,
+		.cfg = &cfg,
+	};
+	struct nt_stage_plan plans[NT_ARRAY_SIZE(drop_monitor_controller_stages)];
+	struct tool t = { .cfg = &cfg };
+	struct nt_common common;
+	struct drop_monitor_controller_bpf *skel;
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
+	char desc[256];
+	int err;
+
+	err = nt_cli_parse(&cli, argc, argv, &common);
+	if (err)
+		return err < 0 ? NT_EXIT_OK : err;
+	if (nt_drop_filter_validate(&cfg.f))
+		return NT_EXIT_USAGE;
+	err = nt_runtime_init(&common);
+	if (err)
+		return err;
+	nt_out_init(cli.tool, common.json);
+	if (nt_stages_plan(drop_monitor_controller_stages, drop_monitor_controller_nstages,
+			   common.attach_mode, plans, false))
+		return NT_EXIT_RUNTIME;
+
+	open_opts.btf_custom_path = common.btf_path;
+	skel = drop_monitor_controller_bpf__open_opts(&open_opts);
+	if (!skel) {
+		nt_err("failed to open BPF object: %s", strerror(errno));
+		return NT_EXIT_RUNTIME;
+	}
+	t.skel = skel;
+	NT_DROP_SET_FILTERS(skel->rodata, &cfg.f);
+	skel->rodata->targ_stacks = !cfg.no_stack;
+	NT_DROP_SET_NORMAL_FILTER(skel->rodata, cfg.no_normal_filter);
+	nt_drop_load_reasons();
+	nt_btf_release();
+
+	err = NT_EXIT_RUNTIME;
+	if (nt_stages_prepare(skel->obj, plans, drop_monitor_controller_nstages))
+		goto cleanup;
+	if (drop_monitor_controller_bpf__load(skel)) {
+		nt_err("failed to load BPF programs: %s (run with -v for the verifier log)",
+		       strerror(errno));
+		goto cleanup;
+	}
+	if (nt_stages_attach(skel->obj, plans, drop_monitor_controller_nstages))
+		goto cleanup;
+
+	dmc_watch_init(&t.watch, cfg.threshold, cfg.sustain, PERIOD_MS / 1000.0);
+	t.last_ns = nt_mono_ns();
+	t.last_if = iface_dropped(&cfg);
+	nt_stages_describe(plans, drop_monitor_controller_nstages, desc, sizeof(desc));
+	nt_info("Tracing drop rate [%s]: capture %g s when above %g drops/s for %g s. "
+		"Ctrl-C to end.", desc, cfg.capture, cfg.threshold, cfg.sustain);
+	err = nt_run_loop(skel->maps.nt_events, on_event, &t, common.duration, PERIOD_MS, on_tick)
+		      ? NT_EXIT_RUNTIME : NT_EXIT_OK;
+	nt_stages_detach(plans, drop_monitor_controller_nstages);
+	if (t.capturing)
+		end_capture(&t, true);
+	report_summary(&t);
+cleanup:
+	nt_stages_detach(plans, drop_monitor_controller_nstages);
+	drop_monitor_controller_bpf__destroy(skel);
+	return err;
+}
