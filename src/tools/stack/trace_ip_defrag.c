@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * trace_ip_defrag — what happens to IPv4 fragments: queued, reassembled,
+ * timed out, dropped? (manual 3.7)
+ *
+ * Kernel events: skb:kfree_skb with the fragment drop reasons of the running
+ * kernel (FRAG_REASM_TIMEOUT, FRAG_TOO_FAR, DUP_FRAG; by name from BTF) —
+ * works wherever tracepoints do; plus function probes (fentry, else kprobe)
+ * on ip_defrag (a fragment enters reassembly), inet_frag_reasm_finish (a
+ * datagram was reassembled) and ip_expire (a queue timed out), used where
+ * function probes work and reported as missing elsewhere. Every event names
+ * the datagram: source, destination, IP id, protocol (and offset).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include "nt.h"
+#include "addr.h"
+#include "btfinfo.h"
+#include "cli.h"
+#include "drops.h"
+#include "ksyms.h"
+#include "output.h"
+#include "run.h"
+#include "trace_ip_defrag.h"
+#include "trace_ip_defrag.skel.h"
+
+const struct nt_stage trace_ip_defrag_stages[] = {
+	{ "drop", "a fragment is dropped (timeout, too far, duplicate)", false,
+	  { NT_DROP_CANDIDATES } },
+	{ "queue", "a fragment enters reassembly", true, {
+		{ NT_PK_FENTRY, "ip_defrag", "nt_defrag_fe" },
+		{ NT_PK_KPROBE, "ip_defrag", "nt_defrag_kp" },
+	} },
+	{ "reasm", "a datagram is reassembled", true, {
+		{ NT_PK_FENTRY, "inet_frag_reasm_finish", "nt_reasm_fe" },
+		{ NT_PK_KPROBE, "inet_frag_reasm_finish", "nt_reasm_kp" },
+	} },
+	{ "expire", "a reassembly queue times out", true, {
+		{ NT_PK_FENTRY, "ip_expire", "nt_expire_fe" },
+		{ NT_PK_KPROBE, "ip_expire", "nt_expire_kp" },
+	} },
+};
+const int trace_ip_defrag_nstages = NT_ARRAY_SIZE(trace_ip_defrag_stages);
+
+static const char *frag_reasons[] = { "FRAG_REASM_TIMEOUT", "FRAG_TOO_FAR", "DUP_FRAG" };
+/* kernels without reasons: frees from the reassembly code */
+static const char *frag_callers[] = { "ip_expire", "inet_frag_rbtree_purge", "ip_frag_queue",
+				      "inet_frag_destroy" };
+static const char *type_names[] = { "?", "queue", "reassembled", "expire", "drop" };
+
+struct config {
+	__u32 saddr, daddr;
+	__u8 proto;
+};
+
+enum { OPT_SRC = 1, OPT_DST, OPT_PROTO };
+
+static const struct nt_opt options[] = {
+	{ "src-ip", 0, "IP", "only datagrams from this IPv4 address", OPT_SRC },
+	{ "dst-ip", 0, "IP", "only datagrams to this IPv4 address", OPT_DST },
+	{ "protocol", 0, "PROTO", "tcp|udp|icmp|all (default all)", OPT_PROTO },
+};
+
+static int handle_opt(int key, const char *arg, void *data)
+{
+	struct config *c = data;
+
+	switch (key) {
+	case OPT_SRC:
+		return nt_arg_ipv4("--src-ip", arg, &c->saddr);
+	case OPT_DST:
+		return nt_arg_ipv4("--dst-ip", arg, &c->daddr);
+	case OPT_PROTO:
+		return nt_arg_l4proto("--protocol", arg, &c->proto);
+	}
+	return -1;
+}
+
+struct tool {
+	struct trace_ip_defrag_bpf *skel;
+	uint64_t counts[5];
+};
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct tool *t = ctx;
+	const struct tid_event *e = data;
+	char s[INET_ADDRSTRLEN], d[INET_ADDRSTRLEN], reason[64] = "", where[160] = "";
+	const char *type = e->type < 5 ? type_names[e->type] : "?";
+
+	if (len < sizeof(*e))
+		return 0;
+	if (e->type < 5)
+		t->counts[e->type]++;
+	inet_ntop(AF_INET, &e->saddr, s, sizeof(s));
+	inet_ntop(AF_INET, &e->daddr, d, sizeof(d));
+	if (e->type == TID_DROP) {
+		nt_drop_reason_name(e->reason, reason, sizeof(reason));
+		if (e->location)
+			ksyms__fmt(nt_ksyms(), e->location, where, sizeof(where));
+	}
+	if (nt_out_json()) {
+		struct nt_json *j = nt_json_begin("event", nt_mono_to_wall_ns(e->ts));
+
+		nt_json_str(j, "kind", type);
+		nt_json_str(j, "src_ip", s);
+		nt_json_str(j, "dst_ip", d);
+		nt_json_u64(j, "ip_id", e->id);
+		nt_json_str(j, "proto", nt_l4_name(4, e->proto));
+		if (e->type == TID_QUEUE || e->type == TID_DROP) {
+			nt_json_u64(j, "offset", e->offset);
+			nt_json_bool(j, "more_fragments", e->more);
+		}
+		nt_json_u64(j, "len", e->len);
+		if (e->type == TID_DROP) {
+			nt_json_str(j, "reason", reason);
+			nt_json_str(j, "location", where[0] ? where : "-");
+		} else {
+			nt_json_u64(j, "user", e->user);
+		}
+		if (e->type == TID_QUEUE) {
+			nt_json_str(j, "ifname", e->ifname);
+			nt_json_u64(j, "ifindex", e->dev.ifindex);
+			nt_json_u64(j, "netns", e->dev.netns);
+		}
+		nt_json_u64(j, "pid", e->pid);
+		nt_json_str(j, "comm", e->comm);
+		nt_json_end(j);
+		return 0;
+	}
+	{
+		char when[32];
+
+		nt_fmt_clock(nt_mono_to_wall_ns(e->ts), when, sizeof(when));
+		nt_text("%-12s %-11s %s -> %s  ID=%u Proto=%s", when, type, s, d, e->id,
+			nt_l4_name(4, e->proto));
+		if (e->type == TID_QUEUE || e->type == TID_DROP)
+			nt_text(" Offset=%u%s", e->offset, e->more ? " MF" : "");
+		nt_text(" Len=%u", e->len);
+		if (e->type == TID_QUEUE)
+			nt_text(" DEV=%s User=%u", e->ifname, e->user);
+		if (e->type == TID_DROP)
+			nt_text(" Reason=%s Location=%s", reason, where[0] ? where : "-");
+		nt_text("\n");
+	}
+	return 0;
+}
+
+static void report_summary(struct tool *t, const struct nt_stage_plan *plans)
+{
+	uint64_t lost = nt_counter_sum(t->skel->maps.nt_counters, NT_CNT_LOST_EVENTS);
+
+	if (nt_out_json()) {
+		struct nt_json *j = nt_json_begin("summary", 0);
+
+		nt_json_obj(j, "events");
+		for (int i = 1; i < 5; i++)
+			nt_json_u64(j, type_names[i], t->counts[i]);
+		nt_json_obj_end(j);
+		nt_json_arr(j, "stages_missing");
+		for (int i = 0; i < trace_ip_defrag_nstages; i++)
+			if (!plans[i].cand)
+				nt_json_str(j, NULL, plans[i].stage->name);
+		nt_json_arr_end(j);
+		nt_json_u64(j, "lost_events", lost);
+		nt_json_end(j);
+		return;
+	}
+	nt_text("\n=== trace_ip_defrag summary ===\nqueued %llu  reassembled %llu  expired %llu  "
+		"dropped %llu  lost events %llu\n", (unsigned long long)t->counts[1],
+		(unsigned long long)t->counts[2], (unsigned long long)t->counts[3],
+		(unsigned long long)t->counts[4], (unsigned long long)lost);
+}
+
+static int set_drop_filter(struct trace_ip_defrag_bpf *skel)
+{
+	__u32 n = 0;
+
+	if (nt_drop_has_reasons()) {
+		for (size_t i = 0; i < NT_ARRAY_SIZE(frag_reasons) && n < TID_MAX_REASONS; i++) {
+			long long v = nt_drop_reason_value(frag_reasons[i]);
+
+			if (v >= 0)
+				((__u32 *)skel->rodata->targ_reasons)[n++] = (__u32)v;
+		}
+		skel->rodata->targ_nreasons = n;
+		return 0;
+	}
+	for (size_t i = 0; i < NT_ARRAY_SIZE(frag_callers) && n < TID_MAX_CALLERS; i++) {
+		uint64_t lo, hi;
+
+		if (!nt_ksyms() || !ksyms__range(nt_ksyms(), frag_callers[i], &lo, &hi))
+			continue;
+		((__u64 *)skel->rodata->targ_caller_lo)[n] = lo;
+		((__u64 *)skel->rodata->targ_caller_hi)[n] = hi;
+		n++;
+	}
+	skel->rodata->targ_ncallers = n;
+	return 0;
+}
+
+int trace_ip_defrag_main(int argc, char **argv)
+{
+	struct config cfg = {};
+	const struct nt_cli cli = {
+		.tool = "trace_ip_defrag",
+		.synopsis = "[--src-ip IP] [--dst-ip IP] [--protocol P]",
+		.description =
+			"Follow IPv4 fragment reassembly: fragments queued (ip_defrag), datagrams\n"
+			"reassembled, queues timed out (ip_expire), fragments dropped (timeout, too\n"
+			"far, duplicate) — each with the datagram identity (addresses, IP id,\n"
+			"protocol) and the fragment offset. Drops come from the kfree_skb tracepoint\n"
+			"(drop reasons); queue/reassembly/expiry need function probes (fentry or\n"
+			"kprobe) and are reported missing where the kernel has neither.",
+		.examples =
+			"  nettrail trace_ip_defrag\n"
+			"  nettrail trace_ip_defrag --src-ip 10.0.0.1 --protocol udp\n"
+			"  nettrail trace_ip_defrag --dst-ip 10.0.0.2 --json --duration 60\n",
+		.opts = options,
+		.nopts = NT_ARRAY_SIZE(options),
+		.handle = handle_opt,
+		.cfg = &cfg,
+	};
+	struct nt_stage_plan plans[NT_ARRAY_SIZE(trace_ip_defrag_stages)];
+	struct tool t = {};
+	struct nt_common common;
+	struct trace_ip_defrag_bpf *skel;
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
+	char desc[512];
+	int err;
+
+	err = nt_cli_parse(&cli, argc, argv, &common);
+	if (err)
+		return err < 0 ? NT_EXIT_OK : err;
+	err = nt_runtime_init(&common);
+	if (err)
+		return err;
+	nt_out_init(cli.tool, common.json);
+	if (nt_stages_plan(trace_ip_defrag_stages, trace_ip_defrag_nstages, common.attach_mode,
+			   plans, false))
+		return NT_EXIT_RUNTIME;
+
+	open_opts.btf_custom_path = common.btf_path;
+	skel = trace_ip_defrag_bpf__open_opts(&open_opts);
+	if (!skel) {
+		nt_err("failed to open BPF object: %s", strerror(errno));
+		return NT_EXIT_RUNTIME;
+	}
+	t.skel = skel;
+	skel->rodata->targ_saddr = cfg.saddr;
+	skel->rodata->targ_daddr = cfg.daddr;
+	skel->rodata->targ_proto = cfg.proto;
+	set_drop_filter(skel);
+	nt_drop_load_reasons();
+	nt_btf_release();
+
+	err = NT_EXIT_RUNTIME;
+	if (nt_stages_prepare(skel->obj, plans, trace_ip_defrag_nstages))
+		goto cleanup;
+	if (trace_ip_defrag_bpf__load(skel)) {
+		nt_err("failed to load BPF programs: %s (run with -v for the verifier log)",
+		       strerror(errno));
+		goto cleanup;
+	}
+	if (nt_stages_attach(skel->obj, plans, trace_ip_defrag_nstages))
+		goto cleanup;
+
+	nt_stages_describe(plans, trace_ip_defrag_nstages, desc, sizeof(desc));
+	nt_info("Tracing IPv4 fragment reassembly [%s]. Ctrl-C to end.", desc);
+	err = nt_run_loop(skel->maps.nt_events, on_event, &t, common.duration, 0, NULL)
+		      ? NT_EXIT_RUNTIME : NT_EXIT_OK;
+	nt_stages_detach(plans, trace_ip_defrag_nstages);
+	report_summary(&t, plans);
+cleanup:
+	nt_stages_detach(plans, trace_ip_defrag_nstages);
+	trace_ip_defrag_bpf__destroy(skel);
+	return err;
+}
