@@ -1,0 +1,35 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+#ifndef TRACE_CONNTRACK_H
+#define TRACE_CONNTRACK_H
+
+#include "nt_types.h"
+
+enum tct_type {
+	TCT_NEW = 1,             /* __nf_conntrack_confirm: a new connection enters the table */
+	TCT_UPDATE,              /* __nf_ct_refresh_acct: a packet refreshes its timeout */
+	TCT_DESTROY,             /* nf_ct_delete: removed (timeout, RST/FIN, flush) */
+};
+
+#define TCT_EV_BIT(t) (1u << (t))
+
+struct tct_event {
+	__u64 ts;
+	__u64 ct;                /* kernel address of the nf_conn: ties events together */
+	union nt_addr saddr;     /* original direction */
+	union nt_addr daddr;
+	union nt_addr reply_saddr;
+	union nt_addr reply_daddr;
+	__u16 sport, dport, reply_sport, reply_dport;
+	__u64 status;            /* IPS_* bits */
+	__s64 timeout_s;         /* seconds left (0 for unconfirmed) */
+	__u32 mark;
+	__u16 zone;
+	__u8  family;
+	__u8  proto;
+	__u8  type;
+	__u8  pad[3];
+	__u32 pid;
+	char  comm[16];
+};
+
+#endif

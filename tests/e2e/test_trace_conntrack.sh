@@ -1,0 +1,75 @@
+#!/bin/bash
+# trace_conntrack end to end. Conntrack has no tracepoints: on a host without fentry and
+# kprobe the tool must exit 1 naming both attach types (and load nothing that stays). With
+# function probes (guest tier): NEW and DESTROY events, with tuples, for a TCP connection
+# and a UDP exchange through a conntrack-enabled router.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$REPO/tests/lab/lab_drops.sh"
+
+TOOL=trace_conntrack
+
+fn_probes_work() { "$NT" doctor --json 2>/dev/null | jq -e '.attach_types.fentry.available or .attach_types.kprobe.available' >/dev/null; }
+
+case_host_no_probes() {
+	fn_probes_work && skip "function probes work here: covered by the events case"
+	"$NT" $TOOL --json >"$W/C.out" 2>"$W/C.err"
+	local rc=$?
+	assert_eq "exit status without fentry/kprobe" "$rc" 1
+	grep -q fentry "$W/C.err" && grep -q kprobe "$W/C.err" ||
+		fail "the message does not name fentry and kprobe: $(cat "$W/C.err")"
+	grep -q "__nf_conntrack_confirm" "$W/C.err" || fail "the message does not name the function: $(cat "$W/C.err")"
+	[[ -s $W/C.out ]] && fail "stdout not empty: $(cat "$W/C.out")"
+	return 0
+}
+
+case_events() {
+	fn_probes_work || skip "needs fentry or kprobe (guest tier)"
+	nt_lab router
+	# conntrack in the router: a rule with a state match registers its hooks in that netns
+	ip netns exec "$LAB_ROUTER_NS" iptables -w -A FORWARD -m conntrack --ctstate INVALID -j DROP ||
+		fail "lab: conntrack rule"
+	ip netns exec "$LAB_ROUTER_NS" sysctl -qw net.netfilter.nf_conntrack_udp_timeout=2 2>/dev/null
+	nt_start C "$LAB_ROUTER_NS" $TOOL --json --src-ip "$LAB_CLIENT_IP"
+	ip netns exec "$LAB_SERVER_NS" timeout 8 /usr/bin/python3 -c '
+import socket, sys
+t = socket.socket(); t.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); t.bind((sys.argv[1], 6200)); t.listen(1)
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind((sys.argv[1], 6201))
+print("ready", flush=True)
+c, _ = t.accept(); c.recv(10); c.close()
+d, a = u.recvfrom(100); u.sendto(d, a)' "$LAB_SERVER_IP" >"$W/srv.out" &
+	local i
+	for ((i = 0; i < 100; i++)); do grep -q ready "$W/srv.out" && break; sleep 0.05; done
+	ip netns exec "$LAB_CLIENT_NS" /usr/bin/python3 -c '
+import socket, sys, time
+c = socket.create_connection((sys.argv[1], 6200), source_address=(sys.argv[2], 40041), timeout=5)
+c.sendall(b"hi"); c.recv(10); c.close()
+u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); u.bind((sys.argv[2], 40042)); u.settimeout(5)
+u.sendto(b"ping", (sys.argv[1], 6201)); u.recv(100)' "$LAB_SERVER_IP" "$LAB_CLIENT_IP" || fail "lab: TCP/UDP exchange"
+	# the UDP entry times out after 2 s; flushing removes the TCP one (TIME_WAIT) now
+	sleep 0.5
+	ip netns exec "$LAB_ROUTER_NS" sh -c 'command -v conntrack >/dev/null && conntrack -F' >/dev/null 2>&1
+	for ((i = 0; i < 100; i++)); do
+		(($(nt_count C '.event == "destroy"') >= 2)) && break
+		sleep 0.1
+	done
+	drop_finish C $TOOL
+	local sel
+	for sel in "proto == \"TCP\" and .src_port == 40041 and .dst_port == 6200" \
+		"proto == \"UDP\" and .src_port == 40042 and .dst_port == 6201"; do
+		assert_jq C "[\$ev[] | select(.$sel and .event == \"new\" and .src_ip == \"$LAB_CLIENT_IP\" and .dst_ip == \"$LAB_SERVER_IP\" and
+			.reply_src_ip == \"$LAB_SERVER_IP\" and (.status | test(\"CONFIRMED\") | not))] | length == 1" "one NEW event: $sel"
+		assert_jq C "[\$ev[] | select(.$sel and .event == \"destroy\")] | length == 1" "one DESTROY event: $sel"
+		assert_jq C "([\$ev[] | select(.$sel) | .ct] | unique | length) == 1" "NEW and DESTROY of the same entry: $sel"
+	done
+}
+
+case_usage() {
+	drop_usage_error --events bogus $TOOL --events new,bogus
+	drop_usage_error --src-ip 1.2.3.4.5 $TOOL --src-ip 1.2.3.4.5
+	drop_usage_error --protocol "" $TOOL --protocol icmp --dst-port 80
+}
+
+nt_case "$TOOL: without fentry and kprobe -> exit 1 naming the missing attach types" case_host_no_probes
+nt_case "$TOOL: NEW/DESTROY with tuples for a TCP connection and a UDP exchange (function probes)" case_events
+nt_case "$TOOL: bad input -> exit 2 before loading" case_usage
+nt_done
