@@ -396,6 +396,20 @@ int nt_stages_attach(struct bpf_object *obj, struct nt_stage_plan *plans, int n)
 	return 0;
 }
 
+int nt_stages_load_attach(struct bpf_object_skeleton *skel, struct nt_stage_plan *plans, int n)
+{
+	struct bpf_object *obj = *skel->obj;
+
+	if (nt_stages_prepare(obj, plans, n))
+		return -1;
+	if (bpf_object__load_skeleton(skel)) {
+		nt_err("failed to load BPF programs: %s (run with -v for the verifier log)",
+		       strerror(errno));
+		return -1;
+	}
+	return nt_stages_attach(obj, plans, n);
+}
+
 void nt_stages_detach(struct nt_stage_plan *plans, int n)
 {
 	for (int i = 0; i < n; i++) {

@@ -74,6 +74,10 @@ int nt_stages_prepare(struct bpf_object *obj, struct nt_stage_plan *plans, int n
 /* Attach the chosen programs (after load). Message + -1 on failure. */
 int nt_stages_attach(struct bpf_object *obj, struct nt_stage_plan *plans, int n);
 void nt_stages_detach(struct nt_stage_plan *plans, int n);
+/* prepare + load the skeleton + attach: the usual middle of a tool's main().
+ * Messages printed; returns 0 or -1. */
+struct bpf_object_skeleton;
+int nt_stages_load_attach(struct bpf_object_skeleton *skel, struct nt_stage_plan *plans, int n);
 /* "rx=tp_btf:netif_receive_skb tx=..." for -v and the ready line. */
 void nt_stages_describe(const struct nt_stage_plan *plans, int n, char *buf, size_t len);
 

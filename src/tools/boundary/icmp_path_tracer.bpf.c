@@ -12,6 +12,7 @@
 #include "nt_common.bpf.h"
 #include "nt_events.bpf.h"
 #include "nt_skb.bpf.h"
+#include "nt_netdev.bpf.h"
 #include "icmp_path_tracer.h"
 
 const volatile __u32 targ_src = 0;     /* echo request source, network order */
@@ -141,92 +142,6 @@ static __always_inline int handle(const struct sk_buff *skb, const struct net_de
 	return 0;
 }
 
-static __always_inline int on_rx(const struct sk_buff *skb)
-{
-	return handle(skb, BPF_CORE_READ(skb, dev), true);
-}
-
-static __always_inline int on_tx(const struct sk_buff *skb, const struct net_device *dev)
-{
-	return handle(skb, dev ? dev : BPF_CORE_READ(skb, dev), false);
-}
-
-/* ---- stage "rx": candidates in order of preference (see icmp_path_tracer.c) */
-
-SEC("tp_btf/netif_receive_skb")
-int BPF_PROG(nt_icmp_rx_btf, struct sk_buff *skb)
-{
-	return on_rx(skb);
-}
-
-SEC("raw_tp/netif_receive_skb")
-int BPF_PROG(nt_icmp_rx_raw, struct sk_buff *skb)
-{
-	return on_rx(skb);
-}
-
-SEC("tracepoint/net/netif_receive_skb")
-int nt_icmp_rx_tp(struct trace_event_raw_net_dev_template *ctx)
-{
-	return on_rx((const struct sk_buff *)ctx->skbaddr);
-}
-
-/* __netif_receive_skb_core takes struct sk_buff ** since 5.x (it may replace
- * the skb); the stage layer picks the program matching the kernel's BTF. */
-SEC("fentry/__netif_receive_skb_core")
-int BPF_PROG(nt_icmp_rx_fe, struct sk_buff **pskb)
-{
-	struct sk_buff *skb = NULL;
-
-	bpf_probe_read_kernel(&skb, sizeof(skb), pskb);
-	return on_rx(skb);
-}
-
-SEC("kprobe/__netif_receive_skb_core")
-int BPF_KPROBE(nt_icmp_rx_kp, struct sk_buff **pskb)
-{
-	struct sk_buff *skb = NULL;
-
-	bpf_probe_read_kernel(&skb, sizeof(skb), pskb);
-	return on_rx(skb);
-}
-
-SEC("kprobe/__netif_receive_skb_core")
-int BPF_KPROBE(nt_icmp_rx_kp1, struct sk_buff *skb)
-{
-	return on_rx(skb);
-}
-
-/* ---- stage "tx" */
-
-SEC("tp_btf/net_dev_start_xmit")
-int BPF_PROG(nt_icmp_tx_btf, struct sk_buff *skb, struct net_device *dev)
-{
-	return on_tx(skb, dev);
-}
-
-SEC("raw_tp/net_dev_start_xmit")
-int BPF_PROG(nt_icmp_tx_raw, struct sk_buff *skb, struct net_device *dev)
-{
-	return on_tx(skb, dev);
-}
-
-SEC("tracepoint/net/net_dev_start_xmit")
-int nt_icmp_tx_tp(struct trace_event_raw_net_dev_start_xmit *ctx)
-{
-	return on_tx((const struct sk_buff *)ctx->skbaddr, NULL);
-}
-
-SEC("fentry/dev_hard_start_xmit")
-int BPF_PROG(nt_icmp_tx_fe, struct sk_buff *first, struct net_device *dev)
-{
-	return on_tx(first, dev);
-}
-
-SEC("kprobe/dev_hard_start_xmit")
-int BPF_KPROBE(nt_icmp_tx_kp, struct sk_buff *first, struct net_device *dev)
-{
-	return on_tx(first, dev);
-}
+NT_NETDEV_PROGRAMS(handle, icmp)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -21,25 +21,13 @@
 #include "iface.h"
 #include "output.h"
 #include "run.h"
+#include "stages.h"
 #include "icmp_path_tracer.h"
 #include "icmp_path_tracer.skel.h"
 
 const struct nt_stage icmp_path_tracer_stages[] = {
-	{ "rx", "a packet enters an interface (request at --rx-iface, reply at --tx-iface)", false, {
-		{ NT_PK_TP_BTF, "netif_receive_skb", "nt_icmp_rx_btf" },
-		{ NT_PK_RAW_TP, "netif_receive_skb", "nt_icmp_rx_raw" },
-		{ NT_PK_TRACEPOINT, "net/netif_receive_skb", "nt_icmp_rx_tp" },
-		{ NT_PK_FENTRY, "__netif_receive_skb_core", "nt_icmp_rx_fe", 2 },
-		{ NT_PK_KPROBE, "__netif_receive_skb_core", "nt_icmp_rx_kp", 2 },
-		{ NT_PK_KPROBE, "__netif_receive_skb_core", "nt_icmp_rx_kp1", 1 },
-	} },
-	{ "tx", "a packet is handed to an interface's driver (request at --tx-iface, reply at --rx-iface)", false, {
-		{ NT_PK_TP_BTF, "net_dev_start_xmit", "nt_icmp_tx_btf" },
-		{ NT_PK_RAW_TP, "net_dev_start_xmit", "nt_icmp_tx_raw" },
-		{ NT_PK_TRACEPOINT, "net/net_dev_start_xmit", "nt_icmp_tx_tp" },
-		{ NT_PK_FENTRY, "dev_hard_start_xmit", "nt_icmp_tx_fe" },
-		{ NT_PK_KPROBE, "dev_hard_start_xmit", "nt_icmp_tx_kp" },
-	} },
+	NT_NETDEV_STAGE_RX("nt_icmp", "a packet enters an interface (request at --rx-iface, reply at --tx-iface)"),
+	NT_NETDEV_STAGE_TX("nt_icmp", "a packet is handed to an interface's driver (request at --tx-iface, reply at --rx-iface)"),
 };
 const int icmp_path_tracer_nstages = NT_ARRAY_SIZE(icmp_path_tracer_stages);
 
@@ -586,14 +574,7 @@ int icmp_path_tracer_main(int argc, char **argv)
 	skel->rodata->targ_verbose = cfg.verbose;
 
 	err = NT_EXIT_RUNTIME;
-	if (nt_stages_prepare(skel->obj, plans, icmp_path_tracer_nstages))
-		goto cleanup;
-	if (icmp_path_tracer_bpf__load(skel)) {
-		nt_err("failed to load BPF programs: %s (run with -v for the verifier log)",
-		       strerror(errno));
-		goto cleanup;
-	}
-	if (nt_stages_attach(skel->obj, plans, icmp_path_tracer_nstages))
+	if (nt_stages_load_attach(skel->skeleton, plans, icmp_path_tracer_nstages))
 		goto cleanup;
 
 	nt_stages_describe(plans, icmp_path_tracer_nstages, desc, sizeof(desc));

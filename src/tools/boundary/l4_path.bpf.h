@@ -3,7 +3,7 @@
  * Kernel half shared by tcp_path_tracer and udp_path_tracer (see l4_path.h).
  * The including tool parses its packets into a key + l4pt_meta and calls
  * l4pt_in() or l4pt_out(); everything else (records, per-CPU statistics with
- * a log2 latency histogram, verbose events) is here. L4PT_PROGRAMS(handler,
+ * a log2 latency histogram, verbose events) is here. NT_NETDEV_PROGRAMS(handler,
  * prefix) defines the thin per-attach-type programs of both stages.
  */
 #ifndef L4_PATH_BPF_H
@@ -199,56 +199,5 @@ static __always_inline int l4pt_iphdr(const struct sk_buff *skb, struct iphdr *i
 		return -1;
 	return 0;
 }
-
-/* Thin programs for the two stages; HANDLER(skb, dev, rx). */
-#define L4PT_PROGRAMS(HANDLER, P)                                                   \
-	SEC("tp_btf/netif_receive_skb")                                             \
-	int BPF_PROG(nt_##P##_rx_btf, struct sk_buff *skb)                          \
-	{ return HANDLER(skb, BPF_CORE_READ(skb, dev), true); }                     \
-	SEC("raw_tp/netif_receive_skb")                                             \
-	int BPF_PROG(nt_##P##_rx_raw, struct sk_buff *skb)                          \
-	{ return HANDLER(skb, BPF_CORE_READ(skb, dev), true); }                     \
-	SEC("tracepoint/net/netif_receive_skb")                                     \
-	int nt_##P##_rx_tp(struct trace_event_raw_net_dev_template *ctx)            \
-	{                                                                           \
-		const struct sk_buff *skb = (const struct sk_buff *)ctx->skbaddr;   \
-		return HANDLER(skb, BPF_CORE_READ(skb, dev), true);                 \
-	}                                                                           \
-	/* __netif_receive_skb_core takes struct sk_buff ** since 5.x */           \
-	SEC("fentry/__netif_receive_skb_core")                                      \
-	int BPF_PROG(nt_##P##_rx_fe, struct sk_buff **pskb)                         \
-	{                                                                           \
-		struct sk_buff *skb = NULL;                                         \
-		bpf_probe_read_kernel(&skb, sizeof(skb), pskb);                     \
-		return skb ? HANDLER(skb, BPF_CORE_READ(skb, dev), true) : 0;       \
-	}                                                                           \
-	SEC("kprobe/__netif_receive_skb_core")                                      \
-	int BPF_KPROBE(nt_##P##_rx_kp, struct sk_buff **pskb)                       \
-	{                                                                           \
-		struct sk_buff *skb = NULL;                                         \
-		bpf_probe_read_kernel(&skb, sizeof(skb), pskb);                     \
-		return skb ? HANDLER(skb, BPF_CORE_READ(skb, dev), true) : 0;       \
-	}                                                                           \
-	SEC("kprobe/__netif_receive_skb_core")                                      \
-	int BPF_KPROBE(nt_##P##_rx_kp1, struct sk_buff *skb)                        \
-	{ return HANDLER(skb, BPF_CORE_READ(skb, dev), true); }                     \
-	SEC("tp_btf/net_dev_start_xmit")                                            \
-	int BPF_PROG(nt_##P##_tx_btf, struct sk_buff *skb, struct net_device *dev)  \
-	{ return HANDLER(skb, dev, false); }                                        \
-	SEC("raw_tp/net_dev_start_xmit")                                            \
-	int BPF_PROG(nt_##P##_tx_raw, struct sk_buff *skb, struct net_device *dev)  \
-	{ return HANDLER(skb, dev, false); }                                        \
-	SEC("tracepoint/net/net_dev_start_xmit")                                    \
-	int nt_##P##_tx_tp(struct trace_event_raw_net_dev_start_xmit *ctx)          \
-	{                                                                           \
-		const struct sk_buff *skb = (const struct sk_buff *)ctx->skbaddr;   \
-		return HANDLER(skb, BPF_CORE_READ(skb, dev), false);                \
-	}                                                                           \
-	SEC("fentry/dev_hard_start_xmit")                                           \
-	int BPF_PROG(nt_##P##_tx_fe, struct sk_buff *first, struct net_device *dev) \
-	{ return HANDLER(first, dev, false); }                                      \
-	SEC("kprobe/dev_hard_start_xmit")                                           \
-	int BPF_KPROBE(nt_##P##_tx_kp, struct sk_buff *first, struct net_device *dev) \
-	{ return HANDLER(first, dev, false); }
 
 #endif

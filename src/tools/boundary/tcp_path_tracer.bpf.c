@@ -7,6 +7,7 @@
  * segment whose sequence range was already seen entering is a
  * retransmission. Records, statistics and events: l4_path.bpf.h.
  */
+#include "nt_netdev.bpf.h"
 #include "l4_path.bpf.h"
 #include "tcp_path_tracer.h"
 
@@ -126,6 +127,6 @@ static __always_inline int handle(const struct sk_buff *skb, const struct net_de
 	return 0;
 }
 
-L4PT_PROGRAMS(handle, tcp)
+NT_NETDEV_PROGRAMS(handle, tcp)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

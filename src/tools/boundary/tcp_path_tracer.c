@@ -22,25 +22,13 @@
 #include "cli.h"
 #include "output.h"
 #include "run.h"
+#include "stages.h"
 #include "tcp_path_tracer.h"
 #include "tcp_path_tracer.skel.h"
 
 const struct nt_stage tcp_path_tracer_stages[] = {
-	{ "rx", "a packet enters an interface", false, {
-		{ NT_PK_TP_BTF, "netif_receive_skb", "nt_tcp_rx_btf" },
-		{ NT_PK_RAW_TP, "netif_receive_skb", "nt_tcp_rx_raw" },
-		{ NT_PK_TRACEPOINT, "net/netif_receive_skb", "nt_tcp_rx_tp" },
-		{ NT_PK_FENTRY, "__netif_receive_skb_core", "nt_tcp_rx_fe", 2 },
-		{ NT_PK_KPROBE, "__netif_receive_skb_core", "nt_tcp_rx_kp", 2 },
-		{ NT_PK_KPROBE, "__netif_receive_skb_core", "nt_tcp_rx_kp1", 1 },
-	} },
-	{ "tx", "a packet is handed to an interface's driver", false, {
-		{ NT_PK_TP_BTF, "net_dev_start_xmit", "nt_tcp_tx_btf" },
-		{ NT_PK_RAW_TP, "net_dev_start_xmit", "nt_tcp_tx_raw" },
-		{ NT_PK_TRACEPOINT, "net/net_dev_start_xmit", "nt_tcp_tx_tp" },
-		{ NT_PK_FENTRY, "dev_hard_start_xmit", "nt_tcp_tx_fe" },
-		{ NT_PK_KPROBE, "dev_hard_start_xmit", "nt_tcp_tx_kp" },
-	} },
+	NT_NETDEV_STAGE_RX("nt_tcp", "a packet enters an interface"),
+	NT_NETDEV_STAGE_TX("nt_tcp", "a packet is handed to an interface's driver"),
 };
 const int tcp_path_tracer_nstages = NT_ARRAY_SIZE(tcp_path_tracer_stages);
 
@@ -116,13 +104,8 @@ int tcp_path_tracer_main(int argc, char **argv)
 	skel->rodata->targ_verbose = cfg.verbose;
 
 	err = NT_EXIT_RUNTIME;
-	if (nt_stages_prepare(skel->obj, plans, tcp_path_tracer_nstages))
+	if (nt_stages_load_attach(skel->skeleton, plans, tcp_path_tracer_nstages))
 		goto cleanup;
-	if (tcp_path_tracer_bpf__load(skel)) {
-		nt_err("failed to load BPF programs: %s (run with -v for the verifier log)",
-		       strerror(errno));
-		goto cleanup;
-	}
 	maps = (struct l4pt_maps){ skel->maps.l4pt_recs, skel->maps.l4pt_stats, skel->maps.nt_events,
 				   skel->maps.nt_counters, &skel->bss->l4pt_epoch };
 	runner = l4pt_runner_new(&cfg, &maps);
@@ -130,8 +113,6 @@ int tcp_path_tracer_main(int argc, char **argv)
 		nt_err("failed to allocate the sweep buffers: %s", strerror(ENOMEM));
 		goto cleanup;
 	}
-	if (nt_stages_attach(skel->obj, plans, tcp_path_tracer_nstages))
-		goto cleanup;
 
 	nt_stages_describe(plans, tcp_path_tracer_nstages, desc, sizeof(desc));
 	nt_info("Tracing TCP %s -> %s: rx-iface %s, tx-iface %s, ports %u -> %u (0 = any), timeout %llums, %s [%s]. Ctrl-C to end.",

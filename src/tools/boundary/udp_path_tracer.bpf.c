@@ -7,6 +7,7 @@
  * apply to the first fragment; later fragments follow the group.
  * Records, statistics and events: l4_path.bpf.h.
  */
+#include "nt_netdev.bpf.h"
 #include "l4_path.bpf.h"
 #include "udp_path_tracer.h"
 
@@ -88,6 +89,6 @@ static __always_inline int handle(const struct sk_buff *skb, const struct net_de
 	return 0;
 }
 
-L4PT_PROGRAMS(handle, udp)
+NT_NETDEV_PROGRAMS(handle, udp)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -19,25 +19,13 @@
 #include "cli.h"
 #include "output.h"
 #include "run.h"
+#include "stages.h"
 #include "udp_path_tracer.h"
 #include "udp_path_tracer.skel.h"
 
 const struct nt_stage udp_path_tracer_stages[] = {
-	{ "rx", "a packet enters an interface", false, {
-		{ NT_PK_TP_BTF, "netif_receive_skb", "nt_udp_rx_btf" },
-		{ NT_PK_RAW_TP, "netif_receive_skb", "nt_udp_rx_raw" },
-		{ NT_PK_TRACEPOINT, "net/netif_receive_skb", "nt_udp_rx_tp" },
-		{ NT_PK_FENTRY, "__netif_receive_skb_core", "nt_udp_rx_fe", 2 },
-		{ NT_PK_KPROBE, "__netif_receive_skb_core", "nt_udp_rx_kp", 2 },
-		{ NT_PK_KPROBE, "__netif_receive_skb_core", "nt_udp_rx_kp1", 1 },
-	} },
-	{ "tx", "a packet is handed to an interface's driver", false, {
-		{ NT_PK_TP_BTF, "net_dev_start_xmit", "nt_udp_tx_btf" },
-		{ NT_PK_RAW_TP, "net_dev_start_xmit", "nt_udp_tx_raw" },
-		{ NT_PK_TRACEPOINT, "net/net_dev_start_xmit", "nt_udp_tx_tp" },
-		{ NT_PK_FENTRY, "dev_hard_start_xmit", "nt_udp_tx_fe" },
-		{ NT_PK_KPROBE, "dev_hard_start_xmit", "nt_udp_tx_kp" },
-	} },
+	NT_NETDEV_STAGE_RX("nt_udp", "a packet enters an interface"),
+	NT_NETDEV_STAGE_TX("nt_udp", "a packet is handed to an interface's driver"),
 };
 const int udp_path_tracer_nstages = NT_ARRAY_SIZE(udp_path_tracer_stages);
 
@@ -111,13 +99,8 @@ int udp_path_tracer_main(int argc, char **argv)
 	skel->rodata->targ_verbose = cfg.verbose;
 
 	err = NT_EXIT_RUNTIME;
-	if (nt_stages_prepare(skel->obj, plans, udp_path_tracer_nstages))
+	if (nt_stages_load_attach(skel->skeleton, plans, udp_path_tracer_nstages))
 		goto cleanup;
-	if (udp_path_tracer_bpf__load(skel)) {
-		nt_err("failed to load BPF programs: %s (run with -v for the verifier log)",
-		       strerror(errno));
-		goto cleanup;
-	}
 	maps = (struct l4pt_maps){ skel->maps.l4pt_recs, skel->maps.l4pt_stats, skel->maps.nt_events,
 				   skel->maps.nt_counters, &skel->bss->l4pt_epoch };
 	runner = l4pt_runner_new(&cfg, &maps);
@@ -125,8 +108,6 @@ int udp_path_tracer_main(int argc, char **argv)
 		nt_err("failed to allocate the sweep buffers: %s", strerror(ENOMEM));
 		goto cleanup;
 	}
-	if (nt_stages_attach(skel->obj, plans, udp_path_tracer_nstages))
-		goto cleanup;
 
 	nt_stages_describe(plans, udp_path_tracer_nstages, desc, sizeof(desc));
 	nt_info("Tracing UDP %s -> %s: rx-iface %s, tx-iface %s, ports %u -> %u (0 = any), timeout %llums, %s [%s]. Ctrl-C to end.",
