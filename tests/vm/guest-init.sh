@@ -83,10 +83,15 @@ setsid bash "$CTL/cmd" </dev/null >/dev/ttyS1 2>/dev/ttyS2 &
 cpid=$!
 if [ "${GUEST_TIMEOUT:-0}" -gt 0 ]; then
 	(
-		sleep "$GUEST_TIMEOUT"
+		# GUEST_TIMEOUT is counted from the guest's boot (its uptime), so a
+		# slow boot does not push the watchdog past the host's hard limit.
+		read -r up _ </proc/uptime
+		left=$((GUEST_TIMEOUT - ${up%.*}))
+		[ "$left" -ge 1 ] || left=1
+		sleep "$left"
 		kill -0 "$cpid" 2>/dev/null || exit 0
 		: >"$CTL/timed-out"
-		con "command still running after ${GUEST_TIMEOUT}s: dumping tasks, then killing it"
+		con "command still running at ${GUEST_TIMEOUT}s of guest uptime: dumping tasks, then killing it"
 		{ ps --ppid 2 -p 2 --deselect -o pid,ppid,stat,wchan:24,etime,args 2>/dev/null || ls /proc; } >/dev/console 2>&1
 		echo w >/proc/sysrq-trigger
 		kill -TERM -- "-$cpid" 2>/dev/null

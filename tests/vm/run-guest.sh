@@ -332,7 +332,11 @@ cleanup() {
 	local p
 	[ -z "$QEMU_PID" ] || kill "$QEMU_PID" 2>/dev/null || true
 	for p in "${CAT_PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
-	rm -rf "$WORK"
+	if [ "${NT_VM_KEEP:-0}" = 1 ]; then
+		printf '%s: kept the run directory %s (NT_VM_KEEP=1)\n' "$PROG" "$WORK" >&2
+	else
+		rm -rf "$WORK"
+	fi
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -451,7 +455,7 @@ if [ -s "$CTL/rc" ]; then
 	rc=$(cat "$CTL/rc")
 	[[ $rc =~ ^[0-9]+$ ]] || die "guest wrote a malformed exit status '$rc'"
 	if [ -e "$CTL/timed-out" ]; then
-		printf '%s: error: command timed out in the guest after %ss (run took %ss)\n' "$PROG" "$guest_timeout" "$wall" >&2
+		printf '%s: error: command stopped by the guest watchdog at %ss of guest uptime (--timeout %s, run took %ss)\n' "$PROG" "$guest_timeout" "$TIMEOUT" "$wall" >&2
 		console_tail
 		exit 124
 	fi

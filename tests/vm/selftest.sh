@@ -69,7 +69,7 @@ if want btf; then
 fi
 if want timeout; then
 	if run 124 "command timeout in the guest" --timeout 25 -- sh -c 'echo started; sleep 1000'; then
-		if grep -aq 'timed out in the guest' "$T/err" && grep -aq 'sleep 1000' "$T/err"; then
+		if grep -aq 'stopped by the guest watchdog' "$T/err" && grep -aq 'sleep 1000' "$T/err"; then
 			ok "command timeout in the guest"
 		else nok "command timeout in the guest" "no timeout message / task dump"; fi
 	fi
