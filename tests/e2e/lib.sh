@@ -28,10 +28,15 @@ set -u
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$E2E_DIR/../.." && pwd)
 NT=${NT:-$REPO/build/nettrail}
+# shellcheck disable=SC2034 # used by test files
 PY=/usr/bin/python3 # Debian's python (stdlib only), not the pyenv one on PATH
 . "$REPO/tests/lab/lab.sh"
 
 NT_PASSED=0 NT_FAILED=0 NT_SKIPPED=0
+
+# a SIGTERM to the test file (run.sh's time limit, ^C) reaches the running case too: it
+# cleans up and ends with 130; nt_case then reports it and stops the file
+trap '_NT_TERM=1' TERM
 
 # ---- environment hooks ----------------------------------------------------------------
 
@@ -63,6 +68,7 @@ nt_case() {
 	w=$(mktemp -d "${TMPDIR:-/tmp}/nt-e2e.XXXXXX")
 	(
 		W=$w
+		# shellcheck disable=SC2034 # for test functions
 		NT_CASE_NAME=$name
 		_NT_TOOLS=() _NT_LABS=()
 		trap '_nt_case_cleanup' EXIT

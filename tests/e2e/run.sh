@@ -8,6 +8,9 @@
 #   -j N     run N test files at once (labs use unique names and addresses)
 #   -k RE    run only cases whose name matches the extended regex RE
 #   -v       show diagnostics of passing cases too
+#   -t SEC   time limit per test file (default 300, x4 with NT_GUEST=1); a file that runs
+#            longer is stopped (SIGTERM to its process group: its cases clean up) and
+#            counted as failed
 #
 # Environment: NT (binary, default <repo>/build/nettrail; a snapshot copy is tested unless
 # NT_E2E_NO_COPY=1), NT_GUEST=1 inside the qemu guest
@@ -24,9 +27,11 @@ export NT=${NT:-$REPO/build/nettrail}
 usage() { sed -n '2,/^set -u/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; }
 
 jobs=1
-while getopts "j:k:vh" opt; do
+file_timeout=${NT_E2E_FILE_TIMEOUT:-$([[ ${NT_GUEST:-0} == 1 ]] && echo 1200 || echo 300)}
+while getopts "j:k:t:vh" opt; do
 	case $opt in
 	j) jobs=$OPTARG ;;
+	t) file_timeout=$OPTARG ;;
 	k) export NT_E2E_FILTER=$OPTARG ;;
 	v) export NT_E2E_VERBOSE=1 ;;
 	h) usage; exit 0 ;;
@@ -35,6 +40,7 @@ while getopts "j:k:vh" opt; do
 done
 shift $((OPTIND - 1))
 [[ $jobs =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: -j needs a positive number" >&2; exit 2; }
+[[ $file_timeout =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: -t needs a positive number" >&2; exit 2; }
 
 # ---- which files ----
 all=("$HERE"/test_*.sh)
@@ -81,7 +87,17 @@ fi
 # ---- run ----
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/nt-run.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
-trap 'trap - INT TERM; echo "run.sh: interrupted" >&2; rm -rf "$tmp"; kill -TERM 0' INT TERM
+# each test file runs under timeout(1) in a process group of its own; on ^C / SIGTERM stop
+# those groups (their cases' EXIT traps stop tools and delete labs), then leave
+on_signal() {
+	trap - INT TERM
+	echo "run.sh: interrupted, stopping test files" >&2
+	local g
+	for g in $(cat "$tmp/pgids" 2>/dev/null); do kill -TERM -- "-$g" 2>/dev/null; done
+	wait
+	exit 130
+}
+trap on_signal INT TERM
 
 # test a snapshot of the binary: a rebuild during the run must not change it under us
 if [[ ${NT_E2E_NO_COPY:-0} != 1 ]]; then
@@ -91,9 +107,15 @@ if [[ ${NT_E2E_NO_COPY:-0} != 1 ]]; then
 fi
 
 run_file() { # FILE LOG
-	local f=$1 log=$2 t0 rc
+	local f=$1 log=$2 t0 rc pid
 	t0=$(date +%s%N)
-	bash "$f" >"$log" 2>&1
+	# timeout(1) puts itself and the test file in a new process group and signals the whole
+	# group when the time is up; started in the background so that this shell can still
+	# take signals while it waits
+	timeout -k 20 "$file_timeout" bash "$f" >"$log" 2>&1 &
+	pid=$!
+	echo "$pid" >>"$tmp/pgids"
+	wait "$pid"
 	rc=$?
 	echo "$rc $(( ($(date +%s%N) - t0) / 1000000 ))" >"$log.status"
 }
@@ -106,7 +128,10 @@ report_file() { # FILE LOG
 	p=$(grep -c '^ok - ' "$log")
 	fl=$(grep -c '^not ok - ' "$log")
 	s=$(grep -c '^skip - ' "$log")
-	if [[ $rc != 0 && $fl == 0 ]]; then
+	if [[ $rc == 124 || $rc == 137 ]]; then
+		echo "not ok - $(basename "$f") did not finish within ${file_timeout} s (stopped)"
+		fl=$((fl + 1))
+	elif [[ $rc != 0 && $fl == 0 ]]; then
 		echo "not ok - $(basename "$f") exited with status $rc without a failed case"
 		fl=1
 	fi

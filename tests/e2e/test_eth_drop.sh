@@ -47,16 +47,16 @@ expect_drops() {
 	lab="[\$ev[] | select($(lab_ips_sel))]"
 	[[ $src == *:* ]] && fam=ipv6
 	assert_jq "$t" "$lab | length == $n" "want exactly $n drop events with lab addresses"
-	assert_jq "$t" "all($lab[]; .src_ip == \"$src\" and .dst_ip == \"$dst\")" \
+	assert_jq "$t" "all(${lab}[]; .src_ip == \"$src\" and .dst_ip == \"$dst\")" \
 		"every event has src_ip $src, dst_ip $dst"
-	assert_jq "$t" "all($lab[]; .proto == \"$proto\" and .family == \"$fam\")" \
+	assert_jq "$t" "all(${lab}[]; .proto == \"$proto\" and .family == \"$fam\")" \
 		"every event has proto $proto, family $fam"
-	assert_jq "$t" "all($lab[]; .ifname == \"$ifn\" and .ifindex == $idx)" \
+	assert_jq "$t" "all(${lab}[]; .ifname == \"$ifn\" and .ifindex == $idx)" \
 		"every event has ifname $ifn, ifindex $idx"
-	assert_jq "$t" "all($lab[]; .netns == $inode)" "every event has netns $inode ($ns)"
-	assert_jq "$t" "all($lab[]; .reason == \"$reason\" and (.reason_code | type) == \"number\")" \
+	assert_jq "$t" "all(${lab}[]; .netns == $inode)" "every event has netns $inode ($ns)"
+	assert_jq "$t" "all(${lab}[]; .reason == \"$reason\" and (.reason_code | type) == \"number\")" \
 		"every event has reason $reason and a numeric reason_code"
-	assert_jq "$t" "all($lab[]; .location | type == \"string\" and test(\"^[A-Za-z_][A-Za-z0-9_.]*\\\\+0x[0-9a-f]+\$\"))" \
+	assert_jq "$t" "all(${lab}[]; .location | type == \"string\" and test(\"^[A-Za-z_][A-Za-z0-9_.]*\\\\+0x[0-9a-f]+\$\"))" \
 		"every event has a symbolized location (sym+0xoff)"
 	assert_jq "$t" "\$sum.drops == (\$ev | length) and \$sum.reasons.$reason >= $n" \
 		"summary counts every reported drop, >= $n $reason"
@@ -71,10 +71,11 @@ only_lab_events() {
 # expect_nf_stack T: every lab event's stack runs through the netfilter hook, and the
 # drop location is a netfilter function that is also on the stack
 expect_nf_stack() {
-	local lab="[\$ev[] | select($(lab_ips_sel))]"
-	assert_jq "$1" "all($lab[]; .stack | type == \"array\" and any(.[]; startswith(\"nf_hook_slow+\")))" \
+	local lab
+	lab="[\$ev[] | select($(lab_ips_sel))]"
+	assert_jq "$1" "all(${lab}[]; .stack | type == \"array\" and any(.[]; startswith(\"nf_hook_slow+\")))" \
 		"every stack has an nf_hook_slow frame"
-	assert_jq "$1" "all($lab[]; (.location | test(\"^nft?_\")) and (.location as \$l | .stack | index([\$l]) != null))" \
+	assert_jq "$1" "all(${lab}[]; (.location | test(\"^nft?_\")) and (.location as \$l | .stack | index([\$l]) != null))" \
 		"every location is a netfilter function (nf_*/nft_*) found on the stack"
 }
 

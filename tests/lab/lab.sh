@@ -67,14 +67,23 @@ lab_prefix() {
 			echo "$p"
 			return 0
 		fi
-		# reclaim a reservation left by a killed run: old, and no namespace of that name
-		if [[ -z $(find "$d" -maxdepth 0 -mmin -60 2>/dev/null) ]] &&
+		# reclaim a reservation left behind (killed run, or a clean-up that did not call
+		# lab_release_prefix): older than 2 minutes and no namespace of that name
+		if [[ -z $(find "$d" -maxdepth 0 -mmin -2 2>/dev/null) ]] &&
 			! compgen -G "/run/netns/$p?" >/dev/null; then
-			rmdir "$d" 2>/dev/null && mkdir "$d" 2>/dev/null && { echo "$p"; return 0; }
+			rmdir "$d" 2>/dev/null
+			if mkdir "$d" 2>/dev/null; then echo "$p"; return 0; fi
 		fi
 	done
 	_lab_err "no free name prefix"
 	return 1
+}
+
+# lab_release_prefix PREFIX: give back a name reserved by lab_prefix (lab_cleanup does it;
+# call it from your own clean-up if you build namespaces without lab_cleanup)
+lab_release_prefix() {
+	rmdir "$LAB_STATE_DIR/names/$1" 2>/dev/null
+	return 0
 }
 
 # IPv4 /24 number n (0..511) of the 198.18.0.0/15 range -> "198.18.x" or "198.19.x"
@@ -98,7 +107,8 @@ _lab_slot_take() {
 		[[ -n $owner ]] || continue
 		if [[ ! -e /run/netns/${owner}r && ! -e /run/netns/${owner}c ]] &&
 			[[ $(find "$d/owner" -mmin +1 2>/dev/null) ]]; then
-			rm -rf "$d" && mkdir "$d" 2>/dev/null || continue
+			rm -rf "$d"
+			mkdir "$d" 2>/dev/null || continue
 			echo "$p" >"$d/owner"
 			echo "$s"
 			return 0
@@ -184,7 +194,6 @@ _lab_vars() {
 	LAB_CLIENT_IP6=$(_lab_net6 $n)::2 LAB_RX_IP6=$(_lab_net6 $n)::1
 	LAB_TX_IP6=$(_lab_net6 $((n + 1)))::1 LAB_SERVER_IP6=$(_lab_net6 $((n + 1)))::2
 	LAB_SERVER_NET6=$(_lab_net6 $((n + 1)))::/64 LAB_CLIENT_NET6=$(_lab_net6 $n)::/64
-	LAB_RX2_IP6="" LAB_CLIENT_IP2_6=""
 	export LAB_PREFIX LAB_SLOT LAB_CLIENT_NS LAB_ROUTER_NS LAB_SERVER_NS LAB_CLIENT_IF \
 		LAB_CLIENT_IF2 LAB_RX_IF LAB_TX_IF LAB_RX2_IF LAB_SERVER_IF LAB_CLIENT_IP LAB_RX_IP \
 		LAB_TX_IP LAB_SERVER_IP LAB_CLIENT_IP2 LAB_RX2_IP LAB_CLIENT_NET LAB_SERVER_NET \
@@ -429,14 +438,14 @@ lab_cleanup() {
 					[[ -e /run/netns/$ns ]] && ip netns del "$ns" 2>/dev/null
 				done
 				rm -f "$f"
-				rmdir "$LAB_STATE_DIR/names/$t" 2>/dev/null
+				lab_release_prefix "$t"
 			fi
 		done
 		for ns in "${p}c" "${p}r" "${p}s"; do
 			[[ -e /run/netns/$ns ]] && ip netns del "$ns" 2>/dev/null
 		done
 		_lab_slot_release "$p"
-		rmdir "$LAB_STATE_DIR/names/$p" 2>/dev/null
+		lab_release_prefix "$p"
 	done
 	return 0
 }
