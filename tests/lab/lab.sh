@@ -40,6 +40,13 @@
 #   LAB_CLIENT_IP LAB_SERVER_IP LAB_RX_IP LAB_TX_IP LAB_RX2_IP LAB_CLIENT_IP2
 #   LAB_CLIENT_IP6 LAB_SERVER_IP6 LAB_RX_IP6 LAB_TX_IP6
 #
+# Functions: lab_prefix, lab_release_prefix, lab_router_topology, lab_router_topology2,
+#   lab_use_link 1|2, lab_twin_topology, lab_ifindex, lab_netns_inode;
+#   faults: lab_drop_request_forward, lab_drop_reply_forward, lab_drop_request_server_input,
+#   lab_drop_udp_forward PORT[:PORT], lab_drop_request6_forward, lab_loss_request_forward P,
+#   lab_fault_packets (iptables counter of the fault rules), lab_clear_faults;
+#   traffic: lab_ping N [DEST] [ping args], lab_udp_send NS SIP SPORT DIP DPORT N;
+#   lab_cleanup PREFIX... (namespaces, twins, address slot, name reservation).
 # Every function returns non-zero (with a message on stderr) on failure; none calls exit.
 
 LAB_STATE_DIR=${LAB_STATE_DIR:-/run/nettrail-lab}
