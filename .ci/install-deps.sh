@@ -5,7 +5,7 @@ set -euo pipefail
 
 pkgs=(
 	make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool   # build
-	iproute2 iptables nftables iputils-ping jq python3              # lab + e2e
+	iproute2 iptables nftables iputils-ping jq python3 strace       # lab + e2e
 	iperf3 procps                                                   # bench
 )
 missing=()

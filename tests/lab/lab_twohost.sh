@@ -99,6 +99,7 @@ lab2_cleanup() {
 			[[ -e /run/netns/$p$ns ]] && ip netns del "$p$ns" 2>/dev/null
 		done
 		_lab_slot_release "$p"
+		lab_release_prefix "$p"
 	done
 	return 0
 }

@@ -371,14 +371,7 @@ int drop_monitor_controller_main(int argc, char **argv)
 	nt_btf_release();
 
 	err = NT_EXIT_RUNTIME;
-	if (nt_stages_prepare(skel->obj, plans, drop_monitor_controller_nstages))
-		goto cleanup;
-	if (drop_monitor_controller_bpf__load(skel)) {
-		nt_err("failed to load BPF programs: %s (run with -v for the verifier log)",
-		       strerror(errno));
-		goto cleanup;
-	}
-	if (nt_stages_attach(skel->obj, plans, drop_monitor_controller_nstages))
+	if (nt_stages_load_attach(skel->skeleton, plans, drop_monitor_controller_nstages))
 		goto cleanup;
 
 	dmc_watch_init(&t.watch, cfg.threshold, cfg.sustain, PERIOD_MS / 1000.0);

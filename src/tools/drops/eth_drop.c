@@ -255,14 +255,7 @@ int eth_drop_main(int argc, char **argv)
 	nt_btf_release();
 
 	err = NT_EXIT_RUNTIME;
-	if (nt_stages_prepare(skel->obj, plans, eth_drop_nstages))
-		goto cleanup;
-	if (eth_drop_bpf__load(skel)) {
-		nt_err("failed to load BPF programs: %s (run with -v for the verifier log)",
-		       strerror(errno));
-		goto cleanup;
-	}
-	if (nt_stages_attach(skel->obj, plans, eth_drop_nstages))
+	if (nt_stages_load_attach(skel->skeleton, plans, eth_drop_nstages))
 		goto cleanup;
 
 	nt_stages_describe(plans, eth_drop_nstages, desc, sizeof(desc));

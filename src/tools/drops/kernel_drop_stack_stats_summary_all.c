@@ -685,17 +685,10 @@ int kernel_drop_stack_stats_summary_all_main(int argc, char **argv)
 	nt_btf_release();
 
 	err = NT_EXIT_RUNTIME;
-	if (nt_stages_prepare(skel->obj, plans, nstages))
+	if (nt_stages_load_attach(skel->skeleton, plans, nstages))
 		goto cleanup;
-	if (kernel_drop_stack_stats_summary_all_bpf__load(skel)) {
-		nt_err("failed to load BPF programs: %s (run with -v for the verifier log)",
-		       strerror(errno));
-		goto cleanup;
-	}
 	t.counts_fd = bpf_map__fd(skel->maps.counts);
 	t.stacks_fd = bpf_map__fd(skel->maps.stacks);
-	if (nt_stages_attach(skel->obj, plans, nstages))
-		goto cleanup;
 
 	nt_stages_describe(plans, nstages, desc, sizeof(desc));
 	nt_info("Tracing drops per stack, reason, device and flow [%s], report every %g s. "

@@ -425,14 +425,7 @@ int qdisc_drop_trace_main(int argc, char **argv)
 	nt_drop_load_reasons();
 	nt_btf_release();
 
-	if (nt_stages_prepare(skel->obj, plans, qdisc_drop_trace_nstages))
-		goto cleanup;
-	if (qdisc_drop_trace_bpf__load(skel)) {
-		nt_err("failed to load BPF programs: %s (run with -v for the verifier log)",
-		       strerror(errno));
-		goto cleanup;
-	}
-	if (nt_stages_attach(skel->obj, plans, qdisc_drop_trace_nstages))
+	if (nt_stages_load_attach(skel->skeleton, plans, qdisc_drop_trace_nstages))
 		goto cleanup;
 
 	nt_stages_describe(plans, qdisc_drop_trace_nstages, desc, sizeof(desc));

@@ -291,14 +291,7 @@ int trace_conntrack_main(int argc, char **argv)
 	nt_btf_release();
 
 	err = NT_EXIT_RUNTIME;
-	if (nt_stages_prepare(skel->obj, plans, trace_conntrack_nstages))
-		goto cleanup;
-	if (trace_conntrack_bpf__load(skel)) {
-		nt_err("failed to load BPF programs: %s (run with -v for the verifier log)",
-		       strerror(errno));
-		goto cleanup;
-	}
-	if (nt_stages_attach(skel->obj, plans, trace_conntrack_nstages))
+	if (nt_stages_load_attach(skel->skeleton, plans, trace_conntrack_nstages))
 		goto cleanup;
 	nt_stages_describe(plans, trace_conntrack_nstages, desc, sizeof(desc));
 	nt_info("Tracing conntrack [%s]. Ctrl-C to end.", desc);

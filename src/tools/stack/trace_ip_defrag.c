@@ -257,14 +257,7 @@ int trace_ip_defrag_main(int argc, char **argv)
 	nt_btf_release();
 
 	err = NT_EXIT_RUNTIME;
-	if (nt_stages_prepare(skel->obj, plans, trace_ip_defrag_nstages))
-		goto cleanup;
-	if (trace_ip_defrag_bpf__load(skel)) {
-		nt_err("failed to load BPF programs: %s (run with -v for the verifier log)",
-		       strerror(errno));
-		goto cleanup;
-	}
-	if (nt_stages_attach(skel->obj, plans, trace_ip_defrag_nstages))
+	if (nt_stages_load_attach(skel->skeleton, plans, trace_ip_defrag_nstages))
 		goto cleanup;
 
 	nt_stages_describe(plans, trace_ip_defrag_nstages, desc, sizeof(desc));
