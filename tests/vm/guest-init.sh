@@ -35,6 +35,7 @@ ip link set lo up 2>/dev/null || true
 read -r up _ </proc/uptime
 con "stage 2 started at ${up}s"
 # Load what the tests need; optional, so failures are reported only.
+# shellcheck disable=SC2086  # a word list
 modprobe -a -q $MODULES 2>/dev/null
 loaded=() failed=()
 for m in $MODULES; do
@@ -51,10 +52,12 @@ con "modules failed: ${failed[*]:-none}"
 export NT_GUEST=1 NT_GUEST_KERNEL=$KVER NT_GUEST_REPO=$REPO
 if [ "$HIDE_BTF" = 1 ]; then
 	# Keep a copy for --btf, then hide the kernel's own BTF from libbpf.
-	cp /sys/kernel/btf/vmlinux /run/nettrail-vm/vmlinux.btf &&
-		mount -t tmpfs -o ro,mode=0755 nobtf /sys/kernel/btf &&
-		export NT_GUEST_BTF=/run/nettrail-vm/vmlinux.btf ||
+	if cp /sys/kernel/btf/vmlinux /run/nettrail-vm/vmlinux.btf &&
+		mount -t tmpfs -o ro,mode=0755 nobtf /sys/kernel/btf; then
+		export NT_GUEST_BTF=/run/nettrail-vm/vmlinux.btf
+	else
 		con "could not hide /sys/kernel/btf/vmlinux"
+	fi
 fi
 
 read -r up _ </proc/uptime

@@ -327,7 +327,7 @@ build_initramfs() { # -> $WORK/initramfs.cpio
 
 # ------------------------------------------------------------------- main
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/nettrail-vm.XXXXXX")
-QEMU_PID= CAT_PIDS=()
+QEMU_PID='' CAT_PIDS=()
 cleanup() {
 	local p
 	[ -z "$QEMU_PID" ] || kill "$QEMU_PID" 2>/dev/null || true
@@ -338,6 +338,7 @@ cleanup() {
 		rm -rf "$WORK"
 	fi
 }
+# shellcheck disable=SC2317  # invoked by the EXIT trap
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -371,7 +372,7 @@ if [ "$TIMEOUT" -gt 0 ] && [ "$INTERACTIVE" = 0 ]; then
 fi
 {
 	printf 'KVER=%q\nKROOT=%q\nREPO=%q\nCWD=%q\n' "$KVER" "$KROOT" "$REPO" "$PWD"
-	printf 'MODULES=%q\nINTERACTIVE=%q\nHIDE_BTF=%q\n' "$(echo $MODULES)" "$INTERACTIVE" "$HIDE_BTF"
+	printf 'MODULES=%q\nINTERACTIVE=%q\nHIDE_BTF=%q\n' "$(tr -s ' \n\t' '   ' <<<"$MODULES")" "$INTERACTIVE" "$HIDE_BTF"
 	printf 'GUEST_TIMEOUT=%q\nHOST_TERM=%q\nQUIET=%q\n' "$guest_timeout" "${TERM:-dumb}" "$QUIET"
 	# Caller's NT_* variables are passed on to the command.
 	while IFS= read -r v; do
@@ -402,7 +403,7 @@ fi
 CAT_PIDS+=($!)
 qemu+=(-chardev "file,id=con,path=$WORK/con" -serial chardev:con)
 if [ "$INTERACTIVE" = 1 ]; then
-	qemu+=(-chardev stdio,id=out,signal=off -serial chardev:out)
+	qemu+=(-chardev "stdio,id=out,signal=off" -serial chardev:out)
 else
 	cat <"$WORK/out" &
 	CAT_PIDS+=($!)
@@ -415,7 +416,13 @@ fi
 say "booting $KVER (tcg, ${SMP} cpu, $MEM, timeout ${TIMEOUT}s) ..."
 start=$(date +%s.%N)
 if [ "$TIMEOUT" -gt 0 ]; then
-	qemu=(timeout -k 5 "$TIMEOUT" "${qemu[@]}")
+	if [ "$INTERACTIVE" = 1 ]; then
+		# --foreground: stay in the terminal's process group, or qemu is
+		# stopped (SIGTTIN/SIGTTOU) as soon as it touches the terminal.
+		qemu=(timeout --foreground -k 5 "$TIMEOUT" "${qemu[@]}")
+	else
+		qemu=(timeout -k 5 "$TIMEOUT" "${qemu[@]}")
+	fi
 fi
 set +e
 if [ "$INTERACTIVE" = 1 ]; then
