@@ -1,0 +1,88 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * kernel_icmp_rtt — where does a ping's round trip spend its time inside this
+ * kernel (no OVS), and how much is outside? (manual 1.2 scenario 3 B, 3.2.2, Q6)
+ *
+ * Each echo exchange of one src/dst pair is stamped at every stage of its
+ * request path and its reply path: on the transmit side ip_local_out /
+ * __ip_local_out (function probes, first wins), net:net_dev_queue and
+ * net:net_dev_start_xmit on --interface; on the receive side
+ * net:netif_receive_skb on --interface, ip_rcv_core and icmp_rcv (function
+ * probes) and skb:skb_copy_datagram_iovec (the ping reader gets the reply).
+ * --direction tx: this host pings (request = transmit side, the gap between
+ * the paths is the wire/outside time); rx: the peer pings this host. The
+ * engine is lat_engine.bpf.h; one event per exchange at least --latency-ms slow.
+ */
+#include "nt.h"
+#include "cli.h"
+#include "lat.h"
+#include "kernel_icmp_rtt.skel.h"
+
+LAT_SKEL_OPS(kernel_icmp_rtt);
+
+const struct nt_stage kernel_icmp_rtt_stages[] = {
+	LAT_ST_IP_LOCAL_OUT, LAT_ST___IP_LOCAL_OUT, LAT_ST_DEV_QUEUE, LAT_ST_DEV_XMIT,
+	LAT_ST_NETIF_RX, LAT_ST_IP_RCV, LAT_ST_ICMP_RCV, LAT_ST_SOCK_COPY,
+};
+const int kernel_icmp_rtt_nstages = NT_ARRAY_SIZE(kernel_icmp_rtt_stages);
+static const int hooks[] = {
+	LH_IP_LOCAL_OUT, LH___IP_LOCAL_OUT, LH_DEV_QUEUE, LH_DEV_XMIT,
+	LH_NETIF_RX, LH_IP_RCV, LH_ICMP_RCV, LH_SOCK_COPY,
+};
+
+static const struct nt_opt options[] = {
+	{ "src-ip", 0, "IP", "echo request source (required; this host with --direction tx)", LAT_OPT_SRC },
+	{ "dst-ip", 0, "IP", "echo request destination (required)", LAT_OPT_DST },
+	{ "interface", 0, "IF[,IF]", "interface(s) the pings use, e.g. bond slaves (default: any)", LAT_OPT_IFACE },
+	{ "direction", 0, "tx|rx", "tx: this host pings (default); rx: the peer pings this host", LAT_OPT_DIR },
+	{ "latency-ms", 0, "MS", "report only exchanges whose RTT is at least MS", LAT_OPT_LAT_MS },
+	{ "latency-us", 0, "US", "the same threshold in microseconds", LAT_OPT_LAT_US },
+	{ "disable-kernel-stacks", 0, NULL, "no kernel stacks per stage", LAT_OPT_NO_STACKS },
+};
+
+int kernel_icmp_rtt_main(int argc, char **argv)
+{
+	struct lat_config cfg = { .direction = LAT_DIR_TX };
+	const struct nt_cli cli = {
+		.tool = "kernel_icmp_rtt",
+		.synopsis = "--src-ip IP --dst-ip IP [--interface IF[,IF]] [--direction tx|rx] [options]",
+		.description =
+			"Break each ping's round trip into kernel stages: request path, the time\n"
+			"outside this host (WIRE_TIME, --direction tx) and reply path. Stages:\n"
+			"ip_local_out, net_dev_queue, net_dev_xmit | netif_receive_skb, ip_rcv,\n"
+			"icmp_rcv, skb_copy_datagram_iovec (socket read). Stages whose probe this\n"
+			"kernel cannot attach are skipped (the reason is printed). Each line\n"
+			"[i->j] A -> B: x us is one segment; the largest is marked BOTTLENECK, an\n"
+			"exchange at least twice the recent median is ABNORMAL. Overhead: low.",
+		.examples =
+			"  nettrail kernel_icmp_rtt --src-ip 172.21.153.113 --dst-ip 172.21.153.114 \\\n"
+			"      --interface eth0 --direction tx\n"
+			"  nettrail kernel_icmp_rtt --src-ip 172.21.153.113 --dst-ip 172.21.153.114 \\\n"
+			"      --interface ens4f0,ens4f1 --direction tx          # bond slaves\n"
+			"  nettrail kernel_icmp_rtt --src-ip 10.0.0.2 --dst-ip 10.0.0.1 --direction rx \\\n"
+			"      --latency-ms 5 --json\n",
+		.opts = options,
+		.nopts = NT_ARRAY_SIZE(options),
+		.handle = lat_handle_opt,
+		.cfg = &cfg,
+	};
+	static const struct lat_tool tool = {
+		"kernel_icmp_rtt", LAT_KIND_RTT, kernel_icmp_rtt_stages, hooks,
+		NT_ARRAY_SIZE(kernel_icmp_rtt_stages), &kernel_icmp_rtt_ops,
+	};
+	struct nt_common common;
+	int err;
+
+	err = nt_cli_parse(&cli, argc, argv, &common);
+	if (err)
+		return err < 0 ? NT_EXIT_OK : err;
+	if (!cfg.has_src)
+		return nt_usage_error("--src-ip", NULL, "required"), NT_EXIT_USAGE;
+	if (!cfg.has_dst)
+		return nt_usage_error("--dst-ip", NULL, "required"), NT_EXIT_USAGE;
+	if (cfg.src == cfg.dst)
+		return nt_usage_error("--dst-ip", cfg.dst_str, "same as --src-ip"), NT_EXIT_USAGE;
+	if (cfg.direction == LAT_DIR_BOTH)
+		return nt_usage_error("--direction", "both", "must be tx or rx"), NT_EXIT_USAGE;
+	return lat_run(&tool, &cfg, &common);
+}

@@ -1,0 +1,1303 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The common half of the latency family: stage positions, options, the run
+ * sequence (plan -> open -> fill targ_cfg -> load -> attach -> loop -> final
+ * summary), and the output of each kind (RTT exchanges, per-interval
+ * histograms, per-packet details and metrics). Each tool's .c holds its stage
+ * list, flags and help text and calls lat_run().
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "nt.h"
+#include "btfinfo.h"
+#include "cli.h"
+#include "hist.h"
+#include "iface.h"
+#include "ksyms.h"
+#include "drops.h"
+#include "output.h"
+#include "run.h"
+#include "lat.h"
+
+const struct lat_hook_info lat_hooks[LH_MAX] = {
+	[LH_IP_QUEUE_XMIT] = { "ip_queue_xmit", 1, 0, false },
+	[LH_IP_SEND_SKB] = { "ip_send_skb", 1, 0, false },
+	[LH_IP_LOCAL_OUT] = { "ip_local_out", 2, 0, false },
+	[LH___IP_LOCAL_OUT] = { "__ip_local_out", 2, 0, false },
+	[LH_IP_OUTPUT] = { "ip_output", 3, 0, false },
+	[LH_OVS_INT_XMIT] = { "internal_dev_xmit", 4, 0, false },
+	[LH_OVS_FRAME_HOOK] = { "netdev_frame_hook", 0, 2, false },
+	[LH_OVS_DP_PROCESS] = { "ovs_dp_process_packet", 5, 3, false },
+	[LH_OVS_DP_UPCALL] = { "ovs_dp_upcall", 6, 4, false },
+	[LH_OVS_KEY_EXTRACT_US] = { "ovs_flow_key_extract_userspace", 7, 5, false },
+	[LH_OVS_VPORT_SEND] = { "ovs_vport_send", 8, 6, false },
+	[LH_DEV_QUEUE] = { "net_dev_queue", 9, 0, true },
+	[LH_QDISC_ENQ] = { "qdisc_enqueue", 10, 0, true },
+	[LH_QDISC_DEQ] = { "qdisc_dequeue", 11, 0, true },
+	[LH_DEV_XMIT] = { "net_dev_xmit", 12, 0, true },
+	[LH_NETIF_RX] = { "netif_receive_skb", 0, 1, true },
+	[LH_IP_RCV] = { "ip_rcv", 0, 7, false },
+	[LH_TCP_RCV] = { "tcp_v4_rcv", 0, 8, false },
+	[LH_UDP_RCV] = { "__udp4_lib_rcv", 0, 8, false },
+	[LH_ICMP_RCV] = { "icmp_rcv", 0, 8, false },
+	[LH_SOCK_COPY] = { "skb_copy_datagram_iovec", 0, 9, false },
+	[LH_CONSUME] = { "consume_skb", 0, 9, false },
+};
+
+static bool is_ovs(int h)
+{
+	return h >= LH_OVS_INT_XMIT && h <= LH_OVS_VPORT_SEND;
+}
+
+static bool is_delivery(int h)
+{
+	return h == LH_SOCK_COPY || h == LH_CONSUME;
+}
+
+/* Path @p of the layout uses the transmit order (true) or the receive one. */
+static bool path_is_tx(enum lat_kind kind, int dir, int p)
+{
+	if (kind == LAT_KIND_RTT)
+		return dir == LAT_DIR_TX ? p == 0 : p == 1;
+	return p == 0;
+}
+
+void lat_layout(struct lat_kcfg *k, enum lat_kind kind, int dir, const bool *planned)
+{
+	memset(k->pos, 0, sizeof(k->pos));
+	memset(k->end_pos, 0, sizeof(k->end_pos));
+	memset(k->start_mask, 0, sizeof(k->start_mask));
+	for (int p = 0; p < LAT_NPATHS; p++) {
+		bool tx = path_is_tx(kind, dir, p);
+		int ip_start = 0, dev_start = 0;
+
+		if (kind != LAT_KIND_RTT && !(dir & (p == 0 ? LAT_DIR_TX : LAT_DIR_RX)))
+			continue;
+		for (int h = 0; h < LH_MAX; h++) {
+			int pos = tx ? lat_hooks[h].tx_pos : lat_hooks[h].rx_pos;
+
+			if (!planned[h] || !pos)
+				continue;
+			/* delivery to a socket ends a path only where the packet is
+			 * received for good: not the echo request the kernel answers
+			 * before the reply path starts */
+			if (is_delivery(h) && kind == LAT_KIND_RTT && p == 0)
+				continue;
+			k->pos[p][h] = pos;
+			if (pos > k->end_pos[p])
+				k->end_pos[p] = pos;
+			if (tx && pos <= 3 && (!ip_start || pos < ip_start))
+				ip_start = pos;
+			if ((tx && (h == LH_DEV_QUEUE || h == LH_DEV_XMIT)) || (!tx && h == LH_NETIF_RX))
+				if (!dev_start || pos < dev_start)
+					dev_start = pos;
+		}
+		if (kind == LAT_KIND_RTT && p == 1)
+			continue;       /* replies only update exchanges the request opened */
+		/* Records open at the earliest layer that is planned: the IP layer
+		 * when function probes work, else the device layer. OVS hooks never
+		 * open one (they also carry traffic that is not the host's). */
+		for (int h = 0; h < LH_MAX; h++) {
+			int pos = k->pos[p][h];
+
+			if (!pos || is_ovs(h))
+				continue;
+			if (ip_start ? (pos <= 3) : (pos <= dev_start))
+				k->start_mask[p] |= 1u << h;
+		}
+	}
+	k->final_path = 1;
+}
+
+int lat_rec_order(const struct lat_rec *rec, int *hooks, int *paths)
+{
+	int n = 0;
+
+	for (int p = 0; p < LAT_NPATHS; p++)
+		for (int h = 0; h < LH_MAX; h++)
+			if (rec->st[p][h].ts) {
+				hooks[n] = h;
+				paths[n] = p;
+				n++;
+			}
+	/* insertion sort by time: request stages before reply stages on ties */
+	for (int i = 1; i < n; i++) {
+		int hh = hooks[i], pp = paths[i], j = i - 1;
+		__u64 t = rec->st[pp][hh].ts;
+
+		while (j >= 0 && (rec->st[paths[j]][hooks[j]].ts > t ||
+				  (rec->st[paths[j]][hooks[j]].ts == t && paths[j] > pp))) {
+			hooks[j + 1] = hooks[j];
+			paths[j + 1] = paths[j];
+			j--;
+		}
+		hooks[j + 1] = hh;
+		paths[j + 1] = pp;
+	}
+	return n;
+}
+
+int lat_bottleneck(const __u64 *ts, int n)
+{
+	int best = -1;
+	__u64 bd = 0;
+
+	for (int i = 0; i + 1 < n; i++) {
+		__u64 d = ts[i + 1] > ts[i] ? ts[i + 1] - ts[i] : 0;
+
+		if (best < 0 || d > bd) {
+			best = i;
+			bd = d;
+		}
+	}
+	return best;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+bool lat_abnormal(const double *hist, int n, double v)
+{
+	double s[64], med;
+
+	if (n < 4)
+		return false;
+	if (n > 64)
+		n = 64;
+	memcpy(s, hist, n * sizeof(double));
+	qsort(s, n, sizeof(double), cmp_double);
+	med = n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+	return v >= 2 * med;
+}
+
+static const char *sort_names[] = { "count", "avg", "p90", "p99" };
+
+int lat_parse_sort(const char *s)
+{
+	for (int i = 0; i < 4; i++)
+		if (!strcmp(s, sort_names[i]))
+			return i;
+	return -1;
+}
+
+const char *lat_sort_name(int s)
+{
+	return s >= 0 && s < 4 ? sort_names[s] : "?";
+}
+
+/* ---- options ---------------------------------------------------------- */
+
+int lat_handle_opt(int key, const char *arg, void *data)
+{
+	struct lat_config *c = data;
+	unsigned long long v;
+
+	switch (key) {
+	case LAT_OPT_SRC:
+		c->src_str = arg;
+		c->has_src = true;
+		return nt_arg_ipv4("--src-ip", arg, &c->src);
+	case LAT_OPT_DST:
+		c->dst_str = arg;
+		c->has_dst = true;
+		return nt_arg_ipv4("--dst-ip", arg, &c->dst);
+	case LAT_OPT_SPORT:
+		return nt_arg_port("--src-port", arg, &c->sport);
+	case LAT_OPT_DPORT:
+		return nt_arg_port("--dst-port", arg, &c->dport);
+	case LAT_OPT_PROTO:
+		if (strcmp(arg, "tcp") && strcmp(arg, "udp") && strcmp(arg, "icmp") && strcmp(arg, "all"))
+			return nt_usage_error("--protocol", arg, "must be tcp, udp, icmp or all");
+		return nt_arg_l4proto("--protocol", arg, &c->proto);
+	case LAT_OPT_DIR:
+		if (!strcmp(arg, "tx"))
+			c->direction = LAT_DIR_TX;
+		else if (!strcmp(arg, "rx"))
+			c->direction = LAT_DIR_RX;
+		else if (!strcmp(arg, "both"))
+			c->direction = LAT_DIR_BOTH;
+		else
+			return nt_usage_error("--direction", arg, "must be tx, rx or both");
+		return 0;
+	case LAT_OPT_PHY:
+	case LAT_OPT_IFACE:
+		c->phy_str = arg;
+		c->nphy = nt_iface_resolve_list(key == LAT_OPT_PHY ? "--phy-interface" : "--interface",
+						arg, c->phy);
+		return c->nphy < 0 ? -1 : 0;
+	case LAT_OPT_INTERNAL: {
+		struct nt_ifref ref;
+
+		c->internal_str = arg;
+		return nt_iface_resolve("--internal-interface", arg, &ref);
+	}
+	case LAT_OPT_INTERVAL:
+		if (nt_arg_seconds("--interval", arg, &c->interval))
+			return -1;
+		if (c->interval < 0.1)
+			return nt_usage_error("--interval", arg, "must be at least 0.1 s");
+		return 0;
+	case LAT_OPT_LAT_MS:
+		if (nt_arg_uint("--latency-ms", arg, 0, 3600000, &v))
+			return -1;
+		c->threshold_us = v * 1000;
+		c->threshold_set = true;
+		return 0;
+	case LAT_OPT_LAT_US:
+		if (nt_arg_uint("--latency-us", arg, 0, 3600000000ULL, &v))
+			return -1;
+		c->threshold_us = v;
+		c->threshold_set = true;
+		return 0;
+	case LAT_OPT_NO_STACKS:
+		c->no_stacks = true;
+		return 0;
+	case LAT_OPT_STAGES:
+		c->stage_latency = true;
+		return 0;
+	case LAT_OPT_TOP:
+		return nt_arg_uint("--top", arg, 1, 1000, &c->top);
+	case LAT_OPT_SORT:
+		c->sort = lat_parse_sort(arg);
+		if (c->sort < 0)
+			return nt_usage_error("--sort-by", arg, "must be count, avg, p90 or p99");
+		return 0;
+	case LAT_OPT_VERBOSE:
+		c->verbose = true;
+		return 0;
+	}
+	return -1;
+}
+
+/* ---- shared formatting ------------------------------------------------- */
+
+struct lat_state {
+	const struct lat_tool *tool;
+	struct lat_config *cfg;
+	void *skel;
+	struct bpf_object *obj;
+	struct nt_stage_plan *plans;
+	const struct nt_stage_plan *hook_plan[LH_MAX];
+	struct bpf_map *counters, *stacks;
+	struct ksyms *ks;
+	/* RTT / details / metrics */
+	double recent[16];
+	int nrecent, recent_next;
+	struct nt_lat total, wire;
+	struct seg_stat {
+		int from, to, fp, tp;
+		struct nt_lat l;
+	} segs[64];
+	int nsegs;
+	uint64_t events;
+	/* summary */
+	uint64_t interval_start_ns;
+	uint64_t run_started[LAT_NPATHS], run_completed[LAT_NPATHS], run_restarted[LAT_NPATHS];
+	struct nt_lat run_total[LAT_NPATHS];
+	unsigned intervals;
+};
+
+static const char *ip_str(__u32 a, char *buf, size_t len)
+{
+	return inet_ntop(AF_INET, &a, buf, len) ? buf : "?";
+}
+
+static const char *proto_name(int p)
+{
+	return p == IPPROTO_TCP ? "TCP" : p == IPPROTO_UDP ? "UDP" : p == IPPROTO_ICMP ? "ICMP" : "IP";
+}
+
+static const char *lproto_name(int p)
+{
+	return p == IPPROTO_TCP ? "tcp" : p == IPPROTO_UDP ? "udp" : p == IPPROTO_ICMP ? "icmp" : "ip";
+}
+
+static const char *ifname(__u32 ifindex, char *buf, size_t len)
+{
+	struct nt_ifref ref = { nt_netns_self(), ifindex };
+
+	if (!ifindex) {
+		snprintf(buf, len, "-");
+		return buf;
+	}
+	return nt_iface_name(&ref, buf, len);
+}
+
+static const char *probe_of(const struct lat_state *s, int h, char *buf, size_t len)
+{
+	const struct nt_stage_plan *pl = s->hook_plan[h];
+
+	if (!pl || !pl->cand)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%s:%s", nt_kind_name(pl->cand->kind), pl->symbol);
+	return buf;
+}
+
+static void fmt_us(double us, char *buf, size_t len)
+{
+	snprintf(buf, len, us >= 100 || us <= -100 ? "%.0f" : "%.1f", us);
+}
+
+static void tcp_flags_str(__u8 f, char *buf)
+{
+	static const char names[] = "FSRPAUEC";
+	int n = 0;
+
+	for (int i = 0; i < 8; i++)
+		if (f & (1 << i))
+			buf[n++] = names[i];
+	if (!n)
+		buf[n++] = '.';
+	buf[n] = 0;
+}
+
+static void json_stack(struct lat_state *s, struct nt_json *j, const char *key, const __u64 *st,
+		       int n)
+{
+	char sym[256];
+
+	nt_json_arr(j, key);
+	for (int i = nt_stack_first_frame(st, n, s->ks); i < n && i < NT_STACK_DEPTH && st[i]; i++)
+		nt_json_str(j, NULL, ksyms__fmt(s->ks, st[i], sym, sizeof(sym)));
+	nt_json_arr_end(j);
+}
+
+static void text_stack(struct lat_state *s, const char *title, const __u64 *st, int n)
+{
+	char sym[256];
+
+	nt_text("  %s:\n", title);
+	for (int i = nt_stack_first_frame(st, n, s->ks); i < n && i < NT_STACK_DEPTH && st[i]; i++)
+		nt_text("    %s\n", ksyms__fmt(s->ks, st[i], sym, sizeof(sym)));
+}
+
+static int stack_of(struct lat_state *s, int id, __u64 *st)
+{
+	memset(st, 0, NT_STACK_DEPTH * sizeof(__u64));
+	if (id < 0 || !s->stacks || bpf_map_lookup_elem(bpf_map__fd(s->stacks), &id, st))
+		return 0;
+	return NT_STACK_DEPTH;
+}
+
+static struct seg_stat *seg_get(struct lat_state *s, int fp, int from, int tp, int to)
+{
+	for (int i = 0; i < s->nsegs; i++)
+		if (s->segs[i].from == from && s->segs[i].to == to && s->segs[i].fp == fp &&
+		    s->segs[i].tp == tp)
+			return &s->segs[i];
+	if (s->nsegs >= (int)NT_ARRAY_SIZE(s->segs))
+		return NULL;
+	s->segs[s->nsegs] = (struct seg_stat){ from, to, fp, tp, {0} };
+	return &s->segs[s->nsegs++];
+}
+
+/* ---- RTT exchanges ------------------------------------------------------- */
+
+static const char *seg_kind(const struct lat_state *s, int fp, int tp)
+{
+	bool tx = s->cfg->direction == LAT_DIR_TX;
+
+	if (fp != tp)
+		return tx ? "wire" : "host";
+	return fp == 0 ? "request" : "reply";
+}
+
+static void rtt_event(struct lat_state *s, const struct lat_event *e)
+{
+	const struct lat_rec *r = &e->rec;
+	int hooks[2 * LH_MAX], paths[2 * LH_MAX], n, bn;
+	__u64 ts[2 * LH_MAX];
+	double total_us = e->total_ns / 1000.0, inter_us = -1, pathus[2] = { 0, 0 };
+	bool tx = s->cfg->direction == LAT_DIR_TX, abnormal;
+	char when[32], b1[160], b2[160], ifn[32], d[32];
+	unsigned id = e->key.id1 >> 16, seq = e->key.id1 & 0xffff;
+
+	n = lat_rec_order(r, hooks, paths);
+	for (int i = 0; i < n; i++)
+		ts[i] = r->st[paths[i]][hooks[i]].ts;
+	bn = lat_bottleneck(ts, n);
+	for (int i = 0; i + 1 < n; i++) {
+		double us = (ts[i + 1] - ts[i]) / 1000.0;
+		struct seg_stat *sg = seg_get(s, paths[i], hooks[i], paths[i + 1], hooks[i + 1]);
+
+		if (sg)
+			nt_lat_add_value(&sg->l, ts[i + 1] - ts[i]);
+		if (paths[i] != paths[i + 1]) {
+			inter_us = us;
+			nt_lat_add_value(&s->wire, ts[i + 1] - ts[i]);
+		} else {
+			pathus[paths[i]] += us;
+		}
+	}
+	nt_lat_add_value(&s->total, e->total_ns);
+	abnormal = lat_abnormal(s->recent, s->nrecent, total_us);
+	s->recent[s->recent_next++ % 16] = total_us;
+	if (s->nrecent < 16)
+		s->nrecent++;
+	s->events++;
+
+	if (nt_out_json()) {
+		struct nt_json *j = nt_json_begin("event", nt_mono_to_wall_ns(r->first_ts));
+		__u64 st[NT_STACK_DEPTH];
+
+		nt_json_str(j, "src_ip", s->cfg->src_str);
+		nt_json_str(j, "dst_ip", s->cfg->dst_str);
+		nt_json_str(j, "direction", tx ? "tx" : "rx");
+		nt_json_u64(j, "id", id);
+		nt_json_u64(j, "seq", seq);
+		nt_json_f64(j, "total_rtt_us", total_us);
+		if (inter_us >= 0)
+			nt_json_f64(j, tx ? "wire_us" : "inter_path_us", inter_us);
+		nt_json_f64(j, "request_path_us", pathus[0]);
+		nt_json_f64(j, "reply_path_us", pathus[1]);
+		nt_json_bool(j, "abnormal", abnormal);
+		nt_json_arr(j, "stages");
+		for (int i = 0; i < n; i++) {
+			const struct lat_stamp *sp = &r->st[paths[i]][hooks[i]];
+
+			nt_json_obj(j, NULL);
+			nt_json_str(j, "path", paths[i] ? "reply" : "request");
+			nt_json_str(j, "name", lat_hooks[hooks[i]].name);
+			nt_json_str(j, "probe", probe_of(s, hooks[i], b1, sizeof(b1)));
+			nt_json_str(j, "iface", ifname(sp->ifindex, ifn, sizeof(ifn)));
+			nt_json_u64(j, "cpu", sp->cpu);
+			nt_json_u64(j, "ts_ns", sp->ts);
+			nt_json_obj_end(j);
+		}
+		nt_json_arr_end(j);
+		nt_json_arr(j, "segments");
+		for (int i = 0; i + 1 < n; i++) {
+			nt_json_obj(j, NULL);
+			nt_json_str(j, "from", lat_hooks[hooks[i]].name);
+			nt_json_str(j, "to", lat_hooks[hooks[i + 1]].name);
+			nt_json_str(j, "kind", seg_kind(s, paths[i], paths[i + 1]));
+			nt_json_f64(j, "us", (ts[i + 1] - ts[i]) / 1000.0);
+			if (i == bn)
+				nt_json_bool(j, "bottleneck", true);
+			nt_json_obj_end(j);
+		}
+		nt_json_arr_end(j);
+		nt_json_obj(j, "paths");
+		for (int p = 0; p < 2; p++) {
+			nt_json_obj(j, p ? "reply" : "request");
+			nt_json_u64(j, "pid", r->pid[p]);
+			nt_json_str(j, "comm", r->comm[p]);
+			nt_json_obj_end(j);
+		}
+		nt_json_obj_end(j);
+		if (!s->cfg->no_stacks) {
+			nt_json_obj(j, "stacks");
+			for (int i = 0; i < n; i++) {
+				int k = stack_of(s, r->stack_id[paths[i]][hooks[i]], st);
+
+				if (!k)
+					continue;
+				snprintf(b2, sizeof(b2), "%s:%s", paths[i] ? "reply" : "request",
+					 lat_hooks[hooks[i]].name);
+				json_stack(s, j, b2, st, k);
+			}
+			nt_json_obj_end(j);
+		}
+		nt_json_end(j);
+		return;
+	}
+
+	nt_fmt_clock(nt_mono_to_wall_ns(r->first_ts), when, sizeof(when));
+	fmt_us(total_us, d, sizeof(d));
+	nt_text("[%s] id=%u seq=%u TOTAL_RTT=%sus%s\n", when, id, seq, d,
+		abnormal ? "  <<<< ABNORMAL" : "");
+	for (int p = 0; p < 2; p++)
+		if (r->pid[p] || r->comm[p][0])
+			nt_text("  Path %d (%s): PID %u COMM %s\n", p + 1, p ? "reply" : "request",
+				r->pid[p], r->comm[p]);
+	for (int i = 0; i + 1 < n; i++) {
+		const char *label;
+		double us = (ts[i + 1] - ts[i]) / 1000.0;
+
+		if (paths[i] != paths[i + 1])
+			label = tx ? "WIRE_TIME:" : "HOST:";
+		else
+			label = (paths[i] == 0) == tx ? "TX:" : "RX:";
+		fmt_us(us, d, sizeof(d));
+		nt_text("  %-10s [%d->%d] %s (%s) -> %s (%s): %s us%s\n", label, i, i + 1,
+			lat_hooks[hooks[i]].name,
+			ifname(r->st[paths[i]][hooks[i]].ifindex, b1, sizeof(b1)),
+			lat_hooks[hooks[i + 1]].name,
+			ifname(r->st[paths[i + 1]][hooks[i + 1]].ifindex, b2, sizeof(b2)), d,
+			i == bn ? "  <<<< BOTTLENECK" : "");
+	}
+	if (inter_us >= 0) {
+		fmt_us(inter_us, d, sizeof(d));
+		nt_text("  %s %sus", tx ? "WIRE_TIME" : "INTER_PATH", d);
+	}
+	nt_text("  REQUEST_PATH %.1fus  REPLY_PATH %.1fus\n", pathus[0], pathus[1]);
+	if (!s->cfg->no_stacks && bn >= 0) {
+		__u64 st[NT_STACK_DEPTH];
+		int k = stack_of(s, r->stack_id[paths[bn + 1]][hooks[bn + 1]], st);
+		char title[96];
+
+		snprintf(title, sizeof(title), "stack at %s (end of the bottleneck)",
+			 lat_hooks[hooks[bn + 1]].name);
+		if (k)
+			text_stack(s, title, st, k);
+	}
+	nt_text("\n");
+}
+
+static void seg_summary(struct lat_state *s, struct nt_json *j)
+{
+	if (j) {
+		nt_json_arr(j, "segments");
+		for (int i = 0; i < s->nsegs; i++) {
+			const struct seg_stat *sg = &s->segs[i];
+
+			nt_json_obj(j, NULL);
+			nt_json_str(j, "from", lat_hooks[sg->from].name);
+			nt_json_str(j, "to", lat_hooks[sg->to].name);
+			nt_json_str(j, "kind", s->tool->kind == LAT_KIND_RTT ?
+				    seg_kind(s, sg->fp, sg->tp) : sg->fp ? "rx" : "tx");
+			nt_lat_json(j, "latency_us", NULL, &sg->l, 1000.0);
+			nt_json_obj_end(j);
+		}
+		nt_json_arr_end(j);
+		return;
+	}
+	if (!s->nsegs)
+		return;
+	nt_text("Per segment (us)                                            count      avg      max\n");
+	for (int i = 0; i < s->nsegs; i++) {
+		const struct seg_stat *sg = &s->segs[i];
+		char name[96];
+
+		snprintf(name, sizeof(name), "%s -> %s", lat_hooks[sg->from].name, lat_hooks[sg->to].name);
+		nt_text("  %-56s %8llu %8.1f %8.1f\n", name, (unsigned long long)sg->l.count,
+			sg->l.count ? (double)sg->l.sum / sg->l.count / 1000.0 : 0,
+			sg->l.max / 1000.0);
+	}
+}
+
+/* ---- details and metrics -------------------------------------------------- */
+
+static void pkt_line(const struct lat_pkt *p, char *buf, size_t len)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], fl[12];
+
+	ip_str(p->saddr, a, sizeof(a));
+	ip_str(p->daddr, b, sizeof(b));
+	if (p->proto == IPPROTO_TCP) {
+		tcp_flags_str(p->tcp_flags, fl);
+		snprintf(buf, len, "TCP Segment: %s:%u -> %s:%u (seq=%u, ack=%u, flags=%s, len=%u)", a,
+			 p->sport, b, p->dport, p->seq, p->ack, fl, p->ip_len);
+	} else if (p->proto == IPPROTO_UDP) {
+		snprintf(buf, len, "UDP %s: %s:%u -> %s:%u (ip_id=%u, frag_offset=%u, len=%u)",
+			 p->frag_off & 0x3fff ? "Fragment" : "Packet", a, p->sport, b, p->dport,
+			 p->ip_id, (p->frag_off & 0x1fff) * 8, p->ip_len);
+	} else {
+		snprintf(buf, len, "ICMP: %s -> %s (type=%u, id=%u, seq=%u, len=%u)", a, b, p->icmp_type,
+			 p->icmp_id, p->icmp_seq, p->ip_len);
+	}
+}
+
+static void pkt_json(struct nt_json *j, const struct lat_pkt *p)
+{
+	char a[INET_ADDRSTRLEN];
+
+	nt_json_str(j, "protocol", lproto_name(p->proto));
+	nt_json_str(j, "src_ip", ip_str(p->saddr, a, sizeof(a)));
+	nt_json_str(j, "dst_ip", ip_str(p->daddr, a, sizeof(a)));
+	if (p->proto == IPPROTO_TCP || p->proto == IPPROTO_UDP) {
+		nt_json_u64(j, "src_port", p->sport);
+		nt_json_u64(j, "dst_port", p->dport);
+	}
+	if (p->proto == IPPROTO_TCP) {
+		char fl[12];
+
+		tcp_flags_str(p->tcp_flags, fl);
+		nt_json_u64(j, "seq", p->seq);
+		nt_json_u64(j, "ack", p->ack);
+		nt_json_str(j, "tcp_flags", fl);
+	} else if (p->proto == IPPROTO_UDP) {
+		nt_json_u64(j, "ip_id", p->ip_id);
+		nt_json_u64(j, "frag_offset", (p->frag_off & 0x1fff) * 8);
+	} else if (p->proto == IPPROTO_ICMP) {
+		nt_json_u64(j, "icmp_type", p->icmp_type);
+		nt_json_u64(j, "icmp_id", p->icmp_id);
+		nt_json_u64(j, "icmp_seq", p->icmp_seq);
+	}
+	nt_json_u64(j, "ip_len", p->ip_len);
+	nt_json_u64(j, "skb_len", p->len);
+}
+
+static void packet_event(struct lat_state *s, const struct lat_event *e)
+{
+	const struct lat_rec *r = &e->rec;
+	const struct lat_pkt *p = &r->pkt;
+	int path = r->path & 1, hooks[LH_MAX], n = 0, bn;
+	__u64 ts[LH_MAX];
+	bool metrics = s->tool->kind == LAT_KIND_METRICS;
+	char when[32], line[256], ifn[32], b1[160], d[32];
+	const struct lat_stamp *qe = &r->st[path][LH_QDISC_ENQ], *qd = &r->st[path][LH_QDISC_DEQ];
+
+	/* stamps of the path in time order */
+	for (int h = 0; h < LH_MAX; h++) {
+		int i;
+
+		if (!r->st[path][h].ts)
+			continue;
+		for (i = n; i > 0 && r->st[path][hooks[i - 1]].ts > r->st[path][h].ts; i--)
+			hooks[i] = hooks[i - 1];
+		hooks[i] = h;
+		n++;
+	}
+	for (int i = 0; i < n; i++)
+		ts[i] = r->st[path][hooks[i]].ts;
+	bn = lat_bottleneck(ts, n);
+	for (int i = 0; i + 1 < n; i++) {
+		struct seg_stat *sg = seg_get(s, path, hooks[i], path, hooks[i + 1]);
+
+		if (sg)
+			nt_lat_add_value(&sg->l, ts[i + 1] - ts[i]);
+	}
+	nt_lat_add_value(&s->total, e->total_ns);
+	s->events++;
+
+	if (nt_out_json()) {
+		struct nt_json *j = nt_json_begin("event", nt_mono_to_wall_ns(r->first_ts));
+
+		nt_json_str(j, "direction", path ? "rx" : "tx");
+		pkt_json(j, p);
+		nt_json_f64(j, "total_us", e->total_ns / 1000.0);
+		nt_json_u64(j, "pid", r->pid[path]);
+		nt_json_str(j, "comm", r->comm[path]);
+		nt_json_arr(j, "stages");
+		for (int i = 0; i < n; i++) {
+			const struct lat_stamp *sp = &r->st[path][hooks[i]];
+
+			nt_json_obj(j, NULL);
+			nt_json_str(j, "name", lat_hooks[hooks[i]].name);
+			nt_json_str(j, "probe", probe_of(s, hooks[i], b1, sizeof(b1)));
+			nt_json_str(j, "iface", ifname(sp->ifindex, ifn, sizeof(ifn)));
+			nt_json_u64(j, "cpu", sp->cpu);
+			nt_json_u64(j, "ts_ns", sp->ts);
+			if (i)
+				nt_json_f64(j, "delta_us", (ts[i] - ts[i - 1]) / 1000.0);
+			if (hooks[i] == LH_QDISC_ENQ)
+				nt_json_u64(j, "qlen", sp->qlen);
+			nt_json_obj_end(j);
+		}
+		nt_json_arr_end(j);
+		if (bn >= 0) {
+			snprintf(line, sizeof(line), "%s -> %s", lat_hooks[hooks[bn]].name,
+				 lat_hooks[hooks[bn + 1]].name);
+			nt_json_str(j, "bottleneck", line);
+		}
+		if (metrics && qe->ts && qd->ts && qd->ts >= qe->ts) {
+			nt_json_f64(j, "qdisc_sojourn_us", (qd->ts - qe->ts) / 1000.0);
+			nt_json_u64(j, "qdisc_qlen", qe->qlen);
+		}
+		if (e->stack_bytes > 0)
+			json_stack(s, j, "stack", e->stack, e->stack_bytes / 8);
+		nt_json_end(j);
+		return;
+	}
+
+	nt_fmt_clock(nt_mono_to_wall_ns(r->first_ts), when, sizeof(when));
+	pkt_line(p, line, sizeof(line));
+	if (metrics) {
+		char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+
+		nt_text("=== FLOW COMPLETE: %d stages captured === [%s]\n", n, when);
+		if (p->proto == IPPROTO_TCP)
+			snprintf(b1, sizeof(b1), "TCP (seq=%u)", p->seq);
+		else if (p->proto == IPPROTO_UDP)
+			snprintf(b1, sizeof(b1), "UDP (ip_id=%u)", p->ip_id);
+		else
+			snprintf(b1, sizeof(b1), "ICMP (id=%u seq=%u)", p->icmp_id, p->icmp_seq);
+		nt_text("5-TUPLE: %s:%u -> %s:%u %s DIR=%s\n", ip_str(p->saddr, a, sizeof(a)), p->sport,
+			ip_str(p->daddr, b, sizeof(b)), p->dport, b1, path ? "RX" : "TX");
+		for (int i = 0; i < n; i++) {
+			const struct lat_stamp *sp = &r->st[path][hooks[i]];
+
+			fmt_us(i ? (ts[i] - ts[i - 1]) / 1000.0 : 0, d, sizeof(d));
+			nt_text("  Stage %d: %-30s (KTIME=%lluns) +%sus  DEV=%s CPU=%u%s\n", i,
+				lat_hooks[hooks[i]].name, (unsigned long long)sp->ts, d,
+				ifname(sp->ifindex, ifn, sizeof(ifn)), sp->cpu,
+				i && i - 1 == bn ? "  <<<< BOTTLENECK" : "");
+		}
+		fmt_us(e->total_ns / 1000.0, d, sizeof(d));
+		nt_text("TOTAL DURATION: %sus\n", d);
+		nt_text("PACKET: ip_len=%u skb_len=%u  PROCESS: pid=%u comm=%s  FINAL_STAGE: %s\n",
+			p->ip_len, p->len, r->pid[path], r->comm[path],
+			n ? lat_hooks[hooks[n - 1]].name : "-");
+		if (qe->ts && qd->ts && qd->ts >= qe->ts)
+			nt_text("PHY_QDISC: sojourn=%.1fus qlen=%u\n", (qd->ts - qe->ts) / 1000.0, qe->qlen);
+	} else {
+		nt_text("=== System Network %s Latency Trace: %s ===\n", proto_name(p->proto), when);
+		nt_text("Direction: %s\n%s\n", path ? "RX (NIC -> socket)" : "TX (socket -> NIC)", line);
+		nt_text("Process: PID %u COMM %s\n", r->pid[path], r->comm[path]);
+		for (int i = 0; i + 1 < n; i++) {
+			fmt_us((ts[i + 1] - ts[i]) / 1000.0, d, sizeof(d));
+			nt_text("  [%d->%d] %s -> %s: %s us%s\n", i, i + 1, lat_hooks[hooks[i]].name,
+				lat_hooks[hooks[i + 1]].name, d, i == bn ? "  <<<< BOTTLENECK" : "");
+		}
+		fmt_us(e->total_ns / 1000.0, d, sizeof(d));
+		nt_text("Total One-Way Latency: %s us\n", d);
+	}
+	if (e->stack_bytes > 0) {
+		snprintf(b1, sizeof(b1), "stack at %s", n ? lat_hooks[hooks[n - 1]].name : "-");
+		text_stack(s, b1, e->stack, e->stack_bytes / 8);
+	}
+	nt_text("\n");
+}
+
+static int on_event(void *ctx, void *data, size_t len)
+{
+	struct lat_state *s = ctx;
+
+	if (len < sizeof(struct lat_event))
+		return 0;
+	if (s->tool->kind == LAT_KIND_RTT)
+		rtt_event(s, data);
+	else
+		packet_event(s, data);
+	return 0;
+}
+
+/* ---- summary histograms ---------------------------------------------------- */
+
+/* The summary's slots hold microseconds (the manual's buckets: 0 -> 1,
+ * 2 -> 3, 4 -> 7 ...) while count/sum/min/max stay in nanoseconds. */
+double lat_pct_us(const struct nt_lat *l, double pct);
+double lat_pct_us(const struct nt_lat *l, double pct)
+{
+	uint64_t seen = 0;
+	double rank, v = 0, mn = l->min / 1000.0, mx = l->max / 1000.0;
+
+	if (!l->count)
+		return 0;
+	rank = pct / 100.0 * (double)l->count;
+	if (rank < 1)
+		rank = 1;
+	for (int k = 0; k < NT_HIST_SLOTS; k++) {
+		uint64_t n = l->slots[k];
+		double lo, hi;
+
+		if (!n || (double)(seen + n) < rank) {
+			seen += n;
+			continue;
+		}
+		lo = (double)nt_hist_slot_lo(k);
+		hi = (double)nt_hist_slot_hi(k);
+		if (lo < mn)
+			lo = mn;
+		if (hi > mx)
+			hi = mx;
+		v = lo + (hi - lo) * ((rank - (double)seen) / (double)n);
+		break;
+	}
+	return v < mn ? mn : v > mx ? mx : v;
+}
+
+static void hist_json(struct nt_json *j, const char *key, const char *hkey, const struct nt_lat *l)
+{
+	nt_json_obj(j, key);
+	nt_json_u64(j, "count", l->count);
+	if (l->count) {
+		nt_json_f64(j, "min", l->min / 1000.0);
+		nt_json_f64(j, "avg", (double)l->sum / l->count / 1000.0);
+		nt_json_f64(j, "max", l->max / 1000.0);
+		nt_json_f64(j, "p50", lat_pct_us(l, 50));
+		nt_json_f64(j, "p90", lat_pct_us(l, 90));
+		nt_json_f64(j, "p99", lat_pct_us(l, 99));
+	}
+	nt_json_obj_end(j);
+	nt_json_arr(j, hkey);
+	for (int k = 0; k < NT_HIST_SLOTS; k++) {
+		if (!l->slots[k])
+			continue;
+		nt_json_obj(j, NULL);
+		nt_json_u64(j, "lo", nt_hist_slot_lo(k));
+		nt_json_u64(j, "hi", nt_hist_slot_hi(k) - 1);
+		nt_json_u64(j, "count", l->slots[k]);
+		nt_json_obj_end(j);
+	}
+	nt_json_arr_end(j);
+}
+
+/* The manual's (5.2.3) log2 table; slots 0 and 1 print as one "0 -> 1" row. */
+static void hist_text(const struct nt_lat *l)
+{
+	uint64_t rows[NT_HIST_SLOTS] = { 0 }, top = 0;
+	int last = -1;
+
+	for (int k = 0; k < NT_HIST_SLOTS; k++) {
+		int row = k ? k : 1;
+
+		rows[row] += l->slots[k];
+		if (l->slots[k])
+			last = row;
+	}
+	if (last < 0) {
+		nt_text("     (no packets)\n");
+		return;
+	}
+	for (int k = 1; k <= last; k++)
+		if (rows[k] > top)
+			top = rows[k];
+	nt_text("     usecs               : count     distribution\n");
+	for (int k = 1; k <= last; k++) {
+		char bar[33];
+		int w = (int)(rows[k] * 32 / top);
+		uint64_t lo = k == 1 ? 0 : nt_hist_slot_lo(k), hi = nt_hist_slot_hi(k) - 1;
+
+		memset(bar, '*', w);
+		memset(bar + w, ' ', 32 - w);
+		bar[32] = 0;
+		nt_text("%10llu -> %-10llu : %-8llu |%s|\n", (unsigned long long)lo,
+			(unsigned long long)hi, (unsigned long long)rows[k], bar);
+	}
+}
+
+struct flow_row {
+	struct lat_flow_key k;
+	struct nt_lat l;
+	double key;
+};
+
+static int cmp_flow(const void *a, const void *b)
+{
+	const struct flow_row *x = a, *y = b;
+
+	return x->key < y->key ? 1 : x->key > y->key ? -1 : 0;
+}
+
+static void percpu_sum(const struct nt_lat *v, int ncpu, struct nt_lat *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (int c = 0; c < ncpu; c++)
+		nt_lat_merge(out, &v[c]);
+}
+
+static void summary_report(struct lat_state *s, bool final)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	volatile __u8 *genp = s->tool->ops->gen(s->skel);
+	__u8 old = *genp & 1;
+	int fd_total = bpf_map__fd(bpf_object__find_map_by_name(s->obj, "lat_total"));
+	int fd_pairs = bpf_map__fd(bpf_object__find_map_by_name(s->obj, "lat_pairs"));
+	int fd_flows = bpf_map__fd(bpf_object__find_map_by_name(s->obj, "lat_flows"));
+	int fd_cnt = bpf_map__fd(bpf_object__find_map_by_name(s->obj, "lat_gen_cnt"));
+	struct nt_lat *pc = calloc(ncpu, sizeof(struct nt_lat)), tot[LAT_NPATHS];
+	__u64 *cv = calloc(ncpu, sizeof(__u64)), cnt[LAT_NPATHS][LAT_GC_MAX];
+	struct flow_row *rows = calloc(LAT_MAX_FLOWS, sizeof(*rows));
+	struct { struct lat_pair_key k; struct nt_lat l; } pairs[LAT_MAX_PAIRS];
+	int npairs = 0, nrows = 0;
+	uint64_t now = nt_mono_ns(), wall = nt_mono_to_wall_ns(now);
+	double secs = (now - s->interval_start_ns) / 1e9;
+	struct timespec settle = { 0, 5 * 1000 * 1000 };
+
+	if (!pc || !cv || !rows)
+		goto out;
+	/* flip the generation; programs already running finish on the old one */
+	*genp = old ^ 1;
+	nanosleep(&settle, NULL);
+	s->interval_start_ns = now;
+
+	for (int p = 0; p < LAT_NPATHS; p++) {
+		__u32 idx = old * LAT_NPATHS + p;
+
+		memset(&tot[p], 0, sizeof(tot[p]));
+		if (!bpf_map_lookup_elem(fd_total, &idx, pc)) {
+			percpu_sum(pc, ncpu, &tot[p]);
+			memset(pc, 0, ncpu * sizeof(*pc));
+			bpf_map_update_elem(fd_total, &idx, pc, BPF_ANY);
+		}
+		for (int c = 0; c < LAT_GC_MAX; c++) {
+			__u32 ci = LAT_GEN_CNT_IDX(old, p, c);
+
+			cnt[p][c] = 0;
+			if (!bpf_map_lookup_elem(fd_cnt, &ci, cv)) {
+				for (int k = 0; k < ncpu; k++)
+					cnt[p][c] += cv[k];
+				memset(cv, 0, ncpu * sizeof(*cv));
+				bpf_map_update_elem(fd_cnt, &ci, cv, BPF_ANY);
+			}
+		}
+		s->run_started[p] += cnt[p][LAT_GC_STARTED];
+		s->run_completed[p] += cnt[p][LAT_GC_COMPLETED];
+		s->run_restarted[p] += cnt[p][LAT_GC_RESTARTED];
+		nt_lat_merge(&s->run_total[p], &tot[p]);
+	}
+	{
+		struct lat_pair_key k, *prev = NULL, keys[LAT_MAX_PAIRS];
+		int nk = 0;
+
+		while (nk < LAT_MAX_PAIRS && !bpf_map_get_next_key(fd_pairs, prev, &k)) {
+			keys[nk] = k;
+			prev = &keys[nk++];
+		}
+		for (int i = 0; i < nk; i++) {
+			if (keys[i].gen != old)
+				continue;
+			if (!bpf_map_lookup_elem(fd_pairs, &keys[i], pc)) {
+				pairs[npairs].k = keys[i];
+				percpu_sum(pc, ncpu, &pairs[npairs].l);
+				npairs++;
+			}
+			bpf_map_delete_elem(fd_pairs, &keys[i]);
+		}
+	}
+	{
+		struct lat_flow_key k, *prev = NULL;
+		static struct lat_flow_key keys[LAT_MAX_FLOWS];
+		int nk = 0;
+
+		while (nk < LAT_MAX_FLOWS && !bpf_map_get_next_key(fd_flows, prev, &k)) {
+			keys[nk] = k;
+			prev = &keys[nk++];
+		}
+		for (int i = 0; i < nk; i++) {
+			if (keys[i].gen != old)
+				continue;
+			if (!bpf_map_lookup_elem(fd_flows, &keys[i], &rows[nrows].l)) {
+				struct nt_lat *l = &rows[nrows].l;
+
+				rows[nrows].k = keys[i];
+				switch (s->cfg->sort) {
+				case LAT_SORT_AVG: rows[nrows].key = l->count ? (double)l->sum / l->count : 0; break;
+				case LAT_SORT_P90: rows[nrows].key = lat_pct_us(l, 90); break;
+				case LAT_SORT_P99: rows[nrows].key = lat_pct_us(l, 99); break;
+				default: rows[nrows].key = (double)l->count;
+				}
+				nrows++;
+			}
+			bpf_map_delete_elem(fd_flows, &keys[i]);
+		}
+	}
+	qsort(rows, nrows, sizeof(*rows), cmp_flow);
+	if ((unsigned long long)nrows > s->cfg->top)
+		nrows = (int)s->cfg->top;
+	s->intervals++;
+
+	if (nt_out_json()) {
+		struct nt_json *j = nt_json_begin("interval", wall);
+
+		nt_json_f64(j, "interval_s", secs);
+		for (int p = 0; p < LAT_NPATHS; p++) {
+			if (!(s->cfg->direction & (p ? LAT_DIR_RX : LAT_DIR_TX)))
+				continue;
+			nt_json_obj(j, p ? "rx" : "tx");
+			nt_json_u64(j, "started", cnt[p][LAT_GC_STARTED]);
+			nt_json_u64(j, "completed", cnt[p][LAT_GC_COMPLETED]);
+			nt_json_u64(j, "restarted", cnt[p][LAT_GC_RESTARTED]);
+			hist_json(j, "latency_us", "hist_us", &tot[p]);
+			if (s->cfg->stage_latency) {
+				nt_json_arr(j, "stages");
+				for (int i = 0; i < npairs; i++) {
+					if (pairs[i].k.path != p)
+						continue;
+					nt_json_obj(j, NULL);
+					nt_json_str(j, "from", lat_hooks[pairs[i].k.prev].name);
+					nt_json_str(j, "to", lat_hooks[pairs[i].k.cur].name);
+					hist_json(j, "latency_us", "hist_us", &pairs[i].l);
+					nt_json_obj_end(j);
+				}
+				nt_json_arr_end(j);
+			}
+			nt_json_obj_end(j);
+		}
+		nt_json_arr(j, "flows");
+		for (int i = 0; i < nrows; i++) {
+			char a[INET_ADDRSTRLEN];
+			const struct lat_flow_key *k = &rows[i].k;
+
+			nt_json_obj(j, NULL);
+			nt_json_str(j, "direction", k->path ? "rx" : "tx");
+			nt_json_str(j, "protocol", lproto_name(k->proto));
+			nt_json_str(j, "src_ip", ip_str(k->saddr, a, sizeof(a)));
+			nt_json_str(j, "dst_ip", ip_str(k->daddr, a, sizeof(a)));
+			nt_json_u64(j, "src_port", k->sport);
+			nt_json_u64(j, "dst_port", k->dport);
+			hist_json(j, "latency_us", "hist_us", &rows[i].l);
+			nt_json_obj_end(j);
+		}
+		nt_json_arr_end(j);
+		nt_json_u64(j, "lost_events", nt_counter_sum(s->counters, NT_CNT_LOST_EVENTS));
+		nt_json_u64(j, "map_full", nt_counter_sum(s->counters, NT_CNT_MAP_FULL));
+		nt_json_end(j);
+		goto out;
+	}
+	{
+		char when[32];
+
+		nt_fmt_clock(wall, when, sizeof(when));
+		nt_text("[%s] Flow Latency Report (Interval: %.1fs)%s\n", when, secs,
+			final ? " (final, partial interval)" : "");
+	}
+	for (int p = 0; p < LAT_NPATHS; p++) {
+		uint64_t st = cnt[p][LAT_GC_STARTED], co = cnt[p][LAT_GC_COMPLETED];
+
+		if (!(s->cfg->direction & (p ? LAT_DIR_RX : LAT_DIR_TX)))
+			continue;
+		nt_text("Direction %s: packets started %llu, completed %llu, incomplete %llu (%.1f%%)\n",
+			p ? "RX (NIC -> socket)" : "TX (socket -> NIC)", (unsigned long long)st,
+			(unsigned long long)co, (unsigned long long)(st > co ? st - co : 0),
+			st ? 100.0 * (st > co ? st - co : 0) / st : 0.0);
+		if (tot[p].count)
+			nt_text("  Total latency (us): Min %.1f Avg %.1f P50~ %.1f P90~ %.1f P99~ %.1f Max %.1f\n",
+				tot[p].min / 1000.0, (double)tot[p].sum / tot[p].count / 1000.0,
+				lat_pct_us(&tot[p], 50), lat_pct_us(&tot[p], 90), lat_pct_us(&tot[p], 99),
+				tot[p].max / 1000.0);
+		hist_text(&tot[p]);
+		if (s->cfg->stage_latency)
+			for (int i = 0; i < npairs; i++) {
+				if (pairs[i].k.path != p)
+					continue;
+				nt_text("  Stage %s -> %s (%s): Avg %.1fus P99~ %.1fus (n=%llu)\n",
+					lat_hooks[pairs[i].k.prev].name, lat_hooks[pairs[i].k.cur].name,
+					p ? "RX" : "TX",
+					(double)pairs[i].l.sum / pairs[i].l.count / 1000.0,
+					lat_pct_us(&pairs[i].l, 99), (unsigned long long)pairs[i].l.count);
+				hist_text(&pairs[i].l);
+			}
+	}
+	nt_text("Top %llu flows by %s:\n", (unsigned long long)s->cfg->top, lat_sort_name(s->cfg->sort));
+	if (nrows)
+		nt_text("  %-3s %-4s %-44s %8s %8s %8s %8s %8s %8s %8s\n", "DIR", "PROT", "FLOW", "Count",
+			"Avg~", "P50~", "P90~", "P99~", "Min", "Max");
+	for (int i = 0; i < nrows; i++) {
+		const struct lat_flow_key *k = &rows[i].k;
+		const struct nt_lat *l = &rows[i].l;
+		char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], flow[64];
+
+		snprintf(flow, sizeof(flow), "%s:%u -> %s:%u", ip_str(k->saddr, a, sizeof(a)), k->sport,
+			 ip_str(k->daddr, b, sizeof(b)), k->dport);
+		nt_text("  %-3s %-4s %-44s %8llu %8.1f %8.1f %8.1f %8.1f %8.1f %8.1f\n", k->path ? "RX" : "TX",
+			proto_name(k->proto), flow, (unsigned long long)l->count,
+			(double)l->sum / l->count / 1000.0, lat_pct_us(l, 50), lat_pct_us(l, 90),
+			lat_pct_us(l, 99), l->min / 1000.0, l->max / 1000.0);
+	}
+	nt_text("\n");
+out:
+	free(pc);
+	free(cv);
+	free(rows);
+}
+
+static void tick(void *ctx)
+{
+	struct lat_state *s = ctx;
+
+	summary_report(s, false);
+}
+
+static void final_summary(struct lat_state *s)
+{
+	uint64_t lost = nt_counter_sum(s->counters, NT_CNT_LOST_EVENTS);
+	uint64_t started = nt_counter_sum(s->counters, LAT_CNT_STARTED);
+	uint64_t completed = nt_counter_sum(s->counters, LAT_CNT_COMPLETED);
+	uint64_t reported = nt_counter_sum(s->counters, LAT_CNT_REPORTED);
+	uint64_t restarted = nt_counter_sum(s->counters, LAT_CNT_RESTARTED);
+	uint64_t map_full = nt_counter_sum(s->counters, NT_CNT_MAP_FULL);
+	uint64_t stacks_lost = nt_counter_sum(s->counters, NT_CNT_STACK_LOST);
+	bool rtt = s->tool->kind == LAT_KIND_RTT;
+	const char *unit = rtt ? "exchanges" : "packets";
+
+	if (nt_out_json()) {
+		struct nt_json *j = nt_json_begin("summary", 0);
+
+		if (s->cfg->src_str)
+			nt_json_str(j, "src_ip", s->cfg->src_str);
+		if (s->cfg->dst_str)
+			nt_json_str(j, "dst_ip", s->cfg->dst_str);
+		nt_json_str(j, "direction", s->cfg->direction == LAT_DIR_TX ? "tx" :
+			    s->cfg->direction == LAT_DIR_RX ? "rx" : "both");
+		nt_json_obj(j, unit);
+		nt_json_u64(j, "started", started);
+		nt_json_u64(j, "completed", completed);
+		nt_json_u64(j, "incomplete", started > completed ? started - completed : 0);
+		nt_json_u64(j, "restarted", restarted);
+		if (s->tool->kind != LAT_KIND_SUMMARY)
+			nt_json_u64(j, "reported", reported);
+		nt_json_obj_end(j);
+		if (s->tool->kind == LAT_KIND_SUMMARY) {
+			nt_json_u64(j, "intervals", s->intervals);
+			for (int p = 0; p < LAT_NPATHS; p++)
+				if (s->cfg->direction & (p ? LAT_DIR_RX : LAT_DIR_TX))
+					hist_json(j, p ? "rx_latency_us" : "tx_latency_us",
+						  p ? "rx_hist_us" : "tx_hist_us", &s->run_total[p]);
+		} else {
+			nt_lat_json(j, rtt ? "total_rtt_us" : "total_us", NULL, &s->total, 1000.0);
+			if (rtt)
+				nt_lat_json(j, s->cfg->direction == LAT_DIR_TX ? "wire_us" : "inter_path_us",
+					    NULL, &s->wire, 1000.0);
+			seg_summary(s, j);
+		}
+		nt_json_u64(j, "lost_events", lost);
+		nt_json_u64(j, "map_full", map_full);
+		nt_json_u64(j, "stacks_lost", stacks_lost);
+		nt_json_end(j);
+		return;
+	}
+	nt_text("=== %s summary ===\n", s->tool->name);
+	nt_text("%s: started %llu, completed %llu, incomplete %llu, restarted %llu", unit,
+		(unsigned long long)started, (unsigned long long)completed,
+		(unsigned long long)(started > completed ? started - completed : 0),
+		(unsigned long long)restarted);
+	if (s->tool->kind != LAT_KIND_SUMMARY)
+		nt_text(", reported %llu", (unsigned long long)reported);
+	nt_text("\n");
+	if (s->tool->kind == LAT_KIND_SUMMARY) {
+		for (int p = 0; p < LAT_NPATHS; p++)
+			if (s->cfg->direction & (p ? LAT_DIR_RX : LAT_DIR_TX) && s->run_total[p].count)
+				nt_text("%s total latency (us): Min %.1f Avg %.1f P99~ %.1f Max %.1f (n=%llu)\n",
+					p ? "RX" : "TX", s->run_total[p].min / 1000.0,
+					(double)s->run_total[p].sum / s->run_total[p].count / 1000.0,
+					lat_pct_us(&s->run_total[p], 99), s->run_total[p].max / 1000.0,
+					(unsigned long long)s->run_total[p].count);
+	} else {
+		nt_lat_text("", rtt ? "us, TOTAL_RTT" : "us, total", &s->total, 1000.0, 0);
+		if (rtt)
+			nt_lat_text("", s->cfg->direction == LAT_DIR_TX ? "us, WIRE_TIME" : "us, INTER_PATH",
+				    &s->wire, 1000.0, 0);
+		seg_summary(s, NULL);
+	}
+	nt_text("Lost events: %llu  Map full: %llu  Stacks lost: %llu\n", (unsigned long long)lost,
+		(unsigned long long)map_full, (unsigned long long)stacks_lost);
+}
+
+/* ---- the run ------------------------------------------------------------ */
+
+static void shrink_unused(struct bpf_object *obj, enum lat_kind kind)
+{
+	static const char *summary_only[] = { "lat_total", "lat_pairs", "lat_flows", "lat_gen_cnt" };
+
+	if (kind != LAT_KIND_SUMMARY) {
+		for (size_t i = 0; i < NT_ARRAY_SIZE(summary_only); i++)
+			bpf_map__set_max_entries(bpf_object__find_map_by_name(obj, summary_only[i]),
+						 i == 3 ? LAT_GEN_CNT_N : 1);
+	}
+	if (kind != LAT_KIND_RTT)
+		bpf_map__set_max_entries(bpf_object__find_map_by_name(obj, "lat_stacks"), 1);
+	if (kind == LAT_KIND_RTT)
+		bpf_map__set_max_entries(bpf_object__find_map_by_name(obj, "lat_recs"), 4096);
+	if (kind == LAT_KIND_SUMMARY)
+		bpf_map__set_max_entries(bpf_object__find_map_by_name(obj, "nt_events"), 4096);
+	if (kind == LAT_KIND_DETAILS || kind == LAT_KIND_METRICS)
+		bpf_map__set_max_entries(bpf_object__find_map_by_name(obj, "nt_events"), 1 << 20);
+}
+
+int lat_run(const struct lat_tool *tool, struct lat_config *cfg, const struct nt_common *common)
+{
+	struct nt_stage_plan plans[LH_MAX];
+	struct lat_state s = { .tool = tool, .cfg = cfg, .plans = plans };
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
+	bool planned[LH_MAX] = { false };
+	struct lat_kcfg *k;
+	char desc[1024], filt[256] = "";
+	int err;
+
+	err = nt_runtime_init(common);
+	if (err)
+		return err;
+	nt_out_init(tool->name, common->json);
+	if (nt_stages_plan(tool->stages, tool->nstages, common->attach_mode, plans, false))
+		return NT_EXIT_RUNTIME;
+	for (int i = 0; i < tool->nstages; i++) {
+		int h = tool->hooks[i];
+
+		if (!plans[i].cand)
+			continue;
+		/* OVS hooks only with the stage breakdown (summary) */
+		if (tool->kind == LAT_KIND_SUMMARY && is_ovs(h) && !cfg->stage_latency) {
+			plans[i].cand = NULL;
+			continue;
+		}
+		planned[h] = true;
+		s.hook_plan[h] = &plans[i];
+	}
+	nt_btf_release();
+
+	open_opts.btf_custom_path = common->btf_path;
+	s.skel = tool->ops->open(&open_opts);
+	if (!s.skel) {
+		nt_err("failed to open BPF object: %s", strerror(errno));
+		return NT_EXIT_RUNTIME;
+	}
+	s.obj = tool->ops->obj(s.skel);
+	k = tool->ops->kcfg(s.skel);
+	lat_layout(k, tool->kind, cfg->direction, planned);
+	k->mode = tool->kind == LAT_KIND_RTT ? LAT_MODE_ICMP : LAT_MODE_FLOW;
+	k->stage_stacks = tool->kind == LAT_KIND_RTT && !cfg->no_stacks;
+	k->final_stack = tool->kind != LAT_KIND_RTT && tool->kind != LAT_KIND_SUMMARY && !cfg->no_stacks;
+	k->pair_hist = tool->kind == LAT_KIND_SUMMARY && cfg->stage_latency;
+	k->aggregate = tool->kind == LAT_KIND_SUMMARY;
+	k->proto = cfg->proto;
+	k->has_src = cfg->has_src;
+	k->has_dst = cfg->has_dst;
+	k->src = cfg->src;
+	k->dst = cfg->dst;
+	k->sport = cfg->sport;
+	k->dport = cfg->dport;
+	k->nphy = cfg->nphy;
+	memcpy(k->phy, cfg->phy, sizeof(k->phy));
+	k->threshold_ns = cfg->threshold_us * 1000ULL;
+	shrink_unused(s.obj, tool->kind);
+
+	err = NT_EXIT_RUNTIME;
+	if (nt_stages_prepare(s.obj, plans, tool->nstages))
+		goto cleanup;
+	if (tool->ops->load(s.skel)) {
+		nt_err("failed to load BPF programs: %s (run with -v for the verifier log)",
+		       strerror(errno));
+		goto cleanup;
+	}
+	s.counters = bpf_object__find_map_by_name(s.obj, "nt_counters");
+	s.stacks = bpf_object__find_map_by_name(s.obj, "lat_stacks");
+	if (nt_stages_attach(s.obj, plans, tool->nstages))
+		goto cleanup;
+	/* symbols read after our programs exist, so their frames are recognised */
+	if (!cfg->no_stacks)
+		s.ks = ksyms__load();
+
+	nt_stages_describe(plans, tool->nstages, desc, sizeof(desc));
+	if (cfg->src_str || cfg->dst_str)
+		snprintf(filt, sizeof(filt), " %s -> %s", cfg->src_str ? cfg->src_str : "any",
+			 cfg->dst_str ? cfg->dst_str : "any");
+	nt_info("Tracing%s direction %s%s%s [%s]. Ctrl-C to end.", filt,
+		cfg->direction == LAT_DIR_TX ? "tx" : cfg->direction == LAT_DIR_RX ? "rx" : "both",
+		cfg->phy_str ? " on " : "", cfg->phy_str ? cfg->phy_str : "", desc);
+	if (!nt_out_json() && tool->kind == LAT_KIND_RTT) {
+		nt_text("=== %s ===\n", tool->name);
+		nt_text("Direction: %s\n", cfg->direction == LAT_DIR_TX ? "TX (local ping remote)" :
+			"RX (remote ping local)");
+		nt_text("Filter: %s -> %s%s\n\n", cfg->src_str, cfg->dst_str,
+			cfg->threshold_set ? " (only exchanges at least --latency-ms slow)" : "");
+	}
+	s.interval_start_ns = nt_mono_ns();
+	err = nt_run_loop(tool->kind == LAT_KIND_SUMMARY ? NULL :
+			  bpf_object__find_map_by_name(s.obj, "nt_events"),
+			  tool->kind == LAT_KIND_SUMMARY ? NULL : on_event, &s, common->duration,
+			  tool->kind == LAT_KIND_SUMMARY ? (int)(cfg->interval * 1000) : 0,
+			  tool->kind == LAT_KIND_SUMMARY ? tick : NULL) ? NT_EXIT_RUNTIME : NT_EXIT_OK;
+	nt_stages_detach(plans, tool->nstages);
+	if (tool->kind == LAT_KIND_SUMMARY && nt_mono_ns() - s.interval_start_ns > 50000000ULL)
+		summary_report(&s, true);
+	final_summary(&s);
+cleanup:
+	nt_stages_detach(plans, tool->nstages);
+	tool->ops->destroy(s.skel);
+	ksyms__free(s.ks);
+	return err;
+}

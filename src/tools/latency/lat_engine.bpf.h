@@ -1,0 +1,604 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * Kernel engine of the latency family (see lat.h). Every hook program unpacks
+ * its skb and calls lat_on(), which:
+ *   1. drops everything not on a listed physical interface (dev-layer hooks)
+ *      and not matching the filters, before any map access;
+ *   2. finds the packet's path (ICMP: request/reply by type and addresses;
+ *      flow: by which side the hook is on, or the open record's path);
+ *   3. stamps the record (first stamp of a hook wins), opening it only at a
+ *      start hook of the path;
+ *   4. at the path's end: summary tools add the total to per-CPU log2
+ *      histograms and the flow table; the others send the record up only when
+ *      it is at least targ_cfg.threshold_ns slow (details/metrics filter here,
+ *      so only slow packets cross to user space).
+ * Include from a tool's .bpf.c; define LAT_SMALL_REC first for the summary.
+ */
+#ifndef LAT_ENGINE_BPF_H
+#define LAT_ENGINE_BPF_H
+
+#include "nt_common.bpf.h"
+#include "nt_events.bpf.h"
+#include "nt_hist.bpf.h"
+#include "nt_skb.bpf.h"
+#include "lat.h"
+
+const volatile struct lat_kcfg targ_cfg = {};
+volatile __u8 cur_gen = 0;
+
+#ifdef LAT_SMALL_REC
+typedef struct lat_srec lat_rec_t;
+#else
+typedef struct lat_rec lat_rec_t;
+#endif
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, LAT_MAX_RECS);
+	__type(key, struct lat_key);
+	__type(value, lat_rec_t);
+} lat_recs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, LAT_MAX_STACKS);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, NT_STACK_DEPTH * sizeof(__u64));
+} lat_stacks SEC(".maps");
+
+/* summary: totals per (gen, path), pairs per (gen, path, prev, cur), flows */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2 * LAT_NPATHS);
+	__type(key, __u32);
+	__type(value, struct nt_lat);
+} lat_total SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, LAT_MAX_PAIRS);
+	__type(key, struct lat_pair_key);
+	__type(value, struct nt_lat);
+} lat_pairs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, LAT_MAX_FLOWS);
+	__type(key, struct lat_flow_key);
+	__type(value, struct nt_lat);
+} lat_flows SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, LAT_GEN_CNT_N);
+	__type(key, __u32);
+	__type(value, __u64);
+} lat_gen_cnt SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, lat_rec_t);
+} lat_scratch SEC(".maps");
+
+#define LAT_F_PSKB      1       /* the argument is struct sk_buff ** */
+#define LAT_F_FROM_DATA 2       /* headers not set yet: parse skb->data as Ethernet */
+
+#define LAT_ICMP_ECHOREPLY 0
+#define LAT_ICMP_ECHO      8
+
+static __always_inline void lat_gen_count(__u8 gen, __u8 path, __u32 c)
+{
+	__u32 idx = LAT_GEN_CNT_IDX(gen & 1, path & 1, c);
+	__u64 *v = bpf_map_lookup_elem(&lat_gen_cnt, &idx);
+
+	if (v)
+		(*v)++;
+}
+
+static __always_inline bool lat_dev_hook(int hook)
+{
+	return hook == LH_DEV_QUEUE || hook == LH_QDISC_ENQ || hook == LH_QDISC_DEQ ||
+	       hook == LH_DEV_XMIT || hook == LH_NETIF_RX;
+}
+
+struct lat_l4 {
+	__be16 sport, dport;
+	__be32 seq, ack;
+	__u8 doff, flags;
+};
+
+/* IPv4 header at @ip and the L4 header behind it. */
+static __always_inline int lat_parse_ip(const unsigned char *ip, struct lat_pkt *p)
+{
+	struct iphdr iph;
+	struct lat_l4 l4 = {};
+
+	if (bpf_probe_read_kernel(&iph, sizeof(iph), ip) || iph.version != 4)
+		return -1;
+	p->saddr = iph.saddr;
+	p->daddr = iph.daddr;
+	p->proto = iph.protocol;
+	p->ip_id = bpf_ntohs(iph.id);
+	p->frag_off = bpf_ntohs(iph.frag_off);
+	p->ip_len = bpf_ntohs(iph.tot_len);
+	if (p->frag_off & 0x1fff)       /* later fragment: no L4 header */
+		return 0;
+	if (bpf_probe_read_kernel(&l4, sizeof(l4), ip + iph.ihl * 4))
+		return 0;
+	if (p->proto == NT_IPPROTO_TCP || p->proto == NT_IPPROTO_UDP) {
+		p->sport = bpf_ntohs(l4.sport);
+		p->dport = bpf_ntohs(l4.dport);
+		if (p->proto == NT_IPPROTO_TCP) {
+			p->seq = bpf_ntohl(l4.seq);
+			p->ack = bpf_ntohl(l4.ack);
+			p->tcp_flags = l4.flags;
+		}
+	} else if (p->proto == NT_IPPROTO_ICMP) {
+		const struct nt_icmp_echo *ic = (const void *)&l4;
+
+		p->icmp_type = ic->type;
+		p->icmp_id = bpf_ntohs(ic->id);
+		p->icmp_seq = bpf_ntohs(ic->seq);
+	}
+	return 0;
+}
+
+static __always_inline int lat_parse_eth(const unsigned char *mac, struct lat_pkt *p)
+{
+	__be16 proto;
+	int off = 12;
+
+#pragma unroll
+	for (int i = 0; i < 3; i++) {
+		if (bpf_probe_read_kernel(&proto, sizeof(proto), mac + off))
+			return -1;
+		off += 2;
+		if (proto != bpf_htons(NT_ETH_P_8021Q) && proto != bpf_htons(NT_ETH_P_8021AD))
+			break;
+		off += 2;
+	}
+	if (proto != bpf_htons(NT_ETH_P_IP))
+		return -1;
+	return lat_parse_ip(mac + off, p);
+}
+
+static __always_inline int lat_parse_skb(const struct sk_buff *skb, __u32 flags, struct lat_pkt *p)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 nh, mh;
+
+	if (flags & LAT_F_FROM_DATA)
+		return lat_parse_eth(BPF_CORE_READ(skb, data), p);
+	nh = BPF_CORE_READ(skb, network_header);
+	if (nh != NT_HDR_UNSET && nh != 0 && BPF_CORE_READ(skb, protocol) == bpf_htons(NT_ETH_P_IP))
+		return lat_parse_ip(head + nh, p);
+	mh = BPF_CORE_READ(skb, mac_header);
+	if (mh != NT_HDR_UNSET)
+		return lat_parse_eth(head + mh, p);
+	return -1;
+}
+
+/* __ip_queue_xmit: the IP header does not exist yet; addresses come from the
+ * socket, seq/ack from the TCP header already built. */
+static __always_inline int lat_parse_sock_tcp(const struct sock *sk, const struct sk_buff *skb,
+					      struct lat_pkt *p)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 th = BPF_CORE_READ(skb, transport_header);
+	struct lat_l4 l4 = {};
+
+	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != 2 /* AF_INET */)
+		return -1;
+	p->saddr = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+	p->daddr = BPF_CORE_READ(sk, __sk_common.skc_daddr);
+	p->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
+	p->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	p->proto = NT_IPPROTO_TCP;
+	if (th == NT_HDR_UNSET || bpf_probe_read_kernel(&l4, sizeof(l4), head + th))
+		return -1;
+	p->seq = bpf_ntohl(l4.seq);
+	p->ack = bpf_ntohl(l4.ack);
+	p->tcp_flags = l4.flags;
+	return 0;
+}
+
+static __always_inline bool lat_flow_match(const struct lat_pkt *p)
+{
+	if (targ_cfg.proto) {
+		if (p->proto != targ_cfg.proto)
+			return false;
+	} else if (p->proto != NT_IPPROTO_TCP && p->proto != NT_IPPROTO_UDP &&
+		   p->proto != NT_IPPROTO_ICMP) {
+		return false;
+	}
+	if (targ_cfg.has_src && p->saddr != targ_cfg.src)
+		return false;
+	if (targ_cfg.has_dst && p->daddr != targ_cfg.dst)
+		return false;
+	if (targ_cfg.sport && p->sport != targ_cfg.sport)
+		return false;
+	if (targ_cfg.dport && p->dport != targ_cfg.dport)
+		return false;
+	return true;
+}
+
+static __always_inline void lat_flow_key(const struct lat_pkt *p, struct lat_key *k)
+{
+	k->saddr = p->saddr;
+	k->daddr = p->daddr;
+	k->sport = p->sport;
+	k->dport = p->dport;
+	k->proto = p->proto;
+	if (p->proto == NT_IPPROTO_TCP) {
+		k->id1 = p->seq;
+		k->id2 = p->ack;
+	} else if (p->proto == NT_IPPROTO_UDP) {
+		k->id1 = p->ip_id;
+		k->id2 = p->frag_off;
+	} else {
+		k->id1 = (__u32)p->icmp_id << 16 | p->icmp_seq;
+		k->id2 = p->icmp_type;
+	}
+}
+
+/* Summary accumulators: count/sum/min/max in ns, slots by log2 of the
+ * microseconds (the manual's buckets). */
+static __always_inline void lat_add_us(struct nt_lat *l, __u64 ns)
+{
+	__u32 slot = nt_hist_slot(ns / 1000) & (NT_HIST_SLOTS - 1);
+
+	if (!l->count || ns < l->min)
+		l->min = ns;
+	if (ns > l->max)
+		l->max = ns;
+	l->count++;
+	l->sum += ns;
+	l->slots[slot]++;
+}
+
+static __always_inline void lat_summary_done(const lat_rec_t *r, const struct lat_pkt *p,
+					     __u8 gen, __u8 path, __u64 total)
+{
+	__u32 idx = (gen & 1) * LAT_NPATHS + (path & 1);
+	struct nt_lat *l = bpf_map_lookup_elem(&lat_total, &idx);
+	struct lat_flow_key fk = {};
+	__u32 slot;
+
+	if (l)
+		lat_add_us(l, total);
+	fk.saddr = p->saddr;
+	fk.daddr = p->daddr;
+	fk.sport = p->sport;
+	fk.dport = p->dport;
+	fk.proto = p->proto;
+	fk.path = path;
+	fk.gen = gen;
+	l = bpf_map_lookup_elem(&lat_flows, &fk);
+	if (!l) {
+		struct nt_lat zero = {};
+
+		bpf_map_update_elem(&lat_flows, &fk, &zero, BPF_NOEXIST);
+		l = bpf_map_lookup_elem(&lat_flows, &fk);
+		if (!l) {
+			nt_count(NT_CNT_MAP_FULL);
+			return;
+		}
+	}
+	/* shared between CPUs: counts are atomic, min/max best effort */
+	slot = nt_hist_slot(total / 1000) & (NT_HIST_SLOTS - 1);
+	__sync_fetch_and_add(&l->count, 1);
+	__sync_fetch_and_add(&l->sum, total);
+	__sync_fetch_and_add(&l->slots[slot], 1);
+	if (!l->min || total < l->min)
+		l->min = total;
+	if (total > l->max)
+		l->max = total;
+}
+
+static __always_inline void lat_pair(__u8 gen, __u8 path, __u8 prev, __u8 cur, __u64 d)
+{
+	struct lat_pair_key k = { gen, path, prev, cur };
+	struct nt_lat *l = bpf_map_lookup_elem(&lat_pairs, &k);
+
+	if (!l) {
+		struct nt_lat zero = {};
+
+		bpf_map_update_elem(&lat_pairs, &k, &zero, BPF_NOEXIST);
+		l = bpf_map_lookup_elem(&lat_pairs, &k);
+		if (!l) {
+			nt_count(NT_CNT_MAP_FULL);
+			return;
+		}
+	}
+	lat_add_us(l, d);
+}
+
+static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const struct sock *sk,
+				  const int hook, const __u32 flags)
+{
+	struct lat_pkt p = {};
+	struct lat_key key = {};
+	struct net_device *dev;
+	struct nt_ifref ref = {};
+	lat_rec_t *r;
+	__u64 now;
+	int path = -1;
+	__u8 pos, gen = cur_gen & 1;
+
+	if (!targ_cfg.pos[0][hook] && !targ_cfg.pos[1][hook])
+		return 0;
+	if (!skb)
+		return 0;
+	dev = BPF_CORE_READ(skb, dev);
+	if (dev)
+		nt_dev_ref(dev, &ref);
+	if (lat_dev_hook(hook) && targ_cfg.nphy &&
+	    nt_ifset_find(targ_cfg.phy, targ_cfg.nphy, &ref) < 0)
+		return 0;
+	if (hook == LH_IP_QUEUE_XMIT) {
+		if (lat_parse_sock_tcp(sk, skb, &p))
+			return 0;
+	} else if (lat_parse_skb(skb, flags, &p)) {
+		return 0;
+	}
+
+	if (targ_cfg.mode == LAT_MODE_ICMP) {
+		if (p.proto != NT_IPPROTO_ICMP)
+			return 0;
+		if (p.icmp_type == LAT_ICMP_ECHO && p.saddr == targ_cfg.src && p.daddr == targ_cfg.dst)
+			path = 0;
+		else if (p.icmp_type == LAT_ICMP_ECHOREPLY && p.saddr == targ_cfg.dst &&
+			 p.daddr == targ_cfg.src)
+			path = 1;
+		else
+			return 0;
+		key.proto = NT_IPPROTO_ICMP;
+		key.id1 = (__u32)p.icmp_id << 16 | p.icmp_seq;
+	} else {
+		if (!lat_flow_match(&p))
+			return 0;
+		lat_flow_key(&p, &key);
+		if (targ_cfg.pos[0][hook] && !targ_cfg.pos[1][hook])
+			path = 0;
+		else if (targ_cfg.pos[1][hook] && !targ_cfg.pos[0][hook])
+			path = 1;
+	}
+
+	now = bpf_ktime_get_ns();
+	r = bpf_map_lookup_elem(&lat_recs, &key);
+	if (path < 0) {                 /* hook on both sides: the record says which */
+		if (!r)
+			return 0;
+		path = r->path & 1;
+	}
+	path &= 1;
+	pos = targ_cfg.pos[path][hook];
+	if (!pos)
+		return 0;
+	if (targ_cfg.mode == LAT_MODE_FLOW && r && r->path != path)
+		return 0;               /* e.g. the tx skb freed at consume_skb */
+
+	/* A start hook seeing a key whose record already went past it: the key
+	 * was reused (echo id/seq wrap, TCP retransmission): start over. */
+	if (r && (targ_cfg.start_mask[path] & (1u << hook)) &&
+	    (targ_cfg.mode == LAT_MODE_FLOW ? pos <= r->last_pos : path == 0 && r->path == 1)) {
+		bpf_map_delete_elem(&lat_recs, &key);
+		nt_count(LAT_CNT_RESTARTED);
+		lat_gen_count(gen, path, LAT_GC_RESTARTED);
+		r = NULL;
+	}
+	if (!r) {
+		__u32 zero = 0;
+		lat_rec_t *init;
+
+		if (!(targ_cfg.start_mask[path] & (1u << hook)))
+			return 0;
+		init = bpf_map_lookup_elem(&lat_scratch, &zero);
+		if (!init)
+			return 0;
+		__builtin_memset(init, 0, sizeof(*init));
+		init->path = path;
+		init->first_ts = now;
+#ifndef LAT_SMALL_REC
+		for (int i = 0; i < LAT_NPATHS; i++)
+			for (int j = 0; j < LH_MAX; j++)
+				init->stack_id[i][j] = -1;
+		init->pkt = p;
+		init->pkt.len = BPF_CORE_READ(skb, len);
+#endif
+		if (bpf_map_update_elem(&lat_recs, &key, init, BPF_NOEXIST) == 0) {
+			nt_count(LAT_CNT_STARTED);
+			lat_gen_count(gen, path, LAT_GC_STARTED);
+		}
+		r = bpf_map_lookup_elem(&lat_recs, &key);
+		if (!r) {
+			nt_count(NT_CNT_MAP_FULL);
+			return 0;
+		}
+	}
+
+#ifndef LAT_SMALL_REC
+	{
+		struct lat_stamp *st = &r->st[path][hook];
+
+		if (st->ts)
+			return 0;       /* first stamp wins (looped, cloned, re-queued) */
+		st->ts = now;
+		st->ifindex = ref.ifindex;
+		st->cpu = bpf_get_smp_processor_id();
+		if (hook == LH_QDISC_ENQ || hook == LH_QDISC_DEQ) {
+			const struct Qdisc *q = (const struct Qdisc *)sk;
+
+			if (q)
+				st->qlen = BPF_CORE_READ(q, q.qlen);
+		}
+		if (!r->pid[path]) {
+			bool first = true;
+
+			for (int j = 0; j < LH_MAX; j++)
+				if (j != hook && r->st[path][j].ts)
+					first = false;
+			if (first) {
+				r->pid[path] = bpf_get_current_pid_tgid() >> 32;
+				bpf_get_current_comm(r->comm[path], sizeof(r->comm[path]));
+			}
+		}
+		if (targ_cfg.stage_stacks)
+			r->stack_id[path][hook] = bpf_get_stackid(ctx, &lat_stacks, 0);
+	}
+#endif
+	if (targ_cfg.pair_hist && r->last_pos && pos > r->last_pos && r->path == path)
+		lat_pair(gen, path, r->last_hook, hook, now - r->last_ts);
+	if (pos > r->last_pos || targ_cfg.mode == LAT_MODE_ICMP) {
+		r->last_pos = pos;
+		r->last_hook = hook;
+		r->path = path;
+	}
+	r->last_ts = now;
+
+	/* the end? */
+	if (targ_cfg.mode == LAT_MODE_ICMP && path != targ_cfg.final_path)
+		return 0;
+	if (pos < targ_cfg.end_pos[path])
+		return 0;
+	{
+		__u64 total = now - r->first_ts;
+
+		nt_count(LAT_CNT_COMPLETED);
+		lat_gen_count(gen, path, LAT_GC_COMPLETED);
+		if (targ_cfg.aggregate) {
+#ifdef LAT_SMALL_REC
+			lat_summary_done(r, &p, gen, path, total);
+#endif
+		} else if (total >= targ_cfg.threshold_ns) {
+#ifndef LAT_SMALL_REC
+			struct lat_event *e = nt_event_reserve(struct lat_event);
+
+			if (e) {
+				e->key = key;
+				bpf_probe_read_kernel(&e->rec, sizeof(e->rec), r);
+				e->total_ns = total;
+				e->pad = 0;
+				if (targ_cfg.final_stack) {
+					e->stack_bytes = bpf_get_stack(ctx, e->stack, sizeof(e->stack), 0);
+					if (e->stack_bytes < 0)
+						nt_count(NT_CNT_STACK_LOST);
+				} else {
+					e->stack_bytes = -1;
+				}
+				nt_event_submit(e);
+				nt_count(LAT_CNT_REPORTED);
+			}
+#endif
+		}
+		bpf_map_delete_elem(&lat_recs, &key);
+	}
+	return 0;
+}
+
+/* ---- programs: one family per hook, each only unpacks its arguments ---- */
+
+#define LAT_TP_PROGS(tag, tpname, cat, argi, hook, raw_struct)                         \
+SEC("tp_btf/" #tpname)                                                                 \
+int nt_lat_##tag##_btf(unsigned long long *ctx)                                        \
+{                                                                                      \
+	return lat_on(ctx, (const struct sk_buff *)ctx[argi], (const void *)ctx[0], hook, 0); \
+}                                                                                      \
+SEC("raw_tp/" #tpname)                                                                 \
+int nt_lat_##tag##_raw(unsigned long long *ctx)                                        \
+{                                                                                      \
+	return lat_on(ctx, (const struct sk_buff *)ctx[argi], (const void *)ctx[0], hook, 0); \
+}                                                                                      \
+SEC("tracepoint/" cat "/" #tpname)                                                     \
+int nt_lat_##tag##_tp(struct raw_struct *ctx)                                          \
+{                                                                                      \
+	return lat_on(ctx, (const struct sk_buff *)BPF_CORE_READ(ctx, skbaddr), NULL, hook, 0); \
+}
+
+static __always_inline unsigned long lat_kp_arg(struct pt_regs *ctx, int i)
+{
+	switch (i) {
+	case 0: return PT_REGS_PARM1(ctx);
+	case 1: return PT_REGS_PARM2(ctx);
+	case 2: return PT_REGS_PARM3(ctx);
+	default: return 0;
+	}
+}
+
+static __always_inline const struct sk_buff *lat_deref(unsigned long pskb)
+{
+	struct sk_buff *skb = NULL;
+
+	bpf_probe_read_kernel(&skb, sizeof(skb), (void *)pskb);
+	return skb;
+}
+
+#define LAT_FN_PROGS(tag, fn, argi, hook, flags)                                       \
+SEC("fentry/" #fn)                                                                     \
+int nt_lat_##tag##_fe(unsigned long long *ctx)                                         \
+{                                                                                      \
+	unsigned long a = ctx[argi];                                                   \
+	return lat_on(ctx, (flags & LAT_F_PSKB) ? lat_deref(a) : (const struct sk_buff *)a, \
+		      NULL, hook, flags);                                              \
+}                                                                                      \
+SEC("kprobe/" #fn)                                                                     \
+int nt_lat_##tag##_kp(struct pt_regs *ctx)                                             \
+{                                                                                      \
+	unsigned long a = lat_kp_arg(ctx, argi);                                       \
+	return lat_on(ctx, (flags & LAT_F_PSKB) ? lat_deref(a) : (const struct sk_buff *)a, \
+		      NULL, hook, flags);                                              \
+}
+
+/* transmit side */
+SEC("fentry/__ip_queue_xmit")
+int nt_lat_ipqx_fe(unsigned long long *ctx)
+{
+	return lat_on(ctx, (const struct sk_buff *)ctx[1], (const struct sock *)ctx[0],
+		      LH_IP_QUEUE_XMIT, 0);
+}
+SEC("kprobe/__ip_queue_xmit")
+int nt_lat_ipqx_kp(struct pt_regs *ctx)
+{
+	return lat_on(ctx, (const struct sk_buff *)PT_REGS_PARM2(ctx),
+		      (const struct sock *)PT_REGS_PARM1(ctx), LH_IP_QUEUE_XMIT, 0);
+}
+LAT_FN_PROGS(ipss, ip_send_skb, 1, LH_IP_SEND_SKB, 0)
+LAT_FN_PROGS(iplo, ip_local_out, 2, LH_IP_LOCAL_OUT, 0)
+LAT_FN_PROGS(iplo2, __ip_local_out, 2, LH___IP_LOCAL_OUT, 0)
+LAT_FN_PROGS(ipout, ip_output, 2, LH_IP_OUTPUT, 0)
+LAT_FN_PROGS(ovsix, internal_dev_xmit, 0, LH_OVS_INT_XMIT, 0)
+LAT_FN_PROGS(ovsfh, netdev_frame_hook, 0, LH_OVS_FRAME_HOOK, LAT_F_PSKB)
+LAT_FN_PROGS(ovsdp, ovs_dp_process_packet, 0, LH_OVS_DP_PROCESS, 0)
+LAT_FN_PROGS(ovsup, ovs_dp_upcall, 1, LH_OVS_DP_UPCALL, 0)
+LAT_FN_PROGS(ovske, ovs_flow_key_extract_userspace, 2, LH_OVS_KEY_EXTRACT_US, LAT_F_FROM_DATA)
+LAT_FN_PROGS(ovsvs, ovs_vport_send, 1, LH_OVS_VPORT_SEND, 0)
+LAT_TP_PROGS(devq, net_dev_queue, "net", 0, LH_DEV_QUEUE, trace_event_raw_net_dev_template)
+LAT_FN_PROGS(devq, __dev_queue_xmit, 0, LH_DEV_QUEUE, 0)
+/* qdisc tracepoints: (qdisc, txq, skb) / (qdisc, txq, packets, skb); ctx[0]
+ * (the qdisc) rides in the sock argument for the queue length. */
+LAT_TP_PROGS(qenq, qdisc_enqueue, "qdisc", 2, LH_QDISC_ENQ, trace_event_raw_qdisc_enqueue)
+LAT_TP_PROGS(qdeq, qdisc_dequeue, "qdisc", 3, LH_QDISC_DEQ, trace_event_raw_qdisc_dequeue)
+LAT_TP_PROGS(xmit, net_dev_start_xmit, "net", 0, LH_DEV_XMIT, trace_event_raw_net_dev_start_xmit)
+LAT_FN_PROGS(xmit, dev_hard_start_xmit, 0, LH_DEV_XMIT, 0)
+
+/* receive side */
+LAT_TP_PROGS(rx, netif_receive_skb, "net", 0, LH_NETIF_RX, trace_event_raw_net_dev_template)
+LAT_FN_PROGS(rx, __netif_receive_skb_core, 0, LH_NETIF_RX, LAT_F_PSKB)
+SEC("kprobe/__netif_receive_skb_core")
+int nt_lat_rx1_kp(struct pt_regs *ctx)
+{
+	return lat_on(ctx, (const struct sk_buff *)PT_REGS_PARM1(ctx), NULL, LH_NETIF_RX, 0);
+}
+LAT_FN_PROGS(iprcv, ip_rcv_core, 0, LH_IP_RCV, 0)
+LAT_FN_PROGS(iprcv2, ip_rcv, 0, LH_IP_RCV, 0)
+LAT_FN_PROGS(tcprcv, tcp_v4_rcv, 0, LH_TCP_RCV, 0)
+LAT_FN_PROGS(udprcv, __udp4_lib_rcv, 0, LH_UDP_RCV, 0)
+LAT_FN_PROGS(icmprcv, icmp_rcv, 0, LH_ICMP_RCV, 0)
+LAT_TP_PROGS(copy, skb_copy_datagram_iovec, "skb", 0, LH_SOCK_COPY, trace_event_raw_skb_copy_datagram_iovec)
+LAT_TP_PROGS(consume, consume_skb, "skb", 0, LH_CONSUME, trace_event_raw_consume_skb)
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+#endif

@@ -1,0 +1,135 @@
+# shellcheck shell=bash
+# nettrail latency lab: a host namespace whose "peer" is a userspace responder on a tap
+# device, answering echo requests after an exact delay D (the host-tier ground truth for
+# the ICMP RTT tools: everything between the request leaving the tap and the reply coming
+# back is D plus the responder's own few microseconds).
+#
+# Source after tests/lab/lab.sh (uses its slots and name prefixes):
+#
+#   P=$(lab_prefix lt); trap 'latlab_cleanup "$P"' EXIT
+#   latlab_tap "$P" 20            # responder answers after 20 ms
+#   latlab_ping 10                # host pings the peer 10 times
+#
+#   ${P}r (host)  ${P}t0 (tap) LATLAB_HOST_IP/24  <->  responder (python, in ${P}r) LATLAB_PEER_IP
+#
+# latlab_tap PREFIX DELAY_MS [PING_COUNT PING_INTERVAL]: with PING_COUNT > 0 the responder
+# also pings the host (PING_COUNT requests, PING_INTERVAL s apart, starting 1 s after
+# ready), for --direction rx.
+# Exported: LATLAB_NS LATLAB_IF LATLAB_HOST_IP LATLAB_PEER_IP LATLAB_RESP_PID LATLAB_RESP_LOG
+# The responder's log ($LATLAB_RESP_LOG) has one line per answered request
+# ("reply id seq delay_us") and per reply it got to its own pings ("got id seq").
+
+LATLAB_PEER_MAC=02:00:5e:10:00:02
+
+# The responder: stdlib only (Debian's /usr/bin/python3).
+_LATLAB_PY='
+import fcntl, os, select, struct, sys, time, heapq, socket
+name, delay, peer_ip, peer_mac, host_ip, npings, pint, log = sys.argv[1:9]
+delay = float(delay) / 1000.0; npings = int(npings); pint = float(pint)
+fd = os.open("/dev/net/tun", os.O_RDWR)
+fcntl.ioctl(fd, 0x400454ca, struct.pack("16sH", name.encode(), 0x0002 | 0x1000))
+pip = socket.inet_aton(peer_ip); hip = socket.inet_aton(host_ip)
+pmac = bytes.fromhex(peer_mac.replace(":", ""))
+out = open(log, "w", buffering=1)
+def csum(b):
+    if len(b) % 2: b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16: s = (s & 0xffff) + (s >> 16)
+    return (~s) & 0xffff
+def ip_icmp(src, dst, icmp, ident):
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), ident, 0, 64, 1, 0, src, dst)
+    return ip[:10] + struct.pack("!H", csum(ip)) + ip[12:] + icmp
+host_mac = None
+pending = []
+out.write("ready\n")
+start = time.monotonic(); nextping = start + 1.0; sent = 0
+while True:
+    now = time.monotonic()
+    while pending and pending[0][0] <= now:
+        due, n, frame, info = heapq.heappop(pending)
+        os.write(fd, frame)
+        out.write("reply %d %d %d\n" % (info[0], info[1], int((time.monotonic() - info[2]) * 1e6)))
+    if npings and sent < npings and host_mac and now >= nextping:
+        sent += 1; nextping += pint
+        icmp = struct.pack("!BBHHH", 8, 0, 0, 0x7e57, sent) + b"nettrail-lat" * 4
+        icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
+        os.write(fd, host_mac + pmac + b"\x08\x00" + ip_icmp(pip, hip, icmp, sent))
+    waits = [0.2]
+    if pending: waits.append(max(0.0, pending[0][0] - time.monotonic()))
+    if npings and sent < npings and host_mac: waits.append(max(0.0, nextping - time.monotonic()))
+    r, _, _ = select.select([fd], [], [], min(waits))
+    if not r: continue
+    f = os.read(fd, 65536); t = time.monotonic()
+    if len(f) < 14: continue
+    et = f[12:14]
+    if et == b"\x08\x06" and len(f) >= 42 and f[38:42] == pip and f[20:22] == b"\x00\x01":
+        host_mac = f[6:12]
+        arp = f[14:20] + b"\x00\x02" + pmac + pip + f[22:28] + f[28:32]
+        os.write(fd, f[6:12] + pmac + b"\x08\x06" + arp); continue
+    if et != b"\x08\x00" or len(f) < 42: continue
+    ip = f[14:]; ihl = (ip[0] & 15) * 4
+    if ip[9] != 1 or ip[16:20] != pip: continue
+    host_mac = f[6:12]
+    icmp = ip[ihl:struct.unpack("!H", ip[2:4])[0]]
+    typ = icmp[0]; ident, seq = struct.unpack("!HH", icmp[4:8])
+    if typ == 0:
+        out.write("got %d %d\n" % (ident, seq)); continue
+    if typ != 8: continue
+    rep = b"\x00" + icmp[1:2] + b"\0\0" + icmp[4:]
+    rep = rep[:2] + struct.pack("!H", csum(rep)) + rep[4:]
+    frame = f[6:12] + pmac + b"\x08\x00" + ip_icmp(pip, ip[12:16], rep, struct.unpack("!H", ip[4:6])[0])
+    heapq.heappush(pending, (t + delay, len(pending) + seq * 1000003, frame, (ident, seq, t)))
+'
+
+# latlab_tap PREFIX DELAY_MS [PING_COUNT PING_INTERVAL]
+latlab_tap() {
+	local p=$1 d=$2 np=${3:-0} pi=${4:-0.2} s n i
+	s=$(_lab_slot_take "$p") || return 1
+	n=$((s * 4))
+	LATLAB_NS=${p}r LATLAB_IF=${p}t0
+	LATLAB_HOST_IP=$(_lab_net4 $n).1 LATLAB_PEER_IP=$(_lab_net4 $n).2
+	LATLAB_RESP_LOG=$LAB_STATE_DIR/names/$p/responder.log
+	export LATLAB_NS LATLAB_IF LATLAB_HOST_IP LATLAB_PEER_IP LATLAB_RESP_LOG
+	_lab_ns_add "$LATLAB_NS" || return 1
+	_lab_do ip -n "$LATLAB_NS" tuntap add dev "$LATLAB_IF" mode tap || return 1
+	_lab_do ip -n "$LATLAB_NS" addr add "$LATLAB_HOST_IP/24" dev "$LATLAB_IF" || return 1
+	_lab_do ip -n "$LATLAB_NS" link set "$LATLAB_IF" up || return 1
+	ip netns exec "$LATLAB_NS" sysctl -qw net.ipv6.conf."$LATLAB_IF".disable_ipv6=1 2>/dev/null
+	_lab_do ip -n "$LATLAB_NS" neigh replace "$LATLAB_PEER_IP" lladdr "$LATLAB_PEER_MAC" \
+		dev "$LATLAB_IF" nud permanent || return 1
+	rm -f "$LATLAB_RESP_LOG"
+	ip netns exec "$LATLAB_NS" /usr/bin/python3 -c "$_LATLAB_PY" "$LATLAB_IF" "$d" \
+		"$LATLAB_PEER_IP" "$LATLAB_PEER_MAC" "$LATLAB_HOST_IP" "$np" "$pi" "$LATLAB_RESP_LOG" \
+		</dev/null >/dev/null 2>"$LATLAB_RESP_LOG.err" &
+	LATLAB_RESP_PID=$!
+	export LATLAB_RESP_PID
+	echo "$LATLAB_RESP_PID" >"$LAB_STATE_DIR/names/$p/responder.pid"
+	for ((i = 0; i < 100; i++)); do
+		grep -q '^ready' "$LATLAB_RESP_LOG" 2>/dev/null && break
+		kill -0 "$LATLAB_RESP_PID" 2>/dev/null || { _lab_err "responder died: $(cat "$LATLAB_RESP_LOG.err")"; return 1; }
+		sleep 0.05
+	done
+	grep -q '^ready' "$LATLAB_RESP_LOG" 2>/dev/null || { _lab_err "responder not ready"; return 1; }
+	# the tap has carrier now; one ping proves the path (and is not measured)
+	_lab_do ip netns exec "$LATLAB_NS" ping -n -q -c 1 -W 2 "$LATLAB_PEER_IP" >/dev/null
+}
+
+# latlab_ping COUNT [INTERVAL]: the host pings the peer
+latlab_ping() {
+	ip netns exec "$LATLAB_NS" ping -n -q -c "$1" -i "${2:-0.2}" -W 2 "$LATLAB_PEER_IP" >/dev/null
+}
+
+# latlab_cleanup PREFIX...: stop the responder, remove the namespace and the reservation
+latlab_cleanup() {
+	local p pid
+	for p in "$@"; do
+		[[ -n $p ]] || continue
+		pid=$(cat "$LAB_STATE_DIR/names/$p/responder.pid" 2>/dev/null)
+		if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+			kill "$pid" 2>/dev/null
+			wait "$pid" 2>/dev/null
+		fi
+		rm -f "$LAB_STATE_DIR/names/$p"/responder.* 2>/dev/null
+		lab_cleanup "$p"
+	done
+}
