@@ -247,8 +247,10 @@ static __always_inline void lat_flow_key(const struct lat_pkt *p, struct lat_key
  * microseconds (the manual's buckets). */
 static __always_inline void lat_add_us(struct nt_lat *l, __u64 ns)
 {
-	__u32 slot = nt_hist_slot(ns / 1000) & (NT_HIST_SLOTS - 1);
+	__u32 slot = nt_hist_slot(ns / 1000);
 
+	asm volatile("" : "+r"(slot));  /* keep the mask: the verifier needs it */
+	slot &= NT_HIST_SLOTS - 1;
 	if (!l->count || ns < l->min)
 		l->min = ns;
 	if (ns > l->max)
@@ -287,7 +289,9 @@ static __always_inline void lat_summary_done(const lat_rec_t *r, const struct la
 		}
 	}
 	/* shared between CPUs: counts are atomic, min/max best effort */
-	slot = nt_hist_slot(total / 1000) & (NT_HIST_SLOTS - 1);
+	slot = nt_hist_slot(total / 1000);
+	asm volatile("" : "+r"(slot));
+	slot &= NT_HIST_SLOTS - 1;
 	__sync_fetch_and_add(&l->count, 1);
 	__sync_fetch_and_add(&l->sum, total);
 	__sync_fetch_and_add(&l->slots[slot], 1);

@@ -1,0 +1,136 @@
+# shellcheck shell=bash
+# Cases shared by test_kernel_icmp_rtt.sh and test_system_network_icmp_rtt.sh. The caller
+# sets LAT_TOOL (tool name) and LAT_IFFLAG (--interface / --phy-interface), then sources
+# this file. Ground truth: a responder on a tap device answers each echo request after
+# exactly D ms (tests/lab/lab_latency.sh), so the time outside the host is D.
+. "$REPO/tests/lab/lab_latency.sh"
+
+# _lat_lab D [PINGS INTERVAL]: tap lab for this case (responder stopped and lab removed
+# when the case ends)
+_lat_lab() {
+	local p
+	p=$(lab_prefix lt) || fail "no lab prefix"
+	_NT_LABS+=("$p")
+	latlab_tap "$p" "$@" || fail "tap lab could not be built"
+	echo "$LATLAB_RESP_PID" >"$W/responder.pid"
+	_NT_TOOLS+=(responder)
+}
+
+# D = 20 ms; the tools must put D (+-10 %) into the segment between the paths
+case_wire_truth() {
+	local mode=$1 d=20 n=8
+	_lat_lab $d
+	# shellcheck disable=SC2046
+	nt_start T "$LATLAB_NS" "$LAT_TOOL" --src-ip "$LATLAB_HOST_IP" --dst-ip "$LATLAB_PEER_IP" \
+		"$LAT_IFFLAG" "$LATLAB_IF" --direction tx --json $(nt_mode_args "$mode")
+	latlab_ping $n || fail "pings failed"
+	nt_wait_events T $n 5
+	nt_stop T INT
+	assert_exit T 0
+	nt_check_json T "$LAT_TOOL"
+	assert_jq T "[\$ev[] | .wire_us] | length == $n" "every exchange has a WIRE segment"
+	assert_jq T "[\$ev[] | select(.wire_us < $d * 900 or .wire_us > $d * 1100)] | length == 0" \
+		"WIRE_TIME within 10 % of D=${d}ms"
+	assert_jq T "[\$ev[] | select(.total_rtt_us < .wire_us or .total_rtt_us > .wire_us + 5000)] | length == 0" \
+		"TOTAL_RTT = wire + a little host time"
+	assert_jq T "[\$ev[] | .segments[] | select(.bottleneck) | .kind] | unique == [\"wire\"]" \
+		"the wire segment is the bottleneck"
+	assert_jq T "[\$ev[] | [.stages[].name] | (index(\"net_dev_xmit\") < index(\"netif_receive_skb\"))] | all" \
+		"request leaves before the reply comes back"
+	assert_jq T "[\$ev[] | .stages[] | select(.name == \"net_dev_xmit\" or .name == \"netif_receive_skb\") | .iface] | unique == [\"$LATLAB_IF\"]" \
+		"interface stages on the tap"
+	assert_jq T "\$sum.exchanges.completed == $n and \$sum.exchanges.reported == $n and \$sum.lost_events == 0" \
+		"summary counts"
+	assert_jq T "\$sum.wire_us.count == $n" "summary wire_us"
+	if nt_in_guest; then
+		# function stages exist in the guest: the request starts at the IP layer and the
+		# reply is seen by icmp_rcv
+		assert_jq T "[\$ev[] | [.stages[].name] | (index(\"icmp_rcv\") != null)] | all" \
+			"guest: icmp_rcv stage present"
+		assert_jq T "[\$ev[] | .stages[0].name] | unique | (.[0] | test(\"ip_local_out|ip_output\"))" \
+			"guest: request starts at the IP layer"
+	else
+		assert_jq T "[\$ev[] | [.stages[].name]] | unique == [[\"net_dev_queue\",\"net_dev_xmit\",\"netif_receive_skb\",\"skb_copy_datagram_iovec\"]]" \
+			"host: the tracepoint stages, in order"
+		grep -q "skipping stage 'icmp_rcv'" "$W/T.err" || fail "no line saying icmp_rcv is unavailable$(nt_show T)"
+	fi
+	assert_unloaded T
+}
+
+# threshold in the kernel: below D every exchange, above D none
+case_threshold() {
+	local d=20
+	_lat_lab $d
+	nt_start LO "$LATLAB_NS" "$LAT_TOOL" --src-ip "$LATLAB_HOST_IP" --dst-ip "$LATLAB_PEER_IP" \
+		"$LAT_IFFLAG" "$LATLAB_IF" --latency-ms 10 --json --disable-kernel-stacks
+	nt_start HI "$LATLAB_NS" "$LAT_TOOL" --src-ip "$LATLAB_HOST_IP" --dst-ip "$LATLAB_PEER_IP" \
+		"$LAT_IFFLAG" "$LATLAB_IF" --latency-us 40000 --json
+	latlab_ping 5 || fail "pings failed"
+	nt_wait_events LO 5 5
+	nt_stop LO TERM
+	nt_stop HI TERM
+	assert_jq LO "(\$ev | length) == 5" "--latency-ms 10 < D: all 5 reported"
+	assert_jq LO "[\$ev[] | has(\"stacks\")] | any | not" "--disable-kernel-stacks: no stacks"
+	assert_jq HI "(\$ev | length) == 0 and \$sum.exchanges.completed == 5 and \$sum.exchanges.reported == 0" \
+		"--latency-us 40000 > D: none reported, all completed in the kernel"
+	assert_unloaded LO
+	assert_unloaded HI
+}
+
+# the peer pings this host: request path on receive, reply path on transmit
+case_direction_rx() {
+	_lat_lab 1 6 0.1
+	nt_start T "$LATLAB_NS" "$LAT_TOOL" --src-ip "$LATLAB_PEER_IP" --dst-ip "$LATLAB_HOST_IP" \
+		"$LAT_IFFLAG" "$LATLAB_IF" --direction rx --json --duration 3
+	nt_wait_exit T 8
+	assert_exit T 0
+	assert_jq T "(\$ev | length) == 6" "six exchanges (the responder's pings)"
+	assert_jq T "[\$ev[] | .stages[0] | [.path, .name]] | unique == [[\"request\",\"netif_receive_skb\"]]" \
+		"request enters at netif_receive_skb"
+	assert_jq T "[\$ev[] | .stages[-1] | [.path, .name]] | unique == [[\"reply\",\"net_dev_xmit\"]]" \
+		"reply leaves at net_dev_xmit"
+	assert_jq T "[\$ev[] | .inter_path_us > 0 and (has(\"wire_us\") | not)] | all" "rx: inter-path time, no wire"
+	assert_unloaded T
+}
+
+# the manual's text shape (1.2 scenario 2)
+case_text() {
+	_lat_lab 20
+	nt_start T "$LATLAB_NS" "$LAT_TOOL" --src-ip "$LATLAB_HOST_IP" --dst-ip "$LATLAB_PEER_IP" \
+		"$LAT_IFFLAG" "$LATLAB_IF" --direction tx
+	latlab_ping 3 || fail "pings failed"
+	sleep 0.3
+	nt_stop T INT
+	grep -q '^Direction: TX' "$W/T.out" || fail "no Direction line$(nt_show T)"
+	[[ $(grep -c 'TOTAL_RTT=' "$W/T.out") == 3 ]] || fail "want 3 TOTAL_RTT lines$(nt_show T)"
+	grep -Eq '^  WIRE_TIME: +\[[0-9]+->[0-9]+\] net_dev_xmit .* -> netif_receive_skb .*: [0-9]+ us  <<<< BOTTLENECK' \
+		"$W/T.out" || fail "no WIRE_TIME stage line marked BOTTLENECK$(nt_show T)"
+	grep -Eq '^  TX: +\[0->1\] net_dev_queue' "$W/T.out" || fail "no TX stage line$(nt_show T)"
+	grep -q "=== $LAT_TOOL summary ===" "$W/T.out" || fail "no final summary$(nt_show T)"
+	grep -q 'Lost events: 0' "$W/T.out" || fail "no lost-event count$(nt_show T)"
+	assert_unloaded T
+}
+
+case_bad_input() {
+	local rc
+	for args in "--dst-ip 198.18.0.2" "--src-ip 198.18.0.1" "--src-ip 1.2.3 --dst-ip 198.18.0.2" \
+		"--src-ip 198.18.0.1 --dst-ip 198.18.0.2 --direction up" \
+		"--src-ip 198.18.0.1 --dst-ip 198.18.0.2 --direction both" \
+		"--src-ip 198.18.0.1 --dst-ip 198.18.0.2 $LAT_IFFLAG nosuchif0" \
+		"--src-ip 198.18.0.1 --dst-ip 198.18.0.2 --latency-ms x"; do
+		# shellcheck disable=SC2086
+		"$NT" "$LAT_TOOL" $args >"$W/out" 2>"$W/err"
+		rc=$?
+		[[ $rc == 2 ]] || fail "'$args': exit $rc, want 2: $(cat "$W/err")"
+		[[ $(wc -l <"$W/err") == 1 ]] || fail "'$args': want one line on stderr: $(cat "$W/err")"
+	done
+	"$NT" "$LAT_TOOL" --help | grep -q 'nettrail' || fail "--help has no examples"
+}
+
+for m in $(nt_attach_modes); do
+	nt_case "$LAT_TOOL: tap responder delays replies 20 ms -> WIRE_TIME 20 ms (+-10 %) is the bottleneck [$m]" case_wire_truth "$m"
+done
+nt_case "$LAT_TOOL: --latency-ms below D reports every exchange, --latency-us above D none (kernel filter)" case_threshold
+nt_case "$LAT_TOOL: --direction rx (peer pings) -> request at netif_receive_skb, reply at net_dev_xmit" case_direction_rx
+nt_case "$LAT_TOOL: text output (TOTAL_RTT, [i->j] stage lines, WIRE_TIME BOTTLENECK, summary)" case_text
+nt_case "$LAT_TOOL: bad input exits 2 before loading" case_bad_input
