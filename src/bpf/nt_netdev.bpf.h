@@ -16,6 +16,29 @@
 
 #include "nt_common.bpf.h"
 
+/* skbs handled per __netif_receive_skb_list_core call (GRO flushes up to
+ * gro_normal_batch, 8 by default); more are counted in NT_CNT_LIST_TRUNC. */
+#define NT_RX_LIST_MAX 16
+
+/* Walk a list of skbs (a list_head threaded through skb->list), calling
+ * H(skb, dev, true) on each. */
+#define NT_FOR_EACH_LISTED_SKB(head, H)                                             \
+	do {                                                                        \
+		struct list_head *__pos = NULL;                                     \
+		bpf_probe_read_kernel(&__pos, sizeof(__pos), &(head)->next);        \
+		for (int __i = 0; __i < NT_RX_LIST_MAX; __i++) {                    \
+			struct sk_buff *__skb;                                      \
+			if (!__pos || __pos == (head))                              \
+				break;                                              \
+			__skb = (void *)__pos -                                     \
+				bpf_core_field_offset(struct sk_buff, list);        \
+			H(__skb, BPF_CORE_READ(__skb, dev), true);                  \
+			bpf_probe_read_kernel(&__pos, sizeof(__pos), &__pos->next); \
+		}                                                                   \
+		if (__pos && __pos != (head))                                       \
+			nt_count(NT_CNT_LIST_TRUNC);                                \
+	} while (0)
+
 #define NT_NETDEV_PROGRAMS(HANDLER, P)                                                   \
 	SEC("tp_btf/netif_receive_skb")                                             \
 	int BPF_PROG(nt_##P##_rx_btf, struct sk_buff *skb)                          \
@@ -47,6 +70,18 @@
 	SEC("kprobe/__netif_receive_skb_core")                                      \
 	int BPF_KPROBE(nt_##P##_rx_kp1, struct sk_buff *skb)                        \
 	{ return HANDLER(skb, BPF_CORE_READ(skb, dev), true); }                     \
+	SEC("fentry/__netif_receive_skb_one_core")                                  \
+	int BPF_PROG(nt_##P##_rx_fe1, struct sk_buff *skb)                          \
+	{ return HANDLER(skb, BPF_CORE_READ(skb, dev), true); }                     \
+	SEC("fentry/__netif_receive_skb_list_core")                                 \
+	int BPF_PROG(nt_##P##_rx_fel, struct list_head *head)                       \
+	{ NT_FOR_EACH_LISTED_SKB(head, HANDLER); return 0; }                        \
+	SEC("kprobe/__netif_receive_skb_one_core")                                  \
+	int BPF_KPROBE(nt_##P##_rx_kp2, struct sk_buff *skb)                        \
+	{ return HANDLER(skb, BPF_CORE_READ(skb, dev), true); }                     \
+	SEC("kprobe/__netif_receive_skb_list_core")                                 \
+	int BPF_KPROBE(nt_##P##_rx_kpl, struct list_head *head)                     \
+	{ NT_FOR_EACH_LISTED_SKB(head, HANDLER); return 0; }                        \
 	SEC("tp_btf/net_dev_start_xmit")                                            \
 	int BPF_PROG(nt_##P##_tx_btf, struct sk_buff *skb, struct net_device *dev)  \
 	{ return HANDLER(skb, dev, false); }                                        \

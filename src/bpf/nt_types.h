@@ -26,6 +26,7 @@ enum nt_counter {
 	NT_CNT_LOST_EVENTS = 0,     /* ring buffer full: event not delivered */
 	NT_CNT_MAP_FULL,            /* flow/aggregation map refused an insert */
 	NT_CNT_STACK_LOST,          /* stack id could not be taken */
+	NT_CNT_LIST_TRUNC,          /* skbs of a receive list beyond NT_RX_LIST_MAX, not seen */
 	NT_CNT_TOOL_BASE,
 	NT_CNT_MAX = 16,
 };

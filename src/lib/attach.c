@@ -206,12 +206,41 @@ static bool tracefs_event_any_cat(const char *name)
 	return found;
 }
 
+/* Does function @fn exist for a fentry/kprobe of @kind? Kprobes resolve the
+ * kallsyms name (compiler clones included) into @symbol. */
+static bool function_ok(enum nt_probe_kind kind, const char *fn, int arg0_depth, char *symbol,
+			size_t slen, char *why, size_t wlen)
+{
+	int depth;
+
+	if (kind == NT_PK_FENTRY && !nt_btf_has_func(fn)) {
+		snprintf(why, wlen, "function %s not in kernel BTF (inlined or renamed)", fn);
+		return false;
+	}
+	if (kind == NT_PK_KPROBE) {
+		const struct ksym *s = ksyms__find(nt_ksyms(), fn);
+
+		if (!s) {
+			snprintf(why, wlen, "function %s not in /proc/kallsyms", fn);
+			return false;
+		}
+		snprintf(symbol, slen, "%s", s->name);
+	} else {
+		snprintf(symbol, slen, "%s", fn);
+	}
+	depth = arg0_depth ? nt_btf_func_arg_depth(fn, 0) : 0;
+	if (arg0_depth && depth >= 0 && depth != arg0_depth) {
+		snprintf(why, wlen, "%s takes a different first argument on this kernel", fn);
+		return false;
+	}
+	return true;
+}
+
 /* Can @c serve on this kernel? On no, say why in @why. */
-static bool candidate_ok(const struct nt_candidate *c, char *symbol, size_t slen,
+static bool candidate_ok(const struct nt_candidate *c, struct nt_stage_plan *pl,
 			 char *why, size_t wlen)
 {
 	const char *kwhy = NULL;
-	int depth;
 
 	switch (c->kind) {
 	case NT_PK_TP_BTF:
@@ -234,26 +263,12 @@ static bool candidate_ok(const struct nt_candidate *c, char *symbol, size_t slen
 		return true;
 	case NT_PK_FENTRY:
 	case NT_PK_KPROBE:
-		if (c->kind == NT_PK_FENTRY && !nt_btf_has_func(c->target)) {
-			snprintf(why, wlen, "function %s not in kernel BTF (inlined or renamed)",
-				 c->target);
+		if (!function_ok(c->kind, c->target, c->arg0_depth, pl->symbol, sizeof(pl->symbol),
+				 why, wlen))
 			return false;
-		}
-		if (c->kind == NT_PK_KPROBE) {
-			const struct ksym *s = ksyms__find(nt_ksyms(), c->target);
-
-			if (!s) {
-				snprintf(why, wlen, "function %s not in /proc/kallsyms", c->target);
-				return false;
-			}
-			snprintf(symbol, slen, "%s", s->name);
-		}
-		depth = c->arg0_depth ? nt_btf_func_arg_depth(c->target, 0) : 0;
-		if (c->arg0_depth && depth >= 0 && depth != c->arg0_depth) {
-			snprintf(why, wlen, "%s takes a different first argument on this kernel",
-				 c->target);
+		if (c->target2 && !function_ok(c->kind, c->target2, 0, pl->symbol2,
+					       sizeof(pl->symbol2), why, wlen))
 			return false;
-		}
 		if (!nt_kind_works(c->kind, &kwhy)) {
 			snprintf(why, wlen, "%s", kwhy);
 			return false;
@@ -294,7 +309,8 @@ int nt_stages_plan(const struct nt_stage *stages, int n, enum nt_attach_mode mod
 			if (!mode_allows(mode, c->kind))
 				continue;
 			considered++;
-			if (candidate_ok(c, pl->symbol, sizeof(pl->symbol), why, sizeof(why))) {
+			pl->symbol[0] = pl->symbol2[0] = 0;
+			if (candidate_ok(c, pl, why, sizeof(why))) {
 				pl->cand = c;
 				if (!pl->symbol[0])
 					snprintf(pl->symbol, sizeof(pl->symbol), "%s", c->target);
@@ -318,6 +334,28 @@ int nt_stages_plan(const struct nt_stage *stages, int n, enum nt_attach_mode mod
 	return ret;
 }
 
+static int prepare_prog(struct bpf_object *obj, const struct nt_candidate *c, const char *prog,
+			const char *target)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(obj, prog);
+	int err;
+
+	if (!p) {
+		nt_err("internal: no BPF program %s", prog);
+		return -1;
+	}
+	bpf_program__set_autoload(p, true);
+	if (c->kind == NT_PK_FENTRY || c->kind == NT_PK_TP_BTF) {
+		err = bpf_program__set_attach_target(p, 0, target);
+		if (err) {
+			nt_err("cannot target %s %s: %s", nt_kind_name(c->kind), target,
+			       strerror(-err));
+			return -1;
+		}
+	}
+	return 0;
+}
+
 int nt_stages_prepare(struct bpf_object *obj, struct nt_stage_plan *plans, int n)
 {
 	struct bpf_program *p;
@@ -326,26 +364,43 @@ int nt_stages_prepare(struct bpf_object *obj, struct nt_stage_plan *plans, int n
 		bpf_program__set_autoload(p, false);
 	for (int i = 0; i < n; i++) {
 		const struct nt_candidate *c = plans[i].cand;
-		int err;
 
 		if (!c)
 			continue;
-		p = bpf_object__find_program_by_name(obj, c->prog);
-		if (!p) {
-			nt_err("internal: no BPF program %s", c->prog);
+		if (prepare_prog(obj, c, c->prog, c->target))
 			return -1;
-		}
-		bpf_program__set_autoload(p, true);
-		if (c->kind == NT_PK_FENTRY || c->kind == NT_PK_TP_BTF) {
-			err = bpf_program__set_attach_target(p, 0, c->target);
-			if (err) {
-				nt_err("cannot target %s %s: %s", nt_kind_name(c->kind), c->target,
-				       strerror(-err));
-				return -1;
-			}
-		}
+		if (c->prog2 && prepare_prog(obj, c, c->prog2, c->target2))
+			return -1;
 	}
 	return 0;
+}
+
+static struct bpf_link *attach_one(struct bpf_object *obj, const struct nt_candidate *c,
+				   const char *prog, const char *target, const char *symbol)
+{
+	struct bpf_program *p = bpf_object__find_program_by_name(obj, prog);
+	char cat[64], *name;
+
+	switch (c->kind) {
+	case NT_PK_TP_BTF:
+	case NT_PK_FENTRY:
+		return bpf_program__attach_trace(p);
+	case NT_PK_RAW_TP:
+		return bpf_program__attach_raw_tracepoint(p, target);
+	case NT_PK_TRACEPOINT:
+		snprintf(cat, sizeof(cat), "%s", target);
+		name = strchr(cat, '/');
+		if (!name)
+			break;
+		*name++ = 0;
+		return bpf_program__attach_tracepoint(p, cat, name);
+	case NT_PK_KPROBE:
+		return bpf_program__attach_kprobe(p, false, symbol);
+	default:
+		break;
+	}
+	errno = EINVAL;
+	return NULL;
 }
 
 int nt_stages_attach(struct bpf_object *obj, struct nt_stage_plan *plans, int n)
@@ -353,45 +408,27 @@ int nt_stages_attach(struct bpf_object *obj, struct nt_stage_plan *plans, int n)
 	for (int i = 0; i < n; i++) {
 		struct nt_stage_plan *pl = &plans[i];
 		const struct nt_candidate *c = pl->cand;
-		struct bpf_program *p;
-		char cat[64], *name;
+		const char *failed = NULL;
 
 		if (!c)
 			continue;
-		p = bpf_object__find_program_by_name(obj, c->prog);
-		switch (c->kind) {
-		case NT_PK_TP_BTF:
-		case NT_PK_FENTRY:
-			pl->link = bpf_program__attach_trace(p);
-			break;
-		case NT_PK_RAW_TP:
-			pl->link = bpf_program__attach_raw_tracepoint(p, c->target);
-			break;
-		case NT_PK_TRACEPOINT:
-			snprintf(cat, sizeof(cat), "%s", c->target);
-			name = strchr(cat, '/');
-			if (!name) {
-				errno = EINVAL;
-				break;
-			}
-			*name++ = 0;
-			pl->link = bpf_program__attach_tracepoint(p, cat, name);
-			break;
-		case NT_PK_KPROBE:
-			pl->link = bpf_program__attach_kprobe(p, false, pl->symbol);
-			break;
-		default:
-			errno = EINVAL;
+		pl->link = attach_one(obj, c, c->prog, c->target, pl->symbol);
+		if (!pl->link)
+			failed = pl->symbol;
+		else if (c->prog2) {
+			pl->link2 = attach_one(obj, c, c->prog2, c->target2, pl->symbol2);
+			if (!pl->link2)
+				failed = pl->symbol2;
 		}
-		if (!pl->link) {
+		if (failed) {
 			int err = errno;
 
 			nt_err("failed to attach %s %s (stage %s): %s", nt_kind_name(c->kind),
-			       pl->symbol, pl->stage->name, strerror(err));
+			       failed, pl->stage->name, strerror(err));
 			return -1;
 		}
-		nt_dbg("stage %s: attached %s:%s (%s)", pl->stage->name, nt_kind_name(c->kind),
-		       pl->symbol, c->prog);
+		nt_dbg("stage %s: attached %s:%s%s%s (%s)", pl->stage->name, nt_kind_name(c->kind),
+		       pl->symbol, c->prog2 ? "+" : "", c->prog2 ? pl->symbol2 : "", c->prog);
 	}
 	return 0;
 }
@@ -414,7 +451,8 @@ void nt_stages_detach(struct nt_stage_plan *plans, int n)
 {
 	for (int i = 0; i < n; i++) {
 		bpf_link__destroy(plans[i].link);
-		plans[i].link = NULL;
+		bpf_link__destroy(plans[i].link2);
+		plans[i].link = plans[i].link2 = NULL;
 	}
 }
 
@@ -423,8 +461,10 @@ void nt_stages_describe(const struct nt_stage_plan *plans, int n, char *buf, siz
 	buf[0] = 0;
 	for (int i = 0; i < n; i++) {
 		if (plans[i].cand)
-			append(buf, len, "%s%s=%s:%s", i ? " " : "", plans[i].stage->name,
-			       nt_kind_name(plans[i].cand->kind), plans[i].symbol);
+			append(buf, len, "%s%s=%s:%s%s%s", i ? " " : "", plans[i].stage->name,
+			       nt_kind_name(plans[i].cand->kind), plans[i].symbol,
+			       plans[i].cand->prog2 ? "+" : "",
+			       plans[i].cand->prog2 ? plans[i].symbol2 : "");
 		else
 			append(buf, len, "%s%s=none", i ? " " : "", plans[i].stage->name);
 	}

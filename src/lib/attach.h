@@ -39,6 +39,11 @@ struct nt_candidate {
 	const char *target;     /* tracepoint "cat/name" (classic), "name" (tp_btf, raw_tp), function */
 	const char *prog;       /* BPF program implementing it */
 	int arg0_depth;         /* 0: any; else the pointer depth BTF must show for arg 0 */
+	/* A second hook of the same kind needed together with the first to see
+	 * everything the stage means (e.g. the single-skb and the list receive
+	 * paths when the function both call cannot be traced). */
+	const char *target2;
+	const char *prog2;
 };
 
 #define NT_MAX_CANDS 10
@@ -54,8 +59,10 @@ struct nt_stage_plan {
 	const struct nt_stage *stage;
 	const struct nt_candidate *cand;        /* NULL: nothing can serve it */
 	char symbol[128];                       /* resolved kallsyms name (kprobe) */
+	char symbol2[128];                      /* same for the companion hook */
 	char why[512];                          /* why candidates were passed over */
 	struct bpf_link *link;
+	struct bpf_link *link2;
 };
 
 const char *nt_kind_name(enum nt_probe_kind k);

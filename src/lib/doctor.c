@@ -5,6 +5,7 @@
  * attach mode whether every stage can attach (and with what).
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include "nt.h"
@@ -32,11 +33,28 @@ static bool plan_tool(const struct nt_tool *t, enum nt_attach_mode mode,
 	return nt_stages_plan(t->stages, *t->nstages, mode, plans, true) == 0;
 }
 
+/* Room for the largest stage catalogue. */
+static struct nt_stage_plan *plans_for(const struct nt_tool *t)
+{
+	static struct nt_stage_plan *plans;
+	static int cap;
+
+	if (*t->nstages > cap) {
+		cap = *t->nstages;
+		plans = realloc(plans, cap * sizeof(*plans));
+		if (!plans) {
+			nt_err("out of memory");
+			exit(NT_EXIT_RUNTIME);
+		}
+	}
+	return plans;
+}
+
 static void doctor_json(const struct utsname *u, const void *btf)
 {
 	struct nt_json *j = nt_json_begin("doctor", 0);
-	struct nt_stage_plan plans[16];
-	char desc[512];
+	struct nt_stage_plan *plans;
+	char desc[2048];
 
 	nt_json_str(j, "kernel", u->release);
 	nt_json_str(j, "machine", u->machine);
@@ -57,6 +75,7 @@ static void doctor_json(const struct utsname *u, const void *btf)
 	for (int i = 0; i < nt_ntools; i++) {
 		const struct nt_tool *t = &nt_tools[i];
 
+		plans = plans_for(t);
 		nt_json_obj(j, NULL);
 		nt_json_str(j, "name", t->name);
 		for (size_t m = 0; m < NT_ARRAY_SIZE(modes); m++) {
@@ -83,8 +102,8 @@ static void doctor_json(const struct utsname *u, const void *btf)
 
 static void doctor_text(const struct utsname *u, const void *btf, const char *btf_why)
 {
-	struct nt_stage_plan plans[16];
-	char desc[512];
+	struct nt_stage_plan *plans;
+	char desc[2048];
 
 	printf("Kernel:  %s (%s)\n", u->release, u->machine);
 	if (btf)
@@ -103,6 +122,7 @@ static void doctor_text(const struct utsname *u, const void *btf, const char *bt
 	for (int i = 0; i < nt_ntools; i++) {
 		const struct nt_tool *t = &nt_tools[i];
 
+		plans = plans_for(t);
 		printf("  %s\n", t->name);
 		for (size_t m = 0; m < NT_ARRAY_SIZE(modes); m++) {
 			bool ok = plan_tool(t, modes[m], plans);

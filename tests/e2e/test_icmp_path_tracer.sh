@@ -125,10 +125,11 @@ case_verbose() {
 }
 
 case_drop_request() {
-	local id
+	local mode=${1:-auto} id
 	nt_lab router
 	lab_drop_request_forward
-	tracer T --timeout-ms "$TIMEOUT_MS"
+	# shellcheck disable=SC2046
+	tracer T --timeout-ms "$TIMEOUT_MS" $(nt_mode_args "$mode")
 	id=$(ping_id)
 	ping_lost 4 "$id"
 	assert_eq "lab: router FORWARD drops counted" "$(lab_fault_packets)" 4
@@ -139,10 +140,11 @@ case_drop_request() {
 }
 
 case_drop_reply() {
-	local id
+	local mode=${1:-auto} id
 	nt_lab router
 	lab_drop_reply_forward
-	tracer T --timeout-ms "$TIMEOUT_MS"
+	# shellcheck disable=SC2046
+	tracer T --timeout-ms "$TIMEOUT_MS" $(nt_mode_args "$mode")
 	id=$(ping_id)
 	ping_lost 4 "$id"
 	assert_eq "lab: router FORWARD drops counted" "$(lab_fault_packets)" 4
@@ -153,10 +155,11 @@ case_drop_reply() {
 }
 
 case_drop_external() {
-	local id
+	local mode=${1:-auto} id
 	nt_lab router
 	lab_drop_request_server_input
-	tracer T --timeout-ms "$TIMEOUT_MS"
+	# shellcheck disable=SC2046
+	tracer T --timeout-ms "$TIMEOUT_MS" $(nt_mode_args "$mode")
 	id=$(ping_id)
 	ping_lost 4 "$id"
 	assert_eq "lab: server INPUT drops counted" "$(lab_fault_packets)" 4
@@ -379,11 +382,14 @@ case_text() {
 
 for m in $(nt_attach_modes); do
 	nt_case "icmp_path_tracer: healthy path -> every ping COMPLETE, 4 stages ($m)" case_healthy "$m"
+	nt_case "icmp_path_tracer: request dropped in router FORWARD -> INTERNAL_DROP_REQ ($m)" \
+		case_drop_request "$m"
+	nt_case "icmp_path_tracer: reply dropped in router FORWARD -> INTERNAL_DROP_REP ($m)" \
+		case_drop_reply "$m"
+	nt_case "icmp_path_tracer: server INPUT drops request -> EXTERNAL_DROP ($m)" \
+		case_drop_external "$m"
 done
 nt_case "icmp_path_tracer: --verbose -> a stage object per stage" case_verbose
-nt_case "icmp_path_tracer: request dropped in router FORWARD -> INTERNAL_DROP_REQ" case_drop_request
-nt_case "icmp_path_tracer: reply dropped in router FORWARD -> INTERNAL_DROP_REP" case_drop_reply
-nt_case "icmp_path_tracer: server INPUT drops request -> EXTERNAL_DROP" case_drop_external
 nt_case "icmp_path_tracer: healthy then dropped pings -> per-exchange verdicts" case_mixed
 nt_case "icmp_path_tracer: drop verdict only after --timeout-ms" case_timeout
 nt_case "icmp_path_tracer: pending exchanges flushed at stop" case_pending_flush
