@@ -133,3 +133,65 @@ latlab_cleanup() {
 		lab_cleanup "$p"
 	done
 }
+
+# latlab_udp_sink NS IP PORT DELAY_MS LOG: UDP receiver that, for each datagram, waits
+# DELAY_MS after the socket became readable before reading it (a known NIC -> socket-read
+# delay for the one-way tools); logs "got N" per datagram. Runs in the background; its pid
+# is printed.
+latlab_udp_sink() {
+	local ns=$1 ip=$2 port=$3 d=$4 log=$5
+	ip netns exec "$ns" /usr/bin/python3 -c '
+import select, socket, sys, time
+ip, port, d, log = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]) / 1000, sys.argv[4]
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((ip, port))
+out = open(log, "w", buffering=1); out.write("ready\n"); n = 0
+while True:
+    select.select([s], [], [])
+    if d: time.sleep(d)
+    s.recv(65536); n += 1; out.write("got %d\n" % n)
+' "$ip" "$port" "$d" "$log" </dev/null >/dev/null 2>&1 &
+	echo $!
+	local i
+	for ((i = 0; i < 100; i++)); do
+		grep -q ready "$log" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# latlab_tcp_sink NS IP PORT DELAY_MS LOG: TCP server taking one connection; each time data
+# is readable it waits DELAY_MS, then reads. Background; pid printed.
+latlab_tcp_sink() {
+	local ns=$1 ip=$2 port=$3 d=$4 log=$5 i
+	ip netns exec "$ns" /usr/bin/python3 -c '
+import select, socket, sys, time
+ip, port, d, log = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]) / 1000, sys.argv[4]
+l = socket.socket(); l.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1); l.bind((ip, port)); l.listen(1)
+out = open(log, "w", buffering=1); out.write("ready\n")
+c, _ = l.accept()
+while True:
+    select.select([c], [], [])
+    time.sleep(d)
+    b = c.recv(65536)
+    if not b: break
+    out.write("got %d\n" % len(b))
+' "$ip" "$port" "$d" "$log" </dev/null >/dev/null 2>&1 &
+	echo $!
+	for ((i = 0; i < 100; i++)); do
+		grep -q ready "$log" 2>/dev/null && return 0
+		sleep 0.05
+	done
+	return 1
+}
+
+# latlab_tcp_send NS DST_IP PORT COUNT: COUNT small messages, 100 ms apart, one connection
+latlab_tcp_send() {
+	ip netns exec "$1" /usr/bin/python3 -c '
+import socket, sys, time
+s = socket.create_connection((sys.argv[1], int(sys.argv[2])))
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+for i in range(int(sys.argv[3])):
+    s.send(b"nettrail-lat %d" % i); time.sleep(0.1)
+time.sleep(0.2); s.close()
+' "$2" "$3" "$4"
+}

@@ -465,7 +465,10 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 	/* the end? */
 	if (targ_cfg.mode == LAT_MODE_ICMP && path != targ_cfg.final_path)
 		return 0;
-	if (pos < targ_cfg.end_pos[path])
+	/* UDP copies linear datagrams to the reader without the
+	 * skb_copy_datagram_iovec tracepoint and frees them without consume_skb:
+	 * its path ends at __udp4_lib_rcv (where that probe exists). */
+	if (pos < targ_cfg.end_pos[path] && !(hook == LH_UDP_RCV && p.proto == NT_IPPROTO_UDP))
 		return 0;
 	{
 		__u64 total = now - r->first_ts;

@@ -1,0 +1,25 @@
+# shellcheck shell=bash
+# Helpers shared by the one-way latency tests (summary, details, metrics).
+. "$REPO/tests/lab/lab_latency.sh"
+
+# lat_sink NAME NS IP PORT DELAY_MS: start a UDP sink owned by the case (killed at its end)
+lat_sink() {
+	local name=$1 pid
+	pid=$(latlab_udp_sink "$2" "$3" "$4" "$5" "$W/$name.log") || fail "UDP sink did not start"
+	echo "$pid" >"$W/$name.pid"
+	_NT_TOOLS+=("$name")
+}
+
+# lat_bad_input TOOL ARGS...: each argument string must exit 2 with one line on stderr
+lat_bad_input() {
+	local tool=$1 args rc
+	shift
+	for args in "$@"; do
+		# shellcheck disable=SC2086
+		"$NT" "$tool" $args >"$W/out" 2>"$W/err"
+		rc=$?
+		[[ $rc == 2 ]] || fail "'$args': exit $rc, want 2: $(cat "$W/err")"
+		[[ $(wc -l <"$W/err") == 1 ]] || fail "'$args': want one line on stderr: $(cat "$W/err")"
+	done
+	"$NT" "$tool" --help | grep -q 'nettrail' || fail "--help has no examples"
+}

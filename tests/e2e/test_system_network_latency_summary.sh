@@ -1,0 +1,143 @@
+#!/bin/bash
+# system_network_latency_summary end to end: in-kernel histograms every --interval (also
+# idle), counters vs packets sent, a known NIC -> socket-read delay lands in its bucket,
+# protocol filter, per-stage pairs, bad input (manual 2.3, 3.3.1, 5.2.3).
+. "$(dirname "$0")/lib.sh"
+. "$E2E_DIR/lat_flow_lib.sh"
+S=system_network_latency_summary
+
+# 100 UDP datagrams client -> server: tx completed == 100 (+-2 %); reports also while idle
+case_counts() {
+	local mode=$1
+	nt_lab router
+	lat_sink K "$LAB_SERVER_NS" "$LAB_SERVER_IP" 5000 0
+	# shellcheck disable=SC2046
+	nt_start T "$LAB_CLIENT_NS" $S --phy-interface "$LAB_CLIENT_IF" --direction tx --protocol udp \
+		--interval 1 --stage-latency --json $(nt_mode_args "$mode")
+	sleep 1.3
+	lab_udp_send "$LAB_CLIENT_NS" "$LAB_CLIENT_IP" 4000 "$LAB_SERVER_IP" 5000 100
+	sleep 1.5
+	nt_stop T INT
+	assert_exit T 0
+	nt_check_json T $S
+	assert_jq T "[\$all[] | select(.type == \"interval\")] | length >= 3" "one report per interval"
+	assert_jq T "[\$all[] | select(.type == \"interval\") | .tx.completed] | index(0) != null" \
+		"an idle interval is reported too"
+	assert_jq T "[\$all[] | select(.type == \"interval\") | .tx.completed] | add | . >= 98 and . <= 102" \
+		"tx completed == 100 datagrams (+-2 %)"
+	assert_jq T "[\$all[] | select(.type == \"interval\") | .flows[] | select(.protocol == \"udp\" and .src_port == 4000 and .dst_port == 5000) | .latency_us.count] | add | . >= 98" \
+		"the flow is in the top-N with its packets"
+	assert_jq T "[\$all[] | select(.type == \"interval\") | .flows[] | .protocol] | unique == [\"udp\"]" \
+		"--protocol udp: only udp flows"
+	if nt_in_guest && [[ $mode != kprobe ]]; then
+		assert_jq T "[\$all[] | select(.type == \"interval\") | .tx.stages[]? | .from] | map(. == \"ip_send_skb\") | any" \
+			"guest: stage pair from ip_send_skb"
+	else
+		assert_jq T "[\$all[] | select(.type == \"interval\") | .tx.stages[]? | [.from, .to]] | map(. == [\"net_dev_queue\",\"net_dev_xmit\"]) | any" \
+			"--stage-latency: net_dev_queue -> net_dev_xmit histogram"
+	fi
+	assert_jq T "\$sum.lost_events == 0 and \$sum.packets.completed >= 98" "summary"
+	assert_unloaded T
+}
+
+# the server reads each TCP message 20 ms after it arrived: rx latency (NIC -> socket read)
+# in the 16384-32767 us bucket
+case_rx_delay() {
+	nt_lab router
+	local pid
+	pid=$(latlab_tcp_sink "$LAB_SERVER_NS" "$LAB_SERVER_IP" 5000 20 "$W/K.log") || fail "no TCP sink"
+	echo "$pid" >"$W/K.pid"
+	_NT_TOOLS+=(K)
+	nt_start T "$LAB_SERVER_NS" $S --phy-interface "$LAB_SERVER_IF" --direction rx --protocol tcp \
+		--dst-port 5000 --interval 1 --json
+	latlab_tcp_send "$LAB_CLIENT_NS" "$LAB_SERVER_IP" 5000 10
+	sleep 1.2
+	nt_stop T INT
+	[[ $(grep -c got "$W/K.log") == 10 ]] || fail "the sink did not read 10 messages: $(cat "$W/K.log")"
+	# (+ at most the handshake's last ACK, which shares seq/ack with the first message)
+	assert_jq T "[\$all[] | select(.type == \"interval\") | .rx.completed] | add | . >= 10 and . <= 11" "10 segments received and read"
+	assert_jq T "[\$all[] | select(.type == \"interval\") | .rx.hist_us[] | select(.lo == 16384) | .count] | add == 10" \
+		"the 10 messages in the 16384 -> 32767 us bucket"
+	assert_jq T "\$sum.rx_latency_us.p50 >= 18000 and \$sum.rx_latency_us.p50 <= 26000" "p50 ~ 20 ms"
+	assert_unloaded T
+}
+
+# icmp, tcp and udp at once; --protocol icmp sees only the pings
+case_proto_filter() {
+	nt_lab router
+	nt_need iperf3
+	lat_sink K "$LAB_SERVER_NS" "$LAB_SERVER_IP" 5000 0
+	nt_start T "$LAB_CLIENT_NS" $S --phy-interface "$LAB_CLIENT_IF" --direction both --protocol icmp \
+		--interval 1 --json
+	local s1 c1
+	ip netns exec "$LAB_SERVER_NS" iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
+	s1=$!
+	sleep 0.3
+	ip netns exec "$LAB_CLIENT_NS" iperf3 -c "$LAB_SERVER_IP" -p 5201 -t 1 -b 10M >/dev/null 2>&1 &
+	c1=$!
+	lab_udp_send "$LAB_CLIENT_NS" "$LAB_CLIENT_IP" 4000 "$LAB_SERVER_IP" 5000 20
+	lab_ping 5
+	wait "$c1" "$s1" 2>/dev/null
+	sleep 1.2
+	nt_stop T INT
+	assert_jq T "[\$all[] | select(.type == \"interval\") | .flows[] | .protocol] | unique == [\"icmp\"]" \
+		"only icmp flows"
+	assert_jq T "[\$all[] | select(.type == \"interval\") | .tx.completed] | add == 5" "5 echo requests sent"
+	assert_jq T "[\$all[] | select(.type == \"interval\") | .rx.completed] | add == 5" "5 echo replies read"
+	assert_unloaded T
+}
+
+# iperf3 UDP load: tx completed == iperf3's packet count (+-2 %)
+case_load() {
+	nt_lab router
+	nt_need iperf3
+	nt_start T "$LAB_CLIENT_NS" $S --phy-interface "$LAB_CLIENT_IF" --direction tx --protocol udp \
+		--dst-port 5202 --interval 1 --json
+	local s1
+	ip netns exec "$LAB_SERVER_NS" iperf3 -s -1 -p 5202 >/dev/null 2>&1 &
+	s1=$!
+	sleep 0.3
+	ip netns exec "$LAB_CLIENT_NS" iperf3 -c "$LAB_SERVER_IP" -p 5202 -u -b 8M -l 500 -t 2 -J >"$W/iperf.json" 2>&1
+	wait "$s1" 2>/dev/null
+	sleep 1.2
+	nt_stop T INT
+	local sent
+	sent=$(jq '.end.sum.packets // .end.sum_sent.packets' "$W/iperf.json")
+	[[ $sent =~ ^[0-9]+$ && $sent -gt 1000 ]] || fail "iperf3 sent '$sent' packets: $(head -c 300 "$W/iperf.json")"
+	assert_jq T "[\$all[] | select(.type == \"interval\") | .tx.completed] | add | . >= $sent * 0.98 and . <= $sent * 1.02 + 2" \
+		"tx completed == iperf3 packets ($sent) +-2 %"
+	assert_unloaded T
+}
+
+# guest tier: netem delay on the client's interface moves the net_dev_queue -> net_dev_xmit
+# pair into D's bucket
+case_netem() {
+	nt_in_guest || skip "netem exists in the guest tier only"
+	nt_lab router
+	ip netns exec "$LAB_CLIENT_NS" tc qdisc add dev "$LAB_CLIENT_IF" root netem delay 20ms ||
+		skip "no netem"
+	nt_start T "$LAB_CLIENT_NS" $S --phy-interface "$LAB_CLIENT_IF" --direction tx --protocol udp \
+		--interval 1 --stage-latency --json
+	lab_udp_send "$LAB_CLIENT_NS" "$LAB_CLIENT_IP" 4000 "$LAB_SERVER_IP" 5000 10
+	sleep 2.5
+	nt_stop T INT
+	assert_jq T "[\$all[] | select(.type == \"interval\") | .tx.stages[]? | select(.from == \"net_dev_queue\" and .to == \"net_dev_xmit\") | .hist_us[] | select(.count > 0) | .lo] | unique == [16384]" \
+		"qdisc pair in the 16384 -> 32767 us bucket"
+}
+
+case_bad_input() {
+	lat_bad_input $S "--direction tx" "--phy-interface lo" "--phy-interface nosuchif0 --direction tx" \
+		"--phy-interface lo --direction sideways" "--phy-interface lo --direction tx --sort-by size" \
+		"--phy-interface lo --direction tx --interval 0" "--phy-interface lo --direction tx --top 0" \
+		"--phy-interface lo --direction tx --protocol sctp" "--phy-interface lo --direction tx --src-port 70000"
+}
+
+for m in $(nt_attach_modes); do
+	nt_case "$S: 100 UDP datagrams -> tx completed 100 (+-2 %), a report per interval also idle [$m]" case_counts "$m"
+done
+nt_case "$S: reader takes each TCP message 20 ms late -> rx histogram in the 16384-32767 us bucket" case_rx_delay
+nt_case "$S: icmp+tcp+udp mixed, --protocol icmp -> only the pings counted" case_proto_filter
+nt_case "$S: iperf3 UDP load -> tx completed == packets sent (+-2 %)" case_load
+nt_case "$S: netem delay 20 ms -> qdisc stage pair in D's bucket (guest tier)" case_netem
+nt_case "$S: bad input exits 2 before loading" case_bad_input
+nt_done
