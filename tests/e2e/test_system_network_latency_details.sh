@@ -1,0 +1,88 @@
+#!/bin/bash
+# system_network_latency_details end to end: the kernel threshold lets only slow packets
+# through (a known NIC -> socket-read delay D), 5-tuple filters, stage lines, bad input
+# (manual 2.3 step 3, 3.3.3).
+. "$(dirname "$0")/lib.sh"
+. "$E2E_DIR/lat_flow_lib.sh"
+S=system_network_latency_details
+
+# server reads each TCP message 20 ms late: --latency-ms 10 reports them, 50 none
+case_threshold() {
+	local mode=$1 pid
+	nt_lab router
+	pid=$(latlab_tcp_sink "$LAB_SERVER_NS" "$LAB_SERVER_IP" 5000 20 "$W/K.log") || fail "no TCP sink"
+	echo "$pid" >"$W/K.pid"
+	_NT_TOOLS+=(K)
+	# shellcheck disable=SC2046
+	nt_start LO "$LAB_SERVER_NS" $S --phy-interface "$LAB_SERVER_IF" --direction rx --protocol tcp \
+		--src-ip "$LAB_CLIENT_IP" --dst-port 5000 --latency-ms 10 --json $(nt_mode_args "$mode")
+	nt_start HI "$LAB_SERVER_NS" $S --phy-interface "$LAB_SERVER_IF" --direction rx --protocol tcp \
+		--src-ip "$LAB_CLIENT_IP" --dst-port 5000 --latency-ms 50 --json
+	latlab_tcp_send "$LAB_CLIENT_NS" "$LAB_SERVER_IP" 5000 10
+	sleep 0.5
+	nt_stop LO INT
+	nt_stop HI INT
+	nt_check_json LO $S
+	assert_jq LO "(\$ev | length) == 10" "--latency-ms 10 < D: the 10 messages"
+	assert_jq LO "[\$ev[] | .total_us >= 18000 and .total_us <= 30000] | all" "each ~20 ms"
+	assert_jq LO "[\$ev[] | .protocol == \"tcp\" and .dst_port == 5000 and .src_ip == \"$LAB_CLIENT_IP\" and .direction == \"rx\"] | all" \
+		"5-tuple and direction"
+	assert_jq LO "[\$ev[] | .stages[0].name == \"netif_receive_skb\" and .stages[0].iface == \"$LAB_SERVER_IF\"] | all" \
+		"first stage on the physical interface"
+	assert_jq LO "[\$ev[] | (.stack | length) > 0] | all" "a kernel stack with each"
+	if nt_in_guest && [[ $mode != kprobe ]]; then
+		assert_jq LO "[\$ev[] | [.stages[].name] | map(. == \"tcp_v4_rcv\") | any] | all" "guest: tcp_v4_rcv stage"
+	fi
+	assert_jq HI "(\$ev | length) == 0 and \$sum.packets.completed >= 10 and \$sum.packets.reported == 0" \
+		"--latency-ms 50 > D: none crossed to user space"
+	assert_unloaded LO
+	assert_unloaded HI
+}
+
+# two flows; --dst-port 5001 -> only that one, every datagram, stages in order
+case_filter() {
+	nt_lab router
+	nt_start T "$LAB_CLIENT_NS" $S --phy-interface "$LAB_CLIENT_IF" --direction tx --protocol udp \
+		--dst-ip "$LAB_SERVER_IP" --dst-port 5001 --json --disable-kernel-stacks
+	lab_udp_send "$LAB_CLIENT_NS" "$LAB_CLIENT_IP" 4000 "$LAB_SERVER_IP" 5000 10
+	lab_udp_send "$LAB_CLIENT_NS" "$LAB_CLIENT_IP" 4001 "$LAB_SERVER_IP" 5001 20
+	sleep 0.3
+	nt_stop T TERM
+	assert_jq T "(\$ev | length) == 20" "20 datagrams to port 5001"
+	assert_jq T "[\$ev[] | .dst_port] | unique == [5001]" "only --dst-port 5001"
+	assert_jq T "[\$ev[] | has(\"stack\")] | any | not" "--disable-kernel-stacks"
+	if ! nt_in_guest; then
+		assert_jq T "[\$ev[] | [.stages[].name]] | unique == [[\"net_dev_queue\",\"net_dev_xmit\"]]" \
+			"host: net_dev_queue -> net_dev_xmit"
+	fi
+	assert_unloaded T
+}
+
+case_text() {
+	nt_lab router
+	nt_start T "$LAB_CLIENT_NS" $S --phy-interface "$LAB_CLIENT_IF" --direction tx --protocol udp \
+		--dst-port 5000
+	lab_udp_send "$LAB_CLIENT_NS" "$LAB_CLIENT_IP" 4000 "$LAB_SERVER_IP" 5000 3
+	sleep 0.3
+	nt_stop T INT
+	[[ $(grep -c '^=== System Network UDP Latency Trace' "$W/T.out") == 3 ]] || fail "3 traces$(nt_show T)"
+	grep -Eq '^  \[0->1\] net_dev_queue -> net_dev_xmit: [0-9.]+ us' "$W/T.out" || fail "no stage line$(nt_show T)"
+	grep -q '^Total One-Way Latency: ' "$W/T.out" || fail "no total$(nt_show T)"
+	grep -q 'stack at net_dev_xmit' "$W/T.out" || fail "no stack$(nt_show T)"
+	grep -q 'Lost events: 0' "$W/T.out" || fail "no lost-event count$(nt_show T)"
+	assert_unloaded T
+}
+
+case_bad_input() {
+	lat_bad_input $S "--direction tx" "--phy-interface lo" "--phy-interface lo --direction tx --latency-ms -1" \
+		"--phy-interface lo --direction tx --latency-us abc" "--phy-interface lo --direction tx --dst-ip 300.1.1.1" \
+		"--phy-interface lo --direction tx --protocol icmp --dst-port 53"
+}
+
+for m in $(nt_attach_modes); do
+	nt_case "$S: reader 20 ms late -> --latency-ms 10 reports the 10 messages, --latency-ms 50 none [$m]" case_threshold "$m"
+done
+nt_case "$S: --dst-port filter in the kernel -> only that flow, every datagram" case_filter
+nt_case "$S: text output ([i->j] stage lines, total, stack, summary)" case_text
+nt_case "$S: bad input exits 2 before loading" case_bad_input
+nt_done
