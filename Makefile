@@ -38,7 +38,7 @@ BPF_HDRS   := $(wildcard src/bpf/*.h src/tools/*/*.h)
 
 vpath %.bpf.c $(sort $(dir $(BPF_SRCS)))
 
-.PHONY: all clean test test-unit test-e2e demo bench static deps
+.PHONY: all clean test test-host test-unit test-e2e demo bench static deps
 .DELETE_ON_ERROR:
 .SECONDARY: $(addprefix $(BUILD)/,$(BPF_NAMES:=.bpf.o))
 
@@ -90,9 +90,14 @@ test-unit: $(BUILD)/unit_tests
 test-e2e: $(BUILD)/nettrail
 	bash tests/e2e/run.sh
 
-# One closing line for the whole run, so CI reads a single verdict.
+# Unit tests, the host tier, then the qemu guest tier (static build); one
+# closing line for the whole run, so CI reads a single verdict.
 test: $(BUILD)/nettrail $(BUILD)/unit_tests
 	@bash tests/run-all.sh
+
+# The host tier only (no qemu): the quick loop while developing.
+test-host: $(BUILD)/nettrail $(BUILD)/unit_tests
+	@NT_SKIP_GUEST=1 bash tests/run-all.sh
 
 demo: deps $(BUILD)/nettrail
 	bash scripts/demo.sh

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make test`: unit tests, then the end-to-end suite against real packets, then
-# one closing line with the totals so CI reads a single verdict.
+# `make test`: unit tests, the end-to-end suite against real packets on this
+# host, then the guest tier (qemu; NT_SKIP_GUEST=1 skips it), then one closing
+# line with the totals so CI reads a single verdict.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -19,11 +20,10 @@ tally() {   # parse "N passed, N failed[, N skipped]" from a log
 		total_fail=$((total_fail + 1))
 		return
 	fi
-	total_pass=$((total_pass + $(sed -E 's/.*[^0-9]?([0-9]+) passed.*/\1/' <<<"$line")))
-	total_fail=$((total_fail + $(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")))
-	if grep -q skipped <<<"$line"; then
-		total_skip=$((total_skip + $(sed -E 's/.* ([0-9]+) skipped.*/\1/' <<<"$line")))
-	fi
+	count() { grep -oE "[0-9]+ $1" <<<"$line" | grep -oE '^[0-9]+' || echo 0; }
+	total_pass=$((total_pass + $(count passed)))
+	total_fail=$((total_fail + $(count failed)))
+	total_skip=$((total_skip + $(count skipped)))
 }
 
 log=$(mktemp -d)
@@ -36,6 +36,12 @@ tally "$log/unit" unit
 echo "== end-to-end tests (host tier: $(uname -r))"
 NT="$PWD/$BUILD/nettrail" bash tests/e2e/run.sh | tee "$log/e2e"
 tally "$log/e2e" e2e
+
+if [ "${NT_SKIP_GUEST:-0}" != 1 ]; then
+	echo "== guest tier (qemu TCG, Debian ${KERNEL:-6.1} kernel: kprobe, fentry, modules)"
+	make --no-print-directory vmtest KERNEL="${KERNEL:-6.1}" 2>&1 | tee "$log/guest"
+	tally "$log/guest" "guest tier"
+fi
 
 echo
 if ((total_skip)); then
