@@ -59,15 +59,52 @@ static __always_inline bool nt_drop_normal_caller(__u64 location)
 	return false;
 }
 
-/* True (and counted) when this free is not a lost packet. */
-static __always_inline bool nt_drop_is_normal(__u64 location, __u32 reason)
+/* fentry has no location argument: on kernels without reasons (where the
+ * caller decides whether a free is normal) look for a normal caller among the
+ * first frames (our program, the trampoline and kfree_skb come first). */
+#define NT_DROP_CALLER_FRAMES 6
+static __always_inline bool nt_drop_normal_stack(void *ctx)
 {
-	if (reason == NT_DROP_NO_REASON ? location && nt_drop_normal_caller(location)
-					: nt_drop_normal_reason(reason)) {
-		nt_count(NT_DROP_CNT_NORMAL);
-		return true;
-	}
+	__u64 frames[NT_DROP_CALLER_FRAMES] = {};
+	long n;
+
+	if (!targ_nnormal)
+		return false;
+	n = bpf_get_stack(ctx, frames, sizeof(frames), 0);
+	for (int i = 0; i < NT_DROP_CALLER_FRAMES; i++)
+		if (i * 8 < n && nt_drop_normal_caller(frames[i]))
+			return true;
 	return false;
+}
+
+/* True (and counted) when this free is not a lost packet. */
+static __always_inline bool nt_drop_is_normal(void *ctx, __u64 location, __u32 reason)
+{
+	bool normal;
+
+	if (reason != NT_DROP_NO_REASON)
+		normal = nt_drop_normal_reason(reason);
+	else if (location)
+		normal = nt_drop_normal_caller(location);
+	else
+		normal = nt_drop_normal_stack(ctx);
+	if (normal)
+		nt_count(NT_DROP_CNT_NORMAL);
+	return normal;
+}
+
+/* A kprobe at function entry: the caller's return address (the tracepoint's
+ * "location"). x86 keeps it at the stack pointer; arm64 in the link register. */
+static __always_inline __u64 nt_kprobe_caller(struct pt_regs *regs)
+{
+#if defined(__TARGET_ARCH_x86)
+	__u64 ret = 0;
+
+	bpf_probe_read_kernel(&ret, sizeof(ret), (void *)PT_REGS_SP(regs));
+	return ret;
+#else
+	return PT_REGS_RET(regs);
+#endif
 }
 
 /* Interface filter (--interface): (netns, ifindex) of skb->dev. */
@@ -89,7 +126,7 @@ static __always_inline int nt_drop_capture(void *ctx, const struct sk_buff *skb,
 
 	if (!skb)
 		return 0;
-	if (nt_drop_is_normal(location, reason))
+	if (nt_drop_is_normal(ctx, location, reason))
 		return 0;
 	dev = BPF_CORE_READ(skb, dev);
 	if (dev)
@@ -142,8 +179,9 @@ static __always_inline bool nt_drop_consumed(__u32 reason)
 	return false;
 }
 
-/* Programs of stage "drop" (names as in NT_DROP_CANDIDATES). The function
- * flavours have no location: user space takes it from the stack. */
+/* Programs of stage "drop" (names as in NT_DROP_CANDIDATES). kprobes read
+ * the caller as the location; fentry has none: user space takes it from the
+ * stack (and the normal-free check looks at the first frames). */
 #define NT_DROP_PROGRAMS(handler)                                                     \
 SEC("tp_btf/kfree_skb")                                                               \
 int nt_drop_btf(unsigned long long *ctx)                                              \
@@ -188,17 +226,19 @@ int BPF_PROG(nt_drop_fe, struct sk_buff *skb)                                   
 SEC("kprobe/sk_skb_reason_drop")                                                      \
 int BPF_KPROBE(nt_drop_kp_sk, struct sock *sk, struct sk_buff *skb, int reason)       \
 {                                                                                     \
-	return nt_drop_consumed(reason) ? 0 : handler(ctx, skb, 0, reason);           \
+	return nt_drop_consumed(reason) ? 0                                           \
+		: handler(ctx, skb, nt_kprobe_caller(ctx), reason);                   \
 }                                                                                     \
 SEC("kprobe/kfree_skb_reason")                                                        \
 int BPF_KPROBE(nt_drop_kp_r, struct sk_buff *skb, int reason)                         \
 {                                                                                     \
-	return nt_drop_consumed(reason) ? 0 : handler(ctx, skb, 0, reason);           \
+	return nt_drop_consumed(reason) ? 0                                           \
+		: handler(ctx, skb, nt_kprobe_caller(ctx), reason);                   \
 }                                                                                     \
 SEC("kprobe/kfree_skb")                                                               \
 int BPF_KPROBE(nt_drop_kp, struct sk_buff *skb)                                       \
 {                                                                                     \
-	return handler(ctx, skb, 0, NT_DROP_NO_REASON);                               \
+	return handler(ctx, skb, nt_kprobe_caller(ctx), NT_DROP_NO_REASON);           \
 }
 
 #endif

@@ -19,7 +19,7 @@ static __always_inline int handle(void *ctx, const struct sk_buff *skb, __u64 lo
 	struct nt_ifref ref = {};
 	struct net_device *dev;
 
-	if (!skb || nt_drop_is_normal(location, reason))
+	if (!skb || nt_drop_is_normal(ctx, location, reason))
 		return 0;
 	if (targ_has_if || targ_filter_l3) {
 		dev = BPF_CORE_READ(skb, dev);

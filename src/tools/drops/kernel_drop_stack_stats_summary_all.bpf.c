@@ -40,7 +40,7 @@ static __always_inline int handle(void *ctx, const struct sk_buff *skb, __u64 lo
 
 	if (!skb)
 		return 0;
-	if (nt_drop_is_normal(location, reason))
+	if (nt_drop_is_normal(ctx, location, reason))
 		return 0;
 	dev = BPF_CORE_READ(skb, dev);
 	if (dev)
