@@ -52,6 +52,20 @@ nt_attach_modes() {
 NT_E2E_TIMESCALE=${NT_E2E_TIMESCALE:-$([[ ${NT_GUEST:-0} == 1 ]] && echo 4 || echo 1)}
 _nt_scaled() { echo $(($1 * NT_E2E_TIMESCALE)); }
 
+# nt_has_drop_reasons: does the running kernel have enum skb_drop_reason (5.17+)? Read from
+# its BTF (NT_GUEST_BTF when the guest hides /sys/kernel/btf); cached for the test file.
+nt_has_drop_reasons() {
+	if [[ -z ${_NT_DROP_REASONS:-} ]]; then
+		_NT_DROP_REASONS=no
+		bpftool btf dump file "${NT_GUEST_BTF:-/sys/kernel/btf/vmlinux}" 2>/dev/null |
+			grep -q "'SKB_DROP_REASON_NOT_SPECIFIED'" && _NT_DROP_REASONS=yes
+	fi
+	[[ $_NT_DROP_REASONS == yes ]]
+}
+# nt_reason NAME: the reason a drop must be reported with on this kernel: NAME, or
+# NOT_SPECIFIED where the kernel has no drop reasons
+nt_reason() { if nt_has_drop_reasons; then echo "$1"; else echo NOT_SPECIFIED; fi; }
+
 # nt_mode_args MODE: the flags that select MODE ("auto" = the tool's default, no flag)
 nt_mode_args() { [[ $1 == auto ]] || printf '%s\n' --attach-mode "$1"; }
 
