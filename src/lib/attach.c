@@ -236,12 +236,26 @@ static bool function_ok(enum nt_probe_kind kind, const char *fn, int arg0_depth,
 	return true;
 }
 
+/* tp_btf and fentry attach to the kernel's own BTF objects, which libbpf
+ * reads from sysfs: a --btf file only serves CO-RE relocations. */
+static bool kernel_btf_readable(char *why, size_t wlen, enum nt_probe_kind kind)
+{
+	if (!access("/sys/kernel/btf/vmlinux", R_OK))
+		return true;
+	snprintf(why, wlen, "%s needs the kernel's own BTF (/sys/kernel/btf/vmlinux is missing; "
+		 "--btf only serves CO-RE)", nt_kind_name(kind));
+	return false;
+}
+
 /* Can @c serve on this kernel? On no, say why in @why. */
 static bool candidate_ok(const struct nt_candidate *c, struct nt_stage_plan *pl,
 			 char *why, size_t wlen)
 {
 	const char *kwhy = NULL;
 
+	if ((c->kind == NT_PK_TP_BTF || c->kind == NT_PK_FENTRY) &&
+	    !kernel_btf_readable(why, wlen, c->kind))
+		return false;
 	switch (c->kind) {
 	case NT_PK_TP_BTF:
 		if (!nt_btf_has_raw_tp(c->target)) {

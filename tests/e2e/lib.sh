@@ -190,6 +190,10 @@ nt_run_bg() {
 	local t=$1 ns=$2
 	shift 2
 	nt_need_binary
+	# NT_E2E_TOOL_ARGS: appended to every tool started (e.g. "--btf FILE" in a guest whose
+	# /sys/kernel/btf is hidden)
+	# shellcheck disable=SC2206
+	[[ -n ${NT_E2E_TOOL_ARGS:-} ]] && set -- "$@" ${NT_E2E_TOOL_ARGS}
 	local pre=()
 	[[ $ns != - ]] && pre=(ip netns exec "$ns")
 	echo "+ ${pre[*]} $NT $*" >"$W/$t.cmd"

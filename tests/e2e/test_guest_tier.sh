@@ -131,9 +131,36 @@ case_reason_by_name() {
 	fi
 }
 
+# ---- kernels without BTF ----------------------------------------------------------------
+
+# where /sys/kernel/btf/vmlinux is missing (a guest run with --hide-btf imitates it), a tool
+# started without --btf fails before loading and says how to get a BTF file; with --btf FILE
+# it runs on the candidates that need no kernel BTF objects (raw_tp, tracepoint, kprobe)
+case_no_kernel_btf() {
+	[[ -e /sys/kernel/btf/vmlinux ]] && skip "this kernel exposes its BTF (run the guest with --hide-btf)"
+	local out rc
+	nt_lab router
+	out=$(NT_E2E_TOOL_ARGS='' ip netns exec "$LAB_ROUTER_NS" "$NT" eth_drop --duration 1 2>&1)
+	rc=$?
+	assert_eq "exit status without BTF" "$rc" 1
+	grep -q -- "--btf FILE" <<<"$out" || fail "message does not say how to get a BTF file: $out"
+	[[ -n ${NT_GUEST_BTF:-} ]] || skip "no saved BTF file to run with --btf"
+	nt_start D "$LAB_ROUTER_NS" eth_drop --json --btf "$NT_GUEST_BTF" --src-ip "$LAB_CLIENT_IP"
+	grep -q "drop=raw_tp:kfree_skb\|drop=kprobe:" "$W/D.err" ||
+		fail "without kernel BTF the drop stage should use raw_tp or kprobe$(nt_show D)"
+	lab_drop_request_forward
+	ip netns exec "$LAB_CLIENT_NS" ping -n -q -c 2 -i 0.2 -W 0.5 "$LAB_SERVER_IP" >/dev/null
+	nt_wait_events D 2 10
+	nt_stop D INT 10
+	assert_exit D 0
+	assert_jq D "\$ev | length == 2 and all(\$ev[]; .reason == \"$(nt_reason NETFILTER_DROP)\")" \
+		"2 drops reported with --btf on a kernel that hides its BTF"
+}
+
 nt_case "guest: bond slaves (--rx-iface slave1,slave2) traced whichever slave carries them" \
 	case_bond_slaves
 nt_case "guest: netem delay D on the far side -> external segment grows by D (+-10 %)" \
 	case_netem_external_delay
 nt_case "reasons: NETFILTER_DROP by name with the running kernel's own number" case_reason_by_name
+nt_case "guest: no kernel BTF -> exit 1 naming --btf; with --btf FILE it runs" case_no_kernel_btf
 nt_done
