@@ -429,16 +429,19 @@ static void sweep(struct tracer *t, bool at_exit)
 	for (int i = 0; i < n; i++) {
 		struct icmp_pt_rec rec;
 		uint64_t first;
+		bool young;
 
 		if (bpf_map_lookup_elem(fd, &keys[i], &rec))
 			continue;
 		first = icmp_pt_first_ts(&rec);
-		if (!at_exit && (!first || now - first < timeout_ns))
+		/* first > now: the kernel made it after we read the clock */
+		young = !first || first >= now || now - first < timeout_ns;
+		if (!at_exit && young)
 			continue;
 		if (bpf_map_delete_elem(fd, &keys[i]))
 			continue;       /* completed by the kernel meanwhile */
 		t->swept++;
-		report_exchange(t, &keys[i], &rec, at_exit && now - first < timeout_ns);
+		report_exchange(t, &keys[i], &rec, at_exit && young);
 	}
 }
 

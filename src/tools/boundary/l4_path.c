@@ -383,7 +383,9 @@ static void sweep(struct l4pt_runner *r, bool at_exit)
 			continue;
 		if (!rec.n_in)
 			continue;
-		young = now - rec.ts_last_in < timeout_ns;
+		/* A record the kernel made after we read the clock is young, not
+		 * 2^64 ns old. */
+		young = rec.ts_last_in >= now || now - rec.ts_last_in < timeout_ns;
 		if (young && !at_exit)
 			continue;
 		if (bpf_map_delete_elem(fd, &r->keys[i]))
