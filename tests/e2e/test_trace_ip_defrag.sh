@@ -4,6 +4,12 @@
 # offset 0, MF); a complete fragmented datagram reassembles (the listener receives it) and
 # is not reported as dropped. Queue/reassembled/expire events need function probes: checked
 # where they attach (guest tier), reported as missing stages on the host.
+# Conntrack reassembles too (nf_defrag_ipv4, before forwarding and on local output), and it
+# may be active in every namespace (it is in the 6.1 guest): the lone fragment then waits in
+# the client's (or router's) queue, not the server's. So ipfrag_time is 1 s everywhere, the
+# drop/expire assertions name the datagram, not a namespace, and per-namespace counts use
+# the server's netns. Kernels with drop reasons but without the fragment ones
+# (e.g. 6.1) free the timed-out head in ip_expire as NOT_SPECIFIED.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$REPO/tests/lab/lab_drops.sh"
 
@@ -32,37 +38,56 @@ if which == "both":
 PY
 }
 
+# frag_timeout_match: jq condition on a drop event for the reassembly timeout on this kernel
+frag_timeout_match() {
+	if bpftool btf dump file "${NT_GUEST_BTF:-/sys/kernel/btf/vmlinux}" 2>/dev/null |
+		grep -q "'SKB_DROP_REASON_FRAG_REASM_TIMEOUT'"; then
+		echo '.reason == "FRAG_REASM_TIMEOUT"'
+	else
+		echo "(.reason == \"$(nt_reason NOT_SPECIFIED)\" and (.location | startswith(\"ip_expire+\")))"
+	fi
+}
+
 case_timeout_and_reassembly() {
 	nt_lab router
-	ip netns exec "$LAB_SERVER_NS" sysctl -qw net.ipv4.ipfrag_time=1 || fail "lab: ipfrag_time"
-	ip netns exec "$LAB_SERVER_NS" timeout 6 /usr/bin/python3 -c '
+	local ns sns
+	for ns in "$LAB_CLIENT_NS" "$LAB_ROUTER_NS" "$LAB_SERVER_NS"; do
+		ip netns exec "$ns" sysctl -qw net.ipv4.ipfrag_time=1 || fail "lab: ipfrag_time"
+	done
+	sns=$(nt_ns_inode "$LAB_SERVER_NS")
+	ip netns exec "$LAB_SERVER_NS" timeout "$(_nt_scaled 6)" /usr/bin/python3 -c '
 import socket, sys
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind((sys.argv[1], 6100))
 print("ready", flush=True); d = s.recv(4000); print("got", len(d), flush=True)' "$LAB_SERVER_IP" >"$W/srv.out" &
 	local i
-	for ((i = 0; i < 50; i++)); do grep -q ready "$W/srv.out" && break; sleep 0.05; done
+	for ((i = 0; i < $(_nt_scaled 100); i++)); do grep -q ready "$W/srv.out" && break; sleep 0.05; done
+	grep -q ready "$W/srv.out" || fail "lab: the listener did not start"
 	nt_start F "$LAB_SERVER_NS" $TOOL --json --src-ip "$LAB_CLIENT_IP" --protocol udp
 	send_frags 4242 6100 both
 	send_frags 4343 6100 first
-	for ((i = 0; i < 40; i++)); do grep -q '"kind":"drop"' "$W/F.out" && break; sleep 0.1; done
+	for ((i = 0; i < $(_nt_scaled 40); i++)); do grep -q '"kind":"drop"' "$W/F.out" && break; sleep 0.1; done
 	sleep 0.3
 	drop_finish F $TOOL
-	grep -q "got 1392" "$W/srv.out" || fail "lab: the complete fragmented datagram was not received: $(cat "$W/srv.out")"
-	assert_jq F "[\$ev[] | select(.kind == \"drop\")] | length >= 1 and all(.[]; .reason == \"FRAG_REASM_TIMEOUT\" and
+	grep -q "got 1392" "$W/srv.out" || fail "lab: the complete fragmented datagram was not received: $(cat "$W/srv.out")$(nt_show F)"
+	assert_jq F "[\$ev[] | select(.kind == \"drop\")] | length >= 1 and all(.[]; $(frag_timeout_match) and
 		.ip_id == 4343 and .src_ip == \"$LAB_CLIENT_IP\" and .dst_ip == \"$LAB_SERVER_IP\" and .proto == \"UDP\" and
 		.offset == 0 and .more_fragments == true)" \
-		"the lone first fragment: drop FRAG_REASM_TIMEOUT, id 4343, client -> server UDP, offset 0, MF"
+		"the lone first fragment: dropped by the reassembly timeout, id 4343, client -> server UDP, offset 0, MF"
 	assert_jq F "[\$ev[] | select(.ip_id == 4242 and .kind == \"drop\")] | length == 0" \
 		"the complete datagram (id 4242) is not dropped"
 	assert_jq F "\$sum.lost_events == 0" "no lost events"
 	if jq -e '.stages_missing | index("reasm")' <<<"$(nt_summary F)" >/dev/null; then
 		echo "reassembly stage not attachable here (function probes): success checked by the listener"
 	else
-		assert_jq F "[\$ev[] | select(.kind == \"reassembled\" and .ip_id == 4242 and .src_ip == \"$LAB_CLIENT_IP\")] | length == 1" \
-			"id 4242 reassembled (one event with its identity)"
-		assert_jq F "[\$ev[] | select(.kind == \"queue\" and (.ip_id == 4242 or .ip_id == 4343))] | length == 3" \
-			"three fragments queued"
-		assert_jq F "[\$ev[] | select(.kind == \"expire\" and .ip_id == 4343)] | length == 1" "id 4343 expired"
+		assert_jq F "[\$ev[] | select(.kind == \"reassembled\" and .ip_id == 4242 and .src_ip == \"$LAB_CLIENT_IP\" and
+			.netns == $sns)] | length == 1" "id 4242 reassembled in the server (one event with its identity)"
+		assert_jq F "[\$ev[] | select(.kind == \"queue\" and .ip_id == 4242 and .netns == $sns) | .offset] | sort == [0, 800]" \
+			"both fragments of id 4242 queued in the server"
+		assert_jq F "[\$ev[] | select(.kind == \"queue\" and .ip_id == 4343)] | length == 1" \
+			"the lone fragment queued once (where it waits)"
+		assert_jq F "[\$ev[] | select(.ip_id == 4343 and (.kind == \"queue\" or .kind == \"expire\"))] |
+			length == 2 and .[1].kind == \"expire\" and .[0].netns == .[1].netns and .[0].netns != 0" \
+			"id 4343 expired once, in the namespace that queued it"
 	fi
 }
 

@@ -66,6 +66,10 @@ static __always_inline int handle(struct nf_conn *ct, __u8 type)
 		e->mark = BPF_CORE_READ(ct, mark);
 	if (bpf_core_field_exists(ct->zone))
 		e->zone = BPF_CORE_READ(ct, zone.id);
+	/* every namespace has its own table (and conntrack may be active in all of
+	 * them): the same flow crossing three namespaces is three entries */
+	if (bpf_core_field_exists(ct->ct_net.net))
+		e->netns = BPF_CORE_READ(ct, ct_net.net, ns.inum);
 	/* ct->timeout is an absolute jiffies value once confirmed */
 	timeout = BPF_CORE_READ(ct, timeout);
 	jiffies = bpf_jiffies64();

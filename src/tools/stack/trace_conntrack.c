@@ -196,6 +196,7 @@ static int on_event(void *ctx, void *data, size_t len)
 		nt_json_str(j, "reply_dst_ip", rd);
 		nt_json_u64(j, "reply_src_port", e->reply_sport);
 		nt_json_u64(j, "reply_dst_port", e->reply_dport);
+		nt_json_u64(j, "netns", e->netns);
 		nt_json_u64(j, "zone", e->zone);
 		nt_json_u64(j, "mark", e->mark);
 		nt_json_str(j, "status", st);
@@ -207,10 +208,10 @@ static int on_event(void *ctx, void *data, size_t len)
 		char when[32];
 
 		nt_fmt_clock(nt_mono_to_wall_ns(e->ts), when, sizeof(when));
-		nt_text("%-12s %-8s %-5s %s:%u -> %s:%u  reply %s:%u -> %s:%u  zone=%u mark=%u "
-			"timeout=%llds status=%s\n", when, type, nt_l4_name(e->family, e->proto), s,
-			e->sport, d, e->dport, rs, e->reply_sport, rd, e->reply_dport, e->zone,
-			e->mark, (long long)e->timeout_s, st);
+		nt_text("%-12s %-8s %-5s %s:%u -> %s:%u  reply %s:%u -> %s:%u  netns=%u zone=%u "
+			"mark=%u timeout=%llds status=%s\n", when, type,
+			nt_l4_name(e->family, e->proto), s, e->sport, d, e->dport, rs, e->reply_sport,
+			rd, e->reply_dport, e->netns, e->zone, e->mark, (long long)e->timeout_s, st);
 	}
 	return 0;
 }

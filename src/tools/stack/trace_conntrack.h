@@ -23,6 +23,7 @@ struct tct_event {
 	__u64 status;            /* IPS_* bits */
 	__s64 timeout_s;         /* seconds left (0 for unconfirmed) */
 	__u32 mark;
+	__u32 netns;             /* inode of the entry's network namespace (0 unknown) */
 	__u16 zone;
 	__u8  family;
 	__u8  proto;

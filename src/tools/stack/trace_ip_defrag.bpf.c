@@ -4,10 +4,15 @@
  * reassembled, queues expired, fragments dropped — each with the datagram
  * identity (saddr, daddr, IP id, protocol) and the fragment offset.
  *
- * Drops come from the drop floor (kfree_skb with the fragment reasons of this
- * kernel: FRAG_REASM_TIMEOUT, FRAG_TOO_FAR, DUP_FRAG; before reasons: frees
- * from the reassembly functions). Queueing, reassembly and expiry are function
- * probes (ip_defrag, inet_frag_reasm_finish, ip_expire): optional stages.
+ * Drops come from the drop floor: kfree_skb with the fragment reasons of this
+ * kernel (FRAG_REASM_TIMEOUT, FRAG_TOO_FAR, DUP_FRAG), and frees without a
+ * specific reason (kernels before reasons, and those whose enum has no
+ * fragment reasons yet: 6.1 frees the timed-out head in ip_expire with
+ * NOT_SPECIFIED) when they come from the reassembly functions. Queueing,
+ * reassembly and expiry are function probes (ip_defrag,
+ * inet_frag_reasm_finish, ip_expire): optional stages. Every event carries
+ * the namespace whose queue it is (conntrack reassembles at every hop where
+ * it is active).
  * Queued fragments share skb->dev with the rb-tree node, so drops of queued
  * fragments report no device.
  */
@@ -77,7 +82,11 @@ static __always_inline bool is_frag_drop(__u64 location, __u32 reason)
 			if (reason == targ_reasons[i])
 				return true;
 		}
-		return false;
+		/* an unspecific free: judged by where it happens, below */
+		if (!NT_DROP_HAS_REASON ||
+		    reason != bpf_core_enum_value(enum skb_drop_reason,
+						  SKB_DROP_REASON_NOT_SPECIFIED))
+			return false;
 	}
 #pragma unroll
 	for (int i = 0; i < TID_MAX_CALLERS; i++) {
@@ -93,6 +102,7 @@ static __always_inline int handle_drop(void *ctx, const struct sk_buff *skb, __u
 				       __u32 reason)
 {
 	struct tid_event t = {};
+	struct net_device *dev;
 
 	if (!skb || !is_frag_drop(location, reason))
 		return 0;
@@ -103,14 +113,30 @@ static __always_inline int handle_drop(void *ctx, const struct sk_buff *skb, __u
 	t.type = TID_DROP;
 	t.reason = reason;
 	t.location = location;
+	dev = BPF_CORE_READ(skb, dev);
+	if (dev)
+		t.netns = nt_dev_netns(dev);
 	emit(&t);
 	return 0;
 }
 
 NT_DROP_PROGRAMS(handle_drop)
 
+static __always_inline __u32 net_inum(const struct net *net)
+{
+	return net ? BPF_CORE_READ(net, ns.inum) : 0;
+}
+
+/* The namespace of a reassembly queue (q->fqdir->net, 5.3+; 0 before). */
+static __always_inline __u32 queue_netns(const struct inet_frag_queue *q)
+{
+	if (!bpf_core_field_exists(q->fqdir))
+		return 0;
+	return net_inum(BPF_CORE_READ(q, fqdir, net));
+}
+
 /* ---- stage "queue": ip_defrag(net, skb, user) */
-static __always_inline int handle_queue(struct sk_buff *skb, __u32 user)
+static __always_inline int handle_queue(struct net *net, struct sk_buff *skb, __u32 user)
 {
 	struct tid_event t = {};
 	struct net_device *dev;
@@ -119,6 +145,7 @@ static __always_inline int handle_queue(struct sk_buff *skb, __u32 user)
 		return 0;
 	t.type = TID_QUEUE;
 	t.user = user;
+	t.netns = net_inum(net);    /* also for local output (conntrack), where dev is unset */
 	dev = BPF_CORE_READ(skb, dev);
 	if (dev) {
 		nt_dev_ref(dev, &t.dev);
@@ -131,13 +158,13 @@ static __always_inline int handle_queue(struct sk_buff *skb, __u32 user)
 SEC("fentry/ip_defrag")
 int BPF_PROG(nt_defrag_fe, struct net *net, struct sk_buff *skb, u32 user)
 {
-	return handle_queue(skb, user);
+	return handle_queue(net, skb, user);
 }
 
 SEC("kprobe/ip_defrag")
 int BPF_KPROBE(nt_defrag_kp, struct net *net, struct sk_buff *skb, u32 user)
 {
-	return handle_queue(skb, user);
+	return handle_queue(net, skb, user);
 }
 
 /* ---- stage "reasm": inet_frag_reasm_finish(q, head, reasm_data, try_coalesce) */
@@ -156,6 +183,7 @@ static __always_inline int handle_reasm(struct inet_frag_queue *q, struct sk_buf
 		return 0;
 	t.type = TID_REASM;
 	t.len = BPF_CORE_READ(q, len);
+	t.netns = queue_netns(q);
 	emit(&t);
 	return 0;
 }
@@ -187,6 +215,7 @@ static __always_inline int handle_expire(void *timer)
 		return 0;
 	t.type = TID_EXPIRE;
 	t.len = BPF_CORE_READ(q, meat);         /* bytes received before the timeout */
+	t.netns = queue_netns(q);
 	emit(&t);
 	return 0;
 }

@@ -123,8 +123,8 @@ static int on_event(void *ctx, void *data, size_t len)
 		if (e->type == TID_QUEUE) {
 			nt_json_str(j, "ifname", e->ifname);
 			nt_json_u64(j, "ifindex", e->dev.ifindex);
-			nt_json_u64(j, "netns", e->dev.netns);
 		}
+		nt_json_u64(j, "netns", e->netns);
 		nt_json_u64(j, "pid", e->pid);
 		nt_json_str(j, "comm", e->comm);
 		nt_json_end(j);
@@ -143,6 +143,8 @@ static int on_event(void *ctx, void *data, size_t len)
 			nt_text(" DEV=%s User=%u", e->ifname, e->user);
 		if (e->type == TID_DROP)
 			nt_text(" Reason=%s Location=%s", reason, where[0] ? where : "-");
+		if (e->netns)
+			nt_text(" NS=%u", e->netns);
 		nt_text("\n");
 	}
 	return 0;
@@ -174,6 +176,10 @@ static void report_summary(struct tool *t, const struct nt_stage_plan *plans)
 		(unsigned long long)t->counts[4], (unsigned long long)lost);
 }
 
+/* Fragment drops: by reason where this kernel names fragment reasons; and by
+ * caller for frees without a specific one (kernels before reasons, and those
+ * with reasons but no fragment ones yet, e.g. 6.1's NOT_SPECIFIED free of the
+ * timed-out head in ip_expire). */
 static int set_drop_filter(struct trace_ip_defrag_bpf *skel)
 {
 	__u32 n = 0;
@@ -186,8 +192,8 @@ static int set_drop_filter(struct trace_ip_defrag_bpf *skel)
 				((__u32 *)skel->rodata->targ_reasons)[n++] = (__u32)v;
 		}
 		skel->rodata->targ_nreasons = n;
-		return 0;
 	}
+	n = 0;
 	for (size_t i = 0; i < NT_ARRAY_SIZE(frag_callers) && n < TID_MAX_CALLERS; i++) {
 		uint64_t lo, hi;
 

@@ -25,6 +25,8 @@ struct tid_event {
 	__u32 len;               /* fragment length; reassembled: datagram length */
 	__u32 reason;            /* drop: enum skb_drop_reason */
 	__u32 user;              /* ip_defrag user (IP_DEFRAG_LOCAL_DELIVER, CONNTRACK_IN, ...) */
+	__u32 netns;             /* inode of the namespace that queued/reassembled/expired it
+				  * (drop: skb->dev's; 0 unknown) */
 	struct nt_ifref dev;
 	__u32 pid;
 	__u8  type;              /* enum tid_type */
