@@ -6,7 +6,7 @@ set -euo pipefail
 pkgs=(
 	make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool   # build
 	iproute2 iptables nftables iputils-ping jq python3 strace       # lab + e2e
-	iperf3 procps                                                   # bench
+	iperf3 procps sockperf                                          # bench
 )
 missing=()
 for p in "${pkgs[@]}"; do

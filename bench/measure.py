@@ -1,13 +1,19 @@
-"""Measure start->attached time, peak RSS and ns per BPF program run.
+"""Measure start->attached time, peak RSS and ns per BPF program run; then the
+overhead of eth_drop and trace_conntrack on healthy traffic (no drops): UDP and
+TCP ping-pong latency (sockperf) and iperf3 TCP throughput through the lab
+router, without and with the tool, interleaved round by round, as ratios.
 
 Called by bench/run.sh with the lab's names in the environment. Standard
 library only (Debian's /usr/bin/python3).
 """
 import json
 import os
+import re
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 
 NT, RUNS, SECS = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
@@ -76,6 +82,129 @@ def traffic(kind):
     return int(out.strip() or 0) / SECS / 1000, "kpps"
 
 
+# ---- overhead on healthy traffic -----------------------------------------------------
+OVH_SECS = float(E.get("OVH_SECS", "3"))
+OVH_ROUNDS = int(E.get("OVH_ROUNDS", "3"))
+OVH_TOOLS = {
+    # as a user starts them first: no filter, stacks on (eth_drop); new+destroy (conntrack)
+    "eth_drop": ["eth_drop", "--json"],
+    "trace_conntrack": ["trace_conntrack", "--json"],
+}
+SP_UDP, SP_TCP, IPERF_PORT = 11311, 11312, 5391
+C = ["ip", "netns", "exec", E["LAB_CLIENT_NS"]]
+S = ["ip", "netns", "exec", E["LAB_SERVER_NS"]]
+
+
+def try_start(args, out):
+    """Start a tool (stdout to the file out); (proc, None) or (None, why it did not)."""
+    p = subprocess.Popen(R + [NT] + args, stdout=out, stderr=subprocess.PIPE, text=True)
+    last = ""
+    for line in p.stderr:
+        if line.startswith("Tracing"):
+            return p, None
+        last = line.strip() or last
+    p.wait()
+    return None, f"exit {p.returncode}: {last}"
+
+
+def pingpong(tcp):
+    """(p50 RTT us, p99 RTT us, round trips/s) of one sockperf ping-pong run."""
+    cmd = C + ["sockperf", "ping-pong", "-i", E["LAB_SERVER_IP"], "-p",
+               str(SP_TCP if tcp else SP_UDP), "-t", str(int(OVH_SECS)), "--full-rtt"]
+    if tcp:
+        cmd.insert(len(C) + 2, "--tcp")
+    out = subprocess.run(cmd, capture_output=True, text=True).stdout
+    pct = dict(re.findall(r"percentile (\d+\.\d+) =\s+([\d.]+)", out))
+    run = re.search(r"RunTime=([\d.]+) sec; SentMessages=(\d+)", out)
+    if "50.000" not in pct or not run:
+        raise SystemExit("bench: sockperf ping-pong gave no result:\n" + out[-500:])
+    return float(pct["50.000"]), float(pct["99.000"]), int(run.group(2)) / float(run.group(1))
+
+
+def throughput():
+    """iperf3 TCP client -> server through the router, Gbit/s."""
+    out = subprocess.run(C + ["iperf3", "-c", E["LAB_SERVER_IP"], "-p", str(IPERF_PORT), "-t",
+                              str(int(OVH_SECS)), "-J"], capture_output=True, text=True).stdout
+    try:
+        return json.loads(out)["end"]["sum_received"]["bits_per_second"] / 1e9
+    except (ValueError, KeyError):
+        raise SystemExit("bench: iperf3 gave no result:\n" + out[-500:])
+
+
+def measure_set():
+    udp, tcp = pingpong(False), pingpong(True)
+    return {"udp_p50": udp[0], "udp_p99": udp[1], "udp_rate": udp[2],
+            "tcp_p50": tcp[0], "tcp_p99": tcp[1], "tcp_rate": tcp[2], "gbps": throughput()}
+
+
+def overhead():
+    if not shutil.which("sockperf"):
+        print("\noverhead: skipped, sockperf is not installed (make deps)")
+        return
+    servers = [subprocess.Popen(S + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+               for cmd in (["sockperf", "server", "-i", E["LAB_SERVER_IP"], "-p", str(SP_UDP)],
+                           ["sockperf", "server", "--tcp", "-i", E["LAB_SERVER_IP"], "-p",
+                            str(SP_TCP)],
+                           ["iperf3", "-s", "-B", E["LAB_SERVER_IP"], "-p", str(IPERF_PORT)])]
+    time.sleep(0.5)
+    results, missing = {}, {}
+    try:
+        for name, args in OVH_TOOLS.items():
+            base, tool, drops = [], [], []
+            with tempfile.TemporaryFile("w+") as out:
+                p, why = try_start(args, out)     # can it attach here at all?
+            if not p:
+                missing[name] = why
+                continue
+            stop(p)
+            for _ in range(OVH_ROUNDS):
+                base.append(measure_set())
+                with tempfile.TemporaryFile("w+") as out:
+                    p, why = try_start(args, out)
+                    if not p:
+                        raise SystemExit(f"bench: {name} did not start: {why}")
+                    tool.append(measure_set())
+                    stop(p)
+                    out.seek(0)
+                    for line in out:
+                        o = json.loads(line)
+                        if o.get("type") == "summary":
+                            drops.append(o.get("drops", sum(o.get("events", {}).values())))
+            if tool:
+                results[name] = (base, tool, drops)
+    finally:
+        for srv in servers:
+            srv.kill()
+            srv.wait()
+
+    print(f"\noverhead on healthy traffic through the lab router ({OVH_ROUNDS} interleaved "
+          f"rounds of {OVH_SECS:g} s; RTT in us; ratio = with tool / without - 1; 'best' = the "
+          "least disturbed round: lowest RTT, highest rate)")
+    keys = [("udp_p50", "UDP ping-pong p50 RTT", min), ("udp_p99", "UDP ping-pong p99 RTT", min),
+            ("udp_rate", "UDP round trips/s", max), ("tcp_p50", "TCP ping-pong p50 RTT", min),
+            ("tcp_p99", "TCP ping-pong p99 RTT", min), ("tcp_rate", "TCP round trips/s", max),
+            ("gbps", "iperf3 TCP Gbit/s", max)]
+    names = list(results)
+    print(f"{'metric':<22}" + "".join(f"{'no tool':>9} {n:>15} {'ratio':>7} {'best: ratio':>12}  "
+                                      for n in names))
+    for k, label, best in keys:
+        row = f"{label:<22}"
+        for n in names:
+            b = statistics.median(r[k] for r in results[n][0])
+            t = statistics.median(r[k] for r in results[n][1])
+            bb, tb = best(r[k] for r in results[n][0]), best(r[k] for r in results[n][1])
+            row += (f"{b:>9.1f} {t:>15.1f} {(t / b - 1) * 100 if b else 0:>+6.1f}% "
+                    f"{(tb / bb - 1) * 100 if bb else 0:>+11.1f}%  ")
+        print(row)
+    for n in names:
+        print(f"{n}: events/drops reported while measured: {results[n][2]} (healthy traffic; "
+              "other work on this host can add some)")
+    for n, why in missing.items():
+        print(f"{n}: not measured, it cannot attach on this host ({why})")
+    print("Other engineers share this machine: rounds are interleaved to spread their load over "
+          "both columns; compare ratios, and read +-5 % as noise.")
+
+
 def prog_stats():
     """Sum over our programs (names start with nt_; one tool runs at a time)."""
     progs = json.loads(subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True,
@@ -89,6 +218,9 @@ def prog_stats():
 
 
 def main():
+    if E.get("BENCH_PART") == "overhead":       # only the overhead comparison
+        overhead()
+        return
     rows = []
     with open("/proc/sys/kernel/bpf_stats_enabled") as f:
         stats_was = f.read().strip()
@@ -122,6 +254,7 @@ def main():
               f"{nsr:>8.0f}  {rate}")
     print("ns/run is the kernel's run_time_ns/run_cnt; timer reads are slow on this VM "
           "(see testbed.md): compare ratios, not absolutes.")
+    overhead()
 
 
 main()

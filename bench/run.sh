@@ -5,7 +5,7 @@
 # traffic the tool filters out through a lab router.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-NT=${NT:-$PWD/build/nettrail}
+NT=${NT:-$PWD/build/nettrail}   # BENCH_PART=overhead: only the overhead comparison
 RUNS=${RUNS:-7}
 SECS=${SECS:-5}
 . tests/lab/lab.sh
