@@ -53,10 +53,13 @@
 		return HANDLER(skb, BPF_CORE_READ(skb, dev), true);                 \
 	}                                                                           \
 	/* __netif_receive_skb_core takes struct sk_buff ** since 5.x */           \
+	/* 5.10's verifier refuses a direct ctx read of a pointer-to-pointer   \
+	 * argument (newer kernels take it as a scalar): read arg 0 by copy. */ \
 	SEC("fentry/__netif_receive_skb_core")                                      \
-	int BPF_PROG(nt_##P##_rx_fe, struct sk_buff **pskb)                         \
+	int nt_##P##_rx_fe(unsigned long long *ctx)                                 \
 	{                                                                           \
-		struct sk_buff *skb = NULL;                                         \
+		struct sk_buff **pskb = NULL, *skb = NULL;                          \
+		bpf_probe_read_kernel(&pskb, sizeof(pskb), ctx);                    \
 		bpf_probe_read_kernel(&skb, sizeof(skb), pskb);                     \
 		return skb ? HANDLER(skb, BPF_CORE_READ(skb, dev), true) : 0;       \
 	}                                                                           \

@@ -92,10 +92,8 @@ const char *nt_drop_reason_name(__u32 reason, char *buf, size_t len)
 
 /* Our program, BPF trampolines and bpf_trace_run<N>, or a drop function
  * (also as a compiler clone "name.isra.0"). */
-static bool is_machinery(const char *sym)
+static bool is_drop_function(const char *sym)
 {
-	if (!strncmp(sym, "bpf_", 4) || !strncmp(sym, "__bpf_", 6))
-		return true;
 	for (size_t i = 0; i < NT_ARRAY_SIZE(drop_machinery); i++) {
 		size_t l = strlen(drop_machinery[i]);
 
@@ -105,8 +103,36 @@ static bool is_machinery(const char *sym)
 	return false;
 }
 
+static bool is_machinery(const char *sym)
+{
+	return !strncmp(sym, "bpf_", 4) || !strncmp(sym, "__bpf_", 6) || is_drop_function(sym);
+}
+
+/* Index of the innermost drop function among the first frames, or -1. Our own
+ * program and the trampoline come before it; where the kernel does not list
+ * BPF JIT images in kallsyms (bpf_jit_kallsyms=0, default on 5.10) they look
+ * like the last module symbol, so the drop function is the anchor. */
+static int drop_function_frame(const __u64 *stack, int n, const struct ksyms *ks)
+{
+	int last = -1;
+
+	for (int i = 0; i < n && i < 8; i++) {
+		const struct ksym *s = ksyms__map_addr(ks, stack[i]);
+
+		if (s && is_drop_function(s->name))
+			last = i;
+		else if (last >= 0)
+			break;
+	}
+	return last;
+}
+
 __u64 nt_drop_stack_location(const __u64 *stack, int n, const struct ksyms *ks)
 {
+	int k = drop_function_frame(stack, n, ks);
+
+	if (k >= 0 && k + 1 < n)
+		return stack[k + 1];
 	for (int i = 0; i < n && i < NT_STACK_DEPTH; i++) {
 		const struct ksym *s = ksyms__map_addr(ks, stack[i]);
 
@@ -125,7 +151,10 @@ __u64 nt_drop_location(const struct nt_drop_event *e, const struct ksyms *ks)
 
 int nt_stack_first_frame(const __u64 *stack, int n, const struct ksyms *ks)
 {
-	int i;
+	int i = drop_function_frame(stack, n, ks);
+
+	if (i >= 0)
+		return i;
 
 	for (i = 0; i < n && i < NT_STACK_DEPTH; i++) {
 		const struct ksym *s = ksyms__map_addr(ks, stack[i]);

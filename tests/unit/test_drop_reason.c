@@ -48,3 +48,30 @@ TEST(drop_location_skips_machinery)
 	CHECK(nt_drop_location(&e, ks) == 0xffffffff81000333ULL);
 	ksyms__free(ks);
 }
+
+TEST(drop_location_when_jit_frames_have_no_symbols)
+{
+	/* 5.10 with bpf_jit_kallsyms=0: our program's frames fall after the last
+	 * module symbol; the drop function anchors the location. */
+	char path[] = "/tmp/nt-unit-ks3-XXXXXX";
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+	struct nt_drop_event e = {};
+	struct ksyms *ks;
+
+	fprintf(f, "ffffffff81000100 T kfree_skb\nffffffff81000200 T __udp4_lib_rcv\n"
+		   "ffffffff81000300 T ip_local_deliver_finish\n"
+		   "ffffffffc0000000 t cleanup_module\t[some_mod]\n");
+	fclose(f);
+	ks = ksyms__parse(path);
+	unlink(path);
+	e.stack[0] = 0xffffffffc0006659ULL;     /* JIT image, "cleanup_module+0x6659" */
+	e.stack[1] = 0xffffffffc00040a0ULL;     /* trampoline */
+	e.stack[2] = 0xffffffff81000105ULL;     /* kfree_skb+0x5 */
+	e.stack[3] = 0xffffffff810002a3ULL;     /* __udp4_lib_rcv+0xa3 */
+	e.stack[4] = 0xffffffff81000344ULL;
+	e.stack_bytes = 5 * 8;
+	CHECK(nt_drop_location(&e, ks) == 0xffffffff810002a3ULL);
+	CHECK(nt_stack_first_frame(e.stack, 5, ks) == 2);
+	ksyms__free(ks);
+}
