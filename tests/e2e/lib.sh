@@ -66,6 +66,9 @@ nt_has_drop_reasons() {
 # NOT_SPECIFIED where the kernel has no drop reasons
 nt_reason() { if nt_has_drop_reasons; then echo "$1"; else echo NOT_SPECIFIED; fi; }
 
+# a command prefix that runs its command with /sys/kernel/btf hidden
+NT_HIDE_BTF=(unshare -m --propagation private sh -c 'mount -t tmpfs nt-no-btf /sys/kernel/btf && exec "$@"' nt-no-btf)
+
 # nt_mode_args MODE: the flags that select MODE ("auto" = the tool's default, no flag)
 nt_mode_args() { [[ $1 == auto ]] || printf '%s\n' --attach-mode "$1"; }
 
@@ -196,6 +199,9 @@ nt_run_bg() {
 	[[ -n ${NT_E2E_TOOL_ARGS:-} ]] && set -- "$@" ${NT_E2E_TOOL_ARGS}
 	local pre=()
 	[[ $ns != - ]] && pre=(ip netns exec "$ns")
+	# NT_E2E_HIDE_BTF=1: the tool sees no /sys/kernel/btf (a kernel without BTF). Hidden in
+	# a private mount namespace entered after `ip netns exec`, whose fresh sysfs shows it.
+	[[ ${NT_E2E_HIDE_BTF:-0} == 1 ]] && pre+=("${NT_HIDE_BTF[@]}")
 	echo "+ ${pre[*]} $NT $*" >"$W/$t.cmd"
 	env --default-signal=INT,TERM,QUIT "${pre[@]}" "$NT" "$@" >"$W/$t.out" 2>"$W/$t.err" &
 	echo $! >"$W/$t.pid"
