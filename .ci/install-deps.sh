@@ -7,6 +7,7 @@ pkgs=(
 	make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool   # build
 	iproute2 iptables nftables iputils-ping jq python3 strace       # lab + e2e
 	iperf3 procps sockperf                                          # bench
+	qemu-system-x86 busybox-static kmod cpio xz-utils zstd          # guest tier
 )
 missing=()
 for p in "${pkgs[@]}"; do
