@@ -124,6 +124,18 @@ static __always_inline int nt_parse_skb(const struct sk_buff *skb, struct nt_pkt
 	if (nh != NT_HDR_UNSET && nh != 0 &&
 	    (proto == NT_ETH_P_IP || proto == NT_ETH_P_IPV6))
 		return nt_parse_ip(head + nh, proto, p);
+	/* skb->protocol is still 0 on a locally built packet that has not reached
+	 * ip_output yet (e.g. a raw IP_HDRINCL send freed at LOCAL_OUT, or queued
+	 * there by conntrack's defrag on 5.10): the IP version nibble decides. */
+	if (proto == 0 && nh != NT_HDR_UNSET && nh != 0 && mh == NT_HDR_UNSET) {
+		__u8 v = 0;
+
+		bpf_probe_read_kernel(&v, 1, head + nh);
+		if (v >> 4 == 4)
+			return nt_parse_ip(head + nh, NT_ETH_P_IP, p);
+		if (v >> 4 == 6)
+			return nt_parse_ip(head + nh, NT_ETH_P_IPV6, p);
+	}
 	if (mh != NT_HDR_UNSET)
 		return nt_parse_eth(head + mh, p);
 	p->l3_proto = proto;

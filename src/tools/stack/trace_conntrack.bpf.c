@@ -36,6 +36,8 @@ static __always_inline int handle(struct nf_conn *ct, __u8 type)
 
 	if (!ct || !(targ_types & TCT_EV_BIT(type)))
 		return 0;
+	if (type == TCT_DESTROY && !(BPF_CORE_READ(ct, status) & 0x8 /* IPS_CONFIRMED */))
+		return 0;
 	orig = &ct->tuplehash[0].tuple;
 	reply = &ct->tuplehash[1].tuple;
 	l3 = BPF_CORE_READ(orig, src.l3num);
@@ -116,7 +118,26 @@ int BPF_KPROBE(nt_ct_refresh_kp, struct nf_conn *ct)
 	return handle(ct, TCT_UPDATE);
 }
 
-/* ---- stage "destroy": nf_ct_delete(ct, portid, report) */
+/* ---- stage "destroy": the entry's last reference is dropped.
+ * nf_ct_destroy (6.x) / destroy_conntrack (older) are only reached through
+ * the nf_ct_hook/nf_ct_destroy pointer, so no caller can inline them or call
+ * a clone: every path that frees an entry (timeout, GC, flush, kill) passes
+ * here exactly once. nf_ct_delete is not such a point: 5.10 splits it into
+ * nf_ct_delete + nf_ct_delete.part.0 and its callers in the module jump to the
+ * clone. Unconfirmed entries (never in the table) are skipped in handle(). */
+SEC("fentry/nf_ct_destroy")
+int BPF_PROG(nt_ct_destroy_fe, struct nf_conntrack *nfct)
+{
+	return handle((struct nf_conn *)nfct, TCT_DESTROY);
+}
+
+SEC("kprobe/nf_ct_destroy")
+int BPF_KPROBE(nt_ct_destroy_kp, struct nf_conntrack *nfct)
+{
+	return handle((struct nf_conn *)nfct, TCT_DESTROY);
+}
+
+/* fallback when neither free hook exists: removal from the table */
 SEC("fentry/nf_ct_delete")
 int BPF_PROG(nt_ct_delete_fe, struct nf_conn *ct)
 {

@@ -33,7 +33,11 @@ const struct nt_stage trace_conntrack_stages[] = {
 		{ NT_PK_FENTRY, "__nf_ct_refresh_acct", "nt_ct_refresh_fe" },
 		{ NT_PK_KPROBE, "__nf_ct_refresh_acct", "nt_ct_refresh_kp" },
 	} },
-	{ "destroy", "a connection is removed from the table", true, {
+	{ "destroy", "a connection leaves the table (its entry is freed)", true, {
+		{ NT_PK_FENTRY, "nf_ct_destroy", "nt_ct_destroy_fe", 1 },
+		{ NT_PK_FENTRY, "destroy_conntrack", "nt_ct_destroy_fe", 1 },
+		{ NT_PK_KPROBE, "nf_ct_destroy", "nt_ct_destroy_kp" },
+		{ NT_PK_KPROBE, "destroy_conntrack", "nt_ct_destroy_kp" },
 		{ NT_PK_FENTRY, "nf_ct_delete", "nt_ct_delete_fe" },
 		{ NT_PK_KPROBE, "nf_ct_delete", "nt_ct_delete_kp" },
 	} },
