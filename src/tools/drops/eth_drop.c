@@ -28,26 +28,15 @@ const struct nt_stage eth_drop_stages[] = {
 const int eth_drop_nstages = NT_ARRAY_SIZE(eth_drop_stages);
 
 struct config {
-	struct nt_filter filter;
-	bool filter_l3;
-	const char *if_str;
-	struct nt_ifref iface;
+	struct nt_drop_filters f;
 	bool no_stack, no_normal_filter, verbose;
 };
 
-enum {
-	OPT_IF = 1, OPT_SRC, OPT_DST, OPT_PROTO, OPT_SPORT, OPT_DPORT, OPT_NOSTACK,
-	OPT_NONORMAL, OPT_VERBOSE,
-};
+enum { OPT_NOSTACK = 1, OPT_NONORMAL, OPT_VERBOSE };
 
 static const struct nt_opt options[] = {
-	{ "interface", 'i', "IF", "only drops of skbs on this interface", OPT_IF },
-	{ "src-ip", 0, "IP", "only packets from this IPv4/IPv6 address", OPT_SRC },
-	{ "dst-ip", 0, "IP", "only packets to this address", OPT_DST },
-	{ "protocol", 0, "PROTO", "tcp|udp|icmp|icmpv6|all (default all)", OPT_PROTO },
-	{ "l4-protocol", 0, "PROTO", "same as --protocol (reference name)", OPT_PROTO },
-	{ "src-port", 0, "PORT", "only this TCP/UDP source port", OPT_SPORT },
-	{ "dst-port", 0, "PORT", "only this TCP/UDP destination port", OPT_DPORT },
+	{ "interface", 'i', "IF", "only drops of skbs on this interface", NT_DROP_OPT_IF },
+	NT_DROP_FILTER_OPTS,
 	{ "no-stack", 0, NULL, "do not take kernel stacks (cheaper)", OPT_NOSTACK },
 	{ "disable-kernel-stacks", 0, NULL, "same as --no-stack", OPT_NOSTACK },
 	{ "no-stack-trace", 0, NULL, "same as --no-stack (reference name)", OPT_NOSTACK },
@@ -56,44 +45,14 @@ static const struct nt_opt options[] = {
 	{ "verbose", 0, NULL, "also print pid, comm, cpu and length of each drop", OPT_VERBOSE },
 };
 
-static int set_addr(const char *flag, const char *arg, union nt_addr *a, __u8 *has,
-		    struct nt_filter *f)
-{
-	__u8 family;
-
-	if (nt_arg_ip(flag, arg, a, &family))
-		return -1;
-	if (f->family && f->family != family)
-		return nt_usage_error(flag, arg, "--src-ip and --dst-ip must be the same family");
-	f->family = family;
-	*has = 1;
-	return 0;
-}
-
 static int handle_opt(int key, const char *arg, void *data)
 {
 	struct config *c = data;
-	struct nt_filter *f = &c->filter;
+	int r = nt_drop_filter_opt(&c->f, key, arg, "--interface");
 
+	if (r <= 0)
+		return r;
 	switch (key) {
-	case OPT_IF:
-		c->if_str = arg;
-		return nt_iface_resolve("--interface", arg, &c->iface);
-	case OPT_SRC:
-		c->filter_l3 = true;
-		return set_addr("--src-ip", arg, &f->saddr, &f->has_saddr, f);
-	case OPT_DST:
-		c->filter_l3 = true;
-		return set_addr("--dst-ip", arg, &f->daddr, &f->has_daddr, f);
-	case OPT_PROTO:
-		c->filter_l3 = true;
-		return nt_arg_l4proto("--protocol", arg, &f->l4_proto);
-	case OPT_SPORT:
-		c->filter_l3 = true;
-		return nt_arg_port("--src-port", arg, &f->sport);
-	case OPT_DPORT:
-		c->filter_l3 = true;
-		return nt_arg_port("--dst-port", arg, &f->dport);
 	case OPT_NOSTACK:
 		c->no_stack = true;
 		return 0;
@@ -105,17 +64,6 @@ static int handle_opt(int key, const char *arg, void *data)
 		return 0;
 	}
 	return -1;
-}
-
-static int validate(const struct config *c)
-{
-	const struct nt_filter *f = &c->filter;
-
-	if ((f->sport || f->dport) && f->l4_proto && f->l4_proto != IPPROTO_TCP &&
-	    f->l4_proto != IPPROTO_UDP)
-		return nt_usage_error("--protocol", nt_l4_name(4, f->l4_proto),
-				      "ports only apply to tcp or udp");
-	return 0;
 }
 
 /* ---- reporting ----------------------------------------------------------- */
@@ -229,7 +177,7 @@ int eth_drop_main(int argc, char **argv)
 	err = nt_cli_parse(&cli, argc, argv, &common);
 	if (err)
 		return err < 0 ? NT_EXIT_OK : err;
-	if (validate(&cfg))
+	if (nt_drop_filter_validate(&cfg.f))
 		return NT_EXIT_USAGE;
 	err = nt_runtime_init(&common);
 	if (err)
@@ -245,10 +193,7 @@ int eth_drop_main(int argc, char **argv)
 		return NT_EXIT_RUNTIME;
 	}
 	t.skel = skel;
-	skel->rodata->targ_filter = cfg.filter;
-	skel->rodata->targ_filter_l3 = cfg.filter_l3;
-	skel->rodata->targ_if = cfg.iface;
-	skel->rodata->targ_has_if = cfg.if_str != NULL;
+	NT_DROP_SET_FILTERS(skel->rodata, &cfg.f);
 	skel->rodata->targ_stacks = !cfg.no_stack;
 	NT_DROP_SET_NORMAL_FILTER(skel->rodata, cfg.no_normal_filter);
 	nt_drop_load_reasons();
