@@ -14,6 +14,8 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "nt.h"
+#include "attach.h"
+#include "btfinfo.h"
 #include "cli.h"
 #include "hist.h"
 #include "iface.h"
@@ -596,4 +598,69 @@ void l4pt_runner_finish(struct l4pt_runner *r)
 	free(r->keys);
 	free(r->percpu);
 	free(r);
+}
+
+int l4pt_main(const struct nt_cli *cli, struct l4pt_config *cfg, int argc, char **argv,
+	      const struct nt_stage *stages, int nstages, const struct l4pt_skel_ops *ops)
+{
+	struct nt_stage_plan plans[4];
+	struct nt_common common;
+	struct l4pt_runner *runner = NULL;
+	struct l4pt_maps maps;
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
+	const char *proto = cfg->proto == L4PT_TCP ? "TCP" : "UDP";
+	void *skel;
+	char desc[512];
+	int err;
+
+	if (nstages > (int)NT_ARRAY_SIZE(plans))
+		return NT_EXIT_RUNTIME;
+	err = nt_cli_parse(cli, argc, argv, &common);
+	if (err)
+		return err < 0 ? NT_EXIT_OK : err;
+	if (l4pt_validate(cfg))
+		return NT_EXIT_USAGE;
+	err = nt_runtime_init(&common);
+	if (err)
+		return err;
+	nt_out_init(cli->tool, common.json);
+
+	if (nt_stages_plan(stages, nstages, common.attach_mode, plans, false))
+		return NT_EXIT_RUNTIME;
+	nt_btf_release();
+	open_opts.btf_custom_path = common.btf_path;
+	skel = ops->open(&open_opts);
+	if (!skel) {
+		nt_err("failed to open BPF object: %s", strerror(errno));
+		return NT_EXIT_RUNTIME;
+	}
+	ops->configure(skel, cfg);
+
+	err = NT_EXIT_RUNTIME;
+	if (nt_stages_load_attach(ops->skeleton(skel), plans, nstages))
+		goto cleanup;
+	maps = ops->maps(skel);
+	runner = l4pt_runner_new(cfg, &maps);
+	if (!runner) {
+		nt_err("failed to allocate the sweep buffers: %s", strerror(ENOMEM));
+		goto cleanup;
+	}
+
+	nt_stages_describe(plans, nstages, desc, sizeof(desc));
+	nt_info("Tracing %s %s -> %s: rx-iface %s, tx-iface %s, ports %u -> %u (0 = any), timeout %llums, %s [%s]. Ctrl-C to end.",
+		proto, cfg->src_str, cfg->dst_str, cfg->rx_str, cfg->tx_str, cfg->sport, cfg->dport,
+		cfg->timeout_ms, cfg->stats_mode ? "stats mode" : cfg->verbose ? "verbose" : "drops only",
+		desc);
+
+	err = l4pt_runner_loop(runner, common.duration);
+	/* detach before the final sweep: nothing new enters while we report */
+	nt_stages_detach(plans, nstages);
+	l4pt_runner_finish(runner);
+	runner = NULL;
+cleanup:
+	if (runner)
+		l4pt_runner_finish(runner);
+	nt_stages_detach(plans, nstages);
+	ops->destroy(skel);
+	return err;
 }

@@ -15,13 +15,9 @@
  * or the receive/transmit functions via fentry or kprobe. Logic shared with
  * the other path tracer: l4_path.{h,bpf.h,c}.
  */
-#include <errno.h>
 #include <string.h>
 #include "nt.h"
-#include "btfinfo.h"
 #include "cli.h"
-#include "output.h"
-#include "run.h"
 #include "stages.h"
 #include "tcp_path_tracer.h"
 #include "tcp_path_tracer.skel.h"
@@ -31,6 +27,8 @@ const struct nt_stage tcp_path_tracer_stages[] = {
 	NT_NETDEV_STAGE_TX("nt_tcp", "a packet is handed to an interface's driver"),
 };
 const int tcp_path_tracer_nstages = NT_ARRAY_SIZE(tcp_path_tracer_stages);
+
+L4PT_SKEL_OPS(tcp_path_tracer);
 
 int tcp_path_tracer_main(int argc, char **argv)
 {
@@ -64,69 +62,7 @@ int tcp_path_tracer_main(int argc, char **argv)
 		.handle = l4pt_handle_opt,
 		.cfg = &cfg,
 	};
-	struct nt_stage_plan plans[NT_ARRAY_SIZE(tcp_path_tracer_stages)];
-	struct nt_common common;
-	struct tcp_path_tracer_bpf *skel = NULL;
-	struct l4pt_runner *runner = NULL;
-	struct l4pt_maps maps;
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
-	char desc[512];
-	int err;
 
-	err = nt_cli_parse(&cli, argc, argv, &common);
-	if (err)
-		return err < 0 ? NT_EXIT_OK : err;
-	if (l4pt_validate(&cfg))
-		return NT_EXIT_USAGE;
-	err = nt_runtime_init(&common);
-	if (err)
-		return err;
-	nt_out_init(cli.tool, common.json);
-
-	if (nt_stages_plan(tcp_path_tracer_stages, tcp_path_tracer_nstages, common.attach_mode,
-			   plans, false))
-		return NT_EXIT_RUNTIME;
-	nt_btf_release();
-	open_opts.btf_custom_path = common.btf_path;
-	skel = tcp_path_tracer_bpf__open_opts(&open_opts);
-	if (!skel) {
-		nt_err("failed to open BPF object: %s", strerror(errno));
-		return NT_EXIT_RUNTIME;
-	}
-	skel->rodata->targ_src = cfg.src;
-	skel->rodata->targ_dst = cfg.dst;
-	skel->rodata->targ_sport = cfg.sport;
-	skel->rodata->targ_dport = cfg.dport;
-	memcpy((void *)skel->rodata->targ_rx, cfg.rx, sizeof(cfg.rx));
-	skel->rodata->targ_nrx = cfg.nrx;
-	memcpy((void *)skel->rodata->targ_tx, cfg.tx, sizeof(cfg.tx));
-	skel->rodata->targ_ntx = cfg.ntx;
-	skel->rodata->targ_verbose = cfg.verbose;
-
-	err = NT_EXIT_RUNTIME;
-	if (nt_stages_load_attach(skel->skeleton, plans, tcp_path_tracer_nstages))
-		goto cleanup;
-	maps = (struct l4pt_maps){ skel->maps.l4pt_recs, skel->maps.l4pt_stats, skel->maps.nt_events,
-				   skel->maps.nt_counters, &skel->bss->l4pt_epoch };
-	runner = l4pt_runner_new(&cfg, &maps);
-	if (!runner) {
-		nt_err("failed to allocate the sweep buffers: %s", strerror(ENOMEM));
-		goto cleanup;
-	}
-
-	nt_stages_describe(plans, tcp_path_tracer_nstages, desc, sizeof(desc));
-	nt_info("Tracing TCP %s -> %s: rx-iface %s, tx-iface %s, ports %u -> %u (0 = any), timeout %llums, %s [%s]. Ctrl-C to end.",
-		cfg.src_str, cfg.dst_str, cfg.rx_str, cfg.tx_str, cfg.sport, cfg.dport, cfg.timeout_ms,
-		cfg.stats_mode ? "stats mode" : cfg.verbose ? "verbose" : "drops only", desc);
-
-	err = l4pt_runner_loop(runner, common.duration);
-	nt_stages_detach(plans, tcp_path_tracer_nstages);
-	l4pt_runner_finish(runner);
-	runner = NULL;
-cleanup:
-	if (runner)
-		l4pt_runner_finish(runner);
-	nt_stages_detach(plans, tcp_path_tracer_nstages);
-	tcp_path_tracer_bpf__destroy(skel);
-	return err;
+	return l4pt_main(&cli, &cfg, argc, argv, tcp_path_tracer_stages, tcp_path_tracer_nstages,
+			 &tcp_path_tracer_ops);
 }
