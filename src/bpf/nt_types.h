@@ -20,6 +20,10 @@ struct nt_ifref {
 	__u32 ifindex;
 };
 
+/* Largest event any tool emits: the slot size of the queue-map transport used
+ * on kernels without a ring buffer (src/bpf/nt_events.bpf.h). */
+#define NT_EVENT_MAX 1536
+
 /* Per-CPU counters every tool has (index into the nt_counters map). Tools may
  * add their own after NT_CNT_TOOL_BASE. */
 enum nt_counter {

@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 #include "nt.h"
 #include "attach.h"
+#include "run.h"
 #include "btfinfo.h"
 #include "ksyms.h"
 #include "probe.skel.h"
@@ -374,6 +375,8 @@ int nt_stages_prepare(struct bpf_object *obj, struct nt_stage_plan *plans, int n
 {
 	struct bpf_program *p;
 
+	if (nt_events_prepare(obj))
+		return -1;
 	bpf_object__for_each_program(p, obj)
 		bpf_program__set_autoload(p, false);
 	for (int i = 0; i < n; i++) {

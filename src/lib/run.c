@@ -5,6 +5,7 @@
 #include <string.h>
 #include <time.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 #include "nt.h"
 #include "attach.h"
 #include "btfinfo.h"
@@ -56,15 +57,122 @@ void nt_open_opts(struct bpf_object_open_opts *opts, const struct nt_common *com
 	opts->btf_custom_path = common->btf_path;
 }
 
+static bool events_queue;
+static struct bpf_map *events_q;       /* the queue map, when events_queue */
+
+const char *nt_events_transport(void)
+{
+	return events_queue ? "queue" : "ringbuf";
+}
+
+/* The internal map that holds .rodata (libbpf names it "<obj>.rodata"). */
+static struct bpf_map *rodata_map(struct bpf_object *obj)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, obj) {
+		const char *n = bpf_map__name(m);
+		size_t l = strlen(n);
+
+		if (bpf_map__is_internal(m) && l >= 7 && !strcmp(n + l - 7, ".rodata"))
+			return m;
+	}
+	return NULL;
+}
+
+/* Set the .rodata bool @var of @obj (before load), found through the object's BTF. */
+static int set_rodata_bool(struct bpf_object *obj, const char *var, bool val)
+{
+	const struct btf *btf = bpf_object__btf(obj);
+	struct bpf_map *map = rodata_map(obj);
+	const struct btf_var_secinfo *vs;
+	const struct btf_type *sec;
+	size_t size;
+	char *data;
+	int id;
+
+	id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) : -1;
+	/* writable before load; libbpf 1.1 declares it const */
+	data = map ? (char *)bpf_map__initial_value(map, &size) : NULL;
+	if (id < 0 || !data)
+		return -1;
+	sec = btf__type_by_id(btf, id);
+	vs = btf_var_secinfos(sec);
+	for (int i = 0; i < btf_vlen(sec); i++, vs++) {
+		const struct btf_type *v = btf__type_by_id(btf, vs->type);
+
+		if (!strcmp(btf__name_by_offset(btf, v->name_off), var) &&
+		    vs->offset + sizeof(bool) <= size) {
+			*(bool *)(data + vs->offset) = val;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+int nt_events_prepare(struct bpf_object *obj)
+{
+	struct bpf_map *rb = bpf_object__find_map_by_name(obj, "nt_events");
+	struct bpf_map *q = bpf_object__find_map_by_name(obj, "nt_events_q");
+	const char *force = getenv("NT_EVENTS_TRANSPORT");
+
+	events_queue = false;
+	events_q = q;
+	if (!rb || !q)
+		return 0;
+	if (force && *force && strcmp(force, "queue") && strcmp(force, "ringbuf")) {
+		nt_err("NT_EVENTS_TRANSPORT=%s: use queue or ringbuf", force);
+		return -1;
+	}
+	events_queue = force && !strcmp(force, "queue");
+	if (!events_queue && libbpf_probe_bpf_map_type(BPF_MAP_TYPE_RINGBUF, NULL) == 0)
+		events_queue = true;            /* kernel < 5.8 */
+	if (!events_queue)
+		return 0;
+	if (!force || strcmp(force, "queue"))
+		nt_info("this kernel has no BPF ring buffer (5.8+): events go through a BPF "
+			"queue map polled every 10 ms");
+	if (set_rodata_bool(obj, "nt_events_queue", true)) {
+		nt_err("cannot select the queue event transport (no nt_events_queue in .rodata)");
+		return -1;
+	}
+	/* the ring buffer map is not used now, but still created: make it a map
+	 * type every kernel has; the queue holds what 10 ms of polling must absorb */
+	if (bpf_map__set_type(rb, BPF_MAP_TYPE_ARRAY) || bpf_map__set_key_size(rb, 4) ||
+	    bpf_map__set_value_size(rb, 4) || bpf_map__set_max_entries(rb, 1) ||
+	    bpf_map__set_max_entries(q, 2048)) {
+		nt_err("cannot set up the queue event transport: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* Queue transport: pop every waiting event. */
+static int queue_drain(int fd, ring_buffer_sample_fn on_event, void *ctx)
+{
+	static __u8 buf[NT_EVENT_MAX];
+	int n = 0;
+
+	while (!bpf_map_lookup_and_delete_elem(fd, NULL, buf)) {
+		n++;
+		if (on_event(ctx, buf, sizeof(buf)) < 0)
+			break;
+	}
+	return n;
+}
+
 int nt_run_loop(struct bpf_map *events, ring_buffer_sample_fn on_event, void *ctx,
 		double duration_s, int tick_ms, void (*tick)(void *ctx))
 {
 	struct ring_buffer *rb = NULL;
 	uint64_t start = nt_mono_ns(), next_tick;
 	uint64_t end = duration_s > 0 ? start + (uint64_t)(duration_s * 1e9) : UINT64_MAX;
+	/* the queue fallback is polled: its map, and a 10 ms cadence */
+	struct bpf_map *queue = events && events_queue ? events_q : NULL;
+	int max_sleep = queue ? 10 : 200;
 	int ret = 0;
 
-	if (events) {
+	if (events && !queue) {
 		rb = ring_buffer__new(bpf_map__fd(events), on_event, ctx, NULL);
 		if (!rb) {
 			nt_err("failed to create ring buffer: %s", strerror(errno));
@@ -74,13 +182,13 @@ int nt_run_loop(struct bpf_map *events, ring_buffer_sample_fn on_event, void *ct
 	next_tick = tick ? start + (uint64_t)tick_ms * 1000000ULL : UINT64_MAX;
 	while (!stop) {
 		uint64_t now = nt_mono_ns(), wake = end < next_tick ? end : next_tick;
-		int timeout = wake == UINT64_MAX ? 200 : (int)((wake > now ? wake - now : 0) / 1000000);
+		int timeout = wake == UINT64_MAX ? max_sleep : (int)((wake > now ? wake - now : 0) / 1000000);
 		int err;
 
 		if (now >= end)
 			break;
-		if (timeout > 200)
-			timeout = 200;
+		if (timeout > max_sleep)
+			timeout = max_sleep;
 		if (rb) {
 			err = ring_buffer__poll(rb, timeout);
 			if (err < 0 && err != -EINTR) {
@@ -92,6 +200,8 @@ int nt_run_loop(struct bpf_map *events, ring_buffer_sample_fn on_event, void *ct
 			struct timespec ts = { timeout / 1000, (timeout % 1000) * 1000000L };
 
 			nanosleep(&ts, NULL);
+			if (queue)
+				queue_drain(bpf_map__fd(queue), on_event, ctx);
 		}
 		if (tick && nt_mono_ns() >= next_tick) {
 			tick(ctx);
@@ -101,6 +211,8 @@ int nt_run_loop(struct bpf_map *events, ring_buffer_sample_fn on_event, void *ct
 	/* Drain what is already in the buffer before the summary. */
 	if (rb)
 		ring_buffer__consume(rb);
+	if (queue)
+		queue_drain(bpf_map__fd(queue), on_event, ctx);
 	ring_buffer__free(rb);
 	return ret;
 }

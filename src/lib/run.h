@@ -23,6 +23,14 @@ int nt_runtime_init(const struct nt_common *common);
 /* Options for skeleton open honouring --btf. */
 void nt_open_opts(struct bpf_object_open_opts *opts, const struct nt_common *common);
 
+/* Choose the event transport of a BPF object that has the nt_events map
+ * (others: no-op), before load: the ring buffer when the kernel has it (5.8+),
+ * else the queue-map fallback; NT_EVENTS_TRANSPORT=queue forces the fallback
+ * (tests exercise it on new kernels). Returns 0 or -1 (message printed). */
+int nt_events_prepare(struct bpf_object *obj);
+/* "ringbuf" or "queue": what the last nt_events_prepare chose. */
+const char *nt_events_transport(void);
+
 /* Poll @events (may be NULL) until stop or @duration_s; call @tick every
  * @tick_ms (may be NULL). Returns 0, or -1 on a poll failure. */
 int nt_run_loop(struct bpf_map *events, ring_buffer_sample_fn on_event, void *ctx,

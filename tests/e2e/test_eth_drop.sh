@@ -104,6 +104,32 @@ case_request_drop() {
 	expect_nf_stack D
 }
 
+# The queue-map event transport (kernels without a ring buffer, < 5.8), forced here: the
+# tool must really use it (a BPF queue of 2048 slots; nt_events shrunk to a 1-slot array)
+# and report the same drops.
+case_queue_transport() {
+	nt_lab router
+	lab_drop_request_forward
+	NT_EVENTS_TRANSPORT=queue dropper D "$LAB_ROUTER_NS" --src-ip "$LAB_CLIENT_IP" \
+		--dst-ip "$LAB_SERVER_IP" --protocol icmp
+	local maps
+	maps=$(bpftool -j map show)
+	jq -e '[.[] | select(.name == "nt_events_q" and .type == "queue" and .max_entries == 2048)] | length == 1' \
+		<<<"$maps" >/dev/null || fail "no 2048-slot nt_events_q queue map while the tool runs"
+	jq -e '[.[] | select(.name == "nt_events" and .type == "ringbuf")] | length == 0' <<<"$maps" >/dev/null ||
+		fail "a ring buffer was created although the queue transport was forced"
+	ping_lost 3
+	assert_eq "lab: router FORWARD drops counted" "$(lab_fault_packets)" 3
+	nt_wait_events D 3 5
+	sleep 0.3
+	finish D
+	only_lab_events D
+	expect_drops D 3 "$LAB_CLIENT_IP" "$LAB_SERVER_IP" ICMP "$LAB_RX_IF" "$LAB_ROUTER_NS" NETFILTER_DROP
+	NT_EVENTS_TRANSPORT=bogus "$NT" eth_drop --duration 1 >/dev/null 2>"$W/bogus.err"
+	assert_eq "NT_EVENTS_TRANSPORT=bogus exit status" "$?" 1
+	grep -q "NT_EVENTS_TRANSPORT=bogus" "$W/bogus.err" || fail "no message naming the bad value: $(cat "$W/bogus.err")"
+}
+
 # --interface TX: request drops (skb on RX) are filtered out, reply drops (on TX) reported;
 # --src-ip/--dst-ip match the packet's own direction only
 case_reply_drop_filters() {
@@ -353,6 +379,7 @@ nt_case "eth_drop: healthy ping/UDP/TCP traffic not reported, one injected drop 
 nt_case "eth_drop: random 30% loss -> one event per dropped packet (iptables counter)" case_random_loss
 nt_case "eth_drop: flood -> events + lost_events == dropped packets" case_flood_accounting
 nt_case "eth_drop: --no-stack omits the stack" case_no_stack
+nt_case "eth_drop: queue-map event transport (kernels < 5.8), forced -> same drops" case_queue_transport
 nt_case "eth_drop: same ifindex in another netns does not match --interface" case_same_ifindex_other_netns
 nt_case "eth_drop: text output names tuple, reason, location" case_text
 nt_done
