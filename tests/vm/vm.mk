@@ -2,7 +2,7 @@
 # by the top-level Makefile.  See tests/vm/README.md.
 #
 #   make vmtest [KERNEL=6.1] [VM_CMD='...']  static build, then VM_CMD in a guest
-#   make vmtest-all [VM_KERNELS='5.10 6.1 6.12']  vmtest on each kernel in turn
+#   make vmtest-all [VM_KERNELS='5.10 6.1 6.12']  vmtest on each kernel in turn (default: all three)
 #   make vm-smoke      the guest tier's own checks (kprobes, BTF, netem, bonding, ...)
 #   make vm-selftest   the harness's checks (exit status, timeout, panic, streams)
 #   make vm-shell      interactive root shell in the guest (repo at the same path)
@@ -16,7 +16,7 @@
 VM_DIR     := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 VM_REPO    := $(abspath $(VM_DIR)/../..)
 KERNEL     ?= 6.1
-VM_KERNELS ?= 6.1
+VM_KERNELS ?= 5.10 6.1 6.12
 VM_TIMEOUT ?= 900
 VM_ARGS    ?=
 # STATIC=1 also in the guest: the top-level Makefile relinks when the build
