@@ -27,8 +27,8 @@ VM_ARGS    ?=
 # drop reasons). TCG is 10-50x slower than the host: the full suite would not
 # fit CI's time (see README); VM_CMD='bash tests/e2e/run.sh' runs all of it.
 # trace_conntrack/trace_ip_defrag: the one case each that needs function probes
-# (~35 s and ~45 s of guest time).
-VM_CASES   ?= \((auto|fentry|kprobe)\)$$|^guest:|^reasons:|^doctor:|^trace_conntrack: NEW/DESTROY|^trace_ip_defrag: lone first fragment
+# (~35 s and ~45 s of guest time), and trace_conntrack's INVALID count (exit probes).
+VM_CASES   ?= \((auto|fentry|kprobe)\)$$|^guest:|^reasons:|^doctor:|^trace_conntrack: (NEW/DESTROY|INVALID counted)|^trace_ip_defrag: lone first fragment
 VM_FILES   ?= icmp_path_tracer eth_drop guest_tier cli trace_conntrack trace_ip_defrag
 VM_CMD     ?= bash tests/e2e/run.sh -k '$(VM_CASES)' $(VM_FILES)
 VM_RUN      = $(VM_REPO)/tests/vm/run-guest.sh --kernel $(KERNEL) --timeout $(VM_TIMEOUT) $(VM_ARGS)
