@@ -199,6 +199,14 @@ static __always_inline void stash_key(struct tct_skey *k, __u32 fn)
 	k->fn = fn;
 }
 
+/* The mask must survive the compiler (it folds it into the bounds check it
+ * knows about, the verifier does not): apply it after a barrier. */
+static __always_inline __u32 stash_index(__u32 d)
+{
+	barrier_var(d);
+	return d & (TCT_STASH_DEPTH - 1);
+}
+
 static __always_inline void stash_push(__u32 fn, const struct sk_buff *skb, __u32 netns)
 {
 	struct tct_skey k = {};
@@ -222,9 +230,10 @@ static __always_inline void stash_push(__u32 fn, const struct sk_buff *skb, __u3
 		nt_count(TCT_CNT_UNPAIRED);
 		d = 0;
 	}
-	v->skb[d & (TCT_STASH_DEPTH - 1)] = (__u64)skb;
-	v->netns[d & (TCT_STASH_DEPTH - 1)] = netns;
 	v->depth = d + 1;
+	d = stash_index(d);
+	v->skb[d] = (__u64)skb;
+	v->netns[d] = netns;
 }
 
 static __always_inline const struct sk_buff *stash_pop(__u32 fn, __u32 *netns)
@@ -240,8 +249,9 @@ static __always_inline const struct sk_buff *stash_pop(__u32 fn, __u32 *netns)
 		return NULL;
 	}
 	d = --v->depth;
-	*netns = v->netns[d & (TCT_STASH_DEPTH - 1)];
-	return (const struct sk_buff *)v->skb[d & (TCT_STASH_DEPTH - 1)];
+	d = stash_index(d);
+	*netns = v->netns[d];
+	return (const struct sk_buff *)v->skb[d];
 }
 
 /* Count verdict @v for @skb in namespace @netns, if the packet passes the filter. */
