@@ -177,6 +177,8 @@ def overhead():
             srv.kill()
             srv.wait()
 
+    if E.get("NT_GUEST"):
+        print("\n[qemu TCG guest: indicative numbers only]")
     print(f"\noverhead on healthy traffic through the lab router ({OVH_ROUNDS} interleaved "
           f"rounds of {OVH_SECS:g} s; RTT in us; ratio = with tool / without - 1; 'best' = the "
           "least disturbed round: lowest RTT, highest rate)")
@@ -203,6 +205,10 @@ def overhead():
         print(f"{n}: not measured, it cannot attach on this host ({why})")
     print("Other engineers share this machine: rounds are interleaved to spread their load over "
           "both columns; compare ratios, and read +-5 % as noise.")
+    if E.get("NT_GUEST"):
+        print("Measured in a qemu TCG guest (kernel " + os.uname().release + "): everything runs "
+              "10-50x slower than native and probes cost differently there; these ratios are "
+              "INDICATIVE ONLY, not a measurement of production overhead.")
 
 
 def prog_stats():

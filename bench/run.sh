@@ -18,6 +18,10 @@ lab_router_topology "$P"
 # UDP to port 9 is dropped in the router's FORWARD chain: drops eth_drop sees
 # and filters out (it is told to watch another source address).
 ip netns exec "$LAB_ROUTER_NS" iptables -A FORWARD -p udp --dport 9 -j DROP
+# A conntrack match makes conntrack track the router's traffic (its hooks are
+# registered per namespace on demand), as on a firewall trace_conntrack is
+# pointed at; healthy traffic is never INVALID, so nothing else changes.
+ip netns exec "$LAB_ROUTER_NS" iptables -A FORWARD -m conntrack --ctstate INVALID -j DROP
 
 export LAB_CLIENT_NS LAB_ROUTER_NS LAB_SERVER_NS LAB_CLIENT_IP LAB_SERVER_IP LAB_RX_IF LAB_TX_IF
 /usr/bin/python3 bench/measure.py "$NT" "$RUNS" "$SECS"

@@ -20,13 +20,30 @@ static const char *kind_names[NT_PK_MAX] = {
 	[NT_PK_RAW_TP] = "raw_tp",
 	[NT_PK_TRACEPOINT] = "tracepoint",
 	[NT_PK_FENTRY] = "fentry",
+	[NT_PK_FEXIT] = "fexit",
 	[NT_PK_KPROBE] = "kprobe",
+	[NT_PK_KRETPROBE] = "kretprobe",
 	[NT_PK_UPROBE] = "uprobe",
 };
 
 const char *nt_kind_name(enum nt_probe_kind k)
 {
 	return k < NT_PK_MAX ? kind_names[k] : "?";
+}
+
+enum nt_probe_kind nt_companion_kind(enum nt_probe_kind k)
+{
+	return k == NT_PK_FEXIT ? NT_PK_FENTRY : k == NT_PK_KRETPROBE ? NT_PK_KPROBE : k;
+}
+
+static bool is_fentry_like(enum nt_probe_kind k)
+{
+	return k == NT_PK_FENTRY || k == NT_PK_FEXIT;
+}
+
+static bool is_kprobe_like(enum nt_probe_kind k)
+{
+	return k == NT_PK_KPROBE || k == NT_PK_KRETPROBE;
 }
 
 const char *nt_mode_name(enum nt_attach_mode m)
@@ -90,14 +107,15 @@ static int try_kind(enum nt_probe_kind k, char *why, size_t len)
 	static const char *progs[NT_PK_MAX] = {
 		[NT_PK_TP_BTF] = "nt_probe_btf", [NT_PK_RAW_TP] = "nt_probe_raw",
 		[NT_PK_TRACEPOINT] = "nt_probe_tp", [NT_PK_FENTRY] = "nt_probe_fentry",
-		[NT_PK_KPROBE] = "nt_probe_kprobe", [NT_PK_UPROBE] = "nt_probe_uprobe",
+		[NT_PK_FEXIT] = "nt_probe_fexit", [NT_PK_KPROBE] = "nt_probe_kprobe",
+		[NT_PK_KRETPROBE] = "nt_probe_kretprobe", [NT_PK_UPROBE] = "nt_probe_uprobe",
 	};
 	struct probe_bpf *obj;
 	struct bpf_program *p, *want = NULL;
 	struct bpf_link *link = NULL;
 	int err;
 
-	if (k == NT_PK_KPROBE && kprobe_why()) {
+	if (is_kprobe_like(k) && kprobe_why()) {
 		snprintf(why, len, "%s", kprobe_why());
 		return -ENOTSUP;
 	}
@@ -126,7 +144,8 @@ static int try_kind(enum nt_probe_kind k, char *why, size_t len)
 	}
 	switch (k) {
 	case NT_PK_KPROBE:
-		link = bpf_program__attach_kprobe(want, false, "netif_rx");
+	case NT_PK_KRETPROBE:
+		link = bpf_program__attach_kprobe(want, k == NT_PK_KRETPROBE, "netif_rx");
 		break;
 	case NT_PK_UPROBE: {
 		LIBBPF_OPTS(bpf_uprobe_opts, uo, .func_name = "nt_uprobe_target");
@@ -174,9 +193,9 @@ static bool mode_allows(enum nt_attach_mode m, enum nt_probe_kind k)
 	case NT_MODE_TRACEPOINT:
 		return k == NT_PK_TP_BTF || k == NT_PK_RAW_TP || k == NT_PK_TRACEPOINT;
 	case NT_MODE_FENTRY:
-		return k == NT_PK_FENTRY;
+		return is_fentry_like(k);
 	case NT_MODE_KPROBE:
-		return k == NT_PK_KPROBE;
+		return is_kprobe_like(k);
 	}
 	return false;
 }
@@ -214,11 +233,11 @@ static bool function_ok(enum nt_probe_kind kind, const char *fn, int arg0_depth,
 {
 	int depth;
 
-	if (kind == NT_PK_FENTRY && !nt_btf_has_func(fn)) {
+	if (is_fentry_like(kind) && !nt_btf_has_func(fn)) {
 		snprintf(why, wlen, "function %s not in kernel BTF (inlined or renamed)", fn);
 		return false;
 	}
-	if (kind == NT_PK_KPROBE) {
+	if (is_kprobe_like(kind)) {
 		const struct ksym *s = ksyms__find(nt_ksyms(), fn);
 
 		if (!s) {
@@ -254,7 +273,7 @@ static bool candidate_ok(const struct nt_candidate *c, struct nt_stage_plan *pl,
 {
 	const char *kwhy = NULL;
 
-	if ((c->kind == NT_PK_TP_BTF || c->kind == NT_PK_FENTRY) &&
+	if ((c->kind == NT_PK_TP_BTF || is_fentry_like(c->kind)) &&
 	    !kernel_btf_readable(why, wlen, c->kind))
 		return false;
 	switch (c->kind) {
@@ -277,14 +296,17 @@ static bool candidate_ok(const struct nt_candidate *c, struct nt_stage_plan *pl,
 		}
 		return true;
 	case NT_PK_FENTRY:
+	case NT_PK_FEXIT:
 	case NT_PK_KPROBE:
+	case NT_PK_KRETPROBE:
 		if (!function_ok(c->kind, c->target, c->arg0_depth, pl->symbol, sizeof(pl->symbol),
 				 why, wlen))
 			return false;
 		if (c->target2 && !function_ok(c->kind, c->target2, 0, pl->symbol2,
 					       sizeof(pl->symbol2), why, wlen))
 			return false;
-		if (!nt_kind_works(c->kind, &kwhy)) {
+		if (!nt_kind_works(c->kind, &kwhy) ||
+		    (c->prog2 && !nt_kind_works(nt_companion_kind(c->kind), &kwhy))) {
 			snprintf(why, wlen, "%s", kwhy);
 			return false;
 		}
@@ -349,7 +371,7 @@ int nt_stages_plan(const struct nt_stage *stages, int n, enum nt_attach_mode mod
 	return ret;
 }
 
-static int prepare_prog(struct bpf_object *obj, const struct nt_candidate *c, const char *prog,
+static int prepare_prog(struct bpf_object *obj, enum nt_probe_kind kind, const char *prog,
 			const char *target)
 {
 	struct bpf_program *p = bpf_object__find_program_by_name(obj, prog);
@@ -360,10 +382,10 @@ static int prepare_prog(struct bpf_object *obj, const struct nt_candidate *c, co
 		return -1;
 	}
 	bpf_program__set_autoload(p, true);
-	if (c->kind == NT_PK_FENTRY || c->kind == NT_PK_TP_BTF) {
+	if (is_fentry_like(kind) || kind == NT_PK_TP_BTF) {
 		err = bpf_program__set_attach_target(p, 0, target);
 		if (err) {
-			nt_err("cannot target %s %s: %s", nt_kind_name(c->kind), target,
+			nt_err("cannot target %s %s: %s", nt_kind_name(kind), target,
 			       strerror(-err));
 			return -1;
 		}
@@ -384,23 +406,24 @@ int nt_stages_prepare(struct bpf_object *obj, struct nt_stage_plan *plans, int n
 
 		if (!c)
 			continue;
-		if (prepare_prog(obj, c, c->prog, c->target))
+		if (prepare_prog(obj, c->kind, c->prog, c->target))
 			return -1;
-		if (c->prog2 && prepare_prog(obj, c, c->prog2, c->target2))
+		if (c->prog2 && prepare_prog(obj, nt_companion_kind(c->kind), c->prog2, c->target2))
 			return -1;
 	}
 	return 0;
 }
 
-static struct bpf_link *attach_one(struct bpf_object *obj, const struct nt_candidate *c,
+static struct bpf_link *attach_one(struct bpf_object *obj, enum nt_probe_kind kind,
 				   const char *prog, const char *target, const char *symbol)
 {
 	struct bpf_program *p = bpf_object__find_program_by_name(obj, prog);
 	char cat[64], *name;
 
-	switch (c->kind) {
+	switch (kind) {
 	case NT_PK_TP_BTF:
 	case NT_PK_FENTRY:
+	case NT_PK_FEXIT:
 		return bpf_program__attach_trace(p);
 	case NT_PK_RAW_TP:
 		return bpf_program__attach_raw_tracepoint(p, target);
@@ -412,7 +435,8 @@ static struct bpf_link *attach_one(struct bpf_object *obj, const struct nt_candi
 		*name++ = 0;
 		return bpf_program__attach_tracepoint(p, cat, name);
 	case NT_PK_KPROBE:
-		return bpf_program__attach_kprobe(p, false, symbol);
+	case NT_PK_KRETPROBE:
+		return bpf_program__attach_kprobe(p, kind == NT_PK_KRETPROBE, symbol);
 	default:
 		break;
 	}
@@ -429,11 +453,12 @@ int nt_stages_attach(struct bpf_object *obj, struct nt_stage_plan *plans, int n)
 
 		if (!c)
 			continue;
-		pl->link = attach_one(obj, c, c->prog, c->target, pl->symbol);
+		pl->link = attach_one(obj, c->kind, c->prog, c->target, pl->symbol);
 		if (!pl->link)
 			failed = pl->symbol;
 		else if (c->prog2) {
-			pl->link2 = attach_one(obj, c, c->prog2, c->target2, pl->symbol2);
+			pl->link2 = attach_one(obj, nt_companion_kind(c->kind), c->prog2,
+					       c->target2, pl->symbol2);
 			if (!pl->link2)
 				failed = pl->symbol2;
 		}
@@ -477,11 +502,15 @@ void nt_stages_describe(const struct nt_stage_plan *plans, int n, char *buf, siz
 {
 	buf[0] = 0;
 	for (int i = 0; i < n; i++) {
-		if (plans[i].cand)
-			append(buf, len, "%s%s=%s:%s%s%s", i ? " " : "", plans[i].stage->name,
-			       nt_kind_name(plans[i].cand->kind), plans[i].symbol,
-			       plans[i].cand->prog2 ? "+" : "",
-			       plans[i].cand->prog2 ? plans[i].symbol2 : "");
+		const struct nt_candidate *c = plans[i].cand;
+		enum nt_probe_kind k2 = c ? nt_companion_kind(c->kind) : NT_PK_MAX;
+
+		if (c)  /* "s=kretprobe:f+kprobe:f" when the companion is of another kind */
+			append(buf, len, "%s%s=%s:%s%s%s%s%s", i ? " " : "", plans[i].stage->name,
+			       nt_kind_name(c->kind), plans[i].symbol, c->prog2 ? "+" : "",
+			       c->prog2 && k2 != c->kind ? nt_kind_name(k2) : "",
+			       c->prog2 && k2 != c->kind ? ":" : "",
+			       c->prog2 ? plans[i].symbol2 : "");
 		else
 			append(buf, len, "%s%s=none", i ? " " : "", plans[i].stage->name);
 	}

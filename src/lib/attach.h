@@ -22,7 +22,9 @@ enum nt_probe_kind {
 	NT_PK_RAW_TP,
 	NT_PK_TRACEPOINT,
 	NT_PK_FENTRY,
+	NT_PK_FEXIT,            /* fentry's exit twin: the arguments and the return value */
 	NT_PK_KPROBE,
+	NT_PK_KRETPROBE,        /* the return value only */
 	NT_PK_UPROBE,
 	NT_PK_MAX,
 };
@@ -30,8 +32,8 @@ enum nt_probe_kind {
 enum nt_attach_mode {
 	NT_MODE_AUTO,
 	NT_MODE_TRACEPOINT,     /* tp_btf, raw_tp or classic tracepoint */
-	NT_MODE_FENTRY,
-	NT_MODE_KPROBE,
+	NT_MODE_FENTRY,         /* fentry or fexit */
+	NT_MODE_KPROBE,         /* kprobe or kretprobe */
 };
 
 struct nt_candidate {
@@ -41,7 +43,10 @@ struct nt_candidate {
 	int arg0_depth;         /* 0: any; else the pointer depth BTF must show for arg 0 */
 	/* A second hook of the same kind needed together with the first to see
 	 * everything the stage means (e.g. the single-skb and the list receive
-	 * paths when the function both call cannot be traced). */
+	 * paths when the function both call cannot be traced). For an exit kind
+	 * (fexit, kretprobe) the companion is attached at a function's entry with
+	 * the matching entry kind (fentry, kprobe): a kretprobe sees only the
+	 * return value, so its entry half stashes the arguments it needs. */
 	const char *target2;
 	const char *prog2;
 };
@@ -66,6 +71,8 @@ struct nt_stage_plan {
 };
 
 const char *nt_kind_name(enum nt_probe_kind k);
+/* The kind a candidate's companion hook (target2/prog2) is attached as. */
+enum nt_probe_kind nt_companion_kind(enum nt_probe_kind k);
 const char *nt_mode_name(enum nt_attach_mode m);
 /* Does this kernel let us load and attach programs of kind @k? Found by
  * trying a tiny program once; @why says what failed. */

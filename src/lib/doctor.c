@@ -20,7 +20,8 @@ static int no_opts(int key, const char *arg, void *cfg)
 }
 
 static const enum nt_probe_kind kinds[] = {
-	NT_PK_TRACEPOINT, NT_PK_TP_BTF, NT_PK_RAW_TP, NT_PK_FENTRY, NT_PK_KPROBE, NT_PK_UPROBE,
+	NT_PK_TRACEPOINT, NT_PK_TP_BTF, NT_PK_RAW_TP, NT_PK_FENTRY, NT_PK_FEXIT, NT_PK_KPROBE,
+	NT_PK_KRETPROBE, NT_PK_UPROBE,
 };
 static const enum nt_attach_mode modes[] = {
 	NT_MODE_AUTO, NT_MODE_TRACEPOINT, NT_MODE_FENTRY, NT_MODE_KPROBE,

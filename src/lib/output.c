@@ -20,6 +20,12 @@ static const char *out_tool = "nettrail";
 static bool out_json;
 static int64_t mono_to_wall;
 static struct nt_json rec;
+static FILE *out_tee;
+
+void nt_out_tee(FILE *f)
+{
+	out_tee = f;
+}
 
 void nt_out_init(const char *tool, bool json)
 {
@@ -237,6 +243,10 @@ void nt_json_end(struct nt_json *j)
 	puts_(j, "}\n");
 	fwrite(j->buf, 1, j->len, stdout);
 	fflush(stdout);
+	if (out_tee) {
+		fwrite(j->buf, 1, j->len, out_tee);
+		fflush(out_tee);
+	}
 }
 
 void nt_text(const char *fmt, ...)
@@ -246,4 +256,10 @@ void nt_text(const char *fmt, ...)
 	va_start(ap, fmt);
 	vprintf(fmt, ap);
 	va_end(ap);
+	if (out_tee) {
+		va_start(ap, fmt);
+		vfprintf(out_tee, fmt, ap);
+		va_end(ap);
+		fflush(out_tee);
+	}
 }

@@ -14,6 +14,9 @@
 
 void nt_out_init(const char *tool, bool json);
 bool nt_out_json(void);
+/* Also write every record (JSON line or nt_text) to @f until called with NULL. */
+#include <stdio.h>
+void nt_out_tee(FILE *f);
 
 /* Clock conversions: BPF timestamps are CLOCK_MONOTONIC ns. */
 uint64_t nt_mono_ns(void);

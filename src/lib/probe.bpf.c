@@ -21,12 +21,18 @@ int BPF_PROG(nt_probe_btf, struct sk_buff *skb) { return hit(); }
 SEC("raw_tp/netif_receive_skb")
 int BPF_PROG(nt_probe_raw, struct sk_buff *skb) { return hit(); }
 
-/* fentry/kprobe/uprobe targets are set at run time. */
+/* fentry/fexit/kprobe/kretprobe/uprobe targets are set at run time. */
 SEC("fentry/netif_rx")
 int BPF_PROG(nt_probe_fentry) { return hit(); }
 
+SEC("fexit/netif_rx")
+int BPF_PROG(nt_probe_fexit) { return hit(); }
+
 SEC("kprobe/netif_rx")
 int BPF_KPROBE(nt_probe_kprobe) { return hit(); }
+
+SEC("kretprobe/netif_rx")
+int BPF_KRETPROBE(nt_probe_kretprobe) { return hit(); }
 
 SEC("uprobe")
 int BPF_KPROBE(nt_probe_uprobe) { return hit(); }

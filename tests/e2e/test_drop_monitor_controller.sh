@@ -29,8 +29,9 @@ now_ms() { echo $(($(date +%s%N) / 1000000)); }
 case_quiet_then_capture() {
 	nt_lab router
 	local sustain=1
+	mkdir "$W/logs"
 	nt_start M "$LAB_ROUTER_NS" $TOOL --json --threshold 20 --sustain $sustain --capture-seconds 1 \
-		--src-ip "$LAB_CLIENT_IP"
+		--src-ip "$LAB_CLIENT_IP" --log-dir "$W/logs"
 	udp_flow 5601 100 5
 	sleep 1.8
 	[[ -s $W/M.out ]] && fail "output while the flow was healthy$(nt_show M)"
@@ -62,6 +63,36 @@ case_quiet_then_capture() {
 		"capture #1 ends with its drop count"
 	assert_jq M "\$sum.captures >= 1 and \$sum.drops_watched >= (\$ev | length) and \$sum.lost_events == 0" \
 		"summary: captures, watched >= captured, nothing lost"
+	check_log_file M "$W/logs" jsonl "$(jq -s '[.[] | select(.type == "summary")][0].captures' "$W/M.out")"
+}
+
+# check_log_file T DIR EXT CAPTURES: --log-dir holds one file per capture (CAPTURES: what T's
+# summary says), named capture-N-<UTC time>-<source>.EXT; capture #1's starts with its trigger, has
+# >= 20 NETFILTER_DROP events of the client's flow, each also on stdout, and ends with the
+# capture's end
+check_log_file() {
+	local t=$1 dir=$2 ext=$3 want=$4 f
+	((want >= 1)) || fail "$t: no capture in the summary$(nt_show "$t")"
+	assert_eq "files in --log-dir ($(ls "$dir" | tr '\n' ' '))" "$(ls "$dir" | grep -c .)" "$want"
+	f=$(ls "$dir"/capture-1-*-kfree_skb."$ext" 2>/dev/null)
+	[[ -f $f ]] || fail "no capture-1-<time>-kfree_skb.$ext in --log-dir: $(ls "$dir")"
+	[[ $(basename "$f") =~ ^capture-1-[0-9]{8}T[0-9]{6}Z-kfree_skb\.$ext$ ]] || fail "file name $(basename "$f")"
+	if [[ $ext == txt ]]; then
+		head -n 1 "$f" | grep -q "TRIGGER #1: " || fail "the file does not start with the trigger: $(head -n 3 "$f")"
+		(($(grep -c "NETFILTER_DROP" "$f") >= 20)) || fail "the file has < 20 captured drops: $(head -n 5 "$f")"
+		tail -n 1 "$f" | grep -q "CAPTURE #1 END" || fail "the file does not end with the capture's end: $(tail -n 2 "$f")"
+		return 0
+	fi
+	jq -se --arg ip "$LAB_CLIENT_IP" --arg f "$f" '
+		.[0].type == "trigger" and .[0].capture == 1 and .[0].source == "kfree_skb" and .[0].log_file == $f
+		and ([.[] | select(.type == "event")] | length >= 50
+		     and all(.[]; .capture == 1 and .reason == "NETFILTER_DROP" and .src_ip == $ip))
+		and (last | .type == "capture_end" and .capture == 1)' "$f" >/dev/null ||
+		fail "capture file $f: not trigger, >= 50 NETFILTER_DROP events, capture_end: $(head -c 600 "$f")"
+	# every line of the file was printed on stdout too
+	local missing
+	missing=$(grep -vxFf "$W/$t.out" "$f" | grep -c .)
+	assert_eq "capture file lines missing from stdout" "$missing" 0
 }
 
 # a drop rate below the threshold never triggers; --max-captures ends the tool
@@ -86,7 +117,9 @@ case_below_threshold_and_max() {
 case_text() {
 	nt_lab router
 	lab_drop_udp_forward 5603
-	nt_start T "$LAB_ROUTER_NS" $TOOL --threshold 10 --sustain 0.5 --capture-seconds 0.5 --src-ip "$LAB_CLIENT_IP"
+	mkdir "$W/logs"
+	nt_start T "$LAB_ROUTER_NS" $TOOL --threshold 10 --sustain 0.5 --capture-seconds 0.5 --src-ip "$LAB_CLIENT_IP" \
+		--log-dir "$W/logs"
 	udp_flow 5603 60 2
 	sleep 2
 	nt_stop T TERM 5
@@ -96,6 +129,7 @@ case_text() {
 	for want in "TRIGGER #1" NETFILTER_DROP "CAPTURE #1 END" "$LAB_CLIENT_IP:40021" "=== $TOOL summary ==="; do
 		grep -qF -- "$want" "$W/T.out" || fail "text output lacks '$want'$(nt_show T)"
 	done
+	check_log_file T "$W/logs" txt "$(sed -n 's/^Captures: \([0-9]*\).*/\1/p' "$W/T.out")"
 }
 
 case_usage() {
@@ -104,6 +138,9 @@ case_usage() {
 	drop_usage_error --capture-seconds abc $TOOL --capture-seconds abc
 	drop_usage_error --interface ntnosuch5 $TOOL --interface ntnosuch5
 	drop_usage_error --command "" $TOOL --command "eth_drop"
+	drop_usage_error --log-dir "$W/nosuchdir" $TOOL --log-dir "$W/nosuchdir"
+	: >"$W/afile"
+	drop_usage_error --log-dir "$W/afile" $TOOL --log-dir "$W/afile"
 }
 
 nt_case "$TOOL: quiet while healthy, trigger within --sustain+1 s of a drop rule, eth_drop capture" case_quiet_then_capture

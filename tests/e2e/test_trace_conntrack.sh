@@ -76,13 +76,64 @@ if err: raise SystemExit("ctnetlink flush: " + os.strerror(-err))' || fail "lab:
 	done
 }
 
+# INVALID counted in the kernel: N TCP segments with SYN+FIN (a flag combination the TCP
+# tracker rejects, so nf_conntrack_in attaches no entry) from the client through the
+# router, whose FORWARD chain drops ctstate INVALID. With --events none nothing reaches
+# user space but the counts: the router's netns must count exactly N, as the rule does.
+case_invalid_counts() {
+	fn_probes_work || skip "needs fentry or kprobe (guest tier)"
+	local n=7 rns rule i
+	nt_lab router
+	ip netns exec "$LAB_ROUTER_NS" iptables -w -A FORWARD -m conntrack --ctstate INVALID -j DROP ||
+		fail "lab: conntrack rule"
+	rns=$(nt_ns_inode "$LAB_ROUTER_NS")
+	nt_start C "$LAB_ROUTER_NS" $TOOL --json --events none --interval 1 --src-ip "$LAB_CLIENT_IP"
+	ip netns exec "$LAB_CLIENT_NS" /usr/bin/python3 - "$LAB_CLIENT_IP" "$LAB_SERVER_IP" "$n" <<'PY' ||
+import socket, struct, sys
+src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def csum(b):
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    s = (s >> 16) + (s & 0xffff)
+    return ~(s + (s >> 16)) & 0xffff
+s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_TCP)
+s.bind((src, 0))
+for i in range(n):
+    # SYN|FIN (0x03), data offset 5, correct checksum: invalid only for its flags
+    h = struct.pack("!HHIIBBHHH", 40100 + i, 6300, 1000 + i, 0, 5 << 4, 0x03, 8192, 0, 0)
+    ph = socket.inet_aton(src) + socket.inet_aton(dst) + struct.pack("!BBH", 0, 6, len(h))
+    h = h[:16] + struct.pack("!H", csum(ph + h)) + h[18:]
+    s.sendto(h, (dst, 0))
+PY
+		fail "lab: raw SYN+FIN send"
+	for ((i = 0; i < $(_nt_scaled 20); i++)); do
+		rule=$(ip netns exec "$LAB_ROUTER_NS" iptables -w -nvxL FORWARD | awk '/INVALID/ {print $1}')
+		((rule >= n)) && break
+		sleep 0.1
+	done
+	assert_eq "iptables INVALID DROP counter in the router" "$rule" "$n"
+	sleep 1.2       # at least one interval report after the sends
+	drop_finish C $TOOL
+	assert_jq C "\$ev | length == 0" "no events with --events none"
+	assert_jq C "\$sum.verdicts_counted == true" "the verdict stage attached"
+	assert_jq C "[\$sum.verdicts_by_netns[] | select(.netns == $rns and .proto == \"TCP\")] |
+		length == 1 and .[0].invalid == $n and .[0].drop == 0" \
+		"the router's netns counts exactly $n INVALID TCP packets, none dropped by conntrack"
+	assert_jq C "[\$all[] | select(.type == \"interval\") | .verdicts_by_netns[] |
+		select(.netns == $rns and .proto == \"TCP\") | .invalid] | add == $n" \
+		"the interval reports add up to the same $n"
+	assert_jq C "\$sum.map_full == 0 and \$sum.unpaired_exits == 0" "no map-full, no unpaired exits"
+}
+
 case_usage() {
 	drop_usage_error --events bogus $TOOL --events new,bogus
 	drop_usage_error --src-ip 1.2.3.4.5 $TOOL --src-ip 1.2.3.4.5
 	drop_usage_error --protocol "" $TOOL --protocol icmp --dst-port 80
+	drop_usage_error --events none,new $TOOL --events none,new
+	drop_usage_error --interval 0.01 $TOOL --interval 0.01
 }
 
 nt_case "$TOOL: without fentry and kprobe -> exit 1 naming the missing attach types" case_host_no_probes
 nt_case "$TOOL: NEW/DESTROY with tuples for a TCP connection and a UDP exchange (function probes)" case_events
+nt_case "$TOOL: INVALID counted in the kernel == iptables INVALID counter (exit probes)" case_invalid_counts
 nt_case "$TOOL: bad input -> exit 2 before loading" case_usage
 nt_done

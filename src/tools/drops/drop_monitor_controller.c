@@ -11,12 +11,16 @@
  * (headers, reason, location, stack per drop) is switched on in the same BPF
  * object for --capture-seconds, then off again; watching resumes. No other
  * process is started: the capture is a flag the kernel side checks.
+ * With --log-dir each capture is also written to its own file there, the
+ * trigger first (text or JSON lines, as on stdout).
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "nt.h"
 #include "btfinfo.h"
 #include "cli.h"
@@ -40,11 +44,12 @@ struct config {
 	double threshold, sustain, capture;
 	unsigned long long max_captures;
 	bool no_stack, no_normal_filter, verbose;
+	const char *log_dir;     /* NULL: captures on stdout only */
 };
 
 enum {
 	OPT_THRESHOLD = 1, OPT_SUSTAIN, OPT_CAPTURE, OPT_MAX, OPT_NOSTACK, OPT_NONORMAL,
-	OPT_VERBOSE,
+	OPT_VERBOSE, OPT_LOGDIR,
 };
 
 static const struct nt_opt options[] = {
@@ -65,6 +70,8 @@ static const struct nt_opt options[] = {
 	  OPT_NONORMAL },
 	{ "verbose", 0, NULL, "print the rate of every sample on stderr; pid/comm/cpu per drop",
 	  OPT_VERBOSE },
+	{ "log-dir", 0, "DIR", "also write each capture (its trigger first) to its own file in DIR",
+	  OPT_LOGDIR },
 };
 
 static int handle_opt(int key, const char *arg, void *data)
@@ -105,6 +112,18 @@ static int handle_opt(int key, const char *arg, void *data)
 	case OPT_VERBOSE:
 		c->verbose = true;
 		return 0;
+	case OPT_LOGDIR: {
+		struct stat st;
+
+		if (stat(arg, &st))
+			return nt_usage_error("--log-dir", arg, "%s", strerror(errno));
+		if (!S_ISDIR(st.st_mode))
+			return nt_usage_error("--log-dir", arg, "not a directory");
+		if (access(arg, W_OK | X_OK))
+			return nt_usage_error("--log-dir", arg, "not writable: %s", strerror(errno));
+		c->log_dir = arg;
+		return 0;
+	}
 	}
 	return -1;
 }
@@ -146,7 +165,43 @@ struct tool {
 	unsigned captures;
 	uint64_t events;
 	double peak_rate;
+	FILE *log;               /* the current capture's file (--log-dir) */
+	char log_path[512];
 };
+
+/* DIR/capture-N-<UTC time>-<source>.jsonl|txt, opened and teed to; on failure
+ * the capture still goes to stdout (warned once per capture). */
+static void log_open(struct tool *t, const char *source)
+{
+	char stamp[32];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	t->log_path[0] = 0;
+	if (!t->cfg->log_dir)
+		return;
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	snprintf(t->log_path, sizeof(t->log_path), "%s/capture-%u-%s-%s.%s", t->cfg->log_dir,
+		 t->captures, stamp, source, nt_out_json() ? "jsonl" : "txt");
+	t->log = fopen(t->log_path, "wx");
+	if (!t->log) {
+		nt_warn("cannot write capture file %s: %s", t->log_path, strerror(errno));
+		t->log_path[0] = 0;
+		return;
+	}
+	nt_out_tee(t->log);
+}
+
+static void log_close(struct tool *t)
+{
+	if (!t->log)
+		return;
+	nt_out_tee(NULL);
+	if (fclose(t->log))
+		nt_warn("writing capture file %s: %s", t->log_path, strerror(errno));
+	t->log = NULL;
+}
 
 /* rx_dropped + tx_dropped of the watched interface (our netns); 0 if none */
 static uint64_t iface_dropped(const struct config *c)
@@ -197,6 +252,7 @@ static void end_capture(struct tool *t, bool stopping)
 			when, t->captures, (unsigned long long)seen,
 			(unsigned long long)lost, stopping ? " (tool stopped)" : "");
 	}
+	log_close(t);
 }
 
 static void start_capture(struct tool *t, double rate, double if_rate, const char *source)
@@ -206,6 +262,7 @@ static void start_capture(struct tool *t, double rate, double if_rate, const cha
 	t->capture_lost0 = nt_counter_sum(t->skel->maps.nt_counters, NT_CNT_LOST_EVENTS);
 	t->capturing = true;
 	t->capture_end_ns = nt_mono_ns() + (uint64_t)(t->cfg->capture * 1e9);
+	log_open(t, source);
 	if (nt_out_json()) {
 		struct nt_json *j = nt_json_begin("trigger", 0);
 
@@ -219,6 +276,8 @@ static void start_capture(struct tool *t, double rate, double if_rate, const cha
 		nt_json_f64(j, "threshold", t->cfg->threshold);
 		nt_json_f64(j, "sustain_s", t->cfg->sustain);
 		nt_json_f64(j, "capture_s", t->cfg->capture);
+		if (t->log)
+			nt_json_str(j, "log_file", t->log_path);
 		nt_json_end(j);
 	} else {
 		char when[32];
@@ -227,6 +286,8 @@ static void start_capture(struct tool *t, double rate, double if_rate, const cha
 		nt_text("[%s] TRIGGER #%u: %.1f drops/s (%s) above %g for %g s; capturing for %g s\n",
 			when, t->captures, rate, source, t->cfg->threshold, t->cfg->sustain,
 			t->cfg->capture);
+		if (t->log)
+			nt_text("capture file: %s\n", t->log_path);
 		nt_drop_text_header();
 	}
 	t->skel->bss->capture_on = true;
@@ -317,20 +378,22 @@ int drop_monitor_controller_main(int argc, char **argv)
 	const struct nt_cli cli = {
 		.tool = "drop_monitor_controller",
 		.synopsis = "[--threshold N] [--sustain SEC] [--capture-seconds SEC] [--interface IF] "
-			    "[filters] [options]",
+			    "[--log-dir DIR] [filters] [options]",
 		.description =
 			"Watch the drop rate cheaply (a per-CPU counter in the kernel; with\n"
 			"--interface also the device's rx/tx_dropped counters) and, when it stays\n"
 			"above --threshold drops/s for --sustain seconds, capture every drop as\n"
 			"eth_drop does (headers, reason, location, stack) for --capture-seconds,\n"
 			"then go back to watching. Quiet while healthy. Each capture is printed\n"
-			"after the trigger that caused it.",
+			"after the trigger that caused it (and with --log-dir also written to its\n"
+			"own file, capture-N-<UTC time>-<source>.txt|.jsonl, trigger first).",
 		.examples =
 			"  nettrail drop_monitor_controller --threshold 50 --sustain 2\n"
 			"  nettrail drop_monitor_controller --interface ens4f0 --threshold 10 "
 			"--capture-seconds 30\n"
 			"  nettrail drop_monitor_controller --protocol udp --dst-port 4789 --json "
-			"| tee incidents.jsonl\n",
+			"| tee incidents.jsonl\n"
+			"  nettrail drop_monitor_controller --threshold 50 --log-dir /var/log/drops\n",
 		.opts = options,
 		.nopts = NT_ARRAY_SIZE(options),
 		.handle = handle_opt,

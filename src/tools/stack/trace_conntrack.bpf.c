@@ -6,9 +6,14 @@
  * are dropped here, before anything is copied (heavy TCP traffic would
  * otherwise flood user space with updates). Conntrack has no tracepoints:
  * every stage is a function probe (fentry, else kprobe).
+ *
+ * Verdicts (INVALID, dropped, refused at confirm) are counted here per
+ * (netns, family, protocol) from exit probes on nf_conntrack_in and
+ * __nf_conntrack_confirm, and never become events.
  */
 #include "nt_common.bpf.h"
 #include "nt_events.bpf.h"
+#include "nt_skb.bpf.h"
 #include "trace_conntrack.h"
 
 const volatile struct nt_filter targ_filter = {};
@@ -148,6 +153,217 @@ SEC("kprobe/nf_ct_delete")
 int BPF_KPROBE(nt_ct_delete_kp, struct nf_conn *ct)
 {
 	return handle(ct, TCT_DESTROY);
+}
+
+/* ---- verdict counting -------------------------------------------------------- */
+
+#define NF_DROP 0
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, TCT_VKEYS_MAX);
+	__type(key, struct tct_vkey);
+	__type(value, struct tct_vval);
+} tct_verdicts SEC(".maps");
+
+/* A kretprobe sees only the return value: its entry half stashes the skb (and
+ * the netns) here. Keyed by task *and* CPU: softirq processing runs in
+ * whatever task it interrupted, and the idle tasks of all CPUs share pid 0.
+ * A softirq can interrupt a task inside nf_conntrack_in (LOCAL_OUT) on the
+ * same CPU, so each key holds a small stack: entries and exits nest. */
+#define TCT_STASH_DEPTH 4
+
+struct tct_skey {
+	__u64 pid_tgid;
+	__u32 cpu;
+	__u32 fn;                /* 0 nf_conntrack_in, 1 __nf_conntrack_confirm */
+};
+
+struct tct_sval {
+	__u32 depth;
+	__u32 netns[TCT_STASH_DEPTH];
+	__u64 skb[TCT_STASH_DEPTH];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct tct_skey);
+	__type(value, struct tct_sval);
+} tct_stash SEC(".maps");
+
+static __always_inline void stash_key(struct tct_skey *k, __u32 fn)
+{
+	k->pid_tgid = bpf_get_current_pid_tgid();
+	k->cpu = bpf_get_smp_processor_id();
+	k->fn = fn;
+}
+
+/* The mask must survive the compiler (it folds it into the bounds check it
+ * knows about, the verifier does not): apply it after a barrier. */
+static __always_inline __u32 stash_index(__u32 d)
+{
+	barrier_var(d);
+	return d & (TCT_STASH_DEPTH - 1);
+}
+
+static __always_inline void stash_push(__u32 fn, const struct sk_buff *skb, __u32 netns)
+{
+	struct tct_skey k = {};
+	struct tct_sval zero = {}, *v;
+	__u32 d;
+
+	stash_key(&k, fn);
+	v = bpf_map_lookup_elem(&tct_stash, &k);
+	if (!v) {
+		if (bpf_map_update_elem(&tct_stash, &k, &zero, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(&tct_stash, &k)) {
+			nt_count(NT_CNT_MAP_FULL);
+			return;
+		}
+		v = bpf_map_lookup_elem(&tct_stash, &k);
+		if (!v)
+			return;
+	}
+	d = v->depth;
+	if (d >= TCT_STASH_DEPTH) {     /* exits were missed: what is there is stale */
+		nt_count(TCT_CNT_UNPAIRED);
+		d = 0;
+	}
+	v->depth = d + 1;
+	d = stash_index(d);
+	v->skb[d] = (__u64)skb;
+	v->netns[d] = netns;
+}
+
+static __always_inline const struct sk_buff *stash_pop(__u32 fn, __u32 *netns)
+{
+	struct tct_skey k = {};
+	struct tct_sval *v;
+	__u32 d;
+
+	stash_key(&k, fn);
+	v = bpf_map_lookup_elem(&tct_stash, &k);
+	if (!v || !v->depth || v->depth > TCT_STASH_DEPTH) {
+		nt_count(TCT_CNT_UNPAIRED);
+		return NULL;
+	}
+	d = --v->depth;
+	d = stash_index(d);
+	*netns = v->netns[d];
+	return (const struct sk_buff *)v->skb[d];
+}
+
+/* Count verdict @v for @skb in namespace @netns, if the packet passes the filter. */
+static __always_inline void count_verdict(const struct sk_buff *skb, __u32 netns, __u32 v)
+{
+	struct tct_vkey k = {};
+	struct tct_vval zero = {}, *val;
+	struct nt_pkt p = {};
+
+	if (nt_parse_skb(skb, &p) && targ_filter_on)
+		return;
+	if (targ_filter_on && !nt_filter_match(&targ_filter, &p))
+		return;
+	k.netns = netns;
+	k.family = p.family;
+	k.proto = p.family ? p.l4_proto : 0;
+	val = bpf_map_lookup_elem(&tct_verdicts, &k);
+	if (!val) {
+		if (bpf_map_update_elem(&tct_verdicts, &k, &zero, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(&tct_verdicts, &k)) {
+			nt_count(NT_CNT_MAP_FULL);
+			return;
+		}
+		val = bpf_map_lookup_elem(&tct_verdicts, &k);
+		if (!val)
+			return;
+	}
+	if (v < TCT_V_MAX)
+		val->n[v]++;
+}
+
+/* nf_conntrack_in has returned @ret for @skb. NF_DROP: conntrack dropped it
+ * (table full, protocol tracker said drop; the kernel counts it as invalid
+ * too). NF_ACCEPT with skb->_nfct == 0: no entry was attached, the packet is
+ * INVALID to every later ctstate match (an untracked skb keeps its
+ * IP_CT_UNTRACKED value, and a loopback skb its entry). */
+static __always_inline int ct_in_exit(const struct sk_buff *skb, __u32 netns, unsigned int ret)
+{
+	if (!skb)
+		return 0;
+	if (ret == NF_DROP)
+		count_verdict(skb, netns, TCT_V_DROP);
+	else if (!BPF_CORE_READ(skb, _nfct))
+		count_verdict(skb, netns, TCT_V_INVALID);
+	return 0;
+}
+
+static __always_inline __u32 state_netns(const struct nf_hook_state *state)
+{
+	return state ? BPF_CORE_READ(state, net, ns.inum) : 0;
+}
+
+static __always_inline __u32 skb_ct_netns(const struct sk_buff *skb)
+{
+	struct nf_conn *ct = skb_ct(skb);
+
+	if (!ct || !bpf_core_field_exists(ct->ct_net.net))
+		return 0;
+	return BPF_CORE_READ(ct, ct_net.net, ns.inum);
+}
+
+/* ---- stage "verdict": nf_conntrack_in(skb, state) exit */
+SEC("fexit/nf_conntrack_in")
+int BPF_PROG(nt_ct_in_fx, struct sk_buff *skb, const struct nf_hook_state *state,
+	     unsigned int ret)
+{
+	return ct_in_exit(skb, state_netns(state), ret);
+}
+
+SEC("kprobe/nf_conntrack_in")
+int BPF_KPROBE(nt_ct_in_kp, struct sk_buff *skb, const struct nf_hook_state *state)
+{
+	stash_push(0, skb, state_netns(state));
+	return 0;
+}
+
+SEC("kretprobe/nf_conntrack_in")
+int BPF_KRETPROBE(nt_ct_in_krp, unsigned int ret)
+{
+	__u32 netns = 0;
+	const struct sk_buff *skb = stash_pop(0, &netns);
+
+	return ct_in_exit(skb, netns, ret);
+}
+
+/* ---- stage "confirm-drop": __nf_conntrack_confirm(skb) exit. NF_DROP means
+ * the entry could not be inserted (a clash, or the entry died meanwhile); the
+ * skb still holds it until the caller frees the packet. */
+SEC("fexit/__nf_conntrack_confirm")
+int BPF_PROG(nt_ct_confirm_fx, struct sk_buff *skb, int ret)
+{
+	if (ret == NF_DROP)
+		count_verdict(skb, skb_ct_netns(skb), TCT_V_CONFIRM_DROP);
+	return 0;
+}
+
+SEC("kprobe/__nf_conntrack_confirm")
+int BPF_KPROBE(nt_ct_confirm_kp2, struct sk_buff *skb)
+{
+	stash_push(1, skb, skb_ct_netns(skb));
+	return 0;
+}
+
+SEC("kretprobe/__nf_conntrack_confirm")
+int BPF_KRETPROBE(nt_ct_confirm_krp, int ret)
+{
+	__u32 netns = 0;
+	const struct sk_buff *skb = stash_pop(1, &netns);
+
+	if (skb && ret == NF_DROP)
+		count_verdict(skb, netns, TCT_V_CONFIRM_DROP);
+	return 0;
 }
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -6,13 +6,20 @@
  *
  * Kernel events: function probes only (conntrack has no tracepoints):
  * __nf_conntrack_confirm (a new entry enters the table), __nf_ct_refresh_acct
- * (a packet refreshes it), nf_ct_delete (it is removed) — fentry, else
+ * (a packet refreshes it), nf_ct_destroy (it is freed) — fentry, else
  * kprobe. Address/port/protocol filters and the event-type filter run in the
  * kernel. On a kernel where neither fentry nor kprobe works the tool says so
  * and exits 1.
+ *
+ * Verdicts are counted in the kernel, never sent as events: packets
+ * conntrack found INVALID or dropped (exit of nf_conntrack_in) and entries
+ * refused at confirm (exit of __nf_conntrack_confirm) — fexit, else kretprobe
+ * with a kprobe stashing the skb. Reported per interval and in the summary;
+ * `--events none` keeps only these counts.
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <bpf/bpf.h>
 #include <string.h>
 #include <sys/utsname.h>
 #include "nt.h"
@@ -41,18 +48,35 @@ const struct nt_stage trace_conntrack_stages[] = {
 		{ NT_PK_FENTRY, "nf_ct_delete", "nt_ct_delete_fe" },
 		{ NT_PK_KPROBE, "nf_ct_delete", "nt_ct_delete_kp" },
 	} },
+	/* counting stages (no events): exit probes, the kretprobe's companion is
+	 * its entry kprobe (it stashes the skb the return cannot show) */
+	{ "verdict", "packets conntrack found INVALID or dropped (counted)", true, {
+		{ NT_PK_FEXIT, "nf_conntrack_in", "nt_ct_in_fx", 1 },
+		{ NT_PK_KRETPROBE, "nf_conntrack_in", "nt_ct_in_krp", 0, "nf_conntrack_in",
+		  "nt_ct_in_kp" },
+	} },
+	{ "confirm-drop", "entries refused at confirm, their packet dropped (counted)", true, {
+		{ NT_PK_FEXIT, "__nf_conntrack_confirm", "nt_ct_confirm_fx", 1 },
+		{ NT_PK_KRETPROBE, "__nf_conntrack_confirm", "nt_ct_confirm_krp", 0,
+		  "__nf_conntrack_confirm", "nt_ct_confirm_kp2" },
+	} },
 };
+/* stages 0..2 serve event types 1..3; the rest count verdicts */
+#define TCT_EVENT_STAGES 3
 const int trace_conntrack_nstages = NT_ARRAY_SIZE(trace_conntrack_stages);
 
 static const char *type_names[] = { "?", "new", "update", "destroy" };
+/* JSON keys of the verdict counts (enum tct_verdict order) */
+static const char *verdict_names[TCT_V_MAX] = { "invalid", "drop", "confirm_drop" };
 
 struct config {
 	struct nt_filter filter;
 	bool filter_on;
 	__u32 types;
+	double interval;         /* 0: no interval reports */
 };
 
-enum { OPT_SRC = 1, OPT_DST, OPT_PROTO, OPT_SPORT, OPT_DPORT, OPT_EVENTS };
+enum { OPT_SRC = 1, OPT_DST, OPT_PROTO, OPT_SPORT, OPT_DPORT, OPT_EVENTS, OPT_INTERVAL };
 
 static const struct nt_opt options[] = {
 	{ "src-ip", 0, "IP", "only connections from this address (original direction)", OPT_SRC },
@@ -60,8 +84,10 @@ static const struct nt_opt options[] = {
 	{ "protocol", 0, "PROTO", "tcp|udp|icmp|all (default all)", OPT_PROTO },
 	{ "src-port", 0, "PORT", "only this original source port", OPT_SPORT },
 	{ "dst-port", 0, "PORT", "only this original destination port", OPT_DPORT },
-	{ "events", 0, "LIST", "new,update,destroy or all (default new,destroy; update fires "
-	  "per packet)", OPT_EVENTS },
+	{ "events", 0, "LIST", "new,update,destroy, all or none (default new,destroy; update "
+	  "fires per packet; none: only the verdict counts)", OPT_EVENTS },
+	{ "interval", 0, "SEC", "print the verdict counts (INVALID, dropped) every SEC seconds",
+	  OPT_INTERVAL },
 };
 
 static int set_addr(const char *flag, const char *arg, union nt_addr *a, __u8 *has,
@@ -83,9 +109,15 @@ static int handle_opt(int key, const char *arg, void *data)
 	struct config *c = data;
 	struct nt_filter *f = &c->filter;
 
-	if (key != OPT_EVENTS)
+	if (key != OPT_EVENTS && key != OPT_INTERVAL)
 		c->filter_on = true;
 	switch (key) {
+	case OPT_INTERVAL:
+		if (nt_arg_seconds("--interval", arg, &c->interval))
+			return -1;
+		if (c->interval < 0.1)
+			return nt_usage_error("--interval", arg, "must be at least 0.1 s");
+		return 0;
 	case OPT_SRC:
 		return set_addr("--src-ip", arg, &f->saddr, &f->has_saddr, f);
 	case OPT_DST:
@@ -106,6 +138,12 @@ static int handle_opt(int key, const char *arg, void *data)
 		for (int i = 0; i < n; i++) {
 			int t;
 
+			if (!strcmp(items[i], "none")) {
+				if (n > 1)
+					return nt_usage_error("--events", arg,
+							      "none cannot be combined with types");
+				continue;
+			}
 			if (!strcmp(items[i], "all")) {
 				c->types |= TCT_EV_BIT(TCT_NEW) | TCT_EV_BIT(TCT_UPDATE) |
 					    TCT_EV_BIT(TCT_DESTROY);
@@ -115,7 +153,7 @@ static int handle_opt(int key, const char *arg, void *data)
 				;
 			if (t == 4)
 				return nt_usage_error("--events", items[i],
-						      "not one of new, update, destroy, all");
+						      "not one of new, update, destroy, all, none");
 			c->types |= TCT_EV_BIT(t);
 		}
 		return 0;
@@ -145,9 +183,17 @@ static __u64 kernel_hz(void)
 	return hz ? hz : 250;
 }
 
+struct vrow {
+	struct tct_vkey k;
+	struct tct_vval v, prev;        /* totals now, at the last interval report */
+};
+
 struct tool {
 	struct trace_conntrack_bpf *skel;
 	uint64_t counts[4];
+	bool counting;                  /* a verdict stage is attached */
+	struct vrow rows[TCT_VKEYS_MAX];
+	int nrows;
 };
 
 static void status_str(__u64 st, char *buf, size_t len)
@@ -164,6 +210,125 @@ static void status_str(__u64 st, char *buf, size_t len)
 			o += snprintf(buf + o, o < len ? len - o : 0, "%s%s", o ? "|" : "", bits[i]);
 	if (!o)
 		snprintf(buf, len, "0");
+}
+
+/* ---- verdict counts ----------------------------------------------------------- */
+
+static struct vrow *vrow_find(struct tool *t, const struct tct_vkey *k)
+{
+	for (int i = 0; i < t->nrows; i++)
+		if (!memcmp(&t->rows[i].k, k, sizeof(*k)))
+			return &t->rows[i];
+	if (t->nrows == TCT_VKEYS_MAX)
+		return NULL;
+	memset(&t->rows[t->nrows], 0, sizeof(t->rows[0]));
+	t->rows[t->nrows].k = *k;
+	return &t->rows[t->nrows++];
+}
+
+/* Sum the per-CPU verdict counts into t->rows. */
+static void verdicts_read(struct tool *t)
+{
+	int fd = bpf_map__fd(t->skel->maps.tct_verdicts), ncpu = libbpf_num_possible_cpus();
+	struct tct_vkey k, *prev = NULL;
+	struct tct_vval vals[ncpu > 0 ? ncpu : 1];
+
+	if (ncpu <= 0)
+		return;
+	while (!bpf_map_get_next_key(fd, prev, &k)) {
+		struct vrow *r;
+
+		prev = &k;
+		if (bpf_map_lookup_elem(fd, &k, vals) || !(r = vrow_find(t, &k)))
+			continue;
+		memset(&r->v, 0, sizeof(r->v));
+		for (int c = 0; c < ncpu; c++)
+			for (int v = 0; v < TCT_V_MAX; v++)
+				r->v.n[v] += vals[c].n[v];
+	}
+}
+
+static uint64_t vdelta(const struct vrow *r, int v, bool summary)
+{
+	return summary ? r->v.n[v] : r->v.n[v] - r->prev.n[v];
+}
+
+static void verdicts_json(struct nt_json *j, struct tool *t, bool summary)
+{
+	uint64_t tot[TCT_V_MAX] = {};
+
+	for (int i = 0; i < t->nrows; i++)
+		for (int v = 0; v < TCT_V_MAX; v++)
+			tot[v] += vdelta(&t->rows[i], v, summary);
+	nt_json_obj(j, "verdicts");
+	for (int v = 0; v < TCT_V_MAX; v++)
+		nt_json_u64(j, verdict_names[v], tot[v]);
+	nt_json_obj_end(j);
+	nt_json_arr(j, "verdicts_by_netns");
+	for (int i = 0; i < t->nrows; i++) {
+		const struct vrow *r = &t->rows[i];
+		uint64_t any = 0;
+
+		for (int v = 0; v < TCT_V_MAX; v++)
+			any += vdelta(r, v, summary);
+		if (!any)
+			continue;
+		nt_json_obj(j, NULL);
+		nt_json_u64(j, "netns", r->k.netns);
+		nt_json_str(j, "family", r->k.family == 4 ? "ipv4" : r->k.family == 6 ? "ipv6" : "other");
+		nt_json_str(j, "proto", nt_l4_name(r->k.family, r->k.proto));
+		for (int v = 0; v < TCT_V_MAX; v++)
+			nt_json_u64(j, verdict_names[v], vdelta(r, v, summary));
+		nt_json_obj_end(j);
+	}
+	nt_json_arr_end(j);
+}
+
+static void verdicts_text(struct tool *t, bool summary)
+{
+	uint64_t tot[TCT_V_MAX] = {};
+
+	for (int i = 0; i < t->nrows; i++)
+		for (int v = 0; v < TCT_V_MAX; v++)
+			tot[v] += vdelta(&t->rows[i], v, summary);
+	nt_text("verdicts: invalid %llu  dropped %llu  confirm-dropped %llu\n",
+		(unsigned long long)tot[0], (unsigned long long)tot[1], (unsigned long long)tot[2]);
+	for (int i = 0; i < t->nrows; i++) {
+		const struct vrow *r = &t->rows[i];
+
+		if (!vdelta(r, 0, summary) && !vdelta(r, 1, summary) && !vdelta(r, 2, summary))
+			continue;
+		nt_text("  netns=%u %-5s invalid %llu  dropped %llu  confirm-dropped %llu\n",
+			r->k.netns, nt_l4_name(r->k.family, r->k.proto),
+			(unsigned long long)vdelta(r, 0, summary),
+			(unsigned long long)vdelta(r, 1, summary),
+			(unsigned long long)vdelta(r, 2, summary));
+	}
+}
+
+/* The per-interval report: counts since the last one. */
+static void on_tick(void *ctx)
+{
+	struct tool *t = ctx;
+	struct bpf_map *cnt = t->skel->maps.nt_counters;
+
+	verdicts_read(t);
+	if (nt_out_json()) {
+		struct nt_json *j = nt_json_begin("interval", 0);
+
+		verdicts_json(j, t, false);
+		nt_json_u64(j, "lost_events", nt_counter_sum(cnt, NT_CNT_LOST_EVENTS));
+		nt_json_u64(j, "map_full", nt_counter_sum(cnt, NT_CNT_MAP_FULL));
+		nt_json_end(j);
+	} else {
+		char when[32];
+
+		nt_fmt_clock(nt_mono_to_wall_ns(nt_mono_ns()), when, sizeof(when));
+		nt_text("[%s] ", when);
+		verdicts_text(t, false);
+	}
+	for (int i = 0; i < t->nrows; i++)
+		t->rows[i].prev = t->rows[i].v;
 }
 
 static int on_event(void *ctx, void *data, size_t len)
@@ -220,23 +385,68 @@ static int on_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
+/* Event stages attach when their type is asked for; counting stages always. */
+static bool stage_wanted(const struct config *c, int i)
+{
+	return i >= TCT_EVENT_STAGES || (c->types & TCT_EV_BIT(i + 1));
+}
+
+static void print_summary(struct tool *t)
+{
+	struct bpf_map *cnt = t->skel->maps.nt_counters;
+	uint64_t lost = nt_counter_sum(cnt, NT_CNT_LOST_EVENTS);
+	uint64_t full = nt_counter_sum(cnt, NT_CNT_MAP_FULL);
+	uint64_t unpaired = nt_counter_sum(cnt, TCT_CNT_UNPAIRED);
+
+	verdicts_read(t);
+	if (nt_out_json()) {
+		struct nt_json *j = nt_json_begin("summary", 0);
+
+		nt_json_obj(j, "events");
+		for (int i = 1; i < 4; i++)
+			nt_json_u64(j, type_names[i], t->counts[i]);
+		nt_json_obj_end(j);
+		nt_json_bool(j, "verdicts_counted", t->counting);
+		verdicts_json(j, t, true);
+		nt_json_u64(j, "lost_events", lost);
+		nt_json_u64(j, "map_full", full);
+		nt_json_u64(j, "unpaired_exits", unpaired);
+		nt_json_end(j);
+		return;
+	}
+	nt_text("\n=== trace_conntrack summary ===\nnew %llu  update %llu  destroy %llu  "
+		"lost events %llu\n", (unsigned long long)t->counts[1],
+		(unsigned long long)t->counts[2], (unsigned long long)t->counts[3],
+		(unsigned long long)lost);
+	if (t->counting)
+		verdicts_text(t, true);
+	else
+		nt_text("verdicts: not counted (no exit probe on nf_conntrack_in here)\n");
+	if (full || unpaired)
+		nt_text("map full %llu  unpaired exits %llu\n", (unsigned long long)full,
+			(unsigned long long)unpaired);
+}
+
 int trace_conntrack_main(int argc, char **argv)
 {
 	struct config cfg = { .types = TCT_EV_BIT(TCT_NEW) | TCT_EV_BIT(TCT_DESTROY) };
 	const struct nt_cli cli = {
 		.tool = "trace_conntrack",
 		.synopsis = "[--src-ip IP] [--dst-ip IP] [--protocol P] [--src-port N] "
-			    "[--dst-port N] [--events LIST]",
+			    "[--dst-port N] [--events LIST] [--interval SEC]",
 		.description =
 			"Follow conntrack entries: created (confirmed into the table), refreshed by\n"
 			"packets (--events update), destroyed — with both tuples, zone, mark,\n"
-			"status bits and the timeout left. Filters run in the kernel. Conntrack\n"
-			"has no tracepoints: needs fentry or kprobe (exit 1 naming them if the\n"
-			"kernel offers neither).",
+			"status bits and the timeout left. Packets conntrack finds INVALID or\n"
+			"drops are counted in the kernel (per netns and protocol; every --interval\n"
+			"and in the summary), never sent one by one. Filters run in the kernel.\n"
+			"Conntrack has no tracepoints: needs fentry or kprobe (exit 1 naming them\n"
+			"if the kernel offers neither).",
 		.examples =
 			"  nettrail trace_conntrack --protocol tcp --dst-port 80\n"
 			"  nettrail trace_conntrack --src-ip 10.0.0.1 --events all\n"
-			"  nettrail trace_conntrack --json --events destroy\n",
+			"  nettrail trace_conntrack --json --events destroy\n"
+			"  nettrail trace_conntrack --events none --interval 5\n",
 		.opts = options,
 		.nopts = NT_ARRAY_SIZE(options),
 		.handle = handle_opt,
@@ -248,7 +458,7 @@ int trace_conntrack_main(int argc, char **argv)
 	struct trace_conntrack_bpf *skel;
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
 	char desc[512];
-	int err, usable = 0;
+	int err, usable = 0, first_why = -1;
 
 	err = nt_cli_parse(&cli, argc, argv, &common);
 	if (err)
@@ -265,18 +475,25 @@ int trace_conntrack_main(int argc, char **argv)
 	if (nt_stages_plan(trace_conntrack_stages, trace_conntrack_nstages, common.attach_mode,
 			   plans, true))
 		return NT_EXIT_RUNTIME;
-	for (int i = 0; i < trace_conntrack_nstages; i++)
-		if (plans[i].cand && (cfg.types & TCT_EV_BIT(i + 1)))
+	for (int i = 0; i < trace_conntrack_nstages; i++) {
+		if (!stage_wanted(&cfg, i))
+			plans[i].cand = NULL;   /* not asked for: not attached at all */
+		else if (plans[i].cand)
 			usable++;
+		else if (first_why < 0)
+			first_why = i;
+	}
 	if (!usable) {
 		nt_err("no conntrack probe point can attach here: conntrack has no tracepoints and "
 		       "needs fentry or kprobe on __nf_conntrack_confirm / __nf_ct_refresh_acct / "
-		       "nf_ct_delete; %s", plans[0].why[0] ? plans[0].why : "none available");
+		       "nf_ct_destroy (fexit or kretprobe on nf_conntrack_in for the verdict "
+		       "counts); %s", first_why >= 0 ? plans[first_why].why : "none available");
 		return NT_EXIT_RUNTIME;
 	}
 	for (int i = 0; i < trace_conntrack_nstages; i++)
-		if (!plans[i].cand && (cfg.types & TCT_EV_BIT(i + 1)))
+		if (!plans[i].cand && stage_wanted(&cfg, i))
 			nt_warn("stage '%s' cannot attach: %s", plans[i].stage->name, plans[i].why);
+	t.counting = plans[3].cand || plans[4].cand;
 
 	open_opts.btf_custom_path = common.btf_path;
 	skel = trace_conntrack_bpf__open_opts(&open_opts);
@@ -289,10 +506,6 @@ int trace_conntrack_main(int argc, char **argv)
 	skel->rodata->targ_filter_on = cfg.filter_on;
 	skel->rodata->targ_types = cfg.types;
 	skel->rodata->targ_hz = kernel_hz();
-	/* stages whose events were not asked for are not attached at all */
-	for (int i = 0; i < trace_conntrack_nstages; i++)
-		if (!(cfg.types & TCT_EV_BIT(i + 1)))
-			plans[i].cand = NULL;
 	nt_btf_release();
 
 	err = NT_EXIT_RUNTIME;
@@ -300,28 +513,12 @@ int trace_conntrack_main(int argc, char **argv)
 		goto cleanup;
 	nt_stages_describe(plans, trace_conntrack_nstages, desc, sizeof(desc));
 	nt_info("Tracing conntrack [%s]. Ctrl-C to end.", desc);
-	err = nt_run_loop(skel->maps.nt_events, on_event, &t, common.duration, 0, NULL)
+	err = nt_run_loop(skel->maps.nt_events, on_event, &t, common.duration,
+			  t.counting ? (int)(cfg.interval * 1000) : 0,
+			  t.counting && cfg.interval > 0 ? on_tick : NULL)
 		      ? NT_EXIT_RUNTIME : NT_EXIT_OK;
 	nt_stages_detach(plans, trace_conntrack_nstages);
-	{
-		uint64_t lost = nt_counter_sum(skel->maps.nt_counters, NT_CNT_LOST_EVENTS);
-
-		if (nt_out_json()) {
-			struct nt_json *j = nt_json_begin("summary", 0);
-
-			nt_json_obj(j, "events");
-			for (int i = 1; i < 4; i++)
-				nt_json_u64(j, type_names[i], t.counts[i]);
-			nt_json_obj_end(j);
-			nt_json_u64(j, "lost_events", lost);
-			nt_json_end(j);
-		} else {
-			nt_text("\n=== trace_conntrack summary ===\nnew %llu  update %llu  destroy %llu  "
-				"lost events %llu\n", (unsigned long long)t.counts[1],
-				(unsigned long long)t.counts[2], (unsigned long long)t.counts[3],
-				(unsigned long long)lost);
-		}
-	}
+	print_summary(&t);
 cleanup:
 	nt_stages_detach(plans, trace_conntrack_nstages);
 	trace_conntrack_bpf__destroy(skel);

@@ -12,6 +12,35 @@ enum tct_type {
 
 #define TCT_EV_BIT(t) (1u << (t))
 
+/* Conntrack's verdicts on packets, counted in the kernel (no events). */
+enum tct_verdict {
+	TCT_V_INVALID,           /* nf_conntrack_in left the skb without an entry (ctstate INVALID) */
+	TCT_V_DROP,              /* nf_conntrack_in returned NF_DROP */
+	TCT_V_CONFIRM_DROP,      /* __nf_conntrack_confirm returned NF_DROP (insert refused) */
+	TCT_V_MAX,
+};
+
+/* Per-CPU hash key of the verdict counts: per namespace (each has its own
+ * table and its own verdicts) and protocol. */
+struct tct_vkey {
+	__u32 netns;
+	__u8  family;            /* 4, 6, 0 not IP */
+	__u8  proto;
+	__u16 pad;
+};
+
+struct tct_vval {
+	__u64 n[TCT_V_MAX];
+};
+
+#define TCT_VKEYS_MAX 1024
+
+enum tct_counter {
+	/* an exit probe found nothing its entry half had stashed (kretprobe
+	 * instances exhausted, a task migrated between entry and exit) */
+	TCT_CNT_UNPAIRED = NT_CNT_TOOL_BASE,
+};
+
 struct tct_event {
 	__u64 ts;
 	__u64 ct;                /* kernel address of the nf_conn: ties events together */
