@@ -79,11 +79,15 @@ static __always_inline int handle(struct nf_conn *ct, __u8 type)
 		e->netns = BPF_CORE_READ(ct, ct_net.net, ns.inum);
 	/* ct->timeout is an absolute jiffies value once confirmed */
 	timeout = BPF_CORE_READ(ct, timeout);
-	jiffies = bpf_jiffies64();
-	if (e->status & 0x8 /* IPS_CONFIRMED */) {
-		__s32 left = (__s32)(timeout - (__u32)jiffies);
+	/* bpf_jiffies64 is 5.5+: before, the branch is dead (CO-RE enum check)
+	 * and the timeout stays 0 */
+	if (bpf_core_enum_value_exists(enum bpf_func_id, BPF_FUNC_jiffies64) &&
+	    (e->status & 0x8 /* IPS_CONFIRMED */)) {
 		__u64 hz = targ_hz ? targ_hz : 250;
+		__s32 left;
 
+		jiffies = bpf_jiffies64();
+		left = (__s32)(timeout - (__u32)jiffies);
 		e->timeout_s = left > 0 ? (__s64)((__u64)left / hz) : 0;
 	}
 	e->pid = bpf_get_current_pid_tgid() >> 32;
