@@ -37,6 +37,8 @@ struct nt_cli {
 	/* Return 0, or -1 after printing the error with nt_usage_error(). */
 	int (*handle)(int key, const char *arg, void *cfg);
 	void *cfg;
+	/* Optional cross-flag checks after parsing: 0, or -1 after nt_usage_error(). */
+	int (*validate)(void *cfg);
 };
 
 /* 0: parsed; NT_EXIT_USAGE: bad input (reported); -1: --help was printed. */

@@ -57,6 +57,25 @@ void nt_open_opts(struct bpf_object_open_opts *opts, const struct nt_common *com
 	opts->btf_custom_path = common->btf_path;
 }
 
+int nt_tool_begin(const struct nt_cli *cli, int argc, char **argv, struct nt_common *common,
+		  const struct nt_stage *stages, int nstages, struct nt_stage_plan *plans,
+		  bool quiet_plan)
+{
+	int err = nt_cli_parse(cli, argc, argv, common);
+
+	if (err)
+		return err < 0 ? NT_EXIT_OK : err;
+	if (cli->validate && cli->validate(cli->cfg))
+		return NT_EXIT_USAGE;
+	err = nt_runtime_init(common);
+	if (err)
+		return err;
+	nt_out_init(cli->tool, common->json);
+	if (nt_stages_plan(stages, nstages, common->attach_mode, plans, quiet_plan))
+		return NT_EXIT_RUNTIME;
+	return NT_TOOL_GO;
+}
+
 static bool events_queue;
 static struct bpf_map *events_q;       /* the queue map, when events_queue */
 

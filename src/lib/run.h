@@ -23,6 +23,18 @@ int nt_runtime_init(const struct nt_common *common);
 /* Options for skeleton open honouring --btf. */
 void nt_open_opts(struct bpf_object_open_opts *opts, const struct nt_common *common);
 
+/* The start every tool's main() shares: parse the command line (and
+ * cli->validate), the runtime checks, the output writer, the stage plan.
+ * Returns NT_TOOL_GO to go on, else the exit code to return (--help: 0, bad
+ * input: 2, nothing to attach: 1). @quiet_plan: the tool explains itself. */
+#define NT_TOOL_GO (-1)
+struct nt_cli;
+struct nt_stage;
+struct nt_stage_plan;
+int nt_tool_begin(const struct nt_cli *cli, int argc, char **argv, struct nt_common *common,
+		  const struct nt_stage *stages, int nstages, struct nt_stage_plan *plans,
+		  bool quiet_plan);
+
 /* Choose the event transport of a BPF object that has the nt_events map
  * (others: no-op), before load: the ring buffer when the kernel has it (5.8+),
  * else the queue-map fallback; NT_EVENTS_TRANSPORT=queue forces the fallback

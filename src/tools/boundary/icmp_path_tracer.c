@@ -79,8 +79,10 @@ static int handle_opt(int key, const char *arg, void *data)
 	return -1;
 }
 
-static int validate(const struct config *c)
+static int validate(void *cfg)
 {
+	const struct config *c = cfg;
+
 	if (!c->src_str)
 		return nt_usage_error("--src-ip", NULL, "required");
 	if (!c->dst_str)
@@ -536,6 +538,7 @@ int icmp_path_tracer_main(int argc, char **argv)
 		.opts = options,
 		.nopts = NT_ARRAY_SIZE(options),
 		.handle = handle_opt,
+		.validate = validate,
 		.cfg = &cfg,
 	};
 	struct nt_stage_plan plans[NT_ARRAY_SIZE(icmp_path_tracer_stages)];
@@ -546,19 +549,10 @@ int icmp_path_tracer_main(int argc, char **argv)
 	char desc[512];
 	int err;
 
-	err = nt_cli_parse(&cli, argc, argv, &common);
-	if (err)
-		return err < 0 ? NT_EXIT_OK : err;
-	if (validate(&cfg))
-		return NT_EXIT_USAGE;
-	err = nt_runtime_init(&common);
-	if (err)
+	err = nt_tool_begin(&cli, argc, argv, &common,
+			    icmp_path_tracer_stages, icmp_path_tracer_nstages, plans, false);
+	if (err != NT_TOOL_GO)
 		return err;
-	nt_out_init(cli.tool, common.json);
-
-	if (nt_stages_plan(icmp_path_tracer_stages, icmp_path_tracer_nstages,
-			   common.attach_mode, plans, false))
-		return NT_EXIT_RUNTIME;
 
 	nt_btf_release();
 	open_opts.btf_custom_path = common.btf_path;

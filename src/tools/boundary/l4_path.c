@@ -86,8 +86,10 @@ int l4pt_handle_opt(int key, const char *arg, void *data)
 	return -1;
 }
 
-int l4pt_validate(const struct l4pt_config *c)
+int l4pt_validate(void *cfg)
 {
+	const struct l4pt_config *c = cfg;
+
 	if (!c->src_str)
 		return nt_usage_error("--src-ip", NULL, "required");
 	if (!c->dst_str)
@@ -615,18 +617,10 @@ int l4pt_main(const struct nt_cli *cli, struct l4pt_config *cfg, int argc, char 
 
 	if (nstages > (int)NT_ARRAY_SIZE(plans))
 		return NT_EXIT_RUNTIME;
-	err = nt_cli_parse(cli, argc, argv, &common);
-	if (err)
-		return err < 0 ? NT_EXIT_OK : err;
-	if (l4pt_validate(cfg))
-		return NT_EXIT_USAGE;
-	err = nt_runtime_init(&common);
-	if (err)
+	err = nt_tool_begin(cli, argc, argv, &common,
+			    stages, nstages, plans, false);
+	if (err != NT_TOOL_GO)
 		return err;
-	nt_out_init(cli->tool, common.json);
-
-	if (nt_stages_plan(stages, nstages, common.attach_mode, plans, false))
-		return NT_EXIT_RUNTIME;
 	nt_btf_release();
 	open_opts.btf_custom_path = common.btf_path;
 	skel = ops->open(&open_opts);

@@ -136,7 +136,7 @@ struct l4pt_config {
 extern const struct nt_opt l4pt_options[];
 extern const int l4pt_noptions;
 int l4pt_handle_opt(int key, const char *arg, void *cfg);
-int l4pt_validate(const struct l4pt_config *c);
+int l4pt_validate(void *cfg);      /* struct l4pt_config *, as nt_cli.validate */
 
 struct l4pt_maps {
 	struct bpf_map *recs, *stats, *events, *counters;

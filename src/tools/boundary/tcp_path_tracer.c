@@ -60,6 +60,7 @@ int tcp_path_tracer_main(int argc, char **argv)
 		.opts = l4pt_options,
 		.nopts = l4pt_noptions,
 		.handle = l4pt_handle_opt,
+		.validate = l4pt_validate,
 		.cfg = &cfg,
 	};
 

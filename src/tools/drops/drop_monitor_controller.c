@@ -74,6 +74,11 @@ static const struct nt_opt options[] = {
 	  OPT_LOGDIR },
 };
 
+static int validate(void *cfg)
+{
+	return nt_drop_filter_validate(&((struct config *)cfg)->f);
+}
+
 static int handle_opt(int key, const char *arg, void *data)
 {
 	struct config *c = data;
@@ -397,6 +402,7 @@ int drop_monitor_controller_main(int argc, char **argv)
 		.opts = options,
 		.nopts = NT_ARRAY_SIZE(options),
 		.handle = handle_opt,
+		.validate = validate,
 		.cfg = &cfg,
 	};
 	struct nt_stage_plan plans[NT_ARRAY_SIZE(drop_monitor_controller_stages)];
@@ -407,18 +413,10 @@ int drop_monitor_controller_main(int argc, char **argv)
 	char desc[256];
 	int err;
 
-	err = nt_cli_parse(&cli, argc, argv, &common);
-	if (err)
-		return err < 0 ? NT_EXIT_OK : err;
-	if (nt_drop_filter_validate(&cfg.f))
-		return NT_EXIT_USAGE;
-	err = nt_runtime_init(&common);
-	if (err)
+	err = nt_tool_begin(&cli, argc, argv, &common,
+			    drop_monitor_controller_stages, drop_monitor_controller_nstages, plans, false);
+	if (err != NT_TOOL_GO)
 		return err;
-	nt_out_init(cli.tool, common.json);
-	if (nt_stages_plan(drop_monitor_controller_stages, drop_monitor_controller_nstages,
-			   common.attach_mode, plans, false))
-		return NT_EXIT_RUNTIME;
 
 	open_opts.btf_custom_path = common.btf_path;
 	skel = drop_monitor_controller_bpf__open_opts(&open_opts);

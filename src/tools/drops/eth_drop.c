@@ -45,6 +45,11 @@ static const struct nt_opt options[] = {
 	{ "verbose", 0, NULL, "also print pid, comm, cpu and length of each drop", OPT_VERBOSE },
 };
 
+static int validate(void *cfg)
+{
+	return nt_drop_filter_validate(&((struct config *)cfg)->f);
+}
+
 static int handle_opt(int key, const char *arg, void *data)
 {
 	struct config *c = data;
@@ -164,6 +169,7 @@ int eth_drop_main(int argc, char **argv)
 		.opts = options,
 		.nopts = NT_ARRAY_SIZE(options),
 		.handle = handle_opt,
+		.validate = validate,
 		.cfg = &cfg,
 	};
 	struct nt_stage_plan plans[NT_ARRAY_SIZE(eth_drop_stages)];
@@ -174,17 +180,10 @@ int eth_drop_main(int argc, char **argv)
 	char desc[256];
 	int err;
 
-	err = nt_cli_parse(&cli, argc, argv, &common);
-	if (err)
-		return err < 0 ? NT_EXIT_OK : err;
-	if (nt_drop_filter_validate(&cfg.f))
-		return NT_EXIT_USAGE;
-	err = nt_runtime_init(&common);
-	if (err)
+	err = nt_tool_begin(&cli, argc, argv, &common,
+			    eth_drop_stages, eth_drop_nstages, plans, false);
+	if (err != NT_TOOL_GO)
 		return err;
-	nt_out_init(cli.tool, common.json);
-	if (nt_stages_plan(eth_drop_stages, eth_drop_nstages, common.attach_mode, plans, false))
-		return NT_EXIT_RUNTIME;
 
 	open_opts.btf_custom_path = common.btf_path;
 	skel = eth_drop_bpf__open_opts(&open_opts);

@@ -76,6 +76,11 @@ static const struct nt_opt options[] = {
 	  OPT_NONORMAL },
 };
 
+static int validate(void *cfg)
+{
+	return nt_drop_filter_validate(&((struct config *)cfg)->f);
+}
+
 static int handle_opt(int key, const char *arg, void *data)
 {
 	struct config *c = data;
@@ -638,6 +643,7 @@ int kernel_drop_stack_stats_summary_all_main(int argc, char **argv)
 		.opts = options,
 		.nopts = NT_ARRAY_SIZE(options),
 		.handle = handle_opt,
+		.validate = validate,
 		.cfg = &cfg,
 	};
 	const struct nt_stage *stages = kernel_drop_stack_stats_summary_all_stages;
@@ -650,17 +656,10 @@ int kernel_drop_stack_stats_summary_all_main(int argc, char **argv)
 	char desc[256];
 	int err;
 
-	err = nt_cli_parse(&cli, argc, argv, &common);
-	if (err)
-		return err < 0 ? NT_EXIT_OK : err;
-	if (nt_drop_filter_validate(&cfg.f))
-		return NT_EXIT_USAGE;
-	err = nt_runtime_init(&common);
-	if (err)
+	err = nt_tool_begin(&cli, argc, argv, &common,
+			    stages, nstages, plans, false);
+	if (err != NT_TOOL_GO)
 		return err;
-	nt_out_init(cli.tool, common.json);
-	if (nt_stages_plan(stages, nstages, common.attach_mode, plans, false))
-		return NT_EXIT_RUNTIME;
 
 	t.recs = calloc(cfg.max_entries, sizeof(*t.recs));
 	t.keys = calloc(cfg.max_entries, sizeof(*t.keys));

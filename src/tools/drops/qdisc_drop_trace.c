@@ -87,8 +87,10 @@ static int handle_opt(int key, const char *arg, void *data)
 	return -1;
 }
 
-static int validate(const struct config *c)
+static int validate(void *cfg)
 {
+	const struct config *c = cfg;
+
 	if (c->summary && c->verbose)
 		return nt_usage_error("--verbose", NULL, "conflicts with --summary (no events)");
 	return nt_drop_filter_validate(&c->f);
@@ -382,6 +384,7 @@ int qdisc_drop_trace_main(int argc, char **argv)
 		.opts = options,
 		.nopts = NT_ARRAY_SIZE(options),
 		.handle = handle_opt,
+		.validate = validate,
 		.cfg = &cfg,
 	};
 	struct nt_stage_plan plans[NT_ARRAY_SIZE(qdisc_drop_trace_stages)];
@@ -392,18 +395,10 @@ int qdisc_drop_trace_main(int argc, char **argv)
 	char desc[256];
 	int err;
 
-	err = nt_cli_parse(&cli, argc, argv, &common);
-	if (err)
-		return err < 0 ? NT_EXIT_OK : err;
-	if (validate(&cfg))
-		return NT_EXIT_USAGE;
-	err = nt_runtime_init(&common);
-	if (err)
+	err = nt_tool_begin(&cli, argc, argv, &common,
+			    qdisc_drop_trace_stages, qdisc_drop_trace_nstages, plans, false);
+	if (err != NT_TOOL_GO)
 		return err;
-	nt_out_init(cli.tool, common.json);
-	if (nt_stages_plan(qdisc_drop_trace_stages, qdisc_drop_trace_nstages, common.attach_mode,
-			   plans, false))
-		return NT_EXIT_RUNTIME;
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return NT_EXIT_RUNTIME;

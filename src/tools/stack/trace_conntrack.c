@@ -104,6 +104,16 @@ static int set_addr(const char *flag, const char *arg, union nt_addr *a, __u8 *h
 	return 0;
 }
 
+static int validate(void *data)
+{
+	const struct nt_filter *f = &((struct config *)data)->filter;
+
+	if ((f->sport || f->dport) && f->l4_proto && f->l4_proto != IPPROTO_TCP &&
+	    f->l4_proto != IPPROTO_UDP)
+		return nt_usage_error("--protocol", NULL, "ports only apply to tcp or udp");
+	return 0;
+}
+
 static int handle_opt(int key, const char *arg, void *data)
 {
 	struct config *c = data;
@@ -450,6 +460,7 @@ int trace_conntrack_main(int argc, char **argv)
 		.opts = options,
 		.nopts = NT_ARRAY_SIZE(options),
 		.handle = handle_opt,
+		.validate = validate,
 		.cfg = &cfg,
 	};
 	struct nt_stage_plan plans[NT_ARRAY_SIZE(trace_conntrack_stages)];
@@ -460,21 +471,10 @@ int trace_conntrack_main(int argc, char **argv)
 	char desc[512];
 	int err, usable = 0, first_why = -1;
 
-	err = nt_cli_parse(&cli, argc, argv, &common);
-	if (err)
-		return err < 0 ? NT_EXIT_OK : err;
-	if ((cfg.filter.sport || cfg.filter.dport) && cfg.filter.l4_proto &&
-	    cfg.filter.l4_proto != IPPROTO_TCP && cfg.filter.l4_proto != IPPROTO_UDP) {
-		nt_usage_error("--protocol", NULL, "ports only apply to tcp or udp");
-		return NT_EXIT_USAGE;
-	}
-	err = nt_runtime_init(&common);
-	if (err)
+	err = nt_tool_begin(&cli, argc, argv, &common,
+			    trace_conntrack_stages, trace_conntrack_nstages, plans, true);
+	if (err != NT_TOOL_GO)
 		return err;
-	nt_out_init(cli.tool, common.json);
-	if (nt_stages_plan(trace_conntrack_stages, trace_conntrack_nstages, common.attach_mode,
-			   plans, true))
-		return NT_EXIT_RUNTIME;
 	for (int i = 0; i < trace_conntrack_nstages; i++) {
 		if (!stage_wanted(&cfg, i))
 			plans[i].cand = NULL;   /* not asked for: not attached at all */

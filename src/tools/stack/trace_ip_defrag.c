@@ -237,16 +237,10 @@ int trace_ip_defrag_main(int argc, char **argv)
 	char desc[512];
 	int err;
 
-	err = nt_cli_parse(&cli, argc, argv, &common);
-	if (err)
-		return err < 0 ? NT_EXIT_OK : err;
-	err = nt_runtime_init(&common);
-	if (err)
+	err = nt_tool_begin(&cli, argc, argv, &common,
+			    trace_ip_defrag_stages, trace_ip_defrag_nstages, plans, false);
+	if (err != NT_TOOL_GO)
 		return err;
-	nt_out_init(cli.tool, common.json);
-	if (nt_stages_plan(trace_ip_defrag_stages, trace_ip_defrag_nstages, common.attach_mode,
-			   plans, false))
-		return NT_EXIT_RUNTIME;
 
 	open_opts.btf_custom_path = common.btf_path;
 	skel = trace_ip_defrag_bpf__open_opts(&open_opts);
