@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <dirent.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <linux/btf.h>
@@ -237,9 +238,67 @@ static const struct btf_type *find(const char *name, int kind)
 	return NULL;
 }
 
+/* Is @name a FUNC in the split BTF of a loaded module (/sys/kernel/btf/<module>)?
+ * Its type ids and string offsets continue the base (vmlinux) ones: a name
+ * offset below the base's string length is a base string. */
+static bool module_has_func(const struct nt_btf *base, const char *path, const char *name)
+{
+	struct nt_btf m = {};
+	bool found = false;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		return false;
+	if (!read_all(fd, &m) && !index_types(&m)) {
+		for (__u32 id = 1; id <= m.ntypes && !found; id++) {
+			const struct btf_type *t = type_by_id(&m, id);
+			__u32 off = t->name_off;
+			const char *n;
+
+			if (kind_of(t) != BTF_KIND_FUNC || !off)
+				continue;
+			n = off < base->str_len ? base->strs + off :
+			    off - base->str_len < m.str_len ? m.strs + (off - base->str_len) : "";
+			found = !strcmp(n, name);
+		}
+	}
+	close(fd);
+	if (m.mapped)
+		munmap((void *)m.data, m.size);
+	else
+		free((void *)m.data);
+	free(m.off);
+	return found;
+}
+
+/* fentry/fexit reach module functions too (libbpf searches the modules' BTF):
+ * look there when vmlinux does not have @name. Only the running kernel's own
+ * module BTF counts, so not with --btf (a file for CO-RE, the kernel's own BTF
+ * hidden or absent). */
+static bool modules_have_func(const char *name)
+{
+	const struct nt_btf *base = nt_btf_vmlinux(NULL);
+	bool found = false;
+	struct dirent *d;
+	DIR *dir;
+
+	if (!base || btf_path || !(dir = opendir("/sys/kernel/btf")))
+		return false;
+	while (!found && (d = readdir(dir))) {
+		char path[300];
+
+		if (d->d_name[0] == '.' || !strcmp(d->d_name, "vmlinux"))
+			continue;
+		snprintf(path, sizeof(path), "/sys/kernel/btf/%s", d->d_name);
+		found = module_has_func(base, path, name);
+	}
+	closedir(dir);
+	return found;
+}
+
 bool nt_btf_has_func(const char *name)
 {
-	return find(name, BTF_KIND_FUNC) != NULL;
+	return find(name, BTF_KIND_FUNC) != NULL || modules_have_func(name);
 }
 
 bool nt_btf_has_raw_tp(const char *tp)
