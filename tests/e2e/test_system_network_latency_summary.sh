@@ -40,6 +40,34 @@ case_counts() {
 	assert_unloaded T
 }
 
+# 20 UDP datagrams to a server socket: rx completes all 20 where the datagram is queued to
+# the socket. UDP hands linear datagrams to the reader without skb_copy_datagram_iovec
+# and 6.18 frees them late (deferred to the allocating CPU), so the path ends at
+# sock:sk_data_ready (6.6+; also the host tier) or else at __udp4_lib_rcv (guest).
+case_udp_rx() {
+	local mode=$1 end=__udp4_lib_rcv
+	[[ -d /sys/kernel/tracing/events/sock/sk_data_ready ]] && end=sk_data_ready
+	nt_lab router
+	lat_sink K "$LAB_SERVER_NS" "$LAB_SERVER_IP" 5000 0
+	# shellcheck disable=SC2046
+	nt_start T "$LAB_SERVER_NS" $S --phy-interface "$LAB_SERVER_IF" --direction rx --protocol udp \
+		--dst-port 5000 --interval 1 --stage-latency --json $(nt_mode_args "$mode")
+	lab_udp_send "$LAB_CLIENT_NS" "$LAB_CLIENT_IP" 4000 "$LAB_SERVER_IP" 5000 20
+	sleep 1.2
+	nt_stop T INT
+	[[ $(grep -c got "$W/K.log") == 20 ]] || fail "the sink did not read 20 datagrams"
+	assert_jq T "[\$all[] | select(.type == \"interval\") | .rx.completed] | add == 20" "20 datagrams received"
+	assert_jq T "[\$all[] | select(.type == \"interval\") | .rx.stages[]? | select(.latency_us.count > 0) | .to] | unique | index(\"$end\") != null" \
+		"rx ends at $end"
+	assert_jq T "[\$all[] | select(.type == \"interval\") | .rx.stages[]? | select(.latency_us.count > 0) | .to] | map(. == \"consume_skb\" or . == \"skb_copy_datagram_iovec\") | any | not" \
+		"no UDP datagram timed to a free or a copy"
+	if nt_in_guest && [[ $mode != kprobe ]]; then
+		assert_jq T "[\$all[] | select(.type == \"interval\") | .rx.stages[]? | .to] | index(\"__udp4_lib_rcv\") != null" \
+			"guest: __udp4_lib_rcv stage"
+	fi
+	assert_unloaded T
+}
+
 # the server reads each TCP message 20 ms after it arrived: rx latency (NIC -> socket read)
 # in the 16384-32767 us bucket
 case_rx_delay() {
@@ -134,6 +162,9 @@ case_bad_input() {
 
 for m in $(nt_attach_modes); do
 	nt_case "$S: 100 UDP datagrams -> tx completed 100 (+-2 %), a report per interval also idle [$m]" case_counts "$m"
+done
+for m in $(nt_attach_modes); do
+	nt_case "$S: 20 UDP datagrams to a socket -> rx completed 20, ends where queued to the socket [$m]" case_udp_rx "$m"
 done
 nt_case "$S: reader takes each TCP message 20 ms late -> rx histogram in the 16384-32767 us bucket" case_rx_delay
 nt_case "$S: icmp+tcp+udp mixed, --protocol icmp -> only the pings counted" case_proto_filter

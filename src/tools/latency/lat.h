@@ -40,6 +40,7 @@ enum lat_hook {
 	LH_TCP_RCV,             /* tcp_v4_rcv */
 	LH_UDP_RCV,             /* __udp4_lib_rcv */
 	LH_ICMP_RCV,            /* icmp_rcv */
+	LH_SK_DATA_READY,       /* sock:sk_data_ready on a UDP socket: the datagram queued to it (6.6+) */
 	LH_SOCK_COPY,           /* skb:skb_copy_datagram_iovec: a reader copies it out of a socket */
 	LH_CONSUME,             /* skb:consume_skb: freed after use (e.g. echo request answered) */
 	LH_MAX,
@@ -67,7 +68,8 @@ struct lat_kcfg {
 	__u8  aggregate;                 /* summary: no events, histograms only */
 	__u8  proto;                     /* 0 = tcp, udp and icmp */
 	__u8  has_src, has_dst;
-	__u8  pad[3];
+	__u8  udp_end_hook;              /* a UDP packet's receive path ends here (LH_MAX: at end_pos) */
+	__u8  pad[2];
 	__u32 src, dst;                  /* network order; ICMP: request source/destination */
 	__u16 sport, dport;              /* host order, 0 = any */
 	__u32 nphy;
@@ -244,6 +246,8 @@ extern const struct lat_hook_info lat_hooks[LH_MAX];
 	LAT_FN_CANDS(__udp4_lib_rcv, udprcv) } }
 #define LAT_ST_ICMP_RCV { "icmp_rcv", "ICMP receive (icmp_rcv)", true, { \
 	LAT_FN_CANDS(icmp_rcv, icmprcv) } }
+#define LAT_ST_SK_DATA_READY { "sk_data_ready", "UDP datagram queued to its socket (sock:sk_data_ready, 6.6+)", true, { \
+	LAT_TP_CANDS(sk_data_ready, "sock", skready) } }
 #define LAT_ST_SOCK_COPY { "skb_copy_datagram_iovec", "a reader copies the packet out of its socket", true, { \
 	LAT_TP_CANDS(skb_copy_datagram_iovec, "skb", copy) } }
 #define LAT_ST_CONSUME { "consume_skb", "packet freed after use (e.g. an echo request answered by the kernel)", true, { \

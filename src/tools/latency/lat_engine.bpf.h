@@ -335,7 +335,8 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 		return 0;
 	if (!skb)
 		return 0;
-	dev = BPF_CORE_READ(skb, dev);
+	/* UDP reuses skb->dev as scratch once queued to a socket */
+	dev = hook == LH_SK_DATA_READY ? NULL : BPF_CORE_READ(skb, dev);
 	if (dev)
 		nt_dev_ref(dev, &ref);
 	if (lat_dev_hook(hook) && targ_cfg.nphy &&
@@ -465,10 +466,9 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 	/* the end? */
 	if (targ_cfg.mode == LAT_MODE_ICMP && path != targ_cfg.final_path)
 		return 0;
-	/* UDP copies linear datagrams to the reader without the
-	 * skb_copy_datagram_iovec tracepoint and frees them without consume_skb:
-	 * its path ends at __udp4_lib_rcv (where that probe exists). */
-	if (pos < targ_cfg.end_pos[path] && !(hook == LH_UDP_RCV && p.proto == NT_IPPROTO_UDP))
+	/* UDP: see udp_end_hook in lat_layout() */
+	if (pos < targ_cfg.end_pos[path] &&
+	    !(p.proto == NT_IPPROTO_UDP && hook == targ_cfg.udp_end_hook))
 		return 0;
 	{
 		__u64 total = now - r->first_ts;
@@ -603,6 +603,36 @@ LAT_FN_PROGS(iprcv2, ip_rcv, 0, LH_IP_RCV, 0)
 LAT_FN_PROGS(tcprcv, tcp_v4_rcv, 0, LH_TCP_RCV, 0)
 LAT_FN_PROGS(udprcv, __udp4_lib_rcv, 0, LH_UDP_RCV, 0)
 LAT_FN_PROGS(icmprcv, icmp_rcv, 0, LH_ICMP_RCV, 0)
+/* sock:sk_data_ready(sk): for a UDP socket the datagram just queued is the
+ * tail of sk_receive_queue (__udp_enqueue_schedule_skb queues, then wakes). */
+static __always_inline int lat_on_sk_ready(void *ctx, const struct sock *sk)
+{
+	unsigned long q;
+	const struct sk_buff *skb;
+
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != NT_IPPROTO_UDP)
+		return 0;
+	q = (unsigned long)sk + bpf_core_field_offset(struct sock, sk_receive_queue);
+	skb = BPF_CORE_READ(sk, sk_receive_queue.prev);
+	if (!skb || (unsigned long)skb == q)
+		return 0;               /* already read (empty queue) */
+	return lat_on(ctx, skb, NULL, LH_SK_DATA_READY, 0);
+}
+SEC("tp_btf/sk_data_ready")
+int nt_lat_skready_btf(unsigned long long *ctx)
+{
+	return lat_on_sk_ready(ctx, (const struct sock *)ctx[0]);
+}
+SEC("raw_tp/sk_data_ready")
+int nt_lat_skready_raw(unsigned long long *ctx)
+{
+	return lat_on_sk_ready(ctx, (const struct sock *)ctx[0]);
+}
+SEC("tracepoint/sock/sk_data_ready")
+int nt_lat_skready_tp(struct trace_event_raw_sk_data_ready *ctx)
+{
+	return lat_on_sk_ready(ctx, (const struct sock *)BPF_CORE_READ(ctx, skaddr));
+}
 LAT_TP_PROGS(copy, skb_copy_datagram_iovec, "skb", 0, LH_SOCK_COPY, trace_event_raw_skb_copy_datagram_iovec)
 LAT_TP_PROGS(consume, consume_skb, "skb", 0, LH_CONSUME, trace_event_raw_consume_skb)
 
