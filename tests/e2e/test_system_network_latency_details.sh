@@ -76,6 +76,31 @@ case_text() {
 	assert_unloaded T
 }
 
+# guest tier: netem delay D = 20 ms on the client's interface: --latency-ms 10 reports every
+# datagram with the time in net_dev_queue -> net_dev_xmit, --latency-ms 50 none
+case_netem() {
+	nt_in_guest || skip "netem exists in the guest tier only"
+	nt_lab router
+	ip netns exec "$LAB_CLIENT_NS" tc qdisc add dev "$LAB_CLIENT_IF" root netem delay 20ms ||
+		skip "no netem"
+	nt_start LO "$LAB_CLIENT_NS" $S --phy-interface "$LAB_CLIENT_IF" --direction tx --protocol udp \
+		--dst-port 5000 --latency-ms 10 --json --disable-kernel-stacks
+	nt_start HI "$LAB_CLIENT_NS" $S --phy-interface "$LAB_CLIENT_IF" --direction tx --protocol udp \
+		--dst-port 5000 --latency-ms 50 --json --disable-kernel-stacks
+	lab_udp_send "$LAB_CLIENT_NS" "$LAB_CLIENT_IP" 4000 "$LAB_SERVER_IP" 5000 10
+	nt_wait_events LO 10 5
+	nt_stop LO INT
+	nt_stop HI INT
+	assert_jq LO "(\$ev | length) == 10" "--latency-ms 10 < D: the 10 datagrams"
+	assert_jq LO "[\$ev[] | .bottleneck == \"net_dev_queue -> net_dev_xmit\"] | all" "the delay is in the qdisc pair"
+	assert_jq LO "[\$ev[] | .stages[] | select(.name == \"net_dev_xmit\") | .delta_us >= 18000] | all" "net_dev_xmit >= 18 ms after net_dev_queue"
+	assert_jq LO "[\$ev[] | .stages[0].name] | unique == [\"ip_send_skb\"]" "timed from ip_send_skb"
+	assert_jq HI "(\$ev | length) == 0 and \$sum.packets.completed >= 10 and \$sum.packets.reported == 0" \
+		"--latency-ms 50 > D: none"
+	assert_unloaded LO
+	assert_unloaded HI
+}
+
 case_bad_input() {
 	lat_bad_input $S "--direction tx" "--phy-interface lo" "--phy-interface lo --direction tx --latency-ms -1" \
 		"--phy-interface lo --direction tx --latency-us abc" "--phy-interface lo --direction tx --dst-ip 300.1.1.1" \
@@ -85,6 +110,7 @@ case_bad_input() {
 for m in $(nt_attach_modes); do
 	nt_case "$S: reader 20 ms late -> --latency-ms 10 reports the 10 messages, --latency-ms 50 none [$m]" case_threshold "$m"
 done
+nt_case "$S: netem delay 20 ms -> --latency-ms 10 reports each datagram in the qdisc pair, 50 none (guest tier)" case_netem
 nt_case "$S: --dst-port filter in the kernel -> only that flow, every datagram" case_filter
 nt_case "$S: text output ([i->j] stage lines, total, stack, summary)" case_text
 nt_case "$S: bad input exits 2 before loading" case_bad_input

@@ -77,7 +77,7 @@ case_rx_delay() {
 	echo "$pid" >"$W/K.pid"
 	_NT_TOOLS+=(K)
 	nt_start T "$LAB_SERVER_NS" $S --phy-interface "$LAB_SERVER_IF" --direction rx --protocol tcp \
-		--dst-port 5000 --interval 1 --json
+		--dst-port 5000 --interval 1 --stage-latency --json
 	latlab_tcp_send "$LAB_CLIENT_NS" "$LAB_SERVER_IP" 5000 10
 	sleep 1.2
 	nt_stop T INT
@@ -87,6 +87,17 @@ case_rx_delay() {
 	assert_jq T "[\$all[] | select(.type == \"interval\") | .rx.hist_us[] | select(.lo == 16384) | .count] | add == 10" \
 		"the 10 messages in the 16384 -> 32767 us bucket"
 	assert_jq T "\$sum.rx_latency_us.p50 >= 18000 and \$sum.rx_latency_us.p50 <= 26000" "p50 ~ 20 ms"
+	# the wait is between the last kernel stage (host: netif_receive_skb; guest: tcp_v4_rcv)
+	# and the read; every earlier pair stays below D/2
+	local pairs="[\$all[] | select(.type == \"interval\") | .rx.stages[]? | select(.latency_us.count > 0)]"
+	local last=netif_receive_skb
+	nt_in_guest && last=tcp_v4_rcv
+	assert_jq T "[$pairs[] | select(.to == \"skb_copy_datagram_iovec\") | .from] | unique == [\"$last\"]" \
+		"the read follows $last"
+	assert_jq T "[$pairs[] | select(.to == \"skb_copy_datagram_iovec\") | .hist_us[] | select(.lo == 16384) | .count] | add == 10" \
+		"that pair holds the 10 late reads"
+	assert_jq T "[$pairs[] | select(.to != \"skb_copy_datagram_iovec\") | .latency_us.max < 10000] | all" \
+		"every other pair below D/2"
 	assert_unloaded T
 }
 
@@ -137,20 +148,34 @@ case_load() {
 	assert_unloaded T
 }
 
-# guest tier: netem delay on the client's interface moves the net_dev_queue -> net_dev_xmit
-# pair into D's bucket
+# guest tier: netem delay D on the client's interface holds each datagram between the qdisc
+# enqueue (net_dev_queue) and the driver (net_dev_xmit): that pair moves to D's bucket and
+# no other pair does (ip_send_skb -> net_dev_queue stays fast)
 case_netem() {
+	local mode=$1
 	nt_in_guest || skip "netem exists in the guest tier only"
 	nt_lab router
 	ip netns exec "$LAB_CLIENT_NS" tc qdisc add dev "$LAB_CLIENT_IF" root netem delay 20ms ||
 		skip "no netem"
+	lat_sink K "$LAB_SERVER_NS" "$LAB_SERVER_IP" 5000 0
+	# shellcheck disable=SC2046
 	nt_start T "$LAB_CLIENT_NS" $S --phy-interface "$LAB_CLIENT_IF" --direction tx --protocol udp \
-		--interval 1 --stage-latency --json
+		--dst-port 5000 --interval 1 --stage-latency --json $(nt_mode_args "$mode")
 	lab_udp_send "$LAB_CLIENT_NS" "$LAB_CLIENT_IP" 4000 "$LAB_SERVER_IP" 5000 10
 	sleep 2.5
 	nt_stop T INT
-	assert_jq T "[\$all[] | select(.type == \"interval\") | .tx.stages[]? | select(.from == \"net_dev_queue\" and .to == \"net_dev_xmit\") | .hist_us[] | select(.count > 0) | .lo] | unique == [16384]" \
+	local pairs="[\$all[] | select(.type == \"interval\") | .tx.stages[]? | select(.latency_us.count > 0)]"
+	assert_jq T "[\$all[] | select(.type == \"interval\") | .tx.completed] | add == 10" "10 datagrams sent"
+	assert_jq T "[$pairs[] | select(.from == \"net_dev_queue\" and .to == \"net_dev_xmit\") | .hist_us[] | select(.count > 0) | .lo] | unique == [16384]" \
 		"qdisc pair in the 16384 -> 32767 us bucket"
+	assert_jq T "[$pairs[] | select(.from == \"net_dev_queue\" and .to == \"net_dev_xmit\") | .latency_us.count] | add == 10" \
+		"all 10 in that pair"
+	assert_jq T "[$pairs[] | select(.from != \"net_dev_queue\") | .latency_us.max < 10000] | all" \
+		"every other pair below D/2"
+	assert_jq T "[$pairs[] | .from] | index(\"ip_send_skb\") != null" "the pair before it starts at ip_send_skb"
+	assert_jq T "[\$all[] | select(.type == \"interval\") | .tx.hist_us[] | select(.count > 0) | .lo] | unique == [16384]" \
+		"total in D's bucket"
+	assert_unloaded T
 }
 
 case_bad_input() {
@@ -169,6 +194,8 @@ done
 nt_case "$S: reader takes each TCP message 20 ms late -> rx histogram in the 16384-32767 us bucket" case_rx_delay
 nt_case "$S: icmp+tcp+udp mixed, --protocol icmp -> only the pings counted" case_proto_filter
 nt_case "$S: iperf3 UDP load -> tx completed == packets sent (+-2 %)" case_load
-nt_case "$S: netem delay 20 ms -> qdisc stage pair in D's bucket (guest tier)" case_netem
+for m in $(nt_attach_modes); do
+	nt_case "$S: netem delay 20 ms -> qdisc stage pair in D's bucket, no other pair (guest tier) [$m]" case_netem "$m"
+done
 nt_case "$S: bad input exits 2 before loading" case_bad_input
 nt_done

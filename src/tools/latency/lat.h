@@ -235,8 +235,12 @@ extern const struct lat_hook_info lat_hooks[LH_MAX];
 #define LAT_ST_NETIF_RX { "netif_receive_skb", "packet received on a physical interface", false, { \
 	LAT_TP_CANDS(netif_receive_skb, "net", rx), \
 	{ NT_PK_FENTRY, "__netif_receive_skb_core", "nt_lat_rx_fe", 2 }, \
+	{ NT_PK_FENTRY, "__netif_receive_skb_one_core", "nt_lat_rx_fe1", 0, \
+	  "__netif_receive_skb_list_core", "nt_lat_rx_fel" }, \
 	{ NT_PK_KPROBE, "__netif_receive_skb_core", "nt_lat_rx_kp", 2 }, \
-	{ NT_PK_KPROBE, "__netif_receive_skb_core", "nt_lat_rx1_kp", 1 } } }
+	{ NT_PK_KPROBE, "__netif_receive_skb_core", "nt_lat_rx1_kp", 1 }, \
+	{ NT_PK_KPROBE, "__netif_receive_skb_one_core", "nt_lat_rx_kp2", 0, \
+	  "__netif_receive_skb_list_core", "nt_lat_rx_kpl" } } }
 #define LAT_ST_IP_RCV { "ip_rcv", "IPv4 receive (ip_rcv_core, used by ip_rcv and ip_list_rcv)", true, { \
 	LAT_FN_CANDS(ip_rcv_core, iprcv), \
 	LAT_FN_CANDS(ip_rcv, iprcv2) } }

@@ -20,6 +20,7 @@
 #include "nt_common.bpf.h"
 #include "nt_events.bpf.h"
 #include "nt_hist.bpf.h"
+#include "nt_netdev.bpf.h"
 #include "nt_skb.bpf.h"
 #include "lat.h"
 
@@ -168,13 +169,18 @@ static __always_inline int lat_parse_skb(const struct sk_buff *skb, __u32 flags,
 {
 	unsigned char *head = BPF_CORE_READ(skb, head);
 	__u16 nh, mh;
+	__be16 proto;
 
 	if (flags & LAT_F_FROM_DATA)
 		return lat_parse_eth(BPF_CORE_READ(skb, data), p);
 	nh = BPF_CORE_READ(skb, network_header);
-	if (nh != NT_HDR_UNSET && nh != 0 && BPF_CORE_READ(skb, protocol) == bpf_htons(NT_ETH_P_IP))
-		return lat_parse_ip(head + nh, p);
 	mh = BPF_CORE_READ(skb, mac_header);
+	proto = BPF_CORE_READ(skb, protocol);
+	/* skb->protocol is still 0 on a locally built packet before ip_output
+	 * (ip_send_skb, ip_local_out): the network header decides (IPv4 checked) */
+	if (nh != NT_HDR_UNSET && nh != 0 &&
+	    (proto == bpf_htons(NT_ETH_P_IP) || (proto == 0 && mh == NT_HDR_UNSET)))
+		return lat_parse_ip(head + nh, p);
 	if (mh != NT_HDR_UNSET)
 		return lat_parse_eth(head + mh, p);
 	return -1;
@@ -597,6 +603,39 @@ SEC("kprobe/__netif_receive_skb_core")
 int nt_lat_rx1_kp(struct pt_regs *ctx)
 {
 	return lat_on(ctx, (const struct sk_buff *)PT_REGS_PARM1(ctx), NULL, LH_NETIF_RX, 0);
+}
+/* 6.1: the core exists only as a .constprop clone (absent from BTF): fentry
+ * takes its two callers, the single skb and the GRO/list batch */
+static __noinline int lat_on_rx(void *ctx, const struct sk_buff *skb)
+{
+	return lat_on(ctx, skb, NULL, LH_NETIF_RX, 0);
+}
+#define LAT_RX_LISTED(skb, dev, rx) lat_on_rx(ctx, skb)
+SEC("fentry/__netif_receive_skb_one_core")
+int nt_lat_rx_fe1(unsigned long long *ctx)
+{
+	return lat_on(ctx, (const struct sk_buff *)ctx[0], NULL, LH_NETIF_RX, 0);
+}
+SEC("fentry/__netif_receive_skb_list_core")
+int nt_lat_rx_fel(unsigned long long *ctx)
+{
+	struct list_head *head = (struct list_head *)ctx[0];
+
+	NT_FOR_EACH_LISTED_SKB(head, LAT_RX_LISTED);
+	return 0;
+}
+SEC("kprobe/__netif_receive_skb_one_core")
+int nt_lat_rx_kp2(struct pt_regs *ctx)
+{
+	return lat_on(ctx, (const struct sk_buff *)PT_REGS_PARM1(ctx), NULL, LH_NETIF_RX, 0);
+}
+SEC("kprobe/__netif_receive_skb_list_core")
+int nt_lat_rx_kpl(struct pt_regs *ctx)
+{
+	struct list_head *head = (struct list_head *)PT_REGS_PARM1(ctx);
+
+	NT_FOR_EACH_LISTED_SKB(head, LAT_RX_LISTED);
+	return 0;
 }
 LAT_FN_PROGS(iprcv, ip_rcv_core, 0, LH_IP_RCV, 0)
 LAT_FN_PROGS(iprcv2, ip_rcv, 0, LH_IP_RCV, 0)
