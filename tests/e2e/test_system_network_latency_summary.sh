@@ -108,15 +108,13 @@ case_proto_filter() {
 	lat_sink K "$LAB_SERVER_NS" "$LAB_SERVER_IP" 5000 0
 	nt_start T "$LAB_CLIENT_NS" $S --phy-interface "$LAB_CLIENT_IF" --direction both --protocol icmp \
 		--interval 1 --json
-	local s1 c1
-	ip netns exec "$LAB_SERVER_NS" iperf3 -s -1 -p 5201 >/dev/null 2>&1 &
-	s1=$!
-	sleep 0.3
+	local c1
+	lat_iperf_server "$LAB_SERVER_NS" 5201 >/dev/null
 	ip netns exec "$LAB_CLIENT_NS" iperf3 -c "$LAB_SERVER_IP" -p 5201 -t 1 -b 10M >/dev/null 2>&1 &
 	c1=$!
 	lab_udp_send "$LAB_CLIENT_NS" "$LAB_CLIENT_IP" 4000 "$LAB_SERVER_IP" 5000 20
 	lab_ping 5
-	wait "$c1" "$s1" 2>/dev/null
+	wait "$c1" 2>/dev/null
 	sleep 1.2
 	nt_stop T INT
 	assert_jq T "[\$all[] | select(.type == \"interval\") | .flows[] | .protocol] | unique == [\"icmp\"]" \
@@ -132,12 +130,8 @@ case_load() {
 	nt_need iperf3
 	nt_start T "$LAB_CLIENT_NS" $S --phy-interface "$LAB_CLIENT_IF" --direction tx --protocol udp \
 		--dst-port 5202 --interval 1 --json
-	local s1
-	ip netns exec "$LAB_SERVER_NS" iperf3 -s -1 -p 5202 >/dev/null 2>&1 &
-	s1=$!
-	sleep 0.3
+	lat_iperf_server "$LAB_SERVER_NS" 5202 >/dev/null
 	ip netns exec "$LAB_CLIENT_NS" iperf3 -c "$LAB_SERVER_IP" -p 5202 -u -b 8M -l 500 -t 2 -J >"$W/iperf.json" 2>&1
-	wait "$s1" 2>/dev/null
 	sleep 1.2
 	nt_stop T INT
 	local sent

@@ -370,6 +370,11 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 	} else {
 		if (!lat_flow_match(&p))
 			return 0;
+		/* consume_skb ends what the kernel itself answers (echo requests);
+		 * TCP and UDP skbs are freed after the read, deferred to the
+		 * allocating CPU since 5.19 (TCP) / 6.18 (UDP): not a delivery time */
+		if (hook == LH_CONSUME && p.proto != NT_IPPROTO_ICMP)
+			return 0;
 		lat_flow_key(&p, &key);
 		if (targ_cfg.pos[0][hook] && !targ_cfg.pos[1][hook])
 			path = 0;
