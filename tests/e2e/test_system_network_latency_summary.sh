@@ -46,7 +46,8 @@ case_counts() {
 # sock:sk_data_ready (6.6+; also the host tier) or else at __udp4_lib_rcv (guest).
 case_udp_rx() {
 	local mode=$1 end=__udp4_lib_rcv
-	[[ -d /sys/kernel/tracing/events/sock/sk_data_ready ]] && end=sk_data_ready
+	# (a tracepoint: not taken in a forced fentry/kprobe mode)
+	[[ -d /sys/kernel/tracing/events/sock/sk_data_ready && $mode == auto ]] && end=sk_data_ready
 	nt_lab router
 	lat_sink K "$LAB_SERVER_NS" "$LAB_SERVER_IP" 5000 0
 	# shellcheck disable=SC2046
@@ -160,15 +161,18 @@ case_netem() {
 	nt_stop T INT
 	local pairs="[\$all[] | select(.type == \"interval\") | .tx.stages[]? | select(.latency_us.count > 0)]"
 	assert_jq T "[\$all[] | select(.type == \"interval\") | .tx.completed] | add == 10" "10 datagrams sent"
-	assert_jq T "[$pairs[] | select(.from == \"net_dev_queue\" and .to == \"net_dev_xmit\") | .hist_us[] | select(.count > 0) | .lo] | unique == [16384]" \
-		"qdisc pair in the 16384 -> 32767 us bucket"
-	assert_jq T "[$pairs[] | select(.from == \"net_dev_queue\" and .to == \"net_dev_xmit\") | .latency_us.count] | add == 10" \
-		"all 10 in that pair"
+	# D's bucket holds most of them; TCG stretches one now and then past 2 D (measured
+	# 53 ms on 6.12), never below D
+	local qp="[$pairs[] | select(.from == \"net_dev_queue\" and .to == \"net_dev_xmit\")]"
+	assert_jq T "[$qp[] | .hist_us[] | select(.lo == 16384) | .count] | add >= 7" \
+		"qdisc pair: D's bucket (16384 -> 32767 us) holds most"
+	assert_jq T "([$qp[] | .latency_us.count] | add == 10) and ([$qp[] | .latency_us.min >= 18000] | all)" \
+		"all 10 in that pair, none below D - 10 %"
 	assert_jq T "[$pairs[] | select(.from != \"net_dev_queue\") | .latency_us.max < 10000] | all" \
 		"every other pair below D/2"
 	assert_jq T "[$pairs[] | .from] | index(\"ip_send_skb\") != null" "the pair before it starts at ip_send_skb"
-	assert_jq T "[\$all[] | select(.type == \"interval\") | .tx.hist_us[] | select(.count > 0) | .lo] | unique == [16384]" \
-		"total in D's bucket"
+	assert_jq T "[\$all[] | select(.type == \"interval\") | .tx.hist_us[] | select(.lo == 16384) | .count] | add >= 7" \
+		"total: D's bucket holds most"
 	assert_unloaded T
 }
 

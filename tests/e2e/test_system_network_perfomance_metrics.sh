@@ -23,9 +23,20 @@ case_timeline() {
 	nt_stop T2 INT
 	nt_check_json T $S
 	assert_jq T "(\$ev | length) == 4 and ([\$ev[] | .direction] | unique == [\"tx\"])" "4 transmit timelines"
-	assert_jq T "[\$ev[] | [.stages[].name] | (map(. == \"qdisc_enqueue\") | any) and (map(. == \"qdisc_dequeue\") | any)] | all" \
-		"qdisc stages"
-	assert_jq T "[\$ev[] | .qdisc_sojourn_us >= 0 and has(\"qdisc_qlen\")] | all" "sojourn and qlen"
+	if [[ $mode == auto ]]; then
+		assert_jq T "[\$ev[] | [.stages[].name] | (map(. == \"qdisc_enqueue\") | any) and (map(. == \"qdisc_dequeue\") | any)] | all" \
+			"qdisc stages"
+		assert_jq T "[\$ev[] | .qdisc_sojourn_us >= 0 and has(\"qdisc_qlen\")] | all" "sojourn and qlen"
+	else
+		# the qdisc stages are tracepoints only: a forced fentry/kprobe mode goes without
+		assert_jq T "[\$ev[] | [.stages[].name] | map(startswith(\"qdisc_\")) | any | not] | all" \
+			"$mode: no qdisc stages"
+		assert_jq T "[\$ev[] | .stages[] | select(.name == \"net_dev_queue\") | .probe | startswith(\"$mode:\")] | all" \
+			"$mode: net_dev_queue by $mode"
+	fi
+	if nt_in_guest; then
+		assert_jq T "[\$ev[] | .stages[0].name] | unique == [\"ip_send_skb\"]" "guest: timed from ip_send_skb"
+	fi
 	assert_jq T "[\$ev[] | .stages[-1].name] | unique == [\"net_dev_xmit\"]" "ends at the driver"
 	assert_jq T "[\$ev[] | .stages[] | .cpu >= 0 and (.ts_ns > 0)] | all" "cpu and time per stage"
 	assert_jq T2 "(\$ev | length) == 4 and ([\$ev[] | .direction] | unique == [\"rx\"])" "4 receive timelines (echo replies)"
