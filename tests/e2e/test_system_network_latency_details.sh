@@ -16,8 +16,11 @@ case_threshold() {
 	# shellcheck disable=SC2046
 	nt_start LO "$LAB_SERVER_NS" $S --phy-interface "$LAB_SERVER_IF" --direction rx --protocol tcp \
 		--src-ip "$LAB_CLIENT_IP" --dst-port 5000 --latency-ms 10 --json $(nt_mode_args "$mode")
+	# above D: 2.5 D on the host; TCG stretches a read past that now and then (53 ms on 6.1)
+	local hi=50
+	nt_in_guest && hi=200
 	nt_start HI "$LAB_SERVER_NS" $S --phy-interface "$LAB_SERVER_IF" --direction rx --protocol tcp \
-		--src-ip "$LAB_CLIENT_IP" --dst-port 5000 --latency-ms 50 --json
+		--src-ip "$LAB_CLIENT_IP" --dst-port 5000 --latency-ms "$hi" --json
 	latlab_tcp_send "$LAB_CLIENT_NS" "$LAB_SERVER_IP" 5000 10
 	sleep 0.5
 	nt_stop LO INT
@@ -47,7 +50,7 @@ case_threshold() {
 		assert_jq LO "[\$ev[] | [.stages[].name] | map(. == \"tcp_v4_rcv\") | any] | all" "guest: tcp_v4_rcv stage"
 	fi
 	assert_jq HI "(\$ev | length) == 0 and \$sum.packets.completed >= 10 and \$sum.packets.reported == 0" \
-		"--latency-ms 50 > D: none crossed to user space"
+		"--latency-ms $hi > D: none crossed to user space"
 	assert_unloaded LO
 	assert_unloaded HI
 }
@@ -89,7 +92,7 @@ case_text() {
 }
 
 # guest tier: netem delay D = 20 ms on the client's interface: --latency-ms 10 reports every
-# datagram with the time in net_dev_queue -> net_dev_xmit, --latency-ms 50 none
+# datagram with the time in net_dev_queue -> net_dev_xmit, --latency-ms 100 (5 D: TCG jitter) none
 case_netem() {
 	nt_in_guest || skip "netem exists in the guest tier only"
 	nt_lab router
@@ -98,7 +101,7 @@ case_netem() {
 	nt_start LO "$LAB_CLIENT_NS" $S --phy-interface "$LAB_CLIENT_IF" --direction tx --protocol udp \
 		--dst-port 5000 --latency-ms 10 --json --disable-kernel-stacks
 	nt_start HI "$LAB_CLIENT_NS" $S --phy-interface "$LAB_CLIENT_IF" --direction tx --protocol udp \
-		--dst-port 5000 --latency-ms 50 --json --disable-kernel-stacks
+		--dst-port 5000 --latency-ms 100 --json --disable-kernel-stacks
 	lab_udp_send "$LAB_CLIENT_NS" "$LAB_CLIENT_IP" 4000 "$LAB_SERVER_IP" 5000 10
 	nt_wait_events LO 10 5
 	nt_stop LO INT
@@ -108,7 +111,7 @@ case_netem() {
 	assert_jq LO "[\$ev[] | .stages[] | select(.name == \"net_dev_xmit\") | .delta_us >= 18000] | all" "net_dev_xmit >= 18 ms after net_dev_queue"
 	assert_jq LO "[\$ev[] | .stages[0].name] | unique == [\"ip_send_skb\"]" "timed from ip_send_skb"
 	assert_jq HI "(\$ev | length) == 0 and \$sum.packets.completed >= 10 and \$sum.packets.reported == 0" \
-		"--latency-ms 50 > D: none"
+		"--latency-ms 100 > D: none"
 	assert_unloaded LO
 	assert_unloaded HI
 }
@@ -122,7 +125,7 @@ case_bad_input() {
 for m in $(nt_attach_modes); do
 	nt_case "$S: reader 20 ms late -> --latency-ms 10 reports the 10 messages, --latency-ms 50 none [$m]" case_threshold "$m"
 done
-nt_case "$S: netem delay 20 ms -> --latency-ms 10 reports each datagram in the qdisc pair, 50 none (guest tier)" case_netem
+nt_case "$S: netem delay 20 ms -> --latency-ms 10 reports each datagram in the qdisc pair, 100 none (guest tier)" case_netem
 nt_case "$S: --dst-port filter in the kernel -> only that flow, every datagram" case_filter
 nt_case "$S: text output ([i->j] stage lines, total, stack, summary)" case_text
 nt_case "$S: bad input exits 2 before loading" case_bad_input

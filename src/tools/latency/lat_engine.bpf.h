@@ -557,7 +557,12 @@ static __always_inline const struct sk_buff *lat_deref(unsigned long pskb)
 SEC("fentry/" #fn)                                                                     \
 int nt_lat_##tag##_fe(unsigned long long *ctx)                                         \
 {                                                                                      \
-	unsigned long a = ctx[argi];                                                   \
+	unsigned long a = 0;                                                           \
+	/* 5.10's verifier refuses a direct ctx read of a pointer-to-pointer arg */    \
+	if (flags & LAT_F_PSKB)                                                        \
+		bpf_probe_read_kernel(&a, sizeof(a), &ctx[argi]);                      \
+	else                                                                           \
+		a = ctx[argi];                                                         \
 	return lat_on(ctx, (flags & LAT_F_PSKB) ? lat_deref(a) : (const struct sk_buff *)a, \
 		      NULL, hook, flags);                                              \
 }                                                                                      \
