@@ -34,14 +34,19 @@ case_wire_truth() {
 	awk '$1 == "reply" { print $3, $4 }' "$LATLAB_RESP_LOG" >"$W/held"
 	# tolerance in us per ms of D: 10 % on the host; under TCG the responder's own clock
 	# reads and the tap's wakeups drift by several ms (measured 3-14 ms on 6.1): 50 %
-	local seq us held bad=0 tol=100
-	nt_in_guest && tol=500
+	# CPU contention only adds delay: under TCG up to a quarter of the exchanges may come
+	# out late (one took 186 ms on 6.1 beside another guest), none early
+	local seq us held bad=0 late=0 maxlate=0 tol=100
+	nt_in_guest && tol=500 maxlate=$((n / 4))
 	while read -r seq us; do
 		held=$(awk -v s="$seq" '$1 == s { print $2 }' "$W/held" | tail -n 1)
 		[[ -n $held ]] || { bad=1; echo "seq $seq: the responder did not log it"; continue; }
-		awk -v w="$us" -v h="$held" -v d="$d" -v tol="$tol" 'BEGIN { exit !(w >= h - d * tol && w <= h + d * tol && h >= d * 1000) }' ||
-			{ bad=1; echo "seq $seq: WIRE_TIME ${us}us vs held ${held}us"; }
+		awk -v w="$us" -v h="$held" -v d="$d" -v tol="$tol" 'BEGIN { exit !(w >= h - d * tol && h >= d * 1000) }' ||
+			{ bad=1; echo "seq $seq: WIRE_TIME ${us}us vs held ${held}us (early)"; }
+		awk -v w="$us" -v h="$held" -v d="$d" -v tol="$tol" 'BEGIN { exit !(w <= h + d * tol) }' ||
+			{ late=$((late + 1)); echo "seq $seq: WIRE_TIME ${us}us vs held ${held}us (late)"; }
 	done < <(jq -r 'select(.type == "event") | "\(.seq) \(.wire_us)"' "$W/T.out")
+	((late <= maxlate)) || bad=1
 	[[ $bad == 0 ]] || fail "WIRE_TIME not within $((tol / 10)) % of D=${d}ms as held by the responder$(nt_show T)"
 	assert_jq T "[\$ev[] | ((.total_rtt_us - .request_path_us - .wire_us - .reply_path_us) | fabs) < 1] | all" \
 		"TOTAL_RTT = request path + wire + reply path"
