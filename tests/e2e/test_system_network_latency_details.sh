@@ -39,8 +39,10 @@ case_threshold() {
 	assert_jq LO "(\$ev | length) == 10" "--latency-ms 10 < D: the 10 messages"
 	# the reader's delay is a floor for every packet; a busy CPU can only add to it, so the
 	# ceiling is checked on the median
+	local med=30000
+	nt_in_guest && med=50000       # TCG beside other guests: 31 ms medians seen on 5.10
 	assert_jq LO "([\$ev[] | .total_us >= 18000] | all) and
-		([\$ev[].total_us] | sort | .[length / 2 | floor] <= 30000)" "each >= 18 ms, median <= 30 ms"
+		([\$ev[].total_us] | sort | .[length / 2 | floor] <= $med)" "each >= 18 ms, median <= $med us"
 	assert_jq LO "[\$ev[] | .protocol == \"tcp\" and .dst_port == 5000 and .src_ip == \"$LAB_CLIENT_IP\" and .direction == \"rx\"] | all" \
 		"5-tuple and direction"
 	assert_jq LO "[\$ev[] | .stages[0].name == \"netif_receive_skb\" and .stages[0].iface == \"$LAB_SERVER_IF\"] | all" \
