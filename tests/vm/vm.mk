@@ -17,7 +17,7 @@ VM_DIR     := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 VM_REPO    := $(abspath $(VM_DIR)/../..)
 KERNEL     ?= 6.1
 VM_KERNELS ?= 6.1
-VM_TIMEOUT ?= 900
+VM_TIMEOUT ?= 1800
 VM_ARGS    ?=
 # STATIC=1 also in the guest: the top-level Makefile relinks when the build
 # flavour changes, and the guest must test the static binary built here.
@@ -27,7 +27,7 @@ VM_ARGS    ?=
 # drop reasons). TCG is 10-50x slower than the host: the full suite would not
 # fit CI's time (see README); VM_CMD='bash tests/e2e/run.sh' runs all of it.
 # trace_conntrack/trace_ip_defrag: the one case each that needs function probes
-# (~35 s and ~45 s of guest time).
+# (~35 s and ~45 s of guest time). VM_TIMEOUT 1800: the latency selection adds ~8 min.
 # Latency family: the summary's netem ground truth and UDP receive in each attach mode
 # (function stages ip_send_skb/__udp4_lib_rcv), details' netem threshold and tcp_v4_rcv
 # stage (auto), each ICMP RTT tool in one forced mode, metrics' qdisc timeline (auto).
