@@ -39,8 +39,9 @@ case_timeline() {
 			"$mode: net_dev_queue by $mode"
 	fi
 	if nt_in_guest; then
-		# ping's path: ip_send_skb is inlined into ip_push_pending_frames on 6.1
-		assert_jq T "[\$ev[] | .stages[0].name | test(\"^(ip_send_skb|ip_local_out)$\")] | all" \
+		# ping's path: ip_send_skb and ip_local_out are inlined into ip_push_pending_frames
+		# (5.10-6.12; the first stage was ip_output before __ip_local_out was a stage)
+		assert_jq T "[\$ev[] | .stages[0].name | test(\"^(ip_send_skb|ip_local_out|__ip_local_out)$\")] | all" \
 			"guest: timed from the IP layer"
 	fi
 	assert_jq T "[\$ev[] | .stages[-1].name] | unique == [\"net_dev_xmit\"]" "ends at the driver"
