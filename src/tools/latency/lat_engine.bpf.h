@@ -393,8 +393,17 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 	pos = targ_cfg.pos[path][hook];
 	if (!pos)
 		return 0;
-	if (targ_cfg.mode == LAT_MODE_FLOW && r && r->path != path)
-		return 0;               /* e.g. the tx skb freed at consume_skb */
+	if (targ_cfg.mode == LAT_MODE_FLOW && r && r->path != path) {
+		/* IP-layer hooks see every namespace: a peer namespace on this
+		 * kernel sending the packet (e.g. the echo reply) opened a transmit
+		 * record under its key. It arriving at a receive start hook on the
+		 * physical interface is authoritative; anything else (the tx skb
+		 * freed at consume_skb) is ignored. */
+		if (!(targ_cfg.start_mask[path] & (1u << hook)))
+			return 0;
+		bpf_map_delete_elem(&lat_recs, &key);
+		r = NULL;
+	}
 
 	/* A start hook seeing a key whose record already went past it: the key
 	 * was reused (echo id/seq wrap, TCP retransmission): start over. */
