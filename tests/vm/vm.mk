@@ -27,7 +27,7 @@ VM_ARGS    ?=
 # drop reasons). TCG is 10-50x slower than the host: the full suite would not
 # fit CI's time (see README); VM_CMD='bash tests/e2e/run.sh' runs all of it.
 # trace_conntrack/trace_ip_defrag: the one case each that needs function probes
-# (~35 s and ~45 s of guest time). VM_TIMEOUT 1800: the latency selection adds ~8 min.
+# (~35 s and ~45 s of guest time). VM_TIMEOUT 1800: the latency selection adds ~6.5 min (382 s on 6.1).
 # Latency family: the summary's netem ground truth and UDP receive in each attach mode
 # (function stages ip_send_skb/__udp4_lib_rcv), details' netem threshold and tcp_v4_rcv
 # stage (auto), each ICMP RTT tool in one forced mode, metrics' qdisc timeline (auto).
