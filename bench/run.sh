@@ -5,7 +5,8 @@
 # traffic the tool filters out through a lab router.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-NT=${NT:-$PWD/build/nettrail}   # BENCH_PART=overhead: only the overhead comparison
+NT=${NT:-$PWD/build/nettrail}   # BENCH_PART=overhead: only the overhead comparison;
+# OVH_TOOLS=all (or a comma list of tools) for the overhead part
 RUNS=${RUNS:-7}
 SECS=${SECS:-5}
 . tests/lab/lab.sh
@@ -23,5 +24,6 @@ ip netns exec "$LAB_ROUTER_NS" iptables -A FORWARD -p udp --dport 9 -j DROP
 # pointed at; healthy traffic is never INVALID, so nothing else changes.
 ip netns exec "$LAB_ROUTER_NS" iptables -A FORWARD -m conntrack --ctstate INVALID -j DROP
 
-export LAB_CLIENT_NS LAB_ROUTER_NS LAB_SERVER_NS LAB_CLIENT_IP LAB_SERVER_IP LAB_RX_IF LAB_TX_IF
+export LAB_CLIENT_NS LAB_ROUTER_NS LAB_SERVER_NS LAB_CLIENT_IP LAB_SERVER_IP LAB_RX_IF LAB_TX_IF \
+	LAB_CLIENT_IF LAB_SERVER_IF
 /usr/bin/python3 bench/measure.py "$NT" "$RUNS" "$SECS"

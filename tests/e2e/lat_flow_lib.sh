@@ -23,3 +23,16 @@ lat_bad_input() {
 	done
 	"$NT" "$tool" --help | grep -q 'nettrail' || fail "--help has no examples"
 }
+
+# lat_iperf_server NS PORT: one-shot iperf3 server, bounded in time (a client that never
+# connects must not hang the case), returned once it listens; prints its pid
+lat_iperf_server() {
+	local ns=$1 port=$2 pid i
+	ip netns exec "$ns" timeout "$(_nt_scaled 20)" iperf3 -s -1 -p "$port" >/dev/null 2>&1 &
+	pid=$!
+	for ((i = 0; i < $(_nt_scaled 50); i++)); do
+		ip netns exec "$ns" ss -Hltn "sport = :$port" 2>/dev/null | grep -q . && break
+		sleep 0.1
+	done
+	echo "$pid"
+}

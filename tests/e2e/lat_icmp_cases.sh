@@ -32,14 +32,22 @@ case_wire_truth() {
 	# D as the responder really held each request (its scheduler may add to the nominal
 	# 20 ms on a busy host): WIRE_TIME must match it within 10 % of D
 	awk '$1 == "reply" { print $3, $4 }' "$LATLAB_RESP_LOG" >"$W/held"
-	local seq us held bad=0
+	# tolerance in us per ms of D: 10 % on the host; under TCG the responder's own clock
+	# reads and the tap's wakeups drift by several ms (measured 3-14 ms on 6.1): 50 %
+	# CPU contention only adds delay: under TCG up to a quarter of the exchanges may come
+	# out late (one took 186 ms on 6.1 beside another guest), none early
+	local seq us held bad=0 late=0 maxlate=0 tol=100
+	nt_in_guest && tol=500 maxlate=$((n / 4))
 	while read -r seq us; do
 		held=$(awk -v s="$seq" '$1 == s { print $2 }' "$W/held" | tail -n 1)
 		[[ -n $held ]] || { bad=1; echo "seq $seq: the responder did not log it"; continue; }
-		awk -v w="$us" -v h="$held" -v d="$d" 'BEGIN { exit !(w >= h - d * 100 && w <= h + d * 100 && h >= d * 1000) }' ||
-			{ bad=1; echo "seq $seq: WIRE_TIME ${us}us vs held ${held}us"; }
+		awk -v w="$us" -v h="$held" -v d="$d" -v tol="$tol" 'BEGIN { exit !(w >= h - d * tol && h >= d * 1000) }' ||
+			{ bad=1; echo "seq $seq: WIRE_TIME ${us}us vs held ${held}us (early)"; }
+		awk -v w="$us" -v h="$held" -v d="$d" -v tol="$tol" 'BEGIN { exit !(w <= h + d * tol) }' ||
+			{ late=$((late + 1)); echo "seq $seq: WIRE_TIME ${us}us vs held ${held}us (late)"; }
 	done < <(jq -r 'select(.type == "event") | "\(.seq) \(.wire_us)"' "$W/T.out")
-	[[ $bad == 0 ]] || fail "WIRE_TIME not within 10 % of D=${d}ms as held by the responder$(nt_show T)"
+	((late <= maxlate)) || bad=1
+	[[ $bad == 0 ]] || fail "WIRE_TIME not within $((tol / 10)) % of D=${d}ms as held by the responder$(nt_show T)"
 	assert_jq T "[\$ev[] | ((.total_rtt_us - .request_path_us - .wire_us - .reply_path_us) | fabs) < 1] | all" \
 		"TOTAL_RTT = request path + wire + reply path"
 	assert_jq T "[\$ev[] | .segments[] | select(.bottleneck) | .kind] | unique == [\"wire\"]" \
@@ -72,8 +80,11 @@ case_threshold() {
 	_lat_lab $d
 	nt_start LO "$LATLAB_NS" "$LAT_TOOL" --src-ip "$LATLAB_HOST_IP" --dst-ip "$LATLAB_PEER_IP" \
 		"$LAT_IFFLAG" "$LATLAB_IF" --latency-ms 10 --json --disable-kernel-stacks
+	# above D: 2 D on the host; TCG stretches RTTs past 2 D now and then: 10 D there
+	local hi=40000
+	nt_in_guest && hi=200000
 	nt_start HI "$LATLAB_NS" "$LAT_TOOL" --src-ip "$LATLAB_HOST_IP" --dst-ip "$LATLAB_PEER_IP" \
-		"$LAT_IFFLAG" "$LATLAB_IF" --latency-us 40000 --json
+		"$LAT_IFFLAG" "$LATLAB_IF" --latency-us "$hi" --json
 	latlab_ping 5 || fail "pings failed"
 	nt_wait_events LO 5 5
 	nt_stop LO TERM
@@ -81,16 +92,17 @@ case_threshold() {
 	assert_jq LO "(\$ev | length) == 5" "--latency-ms 10 < D: all 5 reported"
 	assert_jq LO "[\$ev[] | has(\"stacks\")] | any | not" "--disable-kernel-stacks: no stacks"
 	assert_jq HI "(\$ev | length) == 0 and \$sum.exchanges.completed == 5 and \$sum.exchanges.reported == 0" \
-		"--latency-us 40000 > D: none reported, all completed in the kernel"
+		"--latency-us $hi > D: none reported, all completed in the kernel"
 	assert_unloaded LO
 	assert_unloaded HI
 }
 
 # the peer pings this host: request path on receive, reply path on transmit
 case_direction_rx() {
-	_lat_lab 1 6 0.1
+	# the peer's pings must come after the tool attached (seconds under TCG)
+	LATLAB_PING_START=$(_nt_scaled 2) _lat_lab 1 6 0.1
 	nt_start T "$LATLAB_NS" "$LAT_TOOL" --src-ip "$LATLAB_PEER_IP" --dst-ip "$LATLAB_HOST_IP" \
-		"$LAT_IFFLAG" "$LATLAB_IF" --direction rx --json --duration 3
+		"$LAT_IFFLAG" "$LATLAB_IF" --direction rx --json --duration "$(_nt_scaled 4)"
 	nt_wait_exit T 8
 	assert_exit T 0
 	assert_jq T "(\$ev | length) == 6" "six exchanges (the responder's pings)"
@@ -114,7 +126,9 @@ case_text() {
 	[[ $(grep -c 'TOTAL_RTT=' "$W/T.out") == 3 ]] || fail "want 3 TOTAL_RTT lines$(nt_show T)"
 	grep -Eq '^  WIRE_TIME: +\[[0-9]+->[0-9]+\] net_dev_xmit .* -> netif_receive_skb .*: [0-9]+ us  <<<< BOTTLENECK' \
 		"$W/T.out" || fail "no WIRE_TIME stage line marked BOTTLENECK$(nt_show T)"
-	grep -Eq '^  TX: +\[0->1\] net_dev_queue' "$W/T.out" || fail "no TX stage line$(nt_show T)"
+	local first=net_dev_queue
+	nt_in_guest && first=ip_local_out     # function stages first there
+	grep -Eq "^  TX: +\\[0->1\\] $first" "$W/T.out" || fail "no TX stage line$(nt_show T)"
 	grep -q "=== $LAT_TOOL summary ===" "$W/T.out" || fail "no final summary$(nt_show T)"
 	grep -q 'Lost events: 0' "$W/T.out" || fail "no lost-event count$(nt_show T)"
 	assert_unloaded T

@@ -13,8 +13,8 @@
 #   ${P}r (host)  ${P}t0 (tap) LATLAB_HOST_IP/24  <->  responder (python, in ${P}r) LATLAB_PEER_IP
 #
 # latlab_tap PREFIX DELAY_MS [PING_COUNT PING_INTERVAL]: with PING_COUNT > 0 the responder
-# also pings the host (PING_COUNT requests, PING_INTERVAL s apart, starting 1 s after
-# ready), for --direction rx.
+# also pings the host (PING_COUNT requests, PING_INTERVAL s apart, starting
+# $LATLAB_PING_START s (default 1) after ready), for --direction rx.
 # Exported: LATLAB_NS LATLAB_IF LATLAB_HOST_IP LATLAB_PEER_IP LATLAB_RESP_PID LATLAB_RESP_LOG
 # The responder's log ($LATLAB_RESP_LOG) has one line per answered request
 # ("reply id seq delay_us") and per reply it got to its own pings ("got id seq").
@@ -42,7 +42,7 @@ def ip_icmp(src, dst, icmp, ident):
 host_mac = None
 pending = []
 out.write("ready\n")
-start = time.monotonic(); nextping = start + 1.0; sent = 0
+start = time.monotonic(); nextping = start + float(os.environ.get("LATLAB_PING_START", "1")); sent = 0
 while True:
     now = time.monotonic()
     while pending and pending[0][0] <= now:

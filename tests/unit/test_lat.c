@@ -45,6 +45,26 @@ TEST(lat_layout_guest)
 	CHECK(k.end_pos[1] == 0 && k.start_mask[1] == 0);
 }
 
+/* UDP receive ends where the datagram is queued to its socket: sk_data_ready (6.6+,
+ * also on the host), else __udp4_lib_rcv (function probe), else the socket stages */
+TEST(lat_layout_udp_end)
+{
+	bool planned[LH_MAX] = { false };
+	struct lat_kcfg k;
+
+	planned[LH_NETIF_RX] = planned[LH_SOCK_COPY] = planned[LH_CONSUME] = true;
+	lat_layout(&k, LAT_KIND_SUMMARY, LAT_DIR_RX, planned);
+	CHECK(k.udp_end_hook == LH_MAX && k.end_pos[1] == k.pos[1][LH_SOCK_COPY]);
+	planned[LH_UDP_RCV] = true;
+	lat_layout(&k, LAT_KIND_SUMMARY, LAT_DIR_RX, planned);
+	CHECK(k.udp_end_hook == LH_UDP_RCV);
+	planned[LH_SK_DATA_READY] = true;
+	lat_layout(&k, LAT_KIND_DETAILS, LAT_DIR_RX, planned);
+	CHECK(k.udp_end_hook == LH_SK_DATA_READY);
+	CHECK(k.pos[1][LH_UDP_RCV] < k.pos[1][LH_SK_DATA_READY] &&
+	      k.pos[1][LH_SK_DATA_READY] < k.pos[1][LH_SOCK_COPY]);
+}
+
 TEST(lat_bottleneck_abnormal)
 {
 	__u64 ts[] = { 100, 110, 20110, 20150 };

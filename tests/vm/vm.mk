@@ -19,7 +19,7 @@ VM_DIR     := $(patsubst %/,%,$(dir $(lastword $(MAKEFILE_LIST))))
 VM_REPO    := $(abspath $(VM_DIR)/../..)
 KERNEL     ?= 6.1
 VM_KERNELS ?= 5.10 6.1 6.12
-VM_TIMEOUT ?= 900
+VM_TIMEOUT ?= 1800
 VM_ARGS    ?=
 # STATIC=1 also in the guest: the top-level Makefile relinks when the build
 # flavour changes, and the guest must test the static binary built here.
@@ -30,8 +30,15 @@ VM_ARGS    ?=
 # fit CI's time (see README); VM_CMD='bash tests/e2e/run.sh' runs all of it.
 # trace_conntrack/trace_ip_defrag: the one case each that needs function probes
 # (~35 s and ~45 s of guest time), and trace_conntrack's INVALID count (exit probes).
-VM_CASES   ?= \((auto|fentry|kprobe)\)$$|^guest:|^reasons:|^doctor:|^trace_conntrack: (NEW/DESTROY|INVALID counted)|^trace_ip_defrag: lone first fragment
-VM_FILES   ?= icmp_path_tracer eth_drop guest_tier cli trace_conntrack trace_ip_defrag
+# VM_TIMEOUT 1800: the latency selection adds ~6.5 min (382 s on 6.1).
+# Latency family: the summary's netem ground truth and UDP receive in each attach mode
+# (function stages ip_send_skb/__udp4_lib_rcv), details' netem threshold and tcp_v4_rcv
+# stage (auto), each ICMP RTT tool in one forced mode, metrics' qdisc timeline (auto).
+VM_CASES_LAT = ^system_network_latency_summary: (netem|20 UDP datagrams to a socket)|^system_network_latency_details: (netem|reader 20 ms late.*\[auto\])|^kernel_icmp_rtt: tap responder.*\[fentry\]|^system_network_icmp_rtt: tap responder.*\[kprobe\]|^system_network_perfomance_metrics: tbf.*\[auto\]
+VM_CASES   ?= \((auto|fentry|kprobe)\)$$|^guest:|^reasons:|^doctor:|^trace_conntrack: (NEW/DESTROY|INVALID counted)|^trace_ip_defrag: lone first fragment|$(VM_CASES_LAT)
+VM_FILES   ?= icmp_path_tracer eth_drop guest_tier cli trace_conntrack trace_ip_defrag \
+	system_network_latency_summary system_network_latency_details kernel_icmp_rtt \
+	system_network_icmp_rtt system_network_perfomance_metrics
 VM_CMD     ?= bash tests/e2e/run.sh -k '$(VM_CASES)' $(VM_FILES)
 VM_RUN      = $(VM_REPO)/tests/vm/run-guest.sh --kernel $(KERNEL) --timeout $(VM_TIMEOUT) $(VM_ARGS)
 vm_quote    = '$(subst ','\'',$(1))'

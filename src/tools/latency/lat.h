@@ -40,6 +40,7 @@ enum lat_hook {
 	LH_TCP_RCV,             /* tcp_v4_rcv */
 	LH_UDP_RCV,             /* __udp4_lib_rcv */
 	LH_ICMP_RCV,            /* icmp_rcv */
+	LH_SK_DATA_READY,       /* sock:sk_data_ready on a UDP socket: the datagram queued to it (6.6+) */
 	LH_SOCK_COPY,           /* skb:skb_copy_datagram_iovec: a reader copies it out of a socket */
 	LH_CONSUME,             /* skb:consume_skb: freed after use (e.g. echo request answered) */
 	LH_MAX,
@@ -67,7 +68,8 @@ struct lat_kcfg {
 	__u8  aggregate;                 /* summary: no events, histograms only */
 	__u8  proto;                     /* 0 = tcp, udp and icmp */
 	__u8  has_src, has_dst;
-	__u8  pad[3];
+	__u8  udp_end_hook;              /* a UDP packet's receive path ends here (LH_MAX: at end_pos) */
+	__u8  pad[2];
 	__u32 src, dst;                  /* network order; ICMP: request source/destination */
 	__u16 sport, dport;              /* host order, 0 = any */
 	__u32 nphy;
@@ -233,8 +235,12 @@ extern const struct lat_hook_info lat_hooks[LH_MAX];
 #define LAT_ST_NETIF_RX { "netif_receive_skb", "packet received on a physical interface", false, { \
 	LAT_TP_CANDS(netif_receive_skb, "net", rx), \
 	{ NT_PK_FENTRY, "__netif_receive_skb_core", "nt_lat_rx_fe", 2 }, \
+	{ NT_PK_FENTRY, "__netif_receive_skb_one_core", "nt_lat_rx_fe1", 0, \
+	  "__netif_receive_skb_list_core", "nt_lat_rx_fel" }, \
 	{ NT_PK_KPROBE, "__netif_receive_skb_core", "nt_lat_rx_kp", 2 }, \
-	{ NT_PK_KPROBE, "__netif_receive_skb_core", "nt_lat_rx1_kp", 1 } } }
+	{ NT_PK_KPROBE, "__netif_receive_skb_core", "nt_lat_rx1_kp", 1 }, \
+	{ NT_PK_KPROBE, "__netif_receive_skb_one_core", "nt_lat_rx_kp2", 0, \
+	  "__netif_receive_skb_list_core", "nt_lat_rx_kpl" } } }
 #define LAT_ST_IP_RCV { "ip_rcv", "IPv4 receive (ip_rcv_core, used by ip_rcv and ip_list_rcv)", true, { \
 	LAT_FN_CANDS(ip_rcv_core, iprcv), \
 	LAT_FN_CANDS(ip_rcv, iprcv2) } }
@@ -244,6 +250,8 @@ extern const struct lat_hook_info lat_hooks[LH_MAX];
 	LAT_FN_CANDS(__udp4_lib_rcv, udprcv) } }
 #define LAT_ST_ICMP_RCV { "icmp_rcv", "ICMP receive (icmp_rcv)", true, { \
 	LAT_FN_CANDS(icmp_rcv, icmprcv) } }
+#define LAT_ST_SK_DATA_READY { "sk_data_ready", "UDP datagram queued to its socket (sock:sk_data_ready, 6.6+)", true, { \
+	LAT_TP_CANDS(sk_data_ready, "sock", skready) } }
 #define LAT_ST_SOCK_COPY { "skb_copy_datagram_iovec", "a reader copies the packet out of its socket", true, { \
 	LAT_TP_CANDS(skb_copy_datagram_iovec, "skb", copy) } }
 #define LAT_ST_CONSUME { "consume_skb", "packet freed after use (e.g. an echo request answered by the kernel)", true, { \

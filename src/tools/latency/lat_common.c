@@ -46,8 +46,9 @@ const struct lat_hook_info lat_hooks[LH_MAX] = {
 	[LH_TCP_RCV] = { "tcp_v4_rcv", 0, 8, false },
 	[LH_UDP_RCV] = { "__udp4_lib_rcv", 0, 8, false },
 	[LH_ICMP_RCV] = { "icmp_rcv", 0, 8, false },
-	[LH_SOCK_COPY] = { "skb_copy_datagram_iovec", 0, 9, false },
-	[LH_CONSUME] = { "consume_skb", 0, 9, false },
+	[LH_SK_DATA_READY] = { "sk_data_ready", 0, 9, false },
+	[LH_SOCK_COPY] = { "skb_copy_datagram_iovec", 0, 10, false },
+	[LH_CONSUME] = { "consume_skb", 0, 10, false },
 };
 
 static bool is_ovs(int h)
@@ -113,6 +114,12 @@ void lat_layout(struct lat_kcfg *k, enum lat_kind kind, int dir, const bool *pla
 		}
 	}
 	k->final_path = 1;
+	/* UDP hands linear datagrams to the reader without skb_copy_datagram_iovec
+	 * (copy_linear_skb) and frees them late (deferred to the allocating CPU on
+	 * 6.18), so neither ends its path: it ends where the datagram is queued to
+	 * the socket (sk_data_ready, 6.6+), else at __udp4_lib_rcv. */
+	k->udp_end_hook = planned[LH_SK_DATA_READY] ? LH_SK_DATA_READY :
+			  planned[LH_UDP_RCV] ? LH_UDP_RCV : LH_MAX;
 }
 
 int lat_rec_order(const struct lat_rec *rec, int *hooks, int *paths)

@@ -20,6 +20,7 @@
 #include "nt_common.bpf.h"
 #include "nt_events.bpf.h"
 #include "nt_hist.bpf.h"
+#include "nt_netdev.bpf.h"
 #include "nt_skb.bpf.h"
 #include "lat.h"
 
@@ -168,13 +169,18 @@ static __always_inline int lat_parse_skb(const struct sk_buff *skb, __u32 flags,
 {
 	unsigned char *head = BPF_CORE_READ(skb, head);
 	__u16 nh, mh;
+	__be16 proto;
 
 	if (flags & LAT_F_FROM_DATA)
 		return lat_parse_eth(BPF_CORE_READ(skb, data), p);
 	nh = BPF_CORE_READ(skb, network_header);
-	if (nh != NT_HDR_UNSET && nh != 0 && BPF_CORE_READ(skb, protocol) == bpf_htons(NT_ETH_P_IP))
-		return lat_parse_ip(head + nh, p);
 	mh = BPF_CORE_READ(skb, mac_header);
+	proto = BPF_CORE_READ(skb, protocol);
+	/* skb->protocol is still 0 on a locally built packet before ip_output
+	 * (ip_send_skb, ip_local_out): the network header decides (IPv4 checked) */
+	if (nh != NT_HDR_UNSET && nh != 0 &&
+	    (proto == bpf_htons(NT_ETH_P_IP) || (proto == 0 && mh == NT_HDR_UNSET)))
+		return lat_parse_ip(head + nh, p);
 	if (mh != NT_HDR_UNSET)
 		return lat_parse_eth(head + mh, p);
 	return -1;
@@ -335,7 +341,8 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 		return 0;
 	if (!skb)
 		return 0;
-	dev = BPF_CORE_READ(skb, dev);
+	/* UDP reuses skb->dev as scratch once queued to a socket */
+	dev = hook == LH_SK_DATA_READY ? NULL : BPF_CORE_READ(skb, dev);
 	if (dev)
 		nt_dev_ref(dev, &ref);
 	if (lat_dev_hook(hook) && targ_cfg.nphy &&
@@ -363,6 +370,11 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 	} else {
 		if (!lat_flow_match(&p))
 			return 0;
+		/* consume_skb ends what the kernel itself answers (echo requests);
+		 * TCP and UDP skbs are freed after the read, deferred to the
+		 * allocating CPU since 5.19 (TCP) / 6.18 (UDP): not a delivery time */
+		if (hook == LH_CONSUME && p.proto != NT_IPPROTO_ICMP)
+			return 0;
 		lat_flow_key(&p, &key);
 		if (targ_cfg.pos[0][hook] && !targ_cfg.pos[1][hook])
 			path = 0;
@@ -381,8 +393,17 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 	pos = targ_cfg.pos[path][hook];
 	if (!pos)
 		return 0;
-	if (targ_cfg.mode == LAT_MODE_FLOW && r && r->path != path)
-		return 0;               /* e.g. the tx skb freed at consume_skb */
+	if (targ_cfg.mode == LAT_MODE_FLOW && r && r->path != path) {
+		/* IP-layer hooks see every namespace: a peer namespace on this
+		 * kernel sending the packet (e.g. the echo reply) opened a transmit
+		 * record under its key. It arriving at a receive start hook on the
+		 * physical interface is authoritative; anything else (the tx skb
+		 * freed at consume_skb) is ignored. */
+		if (!(targ_cfg.start_mask[path] & (1u << hook)))
+			return 0;
+		bpf_map_delete_elem(&lat_recs, &key);
+		r = NULL;
+	}
 
 	/* A start hook seeing a key whose record already went past it: the key
 	 * was reused (echo id/seq wrap, TCP retransmission): start over. */
@@ -465,10 +486,9 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 	/* the end? */
 	if (targ_cfg.mode == LAT_MODE_ICMP && path != targ_cfg.final_path)
 		return 0;
-	/* UDP copies linear datagrams to the reader without the
-	 * skb_copy_datagram_iovec tracepoint and frees them without consume_skb:
-	 * its path ends at __udp4_lib_rcv (where that probe exists). */
-	if (pos < targ_cfg.end_pos[path] && !(hook == LH_UDP_RCV && p.proto == NT_IPPROTO_UDP))
+	/* UDP: see udp_end_hook in lat_layout() */
+	if (pos < targ_cfg.end_pos[path] &&
+	    !(p.proto == NT_IPPROTO_UDP && hook == targ_cfg.udp_end_hook))
 		return 0;
 	{
 		__u64 total = now - r->first_ts;
@@ -546,7 +566,12 @@ static __always_inline const struct sk_buff *lat_deref(unsigned long pskb)
 SEC("fentry/" #fn)                                                                     \
 int nt_lat_##tag##_fe(unsigned long long *ctx)                                         \
 {                                                                                      \
-	unsigned long a = ctx[argi];                                                   \
+	unsigned long a = 0;                                                           \
+	/* 5.10's verifier refuses a direct ctx read of a pointer-to-pointer arg */    \
+	if (flags & LAT_F_PSKB)                                                        \
+		bpf_probe_read_kernel(&a, sizeof(a), &ctx[argi]);                      \
+	else                                                                           \
+		a = ctx[argi];                                                         \
 	return lat_on(ctx, (flags & LAT_F_PSKB) ? lat_deref(a) : (const struct sk_buff *)a, \
 		      NULL, hook, flags);                                              \
 }                                                                                      \
@@ -598,11 +623,74 @@ int nt_lat_rx1_kp(struct pt_regs *ctx)
 {
 	return lat_on(ctx, (const struct sk_buff *)PT_REGS_PARM1(ctx), NULL, LH_NETIF_RX, 0);
 }
+/* 6.1: the core exists only as a .constprop clone (absent from BTF): fentry
+ * takes its two callers, the single skb and the GRO/list batch */
+static __noinline int lat_on_rx(void *ctx, const struct sk_buff *skb)
+{
+	return lat_on(ctx, skb, NULL, LH_NETIF_RX, 0);
+}
+#define LAT_RX_LISTED(skb, dev, rx) lat_on_rx(ctx, skb)
+SEC("fentry/__netif_receive_skb_one_core")
+int nt_lat_rx_fe1(unsigned long long *ctx)
+{
+	return lat_on(ctx, (const struct sk_buff *)ctx[0], NULL, LH_NETIF_RX, 0);
+}
+SEC("fentry/__netif_receive_skb_list_core")
+int nt_lat_rx_fel(unsigned long long *ctx)
+{
+	struct list_head *head = (struct list_head *)ctx[0];
+
+	NT_FOR_EACH_LISTED_SKB(head, LAT_RX_LISTED);
+	return 0;
+}
+SEC("kprobe/__netif_receive_skb_one_core")
+int nt_lat_rx_kp2(struct pt_regs *ctx)
+{
+	return lat_on(ctx, (const struct sk_buff *)PT_REGS_PARM1(ctx), NULL, LH_NETIF_RX, 0);
+}
+SEC("kprobe/__netif_receive_skb_list_core")
+int nt_lat_rx_kpl(struct pt_regs *ctx)
+{
+	struct list_head *head = (struct list_head *)PT_REGS_PARM1(ctx);
+
+	NT_FOR_EACH_LISTED_SKB(head, LAT_RX_LISTED);
+	return 0;
+}
 LAT_FN_PROGS(iprcv, ip_rcv_core, 0, LH_IP_RCV, 0)
 LAT_FN_PROGS(iprcv2, ip_rcv, 0, LH_IP_RCV, 0)
 LAT_FN_PROGS(tcprcv, tcp_v4_rcv, 0, LH_TCP_RCV, 0)
 LAT_FN_PROGS(udprcv, __udp4_lib_rcv, 0, LH_UDP_RCV, 0)
 LAT_FN_PROGS(icmprcv, icmp_rcv, 0, LH_ICMP_RCV, 0)
+/* sock:sk_data_ready(sk): for a UDP socket the datagram just queued is the
+ * tail of sk_receive_queue (__udp_enqueue_schedule_skb queues, then wakes). */
+static __always_inline int lat_on_sk_ready(void *ctx, const struct sock *sk)
+{
+	unsigned long q;
+	const struct sk_buff *skb;
+
+	if (!sk || BPF_CORE_READ(sk, sk_protocol) != NT_IPPROTO_UDP)
+		return 0;
+	q = (unsigned long)sk + bpf_core_field_offset(struct sock, sk_receive_queue);
+	skb = BPF_CORE_READ(sk, sk_receive_queue.prev);
+	if (!skb || (unsigned long)skb == q)
+		return 0;               /* already read (empty queue) */
+	return lat_on(ctx, skb, NULL, LH_SK_DATA_READY, 0);
+}
+SEC("tp_btf/sk_data_ready")
+int nt_lat_skready_btf(unsigned long long *ctx)
+{
+	return lat_on_sk_ready(ctx, (const struct sock *)ctx[0]);
+}
+SEC("raw_tp/sk_data_ready")
+int nt_lat_skready_raw(unsigned long long *ctx)
+{
+	return lat_on_sk_ready(ctx, (const struct sock *)ctx[0]);
+}
+SEC("tracepoint/sock/sk_data_ready")
+int nt_lat_skready_tp(struct trace_event_raw_sk_data_ready *ctx)
+{
+	return lat_on_sk_ready(ctx, (const struct sock *)BPF_CORE_READ(ctx, skaddr));
+}
 LAT_TP_PROGS(copy, skb_copy_datagram_iovec, "skb", 0, LH_SOCK_COPY, trace_event_raw_skb_copy_datagram_iovec)
 LAT_TP_PROGS(consume, consume_skb, "skb", 0, LH_CONSUME, trace_event_raw_consume_skb)
 

@@ -5,7 +5,9 @@
  * adjacent stages; one report every --interval whatever the traffic
  * (manual 2.3, 3.3.1, 5.2.3).
  *
- * Transmit: __ip_queue_xmit (TCP) / ip_send_skb (UDP, ICMP) -> [OVS] ->
+ * Transmit: __ip_queue_xmit (TCP) / ip_send_skb (UDP, ICMP) -> ip_local_out /
+ * __ip_local_out (where ping's datagrams start: ip_send_skb and ip_local_out are
+ * inlined into ip_push_pending_frames on 5.10-6.12) -> [OVS] ->
  * net:net_dev_queue -> net:net_dev_start_xmit on --phy-interface. Receive:
  * net:netif_receive_skb on --phy-interface -> [OVS] -> ip_rcv_core ->
  * tcp_v4_rcv / __udp4_lib_rcv / icmp_rcv -> skb:skb_copy_datagram_iovec (a
@@ -22,18 +24,18 @@
 LAT_SKEL_OPS(system_network_latency_summary);
 
 const struct nt_stage system_network_latency_summary_stages[] = {
-	LAT_ST_IP_QUEUE_XMIT, LAT_ST_IP_SEND_SKB, LAT_ST_OVS_INT_XMIT, LAT_ST_OVS_FRAME_HOOK,
+	LAT_ST_IP_QUEUE_XMIT, LAT_ST_IP_SEND_SKB, LAT_ST_IP_LOCAL_OUT, LAT_ST___IP_LOCAL_OUT, LAT_ST_OVS_INT_XMIT, LAT_ST_OVS_FRAME_HOOK,
 	LAT_ST_OVS_DP_PROCESS, LAT_ST_OVS_DP_UPCALL, LAT_ST_OVS_KEY_EXTRACT_US,
 	LAT_ST_OVS_VPORT_SEND, LAT_ST_DEV_QUEUE, LAT_ST_DEV_XMIT, LAT_ST_NETIF_RX,
-	LAT_ST_IP_RCV, LAT_ST_TCP_RCV, LAT_ST_UDP_RCV, LAT_ST_ICMP_RCV, LAT_ST_SOCK_COPY,
+	LAT_ST_IP_RCV, LAT_ST_TCP_RCV, LAT_ST_UDP_RCV, LAT_ST_ICMP_RCV, LAT_ST_SK_DATA_READY, LAT_ST_SOCK_COPY,
 	LAT_ST_CONSUME,
 };
 const int system_network_latency_summary_nstages = NT_ARRAY_SIZE(system_network_latency_summary_stages);
 static const int hooks[] = {
-	LH_IP_QUEUE_XMIT, LH_IP_SEND_SKB, LH_OVS_INT_XMIT, LH_OVS_FRAME_HOOK,
+	LH_IP_QUEUE_XMIT, LH_IP_SEND_SKB, LH_IP_LOCAL_OUT, LH___IP_LOCAL_OUT, LH_OVS_INT_XMIT, LH_OVS_FRAME_HOOK,
 	LH_OVS_DP_PROCESS, LH_OVS_DP_UPCALL, LH_OVS_KEY_EXTRACT_US,
 	LH_OVS_VPORT_SEND, LH_DEV_QUEUE, LH_DEV_XMIT, LH_NETIF_RX,
-	LH_IP_RCV, LH_TCP_RCV, LH_UDP_RCV, LH_ICMP_RCV, LH_SOCK_COPY, LH_CONSUME,
+	LH_IP_RCV, LH_TCP_RCV, LH_UDP_RCV, LH_ICMP_RCV, LH_SK_DATA_READY, LH_SOCK_COPY, LH_CONSUME,
 };
 
 static const struct nt_opt options[] = {
