@@ -112,33 +112,43 @@ static __always_inline int nt_parse_eth(const unsigned char *mac, struct nt_pkt 
 	return nt_parse_ip(mac + off, p->l3_proto, p);
 }
 
+/* The IP header of @skb from any hook: head + network_header when it is set
+ * and the packet is IP — skb->protocol says so, or it is still 0 on a locally
+ * built packet that has not reached ip_output (ip_send_skb, ip_local_out, a
+ * raw IP_HDRINCL send freed or defragmented at LOCAL_OUT) and the version
+ * nibble decides. Returns the ethertype (host order) with *@l3 set, or 0 when
+ * only the MAC header can tell. */
+static __always_inline __u16 nt_skb_ip_header(const struct sk_buff *skb, unsigned char **l3)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 nh = BPF_CORE_READ(skb, network_header);
+	__u16 proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
+	__u8 v = 0;
+
+	if (nh == NT_HDR_UNSET || nh == 0)
+		return 0;
+	*l3 = head + nh;
+	if (proto == NT_ETH_P_IP || proto == NT_ETH_P_IPV6)
+		return proto;
+	if (proto || BPF_CORE_READ(skb, mac_header) != NT_HDR_UNSET)
+		return 0;
+	bpf_probe_read_kernel(&v, 1, head + nh);
+	return v >> 4 == 4 ? NT_ETH_P_IP : v >> 4 == 6 ? NT_ETH_P_IPV6 : 0;
+}
+
 /* Fill @p from @skb wherever we are in the stack. Returns 0 when an IP header
  * was found, -1 otherwise (p->l3_proto still says what the frame was). */
 static __always_inline int nt_parse_skb(const struct sk_buff *skb, struct nt_pkt *p)
 {
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	__u16 nh = BPF_CORE_READ(skb, network_header);
+	unsigned char *l3 = NULL;
 	__u16 mh = BPF_CORE_READ(skb, mac_header);
-	__u16 proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
+	__u16 l3_proto = nt_skb_ip_header(skb, &l3);
 
-	if (nh != NT_HDR_UNSET && nh != 0 &&
-	    (proto == NT_ETH_P_IP || proto == NT_ETH_P_IPV6))
-		return nt_parse_ip(head + nh, proto, p);
-	/* skb->protocol is still 0 on a locally built packet that has not reached
-	 * ip_output yet (e.g. a raw IP_HDRINCL send freed at LOCAL_OUT, or queued
-	 * there by conntrack's defrag on 5.10): the IP version nibble decides. */
-	if (proto == 0 && nh != NT_HDR_UNSET && nh != 0 && mh == NT_HDR_UNSET) {
-		__u8 v = 0;
-
-		bpf_probe_read_kernel(&v, 1, head + nh);
-		if (v >> 4 == 4)
-			return nt_parse_ip(head + nh, NT_ETH_P_IP, p);
-		if (v >> 4 == 6)
-			return nt_parse_ip(head + nh, NT_ETH_P_IPV6, p);
-	}
+	if (l3_proto)
+		return nt_parse_ip(l3, l3_proto, p);
 	if (mh != NT_HDR_UNSET)
-		return nt_parse_eth(head + mh, p);
-	p->l3_proto = proto;
+		return nt_parse_eth(BPF_CORE_READ(skb, head) + mh, p);
+	p->l3_proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
 	return -1;
 }
 

@@ -167,22 +167,20 @@ static __always_inline int lat_parse_eth(const unsigned char *mac, struct lat_pk
 
 static __always_inline int lat_parse_skb(const struct sk_buff *skb, __u32 flags, struct lat_pkt *p)
 {
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	__u16 nh, mh;
-	__be16 proto;
+	unsigned char *l3 = NULL;
+	__u16 mh;
 
 	if (flags & LAT_F_FROM_DATA)
 		return lat_parse_eth(BPF_CORE_READ(skb, data), p);
-	nh = BPF_CORE_READ(skb, network_header);
+	switch (nt_skb_ip_header(skb, &l3)) {
+	case NT_ETH_P_IP:
+		return lat_parse_ip(l3, p);
+	case NT_ETH_P_IPV6:
+		return -1;              /* IPv4 only */
+	}
 	mh = BPF_CORE_READ(skb, mac_header);
-	proto = BPF_CORE_READ(skb, protocol);
-	/* skb->protocol is still 0 on a locally built packet before ip_output
-	 * (ip_send_skb, ip_local_out): the network header decides (IPv4 checked) */
-	if (nh != NT_HDR_UNSET && nh != 0 &&
-	    (proto == bpf_htons(NT_ETH_P_IP) || (proto == 0 && mh == NT_HDR_UNSET)))
-		return lat_parse_ip(head + nh, p);
 	if (mh != NT_HDR_UNSET)
-		return lat_parse_eth(head + mh, p);
+		return lat_parse_eth(BPF_CORE_READ(skb, head) + mh, p);
 	return -1;
 }
 

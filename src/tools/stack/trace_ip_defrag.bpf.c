@@ -103,14 +103,13 @@ static __always_inline int handle_drop(void *ctx, const struct sk_buff *skb, __u
 {
 	struct tid_event t = {};
 	struct net_device *dev;
-	__be16 proto;
+	unsigned char *l3 = NULL;
 
 	if (!skb || !is_frag_drop(location, reason))
 		return 0;
-	/* protocol 0: a locally built datagram queued at LOCAL_OUT by conntrack's
-	 * defrag (raw IP_HDRINCL sends on 5.10); from_skb checks the version */
-	proto = BPF_CORE_READ(skb, protocol);
-	if ((proto != bpf_htons(NT_ETH_P_IP) && proto) || from_skb(skb, &t))
+	/* also a locally built datagram (protocol still 0) queued at LOCAL_OUT by
+	 * conntrack's defrag, as raw IP_HDRINCL sends are on 5.10 */
+	if (nt_skb_ip_header(skb, &l3) != NT_ETH_P_IP || from_skb(skb, &t))
 		return 0;
 	if (!match(t.saddr, t.daddr, t.proto))
 		return 0;
