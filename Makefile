@@ -40,7 +40,7 @@ vpath %.bpf.c $(sort $(dir $(BPF_SRCS)))
 
 .PHONY: all clean test test-host test-unit test-e2e demo bench static deps
 .DELETE_ON_ERROR:
-.SECONDARY: $(addprefix $(BUILD)/,$(BPF_NAMES:=.bpf.o))
+.SECONDARY: $(addprefix $(BUILD)/,$(BPF_NAMES:=.bpf.o)) $(SKELS)
 
 all: $(BUILD)/nettrail
 

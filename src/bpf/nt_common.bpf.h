@@ -37,19 +37,45 @@ static __always_inline void nt_count(__u32 idx)
 		(*v)++;
 }
 
+/*
+ * Field reads from kernel objects, two ways. tp_btf and fentry programs get
+ * typed (BTF) pointers as arguments: a field is a plain load, relocated by
+ * CO-RE and guarded by the JIT against faults (about 1 ns). raw_tp,
+ * tracepoint and kprobe programs get untyped values: every read is a
+ * bpf_probe_read_kernel() call (about 40 ns on a VM, several per packet).
+ * Helpers serving both kinds take `btf`, a constant once inlined into a
+ * program (the other branch is compiled out), and read with
+ * NT_RD(btf, ptr, field, ...), same arguments as BPF_CORE_READ. Only pointers
+ * to structs stay typed: packet bytes (skb->head + offset) are always read
+ * with bpf_probe_read_kernel().
+ */
+#define NT_RD(btf, src, ...) \
+	((btf) ? ___arrow(src, __VA_ARGS__) : BPF_CORE_READ(src, __VA_ARGS__))
+
 /* Inode of the device's network namespace; 0 on kernels built without
  * CONFIG_NET_NS (there is only one namespace then). */
-static __always_inline __u32 nt_dev_netns(const struct net_device *dev)
+static __always_inline __u32 nt_dev_netns_rd(bool btf, const struct net_device *dev)
 {
 	if (!bpf_core_field_exists(dev->nd_net.net))
 		return 0;
-	return BPF_CORE_READ(dev, nd_net.net, ns.inum);
+	return NT_RD(btf, dev, nd_net.net, ns.inum);
+}
+
+static __always_inline __u32 nt_dev_netns(const struct net_device *dev)
+{
+	return nt_dev_netns_rd(false, dev);
+}
+
+static __always_inline void nt_dev_ref_rd(bool btf, const struct net_device *dev,
+					  struct nt_ifref *ref)
+{
+	ref->ifindex = NT_RD(btf, dev, ifindex);
+	ref->netns = ref->ifindex ? nt_dev_netns_rd(btf, dev) : 0;
 }
 
 static __always_inline void nt_dev_ref(const struct net_device *dev, struct nt_ifref *ref)
 {
-	ref->ifindex = BPF_CORE_READ(dev, ifindex);
-	ref->netns = ref->ifindex ? nt_dev_netns(dev) : 0;
+	nt_dev_ref_rd(false, dev, ref);
 }
 
 /* Index of @ref in @set (first @n entries), or -1. */

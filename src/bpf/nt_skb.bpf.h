@@ -118,11 +118,12 @@ static __always_inline int nt_parse_eth(const unsigned char *mac, struct nt_pkt 
  * raw IP_HDRINCL send freed or defragmented at LOCAL_OUT) and the version
  * nibble decides. Returns the ethertype (host order) with *@l3 set, or 0 when
  * only the MAC header can tell. */
-static __always_inline __u16 nt_skb_ip_header(const struct sk_buff *skb, unsigned char **l3)
+static __always_inline __u16 nt_skb_ip_header_rd(bool btf, const struct sk_buff *skb,
+						  unsigned char **l3)
 {
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	__u16 nh = BPF_CORE_READ(skb, network_header);
-	__u16 proto = bpf_ntohs(BPF_CORE_READ(skb, protocol));
+	unsigned char *head = NT_RD(btf, skb, head);
+	__u16 nh = NT_RD(btf, skb, network_header);
+	__u16 proto = bpf_ntohs(NT_RD(btf, skb, protocol));
 	__u8 v = 0;
 
 	if (nh == NT_HDR_UNSET || nh == 0)
@@ -130,10 +131,15 @@ static __always_inline __u16 nt_skb_ip_header(const struct sk_buff *skb, unsigne
 	*l3 = head + nh;
 	if (proto == NT_ETH_P_IP || proto == NT_ETH_P_IPV6)
 		return proto;
-	if (proto || BPF_CORE_READ(skb, mac_header) != NT_HDR_UNSET)
+	if (proto || NT_RD(btf, skb, mac_header) != NT_HDR_UNSET)
 		return 0;
 	bpf_probe_read_kernel(&v, 1, head + nh);
 	return v >> 4 == 4 ? NT_ETH_P_IP : v >> 4 == 6 ? NT_ETH_P_IPV6 : 0;
+}
+
+static __always_inline __u16 nt_skb_ip_header(const struct sk_buff *skb, unsigned char **l3)
+{
+	return nt_skb_ip_header_rd(false, skb, l3);
 }
 
 /* Fill @p from @skb wherever we are in the stack. Returns 0 when an IP header

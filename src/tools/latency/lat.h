@@ -102,7 +102,7 @@ struct lat_pkt {
 	__u8  proto;
 	__u8  tcp_flags;
 	__u8  icmp_type;
-	__u8  pad;
+	__u8  flags;            /* LAT_PKT_* */
 	__u16 ip_id;
 	__u16 frag_off;         /* host order, flags included */
 	__u32 seq, ack;         /* TCP */
@@ -110,6 +110,8 @@ struct lat_pkt {
 	__u32 len;              /* skb->len */
 	__u32 ip_len;           /* IP total length */
 };
+
+#define LAT_PKT_NO_PAYLOAD 1     /* TCP segment carrying no data (pure ACK, bare SYN/FIN) */
 
 /* A packet (or an echo exchange) in flight. */
 struct lat_rec {

@@ -85,6 +85,7 @@ struct {
 
 #define LAT_F_PSKB      1       /* the argument is struct sk_buff ** */
 #define LAT_F_FROM_DATA 2       /* headers not set yet: parse skb->data as Ethernet */
+#define LAT_F_BTF       4       /* skb/sk are typed pointers (tp_btf, fentry): see NT_RD */
 
 #define LAT_ICMP_ECHOREPLY 0
 #define LAT_ICMP_ECHO      8
@@ -104,40 +105,59 @@ static __always_inline bool lat_dev_hook(int hook)
 	       hook == LH_DEV_XMIT || hook == LH_NETIF_RX;
 }
 
+static __always_inline bool lat_sock_hook(int hook)
+{
+	return hook == LH_SK_DATA_READY || hook == LH_SOCK_COPY || hook == LH_CONSUME;
+}
+
 struct lat_l4 {
 	__be16 sport, dport;
 	__be32 seq, ack;
 	__u8 doff, flags;
 };
 
-/* IPv4 header at @ip and the L4 header behind it. */
+/* IPv4 header at @ip and the L4 header behind it, in one read when the IP
+ * header has no options (reading 16 bytes past a short packet's end stays in
+ * its buffer: the tailroom or skb_shared_info follows the data). */
 static __always_inline int lat_parse_ip(const unsigned char *ip, struct lat_pkt *p)
 {
-	struct iphdr iph;
-	struct lat_l4 l4 = {};
+	struct {
+		struct iphdr iph;
+		struct lat_l4 l4;
+	} h = {};
+	__u32 ihl;
 
-	if (bpf_probe_read_kernel(&iph, sizeof(iph), ip) || iph.version != 4)
+	if (bpf_probe_read_kernel(&h, sizeof(h), ip)) {
+		if (bpf_probe_read_kernel(&h.iph, sizeof(h.iph), ip))
+			return -1;
+		h.l4.doff = 0xff;       /* L4 header not read yet */
+	}
+	if (h.iph.version != 4)
 		return -1;
-	p->saddr = iph.saddr;
-	p->daddr = iph.daddr;
-	p->proto = iph.protocol;
-	p->ip_id = bpf_ntohs(iph.id);
-	p->frag_off = bpf_ntohs(iph.frag_off);
-	p->ip_len = bpf_ntohs(iph.tot_len);
+	p->saddr = h.iph.saddr;
+	p->daddr = h.iph.daddr;
+	p->proto = h.iph.protocol;
+	p->ip_id = bpf_ntohs(h.iph.id);
+	p->frag_off = bpf_ntohs(h.iph.frag_off);
+	p->ip_len = bpf_ntohs(h.iph.tot_len);
 	if (p->frag_off & 0x1fff)       /* later fragment: no L4 header */
 		return 0;
-	if (bpf_probe_read_kernel(&l4, sizeof(l4), ip + iph.ihl * 4))
+	ihl = h.iph.ihl;
+	if ((ihl != 5 || h.l4.doff == 0xff) &&
+	    bpf_probe_read_kernel(&h.l4, sizeof(h.l4), ip + ihl * 4))
 		return 0;
 	if (p->proto == NT_IPPROTO_TCP || p->proto == NT_IPPROTO_UDP) {
-		p->sport = bpf_ntohs(l4.sport);
-		p->dport = bpf_ntohs(l4.dport);
+		p->sport = bpf_ntohs(h.l4.sport);
+		p->dport = bpf_ntohs(h.l4.dport);
 		if (p->proto == NT_IPPROTO_TCP) {
-			p->seq = bpf_ntohl(l4.seq);
-			p->ack = bpf_ntohl(l4.ack);
-			p->tcp_flags = l4.flags;
+			p->seq = bpf_ntohl(h.l4.seq);
+			p->ack = bpf_ntohl(h.l4.ack);
+			p->tcp_flags = h.l4.flags;
+			if (p->ip_len <= ihl * 4 + (h.l4.doff >> 4) * 4)
+				p->flags |= LAT_PKT_NO_PAYLOAD;
 		}
 	} else if (p->proto == NT_IPPROTO_ICMP) {
-		const struct nt_icmp_echo *ic = (const void *)&l4;
+		const struct nt_icmp_echo *ic = (const void *)&h.l4;
 
 		p->icmp_type = ic->type;
 		p->icmp_id = bpf_ntohs(ic->id);
@@ -167,38 +187,39 @@ static __always_inline int lat_parse_eth(const unsigned char *mac, struct lat_pk
 
 static __always_inline int lat_parse_skb(const struct sk_buff *skb, __u32 flags, struct lat_pkt *p)
 {
+	const bool btf = flags & LAT_F_BTF;
 	unsigned char *l3 = NULL;
 	__u16 mh;
 
 	if (flags & LAT_F_FROM_DATA)
-		return lat_parse_eth(BPF_CORE_READ(skb, data), p);
-	switch (nt_skb_ip_header(skb, &l3)) {
+		return lat_parse_eth(NT_RD(btf, skb, data), p);
+	switch (nt_skb_ip_header_rd(btf, skb, &l3)) {
 	case NT_ETH_P_IP:
 		return lat_parse_ip(l3, p);
 	case NT_ETH_P_IPV6:
 		return -1;              /* IPv4 only */
 	}
-	mh = BPF_CORE_READ(skb, mac_header);
+	mh = NT_RD(btf, skb, mac_header);
 	if (mh != NT_HDR_UNSET)
-		return lat_parse_eth(BPF_CORE_READ(skb, head) + mh, p);
+		return lat_parse_eth(NT_RD(btf, skb, head) + mh, p);
 	return -1;
 }
 
 /* __ip_queue_xmit: the IP header does not exist yet; addresses come from the
  * socket, seq/ack from the TCP header already built. */
-static __always_inline int lat_parse_sock_tcp(const struct sock *sk, const struct sk_buff *skb,
-					      struct lat_pkt *p)
+static __always_inline int lat_parse_sock_tcp(bool btf, const struct sock *sk,
+					      const struct sk_buff *skb, struct lat_pkt *p)
 {
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	__u16 th = BPF_CORE_READ(skb, transport_header);
+	unsigned char *head = NT_RD(btf, skb, head);
+	__u16 th = NT_RD(btf, skb, transport_header);
 	struct lat_l4 l4 = {};
 
-	if (!sk || BPF_CORE_READ(sk, __sk_common.skc_family) != 2 /* AF_INET */)
+	if (!sk || NT_RD(btf, sk, __sk_common.skc_family) != 2 /* AF_INET */)
 		return -1;
-	p->saddr = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
-	p->daddr = BPF_CORE_READ(sk, __sk_common.skc_daddr);
-	p->sport = BPF_CORE_READ(sk, __sk_common.skc_num);
-	p->dport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	p->saddr = NT_RD(btf, sk, __sk_common.skc_rcv_saddr);
+	p->daddr = NT_RD(btf, sk, __sk_common.skc_daddr);
+	p->sport = NT_RD(btf, sk, __sk_common.skc_num);
+	p->dport = bpf_ntohs(NT_RD(btf, sk, __sk_common.skc_dport));
 	p->proto = NT_IPPROTO_TCP;
 	if (th == NT_HDR_UNSET || bpf_probe_read_kernel(&l4, sizeof(l4), head + th))
 		return -1;
@@ -326,6 +347,7 @@ static __always_inline void lat_pair(__u8 gen, __u8 path, __u8 prev, __u8 cur, _
 static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const struct sock *sk,
 				  const int hook, const __u32 flags)
 {
+	const bool btf = flags & LAT_F_BTF;
 	struct lat_pkt p = {};
 	struct lat_key key = {};
 	struct net_device *dev;
@@ -333,21 +355,24 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 	lat_rec_t *r;
 	__u64 now;
 	int path = -1;
+	bool fresh = false;             /* r is a new record in the scratch slot */
 	__u8 pos, gen = cur_gen & 1;
 
 	if (!targ_cfg.pos[0][hook] && !targ_cfg.pos[1][hook])
 		return 0;
 	if (!skb)
 		return 0;
-	/* UDP reuses skb->dev as scratch once queued to a socket */
-	dev = hook == LH_SK_DATA_READY ? NULL : BPF_CORE_READ(skb, dev);
+	/* Socket-level hooks have no device: UDP reuses skb->dev as scratch
+	 * once the datagram is queued to a socket (a read through it would
+	 * fault, slowly), and a consumed skb's device is history. */
+	dev = lat_sock_hook(hook) ? NULL : NT_RD(btf, skb, dev);
 	if (dev)
-		nt_dev_ref(dev, &ref);
+		nt_dev_ref_rd(btf, dev, &ref);
 	if (lat_dev_hook(hook) && targ_cfg.nphy &&
 	    nt_ifset_find(targ_cfg.phy, targ_cfg.nphy, &ref) < 0)
 		return 0;
 	if (hook == LH_IP_QUEUE_XMIT) {
-		if (lat_parse_sock_tcp(sk, skb, &p))
+		if (lat_parse_sock_tcp(btf, sk, skb, &p))
 			return 0;
 	} else if (lat_parse_skb(skb, flags, &p)) {
 		return 0;
@@ -372,6 +397,11 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 		 * TCP and UDP skbs are freed after the read, deferred to the
 		 * allocating CPU since 5.19 (TCP) / 6.18 (UDP): not a delivery time */
 		if (hook == LH_CONSUME && p.proto != NT_IPPROTO_ICMP)
+			return 0;
+		/* A TCP segment without data (pure ACK, bare SYN or FIN) is never
+		 * copied to a reader: its receive path cannot end, so it gets no
+		 * record there (and costs no map lookup at each receive hook). */
+		if ((p.flags & LAT_PKT_NO_PAYLOAD) && targ_cfg.pos[1][hook] && !targ_cfg.pos[0][hook])
 			return 0;
 		lat_flow_key(&p, &key);
 		if (targ_cfg.pos[0][hook] && !targ_cfg.pos[1][hook])
@@ -413,33 +443,28 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 		r = NULL;
 	}
 	if (!r) {
+		/* A new record is built in the per-CPU scratch slot and stored
+		 * once, after this hook's stamp: one hash update, no lookup back. */
 		__u32 zero = 0;
-		lat_rec_t *init;
 
 		if (!(targ_cfg.start_mask[path] & (1u << hook)))
 			return 0;
-		init = bpf_map_lookup_elem(&lat_scratch, &zero);
-		if (!init)
+		r = bpf_map_lookup_elem(&lat_scratch, &zero);
+		if (!r)
 			return 0;
-		__builtin_memset(init, 0, sizeof(*init));
-		init->path = path;
-		init->first_ts = now;
+		__builtin_memset(r, 0, sizeof(*r));
+		r->path = path;
+		r->first_ts = now;
 #ifndef LAT_SMALL_REC
 		for (int i = 0; i < LAT_NPATHS; i++)
 			for (int j = 0; j < LH_MAX; j++)
-				init->stack_id[i][j] = -1;
-		init->pkt = p;
-		init->pkt.len = BPF_CORE_READ(skb, len);
+				r->stack_id[i][j] = -1;
+		r->pkt = p;
+		r->pkt.len = NT_RD(btf, skb, len);
 #endif
-		if (bpf_map_update_elem(&lat_recs, &key, init, BPF_NOEXIST) == 0) {
-			nt_count(LAT_CNT_STARTED);
-			lat_gen_count(gen, path, LAT_GC_STARTED);
-		}
-		r = bpf_map_lookup_elem(&lat_recs, &key);
-		if (!r) {
-			nt_count(NT_CNT_MAP_FULL);
-			return 0;
-		}
+		fresh = true;
+		nt_count(LAT_CNT_STARTED);
+		lat_gen_count(gen, path, LAT_GC_STARTED);
 	}
 
 #ifndef LAT_SMALL_REC
@@ -455,7 +480,7 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 			const struct Qdisc *q = (const struct Qdisc *)sk;
 
 			if (q)
-				st->qlen = BPF_CORE_READ(q, q.qlen);
+				st->qlen = NT_RD(btf, q, q.qlen);
 		}
 		if (!r->pid[path]) {
 			bool first = true;
@@ -481,13 +506,17 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 	}
 	r->last_ts = now;
 
-	/* the end? */
-	if (targ_cfg.mode == LAT_MODE_ICMP && path != targ_cfg.final_path)
+	/* the end? UDP: see udp_end_hook in lat_layout() */
+	if ((targ_cfg.mode == LAT_MODE_ICMP && path != targ_cfg.final_path) ||
+	    (pos < targ_cfg.end_pos[path] &&
+	     !(p.proto == NT_IPPROTO_UDP && hook == targ_cfg.udp_end_hook))) {
+		/* LRU: a full table evicts its oldest record; EEXIST is another
+		 * CPU opening the same key first (its record stands) */
+		if (fresh && bpf_map_update_elem(&lat_recs, &key, r, BPF_NOEXIST) &&
+		    !bpf_map_lookup_elem(&lat_recs, &key))
+			nt_count(NT_CNT_MAP_FULL);
 		return 0;
-	/* UDP: see udp_end_hook in lat_layout() */
-	if (pos < targ_cfg.end_pos[path] &&
-	    !(p.proto == NT_IPPROTO_UDP && hook == targ_cfg.udp_end_hook))
-		return 0;
+	}
 	{
 		__u64 total = now - r->first_ts;
 
@@ -518,7 +547,8 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 			}
 #endif
 		}
-		bpf_map_delete_elem(&lat_recs, &key);
+		if (!fresh)
+			bpf_map_delete_elem(&lat_recs, &key);
 	}
 	return 0;
 }
@@ -529,7 +559,8 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 SEC("tp_btf/" #tpname)                                                                 \
 int nt_lat_##tag##_btf(unsigned long long *ctx)                                        \
 {                                                                                      \
-	return lat_on(ctx, (const struct sk_buff *)ctx[argi], (const void *)ctx[0], hook, 0); \
+	return lat_on(ctx, (const struct sk_buff *)ctx[argi], (const void *)ctx[0], hook,  \
+		      LAT_F_BTF);                                                      \
 }                                                                                      \
 SEC("raw_tp/" #tpname)                                                                 \
 int nt_lat_##tag##_raw(unsigned long long *ctx)                                        \
@@ -570,8 +601,9 @@ int nt_lat_##tag##_fe(unsigned long long *ctx)                                  
 		bpf_probe_read_kernel(&a, sizeof(a), &ctx[argi]);                      \
 	else                                                                           \
 		a = ctx[argi];                                                         \
-	return lat_on(ctx, (flags & LAT_F_PSKB) ? lat_deref(a) : (const struct sk_buff *)a, \
-		      NULL, hook, flags);                                              \
+	if (flags & LAT_F_PSKB)                                                        \
+		return lat_on(ctx, lat_deref(a), NULL, hook, flags);                   \
+	return lat_on(ctx, (const struct sk_buff *)a, NULL, hook, flags | LAT_F_BTF);  \
 }                                                                                      \
 SEC("kprobe/" #fn)                                                                     \
 int nt_lat_##tag##_kp(struct pt_regs *ctx)                                             \
@@ -586,7 +618,7 @@ SEC("fentry/__ip_queue_xmit")
 int nt_lat_ipqx_fe(unsigned long long *ctx)
 {
 	return lat_on(ctx, (const struct sk_buff *)ctx[1], (const struct sock *)ctx[0],
-		      LH_IP_QUEUE_XMIT, 0);
+		      LH_IP_QUEUE_XMIT, LAT_F_BTF);
 }
 SEC("kprobe/__ip_queue_xmit")
 int nt_lat_ipqx_kp(struct pt_regs *ctx)
@@ -631,7 +663,7 @@ static __noinline int lat_on_rx(void *ctx, const struct sk_buff *skb)
 SEC("fentry/__netif_receive_skb_one_core")
 int nt_lat_rx_fe1(unsigned long long *ctx)
 {
-	return lat_on(ctx, (const struct sk_buff *)ctx[0], NULL, LH_NETIF_RX, 0);
+	return lat_on(ctx, (const struct sk_buff *)ctx[0], NULL, LH_NETIF_RX, LAT_F_BTF);
 }
 SEC("fentry/__netif_receive_skb_list_core")
 int nt_lat_rx_fel(unsigned long long *ctx)
@@ -661,33 +693,34 @@ LAT_FN_PROGS(udprcv, __udp4_lib_rcv, 0, LH_UDP_RCV, 0)
 LAT_FN_PROGS(icmprcv, icmp_rcv, 0, LH_ICMP_RCV, 0)
 /* sock:sk_data_ready(sk): for a UDP socket the datagram just queued is the
  * tail of sk_receive_queue (__udp_enqueue_schedule_skb queues, then wakes). */
-static __always_inline int lat_on_sk_ready(void *ctx, const struct sock *sk)
+static __always_inline int lat_on_sk_ready(void *ctx, const struct sock *sk, const __u32 flags)
 {
+	const bool btf = flags & LAT_F_BTF;
 	unsigned long q;
 	const struct sk_buff *skb;
 
-	if (!sk || BPF_CORE_READ(sk, sk_protocol) != NT_IPPROTO_UDP)
+	if (!sk || NT_RD(btf, sk, sk_protocol) != NT_IPPROTO_UDP)
 		return 0;
 	q = (unsigned long)sk + bpf_core_field_offset(struct sock, sk_receive_queue);
-	skb = BPF_CORE_READ(sk, sk_receive_queue.prev);
+	skb = NT_RD(btf, sk, sk_receive_queue.prev);
 	if (!skb || (unsigned long)skb == q)
 		return 0;               /* already read (empty queue) */
-	return lat_on(ctx, skb, NULL, LH_SK_DATA_READY, 0);
+	return lat_on(ctx, skb, NULL, LH_SK_DATA_READY, flags);
 }
 SEC("tp_btf/sk_data_ready")
 int nt_lat_skready_btf(unsigned long long *ctx)
 {
-	return lat_on_sk_ready(ctx, (const struct sock *)ctx[0]);
+	return lat_on_sk_ready(ctx, (const struct sock *)ctx[0], LAT_F_BTF);
 }
 SEC("raw_tp/sk_data_ready")
 int nt_lat_skready_raw(unsigned long long *ctx)
 {
-	return lat_on_sk_ready(ctx, (const struct sock *)ctx[0]);
+	return lat_on_sk_ready(ctx, (const struct sock *)ctx[0], 0);
 }
 SEC("tracepoint/sock/sk_data_ready")
 int nt_lat_skready_tp(struct trace_event_raw_sk_data_ready *ctx)
 {
-	return lat_on_sk_ready(ctx, (const struct sock *)BPF_CORE_READ(ctx, skaddr));
+	return lat_on_sk_ready(ctx, (const struct sock *)BPF_CORE_READ(ctx, skaddr), 0);
 }
 LAT_TP_PROGS(copy, skb_copy_datagram_iovec, "skb", 0, LH_SOCK_COPY, trace_event_raw_skb_copy_datagram_iovec)
 LAT_TP_PROGS(consume, consume_skb, "skb", 0, LH_CONSUME, trace_event_raw_consume_skb)
