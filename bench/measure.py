@@ -119,6 +119,7 @@ for _t in _sel:
     if _t not in ALL_OVH_TOOLS:
         raise SystemExit(f"bench: OVH_TOOLS: unknown tool {_t!r} (known: {', '.join(ALL_OVH_TOOLS)}, all)")
 OVH_TOOLS = {t: ALL_OVH_TOOLS[t] for t in _sel}
+LAT_TOOLS = [t for t in OVH_TOOLS if t.startswith(("system_network_", "kernel_icmp"))]
 # the issue's targets for the summary tools (overhead model of the manual)
 SUMMARY_TOOLS = ("system_network_latency_summary",)
 SP_UDP, SP_TCP, IPERF_PORT = 11311, 11312, 5391
@@ -149,6 +150,9 @@ def pingpong(tcp):
     run = re.search(r"RunTime=([\d.]+) sec; SentMessages=(\d+)", out)
     if "50.000" not in pct or not run:
         raise SystemExit("bench: sockperf ping-pong gave no result:\n" + out[-500:])
+    total = re.search(r"\[Total Run\] RunTime=[\d.]+ sec; Warm up time=\d+ msec; SentMessages=(\d+)",
+                      out)
+    pingpong.last_total = int(total.group(1)) if total else 0
     return float(pct["50.000"]), float(pct["99.000"]), int(run.group(2)) / float(run.group(1))
 
 
@@ -160,6 +164,29 @@ def throughput():
         return json.loads(out)["end"]["sum_received"]["bits_per_second"] / 1e9
     except (ValueError, KeyError):
         raise SystemExit("bench: iperf3 gave no result:\n" + out[-500:])
+
+
+def bpf_ns_per_round_trip(ns, args):
+    """(program runs, BPF ns) per ping-pong round trip, by the kernel's accounting, over one
+    UDP and one TCP sockperf run with the tool attached."""
+    with open("/proc/sys/kernel/bpf_stats_enabled") as f:
+        was = f.read().strip()
+    subprocess.run(["sysctl", "-qw", "kernel.bpf_stats_enabled=1"], check=True)
+    try:
+        with tempfile.TemporaryFile("w+") as out:
+            p, why = try_start(ns, args, out)
+            if not p:
+                raise SystemExit(f"bench: {args[0]} did not start: {why}")
+            c0, ns0 = prog_stats()
+            trips = 0
+            for tcp in (False, True):
+                pingpong(tcp)
+                trips += pingpong.last_total
+            c1, ns1 = prog_stats()
+            stop(p)
+    finally:
+        subprocess.run(["sysctl", "-qw", f"kernel.bpf_stats_enabled={was}"], check=True)
+    return ((c1 - c0) / trips, (ns1 - ns0) / trips) if trips else (0.0, 0.0)
 
 
 def measure_set():
@@ -196,7 +223,7 @@ def overhead():
                             str(SP_TCP)],
                            ["iperf3", "-s", "-B", E["LAB_SERVER_IP"], "-p", str(IPERF_PORT)])]
     time.sleep(0.5)
-    results, missing = {}, {}
+    results, missing, bpf_cost = {}, {}, {}
     try:
         for name, (ns, args) in OVH_TOOLS.items():
             base, tool, drops = [], [], []
@@ -218,6 +245,8 @@ def overhead():
                     drops.append(seen(out))
             if tool:
                 results[name] = (base, tool, drops)
+            if name in LAT_TOOLS:
+                bpf_cost[name] = bpf_ns_per_round_trip(ns, args)
     finally:
         for srv in servers:
             srv.kill()
@@ -260,6 +289,16 @@ def overhead():
         print(f"{n}: worst p50 latency {lat:+.1f}% (target <= +5 %), worst throughput "
               f"{thr:+.1f}% (target >= -3 %): "
               f"{'within' if lat <= 5 and thr >= -3 else 'OUTSIDE'} the targets on these medians")
+    if bpf_cost:
+        base_rtt = statistics.median(r[k] for n in names for r in results[n][0]
+                                     for k in ("udp_p50", "tcp_p50"))
+        print(f"BPF time per ping-pong round trip (kernel accounting, kernel.bpf_stats_enabled, one "
+              f"extra UDP+TCP run per tool; it includes the accounting's own two clock reads per "
+              f"program run) against the base p50 round trip {base_rtt:.1f} us: the tool's cost on "
+              "the round trip's path, free of the neighbours' noise that moves the ratios above")
+        for n, (runs, ns) in bpf_cost.items():
+            print(f"  {short[n]:<22} {runs:5.1f} program runs, {ns / 1000:5.2f} us per round trip "
+                  f"= {ns / 10 / base_rtt:+.1f}% of it")
     for n in names:
         print(f"{n}: reported per round (drops / events / packets or exchanges completed): "
               f"{results[n][2]} (healthy traffic; "

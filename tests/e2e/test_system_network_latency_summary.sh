@@ -69,6 +69,30 @@ case_udp_rx() {
 	assert_unloaded T
 }
 
+# The host's own traffic only: datagrams that another namespace of this kernel (the router)
+# sends to the same server port open no record at its IP layer (guest tier: ip_send_skb sees
+# every namespace), and the socket hooks skip them; the client's datagrams, which leave through
+# the watched interface, are all counted.
+case_other_netns() {
+	local mode=$1
+	nt_lab router
+	lat_sink K "$LAB_SERVER_NS" "$LAB_SERVER_IP" 5000 0
+	# shellcheck disable=SC2046
+	nt_start T "$LAB_CLIENT_NS" $S --phy-interface "$LAB_CLIENT_IF" --direction both --protocol udp \
+		--dst-port 5000 --interval 1 --json $(nt_mode_args "$mode")
+	lab_udp_send "$LAB_ROUTER_NS" "$LAB_TX_IP" 4001 "$LAB_SERVER_IP" 5000 30
+	lab_udp_send "$LAB_CLIENT_NS" "$LAB_CLIENT_IP" 4000 "$LAB_SERVER_IP" 5000 20
+	sleep 1.2
+	nt_stop T INT
+	assert_exit T 0
+	[[ $(grep -c got "$W/K.log") == 50 ]] || fail "the sink did not read 50 datagrams"
+	assert_jq T "\$sum.packets.started == 20 and \$sum.packets.completed == 20" \
+		"only the client's 20 datagrams opened records (not the router's 30)"
+	assert_jq T "[\$all[] | select(.type == \"interval\") | .flows[] | .src_port] | unique == [4000]" \
+		"only the client's flow"
+	assert_unloaded T
+}
+
 # the server reads each TCP message 20 ms after it arrived: rx latency (NIC -> socket read)
 # in the 16384-32767 us bucket
 case_rx_delay() {
@@ -188,6 +212,9 @@ for m in $(nt_attach_modes); do
 done
 for m in $(nt_attach_modes); do
 	nt_case "$S: 20 UDP datagrams to a socket -> rx completed 20, ends where queued to the socket [$m]" case_udp_rx "$m"
+done
+for m in $(nt_attach_modes); do
+	nt_case "$S: UDP from another namespace to the same port -> no record, only the client's 20 [$m]" case_other_netns "$m"
 done
 nt_case "$S: reader takes each TCP message 20 ms late -> rx histogram in the 16384-32767 us bucket" case_rx_delay
 nt_case "$S: icmp+tcp+udp mixed, --protocol icmp -> only the pings counted" case_proto_filter

@@ -110,6 +110,37 @@ static __always_inline bool lat_sock_hook(int hook)
 	return hook == LH_SK_DATA_READY || hook == LH_SOCK_COPY || hook == LH_CONSUME;
 }
 
+static __always_inline bool lat_ovs_hook(int hook)
+{
+	return hook >= LH_OVS_INT_XMIT && hook <= LH_OVS_VPORT_SEND;
+}
+
+/* The network namespace an IP-layer or socket hook runs in, 0 when it cannot
+ * tell: the owning socket's (the sending socket on the transmit IP layer, the
+ * receiving one at socket hooks; @sk is the socket argument of
+ * __ip_queue_xmit and sk_data_ready), else the device's (receive IP layer). */
+static __always_inline __u32 lat_hook_netns(bool btf, int hook, const struct sk_buff *skb,
+					    const struct sock *sk, const struct nt_ifref *ref)
+{
+	if (hook != LH_IP_QUEUE_XMIT && hook != LH_SK_DATA_READY)
+		sk = NT_RD(btf, skb, sk);
+	if (!sk || !bpf_core_field_exists(sk->__sk_common.skc_net.net))
+		return ref->netns;
+	return NT_RD(btf, sk, __sk_common.skc_net.net, ns.inum);
+}
+
+static __always_inline bool lat_phy_netns(__u32 netns)
+{
+#pragma unroll
+	for (int i = 0; i < LAT_MAX_PHY; i++) {
+		if (i >= targ_cfg.nphy)
+			break;
+		if (targ_cfg.phy[i].netns == netns)
+			return true;
+	}
+	return false;
+}
+
 struct lat_l4 {
 	__be16 sport, dport;
 	__be32 seq, ack;
@@ -371,6 +402,17 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 	if (lat_dev_hook(hook) && targ_cfg.nphy &&
 	    nt_ifset_find(targ_cfg.phy, targ_cfg.nphy, &ref) < 0)
 		return 0;
+	/* One-way paths are the host's own traffic through its interfaces:
+	 * sockets of the interfaces' namespaces send and receive it. Packets
+	 * of other namespaces on this kernel (containers, lab peers) cost no
+	 * parsing and no map lookup at the IP-layer and socket hooks. */
+	if (targ_cfg.mode == LAT_MODE_FLOW && targ_cfg.nphy && !lat_dev_hook(hook) &&
+	    !lat_ovs_hook(hook)) {
+		__u32 netns = lat_hook_netns(btf, hook, skb, sk, &ref);
+
+		if (netns && !lat_phy_netns(netns))
+			return 0;
+	}
 	if (hook == LH_IP_QUEUE_XMIT) {
 		if (lat_parse_sock_tcp(btf, sk, skb, &p))
 			return 0;
@@ -705,7 +747,7 @@ static __always_inline int lat_on_sk_ready(void *ctx, const struct sock *sk, con
 	skb = NT_RD(btf, sk, sk_receive_queue.prev);
 	if (!skb || (unsigned long)skb == q)
 		return 0;               /* already read (empty queue) */
-	return lat_on(ctx, skb, NULL, LH_SK_DATA_READY, flags);
+	return lat_on(ctx, skb, sk, LH_SK_DATA_READY, flags);
 }
 SEC("tp_btf/sk_data_ready")
 int nt_lat_skready_btf(unsigned long long *ctx)
