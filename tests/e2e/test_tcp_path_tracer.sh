@@ -67,8 +67,10 @@ case_random_loss_internal() {
 	((want >= 10)) || fail "lab: only $want drops by the random rule"
 	got=$(jq -s 'map(select(.type == "summary")) | last | .fwd.internal_drops' "$W/T.out")
 	within 30 "$got" "$want" || fail "fwd.internal_drops $got not within 30 % of the rule's $want$(nt_show T)"
-	assert_jq T "(\$ev | map(.drops) | add) == \$sum.fwd.internal_drops + \$sum.rep.internal_drops and all(\$ev[]; .status == \"INTERNAL_DROP\")" \
-		"default mode: drop events only, adding up to the summary"
+	# (a segment still inside --timeout-ms when the tool stops, e.g. iperf3's closing
+	# exchange, is reported as "pending": shown, but not counted in the summary)
+	assert_jq T "(\$ev | map(select(.pending != true) | .drops) | add) == \$sum.fwd.internal_drops + \$sum.rep.internal_drops and all(\$ev[]; .status == \"INTERNAL_DROP\")" \
+		"default mode: drop events only, the judged ones adding up to the summary"
 	assert_jq T "[\$ev[] | select(.dir == \"FWD\")] | all(.[]; .stages[0].name == \"REQ_RX\")" \
 		"drop events name the stage seen (REQ_RX)"
 }

@@ -386,7 +386,10 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 	lat_rec_t *r;
 	__u64 now;
 	int path = -1;
-	bool fresh = false;             /* r is a new record in the scratch slot */
+#ifdef LAT_SMALL_REC
+	lat_rec_t small;                /* a new record before it is stored (24 bytes) */
+#endif
+	bool fresh = false;             /* r is a new record not stored yet (summary) */
 	__u8 pos, gen = cur_gen & 1;
 
 	if (!targ_cfg.pos[0][hook] && !targ_cfg.pos[1][hook])
@@ -485,28 +488,45 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 		r = NULL;
 	}
 	if (!r) {
-		/* A new record is built in the per-CPU scratch slot and stored
-		 * once, after this hook's stamp: one hash update, no lookup back. */
-		__u32 zero = 0;
-
 		if (!(targ_cfg.start_mask[path] & (1u << hook)))
 			return 0;
-		r = bpf_map_lookup_elem(&lat_scratch, &zero);
-		if (!r)
-			return 0;
-		__builtin_memset(r, 0, sizeof(*r));
+#ifdef LAT_SMALL_REC
+		/* The summary's small record is built on the stack and stored
+		 * once, after this hook's stamp: one hash update, no lookup back. */
+		__builtin_memset(&small, 0, sizeof(small));
+		r = &small;
 		r->path = path;
 		r->first_ts = now;
-#ifndef LAT_SMALL_REC
-		for (int i = 0; i < LAT_NPATHS; i++)
-			for (int j = 0; j < LH_MAX; j++)
-				r->stack_id[i][j] = -1;
-		r->pkt = p;
-		r->pkt.len = NT_RD(btf, skb, len);
-#endif
 		fresh = true;
 		nt_count(LAT_CNT_STARTED);
 		lat_gen_count(gen, path, LAT_GC_STARTED);
+#else
+		/* The full record (1 KB) is built in the per-CPU scratch slot and
+		 * stored at once: a program interrupting this one on the same CPU
+		 * (a softirq's hook while a socket sends) may reuse the slot. */
+		__u32 zero = 0;
+		lat_rec_t *init = bpf_map_lookup_elem(&lat_scratch, &zero);
+
+		if (!init)
+			return 0;
+		__builtin_memset(init, 0, sizeof(*init));
+		init->path = path;
+		init->first_ts = now;
+		for (int i = 0; i < LAT_NPATHS; i++)
+			for (int j = 0; j < LH_MAX; j++)
+				init->stack_id[i][j] = -1;
+		init->pkt = p;
+		init->pkt.len = NT_RD(btf, skb, len);
+		if (bpf_map_update_elem(&lat_recs, &key, init, BPF_NOEXIST) == 0) {
+			nt_count(LAT_CNT_STARTED);
+			lat_gen_count(gen, path, LAT_GC_STARTED);
+		}
+		r = bpf_map_lookup_elem(&lat_recs, &key);
+		if (!r) {
+			nt_count(NT_CNT_MAP_FULL);
+			return 0;
+		}
+#endif
 	}
 
 #ifndef LAT_SMALL_REC
