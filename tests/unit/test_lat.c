@@ -21,6 +21,26 @@ TEST(lat_layout_host_icmp_tx)
 	CHECK(k.start_mask[0] == (1u << LH_DEV_QUEUE));
 	CHECK(k.start_mask[1] == 0);
 	CHECK(k.final_path == 1);
+	CHECK(k.open_mask[0] == 0 && k.open_mask[1] == 0);   /* exchanges: always looked up */
+}
+
+/* one-way paths: the path's first hook stores a new record without a lookup; later
+ * start hooks (ip_local_out, ip_output: a record may be open since ip_send_skb) look */
+TEST(lat_layout_open_mask)
+{
+	bool planned[LH_MAX];
+	struct lat_kcfg k;
+
+	for (int h = 0; h < LH_MAX; h++)
+		planned[h] = true;
+	lat_layout(&k, LAT_KIND_SUMMARY, LAT_DIR_BOTH, planned);
+	CHECK(k.open_mask[0] == ((1u << LH_IP_QUEUE_XMIT) | (1u << LH_IP_SEND_SKB)));
+	CHECK(k.start_mask[0] & (1u << LH_IP_LOCAL_OUT));
+	CHECK(k.open_mask[1] == (1u << LH_NETIF_RX));
+	memset(planned, 0, sizeof(planned));
+	planned[LH_DEV_QUEUE] = planned[LH_DEV_XMIT] = planned[LH_NETIF_RX] = planned[LH_SOCK_COPY] = true;
+	lat_layout(&k, LAT_KIND_DETAILS, LAT_DIR_TX, planned);
+	CHECK(k.open_mask[0] == (1u << LH_DEV_QUEUE) && k.open_mask[1] == 0);
 }
 
 /* guest tier: the IP layer opens records; OVS hooks never do; rx requests do not end at

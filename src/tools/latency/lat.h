@@ -60,6 +60,9 @@ struct lat_kcfg {
 	__u8  pos[LAT_NPATHS][LH_MAX];   /* 1-based position of a hook in a path; 0: not in it */
 	__u8  end_pos[LAT_NPATHS];       /* a stamp at this position (or later) ends the path */
 	__u32 start_mask[LAT_NPATHS];    /* hooks that may open a record of this path */
+	__u32 open_mask[LAT_NPATHS];     /* flow mode: start hooks at the path's first position,
+					  * where any record of the key is stale: the new one
+					  * is stored without looking it up first */
 	__u8  mode;                      /* enum lat_mode */
 	__u8  final_path;                /* ICMP: the path whose end completes the exchange */
 	__u8  stage_stacks;              /* ICMP: a stack id at every stage */

@@ -69,11 +69,23 @@ static bool path_is_tx(enum lat_kind kind, int dir, int p)
 	return p == 0;
 }
 
+/* The lowest position of path @p (0: the path is empty). */
+static int first_pos(const struct lat_kcfg *k, int p)
+{
+	int first = 0;
+
+	for (int h = 0; h < LH_MAX; h++)
+		if (k->pos[p][h] && (!first || k->pos[p][h] < first))
+			first = k->pos[p][h];
+	return first;
+}
+
 void lat_layout(struct lat_kcfg *k, enum lat_kind kind, int dir, const bool *planned)
 {
 	memset(k->pos, 0, sizeof(k->pos));
 	memset(k->end_pos, 0, sizeof(k->end_pos));
 	memset(k->start_mask, 0, sizeof(k->start_mask));
+	memset(k->open_mask, 0, sizeof(k->open_mask));
 	for (int p = 0; p < LAT_NPATHS; p++) {
 		bool tx = path_is_tx(kind, dir, p);
 		int ip_start = 0, dev_start = 0;
@@ -112,6 +124,11 @@ void lat_layout(struct lat_kcfg *k, enum lat_kind kind, int dir, const bool *pla
 			if (ip_start ? (pos <= 3) : (pos <= dev_start))
 				k->start_mask[p] |= 1u << h;
 		}
+		/* A one-way packet's first hook restarts any record of its key
+		 * (see lat_on): no need to look one up. */
+		for (int h = 0; h < LH_MAX && kind != LAT_KIND_RTT; h++)
+			if ((k->start_mask[p] & (1u << h)) && k->pos[p][h] == first_pos(k, p))
+				k->open_mask[p] |= 1u << h;
 	}
 	k->final_path = 1;
 	/* UDP hands linear datagrams to the reader without skb_copy_datagram_iovec

@@ -375,6 +375,35 @@ static __always_inline void lat_pair(__u8 gen, __u8 path, __u8 prev, __u8 cur, _
 	lat_add_us(l, d);
 }
 
+/* Store the new record @r of @key. @opens (the path's first hook): a record
+ * already there is stale, replaced (a restart if it was of this path).
+ * Otherwise a record there is another CPU's that opened the key first: it
+ * stands. LRU: a full table evicts its oldest record. 0 if @r was stored. */
+static __always_inline int lat_store_new(const struct lat_key *key, const lat_rec_t *r,
+					 int path, bool opens, __u8 gen)
+{
+	const lat_rec_t *old;
+
+	if (!bpf_map_update_elem(&lat_recs, key, r, BPF_NOEXIST))
+		return 0;
+	old = bpf_map_lookup_elem(&lat_recs, key);
+	if (!old) {
+		nt_count(NT_CNT_MAP_FULL);
+		return -1;
+	}
+	if (!opens)
+		return -1;
+	if ((old->path & 1) == path) {
+		nt_count(LAT_CNT_RESTARTED);
+		lat_gen_count(gen, path, LAT_GC_RESTARTED);
+	}
+	if (bpf_map_update_elem(&lat_recs, key, r, BPF_ANY)) {
+		nt_count(NT_CNT_MAP_FULL);
+		return -1;
+	}
+	return 0;
+}
+
 static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const struct sock *sk,
 				  const int hook, const __u32 flags)
 {
@@ -386,6 +415,7 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 	lat_rec_t *r;
 	__u64 now;
 	int path = -1;
+	bool opens;
 #ifdef LAT_SMALL_REC
 	lat_rec_t small;                /* a new record before it is stored (24 bytes) */
 #endif
@@ -456,7 +486,11 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 	}
 
 	now = bpf_ktime_get_ns();
-	r = bpf_map_lookup_elem(&lat_recs, &key);
+	/* The path's first hook opens a new record whatever the key holds (a
+	 * record of this key is a restart or another path's): it is stored
+	 * without a lookup, see lat_store_new(). */
+	opens = path >= 0 && (targ_cfg.open_mask[path & 1] & (1u << hook));
+	r = opens ? NULL : bpf_map_lookup_elem(&lat_recs, &key);
 	if (path < 0) {                 /* hook on both sides: the record says which */
 		if (!r)
 			return 0;
@@ -517,7 +551,7 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 				init->stack_id[i][j] = -1;
 		init->pkt = p;
 		init->pkt.len = NT_RD(btf, skb, len);
-		if (bpf_map_update_elem(&lat_recs, &key, init, BPF_NOEXIST) == 0) {
+		if (lat_store_new(&key, init, path, opens, gen) == 0) {
 			nt_count(LAT_CNT_STARTED);
 			lat_gen_count(gen, path, LAT_GC_STARTED);
 		}
@@ -572,11 +606,8 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 	if ((targ_cfg.mode == LAT_MODE_ICMP && path != targ_cfg.final_path) ||
 	    (pos < targ_cfg.end_pos[path] &&
 	     !(p.proto == NT_IPPROTO_UDP && hook == targ_cfg.udp_end_hook))) {
-		/* LRU: a full table evicts its oldest record; EEXIST is another
-		 * CPU opening the same key first (its record stands) */
-		if (fresh && bpf_map_update_elem(&lat_recs, &key, r, BPF_NOEXIST) &&
-		    !bpf_map_lookup_elem(&lat_recs, &key))
-			nt_count(NT_CNT_MAP_FULL);
+		if (fresh)
+			lat_store_new(&key, r, path, opens, gen);
 		return 0;
 	}
 	{
