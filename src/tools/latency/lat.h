@@ -172,6 +172,9 @@ enum lat_counter {
 };
 
 #define LAT_MAX_RECS   10240
+#define LAT_SLOT_SETS  4096             /* summary: in-flight table, 2 ways per set */
+#define LAT_SLOT_WAYS  2
+#define LAT_SLOT_LIVE_NS 1000000000ULL  /* a record idle this long left its path unseen */
 #define LAT_MAX_PAIRS  512
 #define LAT_MAX_FLOWS  4096
 #define LAT_MAX_STACKS 2048

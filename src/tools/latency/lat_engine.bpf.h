@@ -33,12 +33,35 @@ typedef struct lat_srec lat_rec_t;
 typedef struct lat_rec lat_rec_t;
 #endif
 
+#ifdef LAT_SMALL_REC
+/*
+ * The summary's packets in flight: a 2-way set-associative table in an array
+ * (see lat_slot_set). Array lookups are inlined by the verifier; a hash map
+ * costs a helper call, a bucket lock and an LRU list per insert and delete,
+ * about half of the tool's per-packet time. A record that would be displaced
+ * while younger than LAT_SLOT_LIVE_NS is counted (map_full); older ones are
+ * packets that left the path unseen (dropped, never read), replaced silently
+ * as an LRU map would.
+ */
+struct lat_slot {
+	struct lat_key key;
+	lat_rec_t rec;          /* rec.first_ts == 0: free */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, LAT_SLOT_SETS * LAT_SLOT_WAYS);
+	__type(key, __u32);
+	__type(value, struct lat_slot);
+} lat_slots SEC(".maps");
+#else
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, LAT_MAX_RECS);
 	__type(key, struct lat_key);
 	__type(value, lat_rec_t);
 } lat_recs SEC(".maps");
+#endif
 
 struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
@@ -375,10 +398,110 @@ static __always_inline void lat_pair(__u8 gen, __u8 path, __u8 prev, __u8 cur, _
 	lat_add_us(l, d);
 }
 
-/* Store the new record @r of @key. @opens (the path's first hook): a record
- * already there is stale, replaced (a restart if it was of this path).
- * Otherwise a record there is another CPU's that opened the key first: it
- * stands. LRU: a full table evicts its oldest record. 0 if @r was stored. */
+static __always_inline void lat_count_restart(__u8 gen, int path)
+{
+	nt_count(LAT_CNT_RESTARTED);
+	lat_gen_count(gen, path, LAT_GC_RESTARTED);
+}
+
+/*
+ * The record table: lat_rec_find() returns the open record of a key,
+ * lat_rec_drop() ends it, lat_store_new() stores a new one: @opens (the
+ * path's first hook) replaces a record already there (stale: a restart if it
+ * was of this path); otherwise a record there is another CPU's that opened the
+ * key first, and it stands. 0 if @r was stored.
+ */
+#ifdef LAT_SMALL_REC
+static __always_inline __u32 lat_key_hash(const struct lat_key *k)
+{
+	__u32 h = k->saddr ^ (k->daddr << 16 | k->daddr >> 16);
+
+	h ^= ((__u32)k->sport << 16 | k->dport) * 0x9e3779b1u;
+	h ^= k->id1 * 0x85ebca6bu ^ k->id2 * 0xc2b2ae35u ^ k->proto;
+	h ^= h >> 16;                   /* murmur3's finaliser */
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	h *= 0xc2b2ae35u;
+	return h ^ (h >> 16);
+}
+
+static __always_inline bool lat_key_eq(const struct lat_key *a, const struct lat_key *b)
+{
+	return a->saddr == b->saddr && a->daddr == b->daddr && a->sport == b->sport &&
+	       a->dport == b->dport && a->proto == b->proto && a->id1 == b->id1 &&
+	       a->id2 == b->id2;
+}
+
+/* The two ways of @key's set in @w (NULL only if the array were short). */
+static __always_inline bool lat_slot_set(const struct lat_key *key, struct lat_slot **w)
+{
+	__u32 i = (lat_key_hash(key) & (LAT_SLOT_SETS - 1)) * LAT_SLOT_WAYS;
+
+	w[0] = bpf_map_lookup_elem(&lat_slots, &i);
+	i++;
+	w[1] = bpf_map_lookup_elem(&lat_slots, &i);
+	return w[0] && w[1];
+}
+
+static __always_inline lat_rec_t *lat_rec_find(const struct lat_key *key)
+{
+	struct lat_slot *w[LAT_SLOT_WAYS];
+
+	if (!lat_slot_set(key, w))
+		return NULL;
+	if (w[0]->rec.first_ts && lat_key_eq(&w[0]->key, key))
+		return &w[0]->rec;
+	if (w[1]->rec.first_ts && lat_key_eq(&w[1]->key, key))
+		return &w[1]->rec;
+	return NULL;
+}
+
+static __always_inline void lat_rec_drop(const struct lat_key *key, lat_rec_t *r)
+{
+	r->first_ts = 0;
+}
+
+static __always_inline int lat_store_new(const struct lat_key *key, const lat_rec_t *r,
+					 int path, bool opens, __u8 gen)
+{
+	struct lat_slot *w[LAT_SLOT_WAYS], *v;
+
+	if (!lat_slot_set(key, w))
+		return -1;
+	if (w[0]->rec.first_ts && lat_key_eq(&w[0]->key, key))
+		v = w[0];
+	else if (w[1]->rec.first_ts && lat_key_eq(&w[1]->key, key))
+		v = w[1];
+	else
+		v = NULL;
+	if (v) {
+		if (!opens)
+			return -1;
+		if ((v->rec.path & 1) == path)
+			lat_count_restart(gen, path);
+	} else {
+		/* a free way, else the one idle longest */
+		v = !w[0]->rec.first_ts ? w[0] : !w[1]->rec.first_ts ? w[1] :
+		    w[0]->rec.last_ts <= w[1]->rec.last_ts ? w[0] : w[1];
+		if (v->rec.first_ts && r->last_ts - v->rec.last_ts < LAT_SLOT_LIVE_NS)
+			nt_count(NT_CNT_MAP_FULL);
+	}
+	v->key = *key;
+	v->rec = *r;
+	return 0;
+}
+#else
+static __always_inline lat_rec_t *lat_rec_find(const struct lat_key *key)
+{
+	return bpf_map_lookup_elem(&lat_recs, key);
+}
+
+static __always_inline void lat_rec_drop(const struct lat_key *key, lat_rec_t *r)
+{
+	bpf_map_delete_elem(&lat_recs, key);
+}
+
+/* LRU: a full table evicts its oldest record */
 static __always_inline int lat_store_new(const struct lat_key *key, const lat_rec_t *r,
 					 int path, bool opens, __u8 gen)
 {
@@ -393,16 +516,15 @@ static __always_inline int lat_store_new(const struct lat_key *key, const lat_re
 	}
 	if (!opens)
 		return -1;
-	if ((old->path & 1) == path) {
-		nt_count(LAT_CNT_RESTARTED);
-		lat_gen_count(gen, path, LAT_GC_RESTARTED);
-	}
+	if ((old->path & 1) == path)
+		lat_count_restart(gen, path);
 	if (bpf_map_update_elem(&lat_recs, key, r, BPF_ANY)) {
 		nt_count(NT_CNT_MAP_FULL);
 		return -1;
 	}
 	return 0;
 }
+#endif
 
 static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const struct sock *sk,
 				  const int hook, const __u32 flags)
@@ -490,7 +612,7 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 	 * record of this key is a restart or another path's): it is stored
 	 * without a lookup, see lat_store_new(). */
 	opens = path >= 0 && (targ_cfg.open_mask[path & 1] & (1u << hook));
-	r = opens ? NULL : bpf_map_lookup_elem(&lat_recs, &key);
+	r = opens ? NULL : lat_rec_find(&key);
 	if (path < 0) {                 /* hook on both sides: the record says which */
 		if (!r)
 			return 0;
@@ -508,7 +630,7 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 		 * freed at consume_skb) is ignored. */
 		if (!(targ_cfg.start_mask[path] & (1u << hook)))
 			return 0;
-		bpf_map_delete_elem(&lat_recs, &key);
+		lat_rec_drop(&key, r);
 		r = NULL;
 	}
 
@@ -516,9 +638,8 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 	 * was reused (echo id/seq wrap, TCP retransmission): start over. */
 	if (r && (targ_cfg.start_mask[path] & (1u << hook)) &&
 	    (targ_cfg.mode == LAT_MODE_FLOW ? pos <= r->last_pos : path == 0 && r->path == 1)) {
-		bpf_map_delete_elem(&lat_recs, &key);
-		nt_count(LAT_CNT_RESTARTED);
-		lat_gen_count(gen, path, LAT_GC_RESTARTED);
+		lat_rec_drop(&key, r);
+		lat_count_restart(gen, path);
 		r = NULL;
 	}
 	if (!r) {
@@ -641,7 +762,7 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 #endif
 		}
 		if (!fresh)
-			bpf_map_delete_elem(&lat_recs, &key);
+			lat_rec_drop(&key, r);
 	}
 	return 0;
 }
