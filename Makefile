@@ -4,7 +4,8 @@
 #   make STATIC=1    build/nettrail fully static (runs on a host with nothing installed)
 #   make test        unit tests + end-to-end tests against real packets (root)
 #   make demo        lab with an injected drop, localised by icmp_path_tracer and eth_drop
-#   make bench       start->attached time, peak RSS, ns per BPF program run
+#   make bench       start->attached time, peak RSS, ns per BPF program run, overhead
+#                    on lab traffic (ratios, BPF time per round trip, CPU share)
 #
 # vmlinux.h is generated from the build host's BTF into build/ (see README "Build").
 
@@ -105,8 +106,15 @@ demo: deps $(BUILD)/nettrail
 deps:
 	@bash .ci/install-deps.sh
 
-bench: $(BUILD)/nettrail
-	bash bench/run.sh
+bench: $(BUILD)/nettrail $(BUILD)/bench-calibrate $(BUILD)/calibrate.bpf.o
+	NT_CALIBRATE="$(BUILD)/bench-calibrate $(BUILD)/calibrate.bpf.o" bash bench/run.sh
+
+# empty programs: the kernel accounting's own cost per program run (bench/calibrate.bpf.c)
+$(BUILD)/calibrate.bpf.o: bench/calibrate.bpf.c $(BUILD)/vmlinux.h
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench-calibrate: bench/calibrate.c
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
 clean:
 	rm -rf $(BUILD)

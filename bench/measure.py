@@ -7,6 +7,7 @@ router, without and with the tool, interleaved round by round, as ratios.
 Called by bench/run.sh with the lab's names in the environment. Standard
 library only (Debian's /usr/bin/python3).
 """
+import contextlib
 import json
 import os
 import re
@@ -166,27 +167,70 @@ def throughput():
         raise SystemExit("bench: iperf3 gave no result:\n" + out[-500:])
 
 
-def bpf_ns_per_round_trip(ns, args):
-    """(program runs, BPF ns) per ping-pong round trip, by the kernel's accounting, over one
-    UDP and one TCP sockperf run with the tool attached."""
+@contextlib.contextmanager
+def bpf_stats():
+    """kernel.bpf_stats_enabled on for the block (run_cnt, run_time_ns per program), then
+    back to what it was."""
     with open("/proc/sys/kernel/bpf_stats_enabled") as f:
         was = f.read().strip()
     subprocess.run(["sysctl", "-qw", "kernel.bpf_stats_enabled=1"], check=True)
     try:
-        with tempfile.TemporaryFile("w+") as out:
-            p, why = try_start(ns, args, out)
-            if not p:
-                raise SystemExit(f"bench: {args[0]} did not start: {why}")
-            c0, ns0 = prog_stats()
-            trips = 0
-            for tcp in (False, True):
-                pingpong(tcp)
-                trips += pingpong.last_total
-            c1, ns1 = prog_stats()
-            stop(p)
+        yield
     finally:
         subprocess.run(["sysctl", "-qw", f"kernel.bpf_stats_enabled={was}"], check=True)
-    return ((c1 - c0) / trips, (ns1 - ns0) / trips) if trips else (0.0, 0.0)
+
+
+def busy_cpu_ns():
+    """CPU time spent not idle since boot, all CPUs (user, system, irq, softirq), in ns."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:8]]
+    return (v[0] + v[1] + v[2] + v[5] + v[6]) * 1e9 / os.sysconf("SC_CLK_TCK")
+
+
+def bpf_cost(ns, args):
+    """The tool's own cost by the kernel's accounting, with it attached: (program runs per
+    ping-pong round trip, BPF ns per round trip) over one UDP and one TCP sockperf run, and
+    of one iperf3 run the BPF share of the busy CPU time (%) and the program runs per 100 ns
+    of busy CPU time (to take an empty run's cost off the share)."""
+    with bpf_stats(), tempfile.TemporaryFile("w+") as out:
+        p, why = try_start(ns, args, out)
+        if not p:
+            raise SystemExit(f"bench: {args[0]} did not start: {why}")
+        c0, ns0 = prog_stats()
+        trips = 0
+        for tcp in (False, True):
+            pingpong(tcp)
+            trips += pingpong.last_total
+        c1, ns1 = prog_stats()
+        busy0 = busy_cpu_ns()
+        throughput()
+        busy1 = busy_cpu_ns()
+        c2, ns2 = prog_stats()
+        stop(p)
+    per_rt = ((c1 - c0) / trips, (ns1 - ns0) / trips) if trips else (0.0, 0.0)
+    busy = max(busy1 - busy0, 1.0)
+    return per_rt + ((ns2 - ns1) / busy * 100, (c2 - c1) / busy * 100)
+
+
+def accounting_floor():
+    """ns per run the kernel's accounting reports for an empty program on the dev-layer
+    tracepoints (bench/calibrate.bpf.c) during a UDP ping-pong: its own cost per run.
+    None when the calibration program is not built (bench/run.sh outside make)."""
+    cmd = E.get("NT_CALIBRATE", "").split()
+    if not cmd:
+        return None
+    with bpf_stats():
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        for line in p.stderr:
+            if line.startswith("Tracing"):
+                break
+        else:
+            p.wait()
+            return None
+        pingpong(False)
+        cnt, ns = prog_stats("nt_cal_")
+        stop(p)
+    return ns / cnt if cnt else None
 
 
 def measure_set():
@@ -223,7 +267,7 @@ def overhead():
                             str(SP_TCP)],
                            ["iperf3", "-s", "-B", E["LAB_SERVER_IP"], "-p", str(IPERF_PORT)])]
     time.sleep(0.5)
-    results, missing, bpf_cost = {}, {}, {}
+    results, missing, own_cost = {}, {}, {}
     try:
         for name, (ns, args) in OVH_TOOLS.items():
             base, tool, drops = [], [], []
@@ -246,7 +290,8 @@ def overhead():
             if tool:
                 results[name] = (base, tool, drops)
             if name in LAT_TOOLS:
-                bpf_cost[name] = bpf_ns_per_round_trip(ns, args)
+                own_cost[name] = bpf_cost(ns, args)
+        floor_ns = accounting_floor() if own_cost else None
     finally:
         for srv in servers:
             srv.kill()
@@ -289,16 +334,33 @@ def overhead():
         print(f"{n}: worst p50 latency {lat:+.1f}% (target <= +5 %), worst throughput "
               f"{thr:+.1f}% (target >= -3 %): "
               f"{'within' if lat <= 5 and thr >= -3 else 'OUTSIDE'} the targets on these medians")
-    if bpf_cost:
+    if own_cost:
         base_rtt = statistics.median(r[k] for n in names for r in results[n][0]
                                      for k in ("udp_p50", "tcp_p50"))
-        print(f"BPF time per ping-pong round trip (kernel accounting, kernel.bpf_stats_enabled, one "
-              f"extra UDP+TCP run per tool; it includes the accounting's own two clock reads per "
-              f"program run) against the base p50 round trip {base_rtt:.1f} us: the tool's cost on "
-              "the round trip's path, free of the neighbours' noise that moves the ratios above")
-        for n, (runs, ns) in bpf_cost.items():
+        print(f"the tools' own cost by the kernel's accounting (kernel.bpf_stats_enabled; one extra "
+              f"UDP+TCP ping-pong and one iperf3 run per tool, steady where the ratios above move "
+              f"with the neighbours' load): BPF time per round trip against the base p50 round "
+              f"trip {base_rtt:.1f} us (the latency it adds), and BPF share of the busy CPU time "
+              "under iperf3 (the throughput a CPU-bound transfer loses)")
+        for n, (runs, ns, share, _) in own_cost.items():
+            lat = ns / 10 / base_rtt
+            verdict = ""
+            if n in SUMMARY_TOOLS:
+                verdict = (f"  -> {'within' if lat <= 5 and share <= 3 else 'OUTSIDE'} the "
+                           "targets (<= +5 % latency, <= 3 % throughput)")
             print(f"  {short[n]:<22} {runs:5.1f} program runs, {ns / 1000:5.2f} us per round trip "
-                  f"= {ns / 10 / base_rtt:+.1f}% of it")
+                  f"= {lat:+.1f}% of it; {share:4.1f}% of busy CPU under iperf3{verdict}")
+        if floor_ns:
+            print(f"  calibration: an empty program on the same dev-layer tracepoints reads "
+                  f"{floor_ns:.0f} ns per run here: the accounting's own clock reads. The kernel's "
+                  "dispatch of each run, outside the accounting, is a real cost of the same "
+                  "order (perf), so the figures above stand for the whole cost; less the empty "
+                  "run they are the programs' own work, what the tools' code can still cut:")
+            for n, (runs, ns, share, runs_pct) in own_cost.items():
+                net = ns - runs * floor_ns
+                print(f"  {short[n]:<22} {net / 1000:5.2f} us per round trip = "
+                      f"{net / 10 / base_rtt:+.1f}% of it; "
+                      f"{share - runs_pct * floor_ns:4.1f}% of busy CPU under iperf3")
     for n in names:
         print(f"{n}: reported per round (drops / events / packets or exchanges completed): "
               f"{results[n][2]} (healthy traffic; "
@@ -313,13 +375,13 @@ def overhead():
               "INDICATIVE ONLY, not a measurement of production overhead.")
 
 
-def prog_stats():
+def prog_stats(prefix="nt_"):
     """Sum over our programs (names start with nt_; one tool runs at a time)."""
     progs = json.loads(subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True,
                                       text=True).stdout or "[]")
     cnt = ns = 0
     for prog in progs:
-        if prog.get("name", "").startswith("nt_"):
+        if prog.get("name", "").startswith(prefix):
             cnt += prog.get("run_cnt", 0)
             ns += prog.get("run_time_ns", 0)
     return cnt, ns
@@ -330,8 +392,6 @@ def main():
         overhead()
         return
     rows = []
-    with open("/proc/sys/kernel/bpf_stats_enabled") as f:
-        stats_was = f.read().strip()
     for name, (args, kind) in TOOLS.items():
         starts, peak, steady = [], [], []
         for _ in range(RUNS):
@@ -342,14 +402,11 @@ def main():
             peak.append(hwm / 1024)
             steady.append(cur / 1024)
             stop(p)
-        subprocess.run(["sysctl", "-qw", "kernel.bpf_stats_enabled=1"], check=True)
-        try:
+        with bpf_stats():
             p, _ = start(args)
             rate, unit = traffic(kind)
             cnt, ns = prog_stats()
             stop(p)
-        finally:
-            subprocess.run(["sysctl", "-qw", f"kernel.bpf_stats_enabled={stats_was}"])
         rows.append((name, statistics.median(starts), min(starts), max(peak), max(steady), cnt,
                      ns / cnt if cnt else 0.0, f"{rate:.2f} {unit}"))
 

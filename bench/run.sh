@@ -2,7 +2,8 @@
 # `make bench` (a benchmark, not a test): per tool, median start->attached wall
 # time and peak RSS over several runs, and the kernel's own accounting
 # (kernel.bpf_stats_enabled) of ns per BPF program run while iperf3 pushes
-# traffic the tool filters out through a lab router.
+# traffic the tool filters out through a lab router; then the overhead part (see
+# bench/measure.py), calibrated by empty programs (bench/calibrate.bpf.c).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NT=${NT:-$PWD/build/nettrail}   # BENCH_PART=overhead: only the overhead comparison;
