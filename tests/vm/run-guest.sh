@@ -481,6 +481,8 @@ if [ "$qrc" = 124 ] || [ "$qrc" = 137 ]; then
 fi
 if grep -aq 'Kernel panic' "$WORK/console.log" 2>/dev/null; then
 	printf '%s: error: the guest kernel panicked (qemu exit %s, %ss)\n' "$PROG" "$qrc" "$wall" >&2
+	# the first lines of trouble (the Oops line itself scrolls out of a long tail)
+	printf '%s: the guest kernel logged:\n%s\n' "$PROG" "$problems" >&2
 else
 	printf '%s: error: the guest ended without reporting an exit status (qemu exit %s, %ss)\n' "$PROG" "$qrc" "$wall" >&2
 fi
