@@ -126,8 +126,8 @@ void lat_layout(struct lat_kcfg *k, enum lat_kind kind, int dir, const bool *pla
 		}
 		/* A one-way packet's first hook restarts any record of its key
 		 * (see lat_on): no need to look one up. */
-		for (int h = 0; h < LH_MAX && kind != LAT_KIND_RTT; h++)
-			if ((k->start_mask[p] & (1u << h)) && k->pos[p][h] == first_pos(k, p))
+		for (int h = 0, first = first_pos(k, p); h < LH_MAX && kind != LAT_KIND_RTT; h++)
+			if ((k->start_mask[p] & (1u << h)) && k->pos[p][h] == first)
 				k->open_mask[p] |= 1u << h;
 	}
 	k->final_path = 1;

@@ -445,17 +445,25 @@ static __always_inline bool lat_slot_set(const struct lat_key *key, struct lat_s
 	return w[0] && w[1];
 }
 
+/* The way of set @w holding @key's open record, or NULL. */
+static __always_inline struct lat_slot *lat_slot_match(struct lat_slot **w,
+							const struct lat_key *key)
+{
+	if (w[0]->rec.first_ts && lat_key_eq(&w[0]->key, key))
+		return w[0];
+	if (w[1]->rec.first_ts && lat_key_eq(&w[1]->key, key))
+		return w[1];
+	return NULL;
+}
+
 static __always_inline lat_rec_t *lat_rec_find(const struct lat_key *key)
 {
-	struct lat_slot *w[LAT_SLOT_WAYS];
+	struct lat_slot *w[LAT_SLOT_WAYS], *v;
 
 	if (!lat_slot_set(key, w))
 		return NULL;
-	if (w[0]->rec.first_ts && lat_key_eq(&w[0]->key, key))
-		return &w[0]->rec;
-	if (w[1]->rec.first_ts && lat_key_eq(&w[1]->key, key))
-		return &w[1]->rec;
-	return NULL;
+	v = lat_slot_match(w, key);
+	return v ? &v->rec : NULL;
 }
 
 static __always_inline void lat_rec_drop(const struct lat_key *key, lat_rec_t *r)
@@ -470,12 +478,7 @@ static __always_inline int lat_store_new(const struct lat_key *key, const lat_re
 
 	if (!lat_slot_set(key, w))
 		return -1;
-	if (w[0]->rec.first_ts && lat_key_eq(&w[0]->key, key))
-		v = w[0];
-	else if (w[1]->rec.first_ts && lat_key_eq(&w[1]->key, key))
-		v = w[1];
-	else
-		v = NULL;
+	v = lat_slot_match(w, key);
 	if (v) {
 		if (!opens)
 			return -1;
