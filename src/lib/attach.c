@@ -53,8 +53,42 @@ const char *nt_mode_name(enum nt_attach_mode m)
 	return m <= NT_MODE_KPROBE ? names[m] : "?";
 }
 
+/* libbpf's warnings are kept (bounded) even without -v: when a load fails,
+ * the verifier's last lines say why, and a failure that happens once in CI
+ * must be readable from its output alone. */
+static char warn_tail[4096];
+static size_t warn_len;
+
+static void keep_warning(const char *fmt, va_list ap)
+{
+	char line[8192];
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+
+	if (n <= 0)
+		return;
+	if ((size_t)n >= sizeof(line))
+		n = sizeof(line) - 1;
+	if ((size_t)n >= sizeof(warn_tail)) {
+		memcpy(warn_tail, line + n - (sizeof(warn_tail) - 1), sizeof(warn_tail) - 1);
+		warn_len = sizeof(warn_tail) - 1;
+		return;
+	}
+	if (warn_len + n >= sizeof(warn_tail)) {
+		size_t drop = warn_len + n - (sizeof(warn_tail) - 1);
+
+		memmove(warn_tail, warn_tail + drop, warn_len - drop);
+		warn_len -= drop;
+	}
+	memcpy(warn_tail + warn_len, line, n);
+	warn_len += n;
+}
+
 static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
+	if (level == LIBBPF_WARN && !nt_debug) {
+		keep_warning(fmt, ap);
+		return 0;
+	}
 	if (!nt_debug || (level == LIBBPF_DEBUG && nt_debug < 2))
 		return 0;
 	return vfprintf(stderr, fmt, ap);
@@ -63,6 +97,29 @@ static int libbpf_print(enum libbpf_print_level level, const char *fmt, va_list 
 void nt_libbpf_setup(void)
 {
 	libbpf_set_print(libbpf_print);
+}
+
+void nt_report_load_failure(int err)
+{
+	enum { SHOWN_LINES = 12 };
+	const char *p = warn_tail + warn_len;
+	int lines = 0;
+
+	nt_err("failed to load BPF programs: %s", strerror(err));
+	if (!warn_len) {
+		nt_err("(run with -v for libbpf's messages)");
+		return;
+	}
+	/* the last lines hold the failing program's name and the verifier's reason */
+	while (p > warn_tail && lines <= SHOWN_LINES)
+		if (*--p == '\n' && p + 1 < warn_tail + warn_len)
+			lines++;
+	if (*p == '\n')
+		p++;
+	fprintf(stderr, "%s: last libbpf messages (-v for all):\n%.*s", nt_prog,
+		(int)(warn_tail + warn_len - p), p);
+	if (warn_tail[warn_len - 1] != '\n')
+		fputc('\n', stderr);
 }
 
 const char *nt_tracefs(void)
@@ -482,8 +539,7 @@ int nt_stages_load_attach(struct bpf_object_skeleton *skel, struct nt_stage_plan
 	if (nt_stages_prepare(obj, plans, n))
 		return -1;
 	if (bpf_object__load_skeleton(skel)) {
-		nt_err("failed to load BPF programs: %s (run with -v for the verifier log)",
-		       strerror(errno));
+		nt_report_load_failure(errno);
 		return -1;
 	}
 	return nt_stages_attach(obj, plans, n);

@@ -95,8 +95,12 @@ int nt_stages_load_attach(struct bpf_object_skeleton *skel, struct nt_stage_plan
 /* "rx=tp_btf:netif_receive_skb tx=..." for -v and the ready line. */
 void nt_stages_describe(const struct nt_stage_plan *plans, int n, char *buf, size_t len);
 
-/* libbpf messages go to stderr only with -v. */
+/* libbpf messages go to stderr only with -v; its warnings are kept for
+ * nt_report_load_failure(). */
 void nt_libbpf_setup(void);
+/* "failed to load BPF programs: ERR" and the last libbpf warnings (the
+ * failing program and the verifier's reason). */
+void nt_report_load_failure(int err);
 /* Make sure tracefs is reachable (ip netns exec hides it); returns its path or NULL. */
 const char *nt_tracefs(void);
 

@@ -1283,8 +1283,7 @@ int lat_run(const struct lat_tool *tool, struct lat_config *cfg, const struct nt
 	if (nt_stages_prepare(s.obj, plans, tool->nstages))
 		goto cleanup;
 	if (tool->ops->load(s.skel)) {
-		nt_err("failed to load BPF programs: %s (run with -v for the verifier log)",
-		       strerror(errno));
+		nt_report_load_failure(errno);
 		goto cleanup;
 	}
 	s.counters = bpf_object__find_map_by_name(s.obj, "nt_counters");
