@@ -12,6 +12,7 @@
 #include "attach.h"
 #include "run.h"
 #include "btfinfo.h"
+#include "iface.h"
 #include "ksyms.h"
 #include "probe.skel.h"
 
@@ -24,6 +25,8 @@ static const char *kind_names[NT_PK_MAX] = {
 	[NT_PK_KPROBE] = "kprobe",
 	[NT_PK_KRETPROBE] = "kretprobe",
 	[NT_PK_UPROBE] = "uprobe",
+	[NT_PK_TC_INGRESS] = "tc-ingress",
+	[NT_PK_TC_EGRESS] = "tc-egress",
 };
 
 const char *nt_kind_name(enum nt_probe_kind k)
@@ -44,6 +47,20 @@ static bool is_fentry_like(enum nt_probe_kind k)
 static bool is_kprobe_like(enum nt_probe_kind k)
 {
 	return k == NT_PK_KPROBE || k == NT_PK_KRETPROBE;
+}
+
+static bool is_tc(enum nt_probe_kind k)
+{
+	return k == NT_PK_TC_INGRESS || k == NT_PK_TC_EGRESS;
+}
+
+static struct nt_ifref tc_ifaces[NT_MAX_IFACES];
+static int ntc_ifaces;
+
+void nt_stages_set_ifaces(const struct nt_ifref *ifs, int n)
+{
+	ntc_ifaces = n < 0 ? 0 : n > NT_MAX_IFACES ? NT_MAX_IFACES : n;
+	memcpy(tc_ifaces, ifs, ntc_ifaces * sizeof(*ifs));
 }
 
 const char *nt_mode_name(enum nt_attach_mode m)
@@ -166,6 +183,7 @@ static int try_kind(enum nt_probe_kind k, char *why, size_t len)
 		[NT_PK_TRACEPOINT] = "nt_probe_tp", [NT_PK_FENTRY] = "nt_probe_fentry",
 		[NT_PK_FEXIT] = "nt_probe_fexit", [NT_PK_KPROBE] = "nt_probe_kprobe",
 		[NT_PK_KRETPROBE] = "nt_probe_kretprobe", [NT_PK_UPROBE] = "nt_probe_uprobe",
+		[NT_PK_TC_INGRESS] = "nt_probe_tc", [NT_PK_TC_EGRESS] = "nt_probe_tc",
 	};
 	struct probe_bpf *obj;
 	struct bpf_program *p, *want = NULL;
@@ -199,6 +217,8 @@ static int try_kind(enum nt_probe_kind k, char *why, size_t len)
 			 kind_names[k], strerror(-err));
 		goto out;
 	}
+	if (is_tc(k))           /* attached per interface: loading is what can be tried */
+		goto out;
 	switch (k) {
 	case NT_PK_KPROBE:
 	case NT_PK_KRETPROBE:
@@ -246,7 +266,7 @@ static bool mode_allows(enum nt_attach_mode m, enum nt_probe_kind k)
 {
 	switch (m) {
 	case NT_MODE_AUTO:
-		return true;
+		return true;    /* the only mode with per-interface hooks */
 	case NT_MODE_TRACEPOINT:
 		return k == NT_PK_TP_BTF || k == NT_PK_RAW_TP || k == NT_PK_TRACEPOINT;
 	case NT_MODE_FENTRY:
@@ -324,6 +344,18 @@ static bool kernel_btf_readable(char *why, size_t wlen, enum nt_probe_kind kind)
 	return false;
 }
 
+static void append(char *buf, size_t len, const char *fmt, ...)
+{
+	size_t l = strlen(buf);
+	va_list ap;
+
+	if (l >= len - 1)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(buf + l, len - l, fmt, ap);
+	va_end(ap);
+}
+
 /* Can @c serve on this kernel? On no, say why in @why. */
 static bool candidate_ok(const struct nt_candidate *c, struct nt_stage_plan *pl,
 			 char *why, size_t wlen)
@@ -368,22 +400,33 @@ static bool candidate_ok(const struct nt_candidate *c, struct nt_stage_plan *pl,
 			return false;
 		}
 		return true;
+	case NT_PK_TC_INGRESS:
+	case NT_PK_TC_EGRESS:
+		if (!ntc_ifaces) {
+			snprintf(why, wlen, "a per-interface hook: no interface given");
+			return false;
+		}
+		if (!nt_kind_works(c->kind, &kwhy)) {
+			snprintf(why, wlen, "%s", kwhy);
+			return false;
+		}
+		return true;
 	default:
 		snprintf(why, wlen, "unsupported kind");
 		return false;
 	}
 }
 
-static void append(char *buf, size_t len, const char *fmt, ...)
+/* "eth0,eth1": the interfaces of a per-interface hook, for messages */
+static void tc_iface_names(char *buf, size_t len)
 {
-	size_t l = strlen(buf);
-	va_list ap;
+	buf[0] = 0;
+	for (int i = 0; i < ntc_ifaces; i++) {
+		char name[32];
 
-	if (l >= len - 1)
-		return;
-	va_start(ap, fmt);
-	vsnprintf(buf + l, len - l, fmt, ap);
-	va_end(ap);
+		append(buf, len, "%s%s", i ? "," : "",
+		       nt_iface_name(&tc_ifaces[i], name, sizeof(name)));
+	}
 }
 
 int nt_stages_plan(const struct nt_stage *stages, int n, enum nt_attach_mode mode,
@@ -406,6 +449,8 @@ int nt_stages_plan(const struct nt_stage *stages, int n, enum nt_attach_mode mod
 			pl->symbol[0] = pl->symbol2[0] = 0;
 			if (candidate_ok(c, pl, why, sizeof(why))) {
 				pl->cand = c;
+				if (is_tc(c->kind))
+					tc_iface_names(pl->symbol, sizeof(pl->symbol));
 				if (!pl->symbol[0])
 					snprintf(pl->symbol, sizeof(pl->symbol), "%s", c->target);
 				break;
@@ -454,6 +499,7 @@ int nt_stages_prepare(struct bpf_object *obj, struct nt_stage_plan *plans, int n
 {
 	struct bpf_program *p;
 
+	warn_len = 0;           /* a load failure shows its own warnings, not the probes' */
 	if (nt_events_prepare(obj))
 		return -1;
 	bpf_object__for_each_program(p, obj)
@@ -501,6 +547,30 @@ static struct bpf_link *attach_one(struct bpf_object *obj, enum nt_probe_kind ki
 	return NULL;
 }
 
+/* A per-interface stage: its program on each interface given. */
+static int attach_tc(struct bpf_object *obj, struct nt_stage_plan *pl)
+{
+	const struct nt_candidate *c = pl->cand;
+	struct bpf_program *p = bpf_object__find_program_by_name(obj, c->prog);
+
+	for (int i = 0; i < ntc_ifaces; i++) {
+		char why[256], name[32];
+		int err = nt_tc_hook_attach(&pl->tc[i], bpf_program__fd(p), tc_ifaces[i].ifindex,
+					    c->kind == NT_PK_TC_EGRESS, why, sizeof(why));
+
+		if (err) {
+			nt_err("failed to attach %s on %s (stage %s): %s", nt_kind_name(c->kind),
+			       nt_iface_name(&tc_ifaces[i], name, sizeof(name)), pl->stage->name, why);
+			return -1;
+		}
+		pl->ntc = i + 1;
+		nt_dbg("stage %s: attached %s on %s as %s (%s)", pl->stage->name,
+		       nt_kind_name(c->kind), nt_iface_name(&tc_ifaces[i], name, sizeof(name)),
+		       nt_tc_hook_how(&pl->tc[i]), c->prog);
+	}
+	return 0;
+}
+
 int nt_stages_attach(struct bpf_object *obj, struct nt_stage_plan *plans, int n)
 {
 	for (int i = 0; i < n; i++) {
@@ -510,6 +580,11 @@ int nt_stages_attach(struct bpf_object *obj, struct nt_stage_plan *plans, int n)
 
 		if (!c)
 			continue;
+		if (is_tc(c->kind)) {
+			if (attach_tc(obj, pl))
+				return -1;
+			continue;
+		}
 		pl->link = attach_one(obj, c->kind, c->prog, c->target, pl->symbol);
 		if (!pl->link)
 			failed = pl->symbol;
@@ -547,10 +622,12 @@ int nt_stages_load_attach(struct bpf_object_skeleton *skel, struct nt_stage_plan
 
 void nt_stages_detach(struct nt_stage_plan *plans, int n)
 {
-	for (int i = 0; i < n; i++) {
+	for (int i = n - 1; i >= 0; i--) {
 		bpf_link__destroy(plans[i].link);
 		bpf_link__destroy(plans[i].link2);
 		plans[i].link = plans[i].link2 = NULL;
+		while (plans[i].ntc > 0)
+			nt_tc_hook_detach(&plans[i].tc[--plans[i].ntc]);
 	}
 }
 

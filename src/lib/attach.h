@@ -13,6 +13,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include "nt_types.h"
+#include "tchook.h"
 
 struct bpf_object;
 struct bpf_link;
@@ -26,6 +28,12 @@ enum nt_probe_kind {
 	NT_PK_KPROBE,
 	NT_PK_KRETPROBE,        /* the return value only */
 	NT_PK_UPROBE,
+	/* Per-interface hooks: a tc program on each interface the tool was
+	 * given (nt_stages_set_ifaces), in place of a global tracepoint that
+	 * runs for every device and filters after. Auto mode only; the target
+	 * is unused. */
+	NT_PK_TC_INGRESS,
+	NT_PK_TC_EGRESS,
 	NT_PK_MAX,
 };
 
@@ -68,6 +76,8 @@ struct nt_stage_plan {
 	char why[512];                          /* why candidates were passed over */
 	struct bpf_link *link;
 	struct bpf_link *link2;
+	struct nt_tc_hook tc[NT_MAX_IFACES];    /* NT_PK_TC_*: one per interface */
+	int ntc;
 };
 
 const char *nt_kind_name(enum nt_probe_kind k);
@@ -77,6 +87,10 @@ const char *nt_mode_name(enum nt_attach_mode m);
 /* Does this kernel let us load and attach programs of kind @k? Found by
  * trying a tiny program once; @why says what failed. */
 bool nt_kind_works(enum nt_probe_kind k, const char **why);
+
+/* The interfaces per-interface hooks (NT_PK_TC_*) go on; none given: such
+ * candidates are passed over. Call before nt_stages_plan(). */
+void nt_stages_set_ifaces(const struct nt_ifref *ifs, int n);
 
 /* Choose a candidate per stage. Returns 0, or -1 when an essential stage has
  * none (message printed, naming the stage and why). Needs no BPF object, so

@@ -37,4 +37,7 @@ int BPF_KRETPROBE(nt_probe_kretprobe) { return hit(); }
 SEC("uprobe")
 int BPF_KPROBE(nt_probe_uprobe) { return hit(); }
 
+SEC("tc")
+int nt_probe_tc(struct __sk_buff *skb) { hit(); return -1; /* TC_ACT_UNSPEC */ }
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -230,9 +230,12 @@ extern const struct lat_hook_info lat_hooks[LH_MAX];
 	LAT_FN_CANDS(ovs_flow_key_extract_userspace, ovske) } }
 #define LAT_ST_OVS_VPORT_SEND { "ovs_vport_send", "OVS sends to a port (openvswitch module)", true, { \
 	LAT_FN_CANDS(ovs_vport_send, ovsvs) } }
-#define LAT_ST_DEV_QUEUE { "net_dev_queue", "packet queued to a physical interface (dev_queue_xmit)", true, { \
-	LAT_TP_CANDS(net_dev_queue, "net", devq), \
-	LAT_FN_CANDS(__dev_queue_xmit, devq) } }
+#define LAT_DEV_QUEUE_WHAT "packet queued to a physical interface (dev_queue_xmit)"
+#define LAT_DEV_QUEUE_CANDS LAT_TP_CANDS(net_dev_queue, "net", devq), LAT_FN_CANDS(__dev_queue_xmit, devq)
+#define LAT_ST_DEV_QUEUE { "net_dev_queue", LAT_DEV_QUEUE_WHAT, true, { LAT_DEV_QUEUE_CANDS } }
+/* the summary: tc egress on the --phy-interface list first (lat_engine.bpf.h) */
+#define LAT_ST_DEV_QUEUE_PER_IF { "net_dev_queue", LAT_DEV_QUEUE_WHAT, true, { \
+	{ NT_PK_TC_EGRESS, "egress", "nt_lat_devq_tc" }, LAT_DEV_QUEUE_CANDS } }
 #define LAT_ST_QDISC_ENQ { "qdisc_enqueue", "packet enqueued to the physical interface's qdisc", true, { \
 	LAT_TP_CANDS(qdisc_enqueue, "qdisc", qenq) } }
 #define LAT_ST_QDISC_DEQ { "qdisc_dequeue", "packet dequeued from the physical interface's qdisc", true, { \
@@ -240,7 +243,8 @@ extern const struct lat_hook_info lat_hooks[LH_MAX];
 #define LAT_ST_DEV_XMIT { "net_dev_xmit", "packet handed to the physical interface's driver", false, { \
 	LAT_TP_CANDS(net_dev_start_xmit, "net", xmit), \
 	LAT_FN_CANDS(dev_hard_start_xmit, xmit) } }
-#define LAT_ST_NETIF_RX { "netif_receive_skb", "packet received on a physical interface", false, { \
+#define LAT_NETIF_RX_WHAT "packet received on a physical interface"
+#define LAT_NETIF_RX_CANDS \
 	LAT_TP_CANDS(netif_receive_skb, "net", rx), \
 	{ NT_PK_FENTRY, "__netif_receive_skb_core", "nt_lat_rx_fe", 2 }, \
 	{ NT_PK_FENTRY, "__netif_receive_skb_one_core", "nt_lat_rx_fe1", 0, \
@@ -248,7 +252,11 @@ extern const struct lat_hook_info lat_hooks[LH_MAX];
 	{ NT_PK_KPROBE, "__netif_receive_skb_core", "nt_lat_rx_kp", 2 }, \
 	{ NT_PK_KPROBE, "__netif_receive_skb_core", "nt_lat_rx1_kp", 1 }, \
 	{ NT_PK_KPROBE, "__netif_receive_skb_one_core", "nt_lat_rx_kp2", 0, \
-	  "__netif_receive_skb_list_core", "nt_lat_rx_kpl" } } }
+	  "__netif_receive_skb_list_core", "nt_lat_rx_kpl" }
+#define LAT_ST_NETIF_RX { "netif_receive_skb", LAT_NETIF_RX_WHAT, false, { LAT_NETIF_RX_CANDS } }
+/* the summary: tc ingress on the --phy-interface list first (lat_engine.bpf.h) */
+#define LAT_ST_NETIF_RX_PER_IF { "netif_receive_skb", LAT_NETIF_RX_WHAT, false, { \
+	{ NT_PK_TC_INGRESS, "ingress", "nt_lat_rx_tc" }, LAT_NETIF_RX_CANDS } }
 #define LAT_ST_IP_RCV { "ip_rcv", "IPv4 receive (ip_rcv_core, used by ip_rcv and ip_list_rcv)", true, { \
 	LAT_FN_CANDS(ip_rcv_core, iprcv), \
 	LAT_FN_CANDS(ip_rcv, iprcv2) } }

@@ -1236,6 +1236,7 @@ int lat_run(const struct lat_tool *tool, struct lat_config *cfg, const struct nt
 	if (err)
 		return err;
 	nt_out_init(tool->name, common->json);
+	nt_stages_set_ifaces(cfg->phy, cfg->nphy);
 	if (nt_stages_plan(tool->stages, tool->nstages, common->attach_mode, plans, false))
 		return NT_EXIT_RUNTIME;
 	for (int i = 0; i < tool->nstages; i++) {

@@ -172,53 +172,75 @@ struct lat_l4 {
 	__u8 doff, flags;
 };
 
-/* IPv4 header at @ip and the L4 header behind it, in one read when the IP
- * header has no options (reading 16 bytes past a short packet's end stays in
- * its buffer: the tailroom or skb_shared_info follows the data). */
-static __always_inline int lat_parse_ip(const unsigned char *ip, struct lat_pkt *p)
-{
-	struct {
-		struct iphdr iph;
-		struct lat_l4 l4;
-	} h = {};
-	__u32 ihl;
+struct lat_hdrs {
+	struct iphdr iph;
+	struct lat_l4 l4;
+};
 
-	if (bpf_probe_read_kernel(&h, sizeof(h), ip)) {
-		if (bpf_probe_read_kernel(&h.iph, sizeof(h.iph), ip))
-			return -1;
-		h.l4.doff = 0xff;       /* L4 header not read yet */
-	}
-	if (h.iph.version != 4)
+#define LAT_L4_UNREAD 0xff      /* h.l4.doff: the L4 header is not read yet */
+
+/* The IPv4 header's facts into @p. Returns the L4 header's offset when it
+ * must still be read into h->l4, 0 when h->l4 holds it already or there is
+ * none (later fragment: p->frag_off says), -1 when not IPv4. */
+static __always_inline int lat_decode_iph(const struct lat_hdrs *h, struct lat_pkt *p)
+{
+	__u32 ihl = h->iph.ihl;
+
+	if (h->iph.version != 4)
 		return -1;
-	p->saddr = h.iph.saddr;
-	p->daddr = h.iph.daddr;
-	p->proto = h.iph.protocol;
-	p->ip_id = bpf_ntohs(h.iph.id);
-	p->frag_off = bpf_ntohs(h.iph.frag_off);
-	p->ip_len = bpf_ntohs(h.iph.tot_len);
+	p->saddr = h->iph.saddr;
+	p->daddr = h->iph.daddr;
+	p->proto = h->iph.protocol;
+	p->ip_id = bpf_ntohs(h->iph.id);
+	p->frag_off = bpf_ntohs(h->iph.frag_off);
+	p->ip_len = bpf_ntohs(h->iph.tot_len);
 	if (p->frag_off & 0x1fff)       /* later fragment: no L4 header */
 		return 0;
-	ihl = h.iph.ihl;
-	if ((ihl != 5 || h.l4.doff == 0xff) &&
-	    bpf_probe_read_kernel(&h.l4, sizeof(h.l4), ip + ihl * 4))
-		return 0;
+	return ihl != 5 || h->l4.doff == LAT_L4_UNREAD ? ihl * 4 : 0;
+}
+
+static __always_inline void lat_decode_l4(const struct lat_hdrs *h, struct lat_pkt *p)
+{
+	if (p->frag_off & 0x1fff)
+		return;
 	if (p->proto == NT_IPPROTO_TCP || p->proto == NT_IPPROTO_UDP) {
-		p->sport = bpf_ntohs(h.l4.sport);
-		p->dport = bpf_ntohs(h.l4.dport);
+		p->sport = bpf_ntohs(h->l4.sport);
+		p->dport = bpf_ntohs(h->l4.dport);
 		if (p->proto == NT_IPPROTO_TCP) {
-			p->seq = bpf_ntohl(h.l4.seq);
-			p->ack = bpf_ntohl(h.l4.ack);
-			p->tcp_flags = h.l4.flags;
-			if (p->ip_len <= ihl * 4 + (h.l4.doff >> 4) * 4)
+			p->seq = bpf_ntohl(h->l4.seq);
+			p->ack = bpf_ntohl(h->l4.ack);
+			p->tcp_flags = h->l4.flags;
+			if (p->ip_len <= h->iph.ihl * 4 + (h->l4.doff >> 4) * 4)
 				p->flags |= LAT_PKT_NO_PAYLOAD;
 		}
 	} else if (p->proto == NT_IPPROTO_ICMP) {
-		const struct nt_icmp_echo *ic = (const void *)&h.l4;
+		const struct nt_icmp_echo *ic = (const void *)&h->l4;
 
 		p->icmp_type = ic->type;
 		p->icmp_id = bpf_ntohs(ic->id);
 		p->icmp_seq = bpf_ntohs(ic->seq);
 	}
+}
+
+/* IPv4 header at @ip and the L4 header behind it, in one read when the IP
+ * header has no options (reading 16 bytes past a short packet's end stays in
+ * its buffer: the tailroom or skb_shared_info follows the data). */
+static __always_inline int lat_parse_ip(const unsigned char *ip, struct lat_pkt *p)
+{
+	struct lat_hdrs h = {};
+	int l4;
+
+	if (bpf_probe_read_kernel(&h, sizeof(h), ip)) {
+		if (bpf_probe_read_kernel(&h.iph, sizeof(h.iph), ip))
+			return -1;
+		h.l4.doff = LAT_L4_UNREAD;
+	}
+	l4 = lat_decode_iph(&h, p);
+	if (l4 < 0)
+		return -1;
+	if (l4 > 0 && bpf_probe_read_kernel(&h.l4, sizeof(h.l4), ip + l4))
+		return 0;
+	lat_decode_l4(&h, p);
 	return 0;
 }
 
@@ -531,23 +553,19 @@ static __always_inline int lat_store_new(const struct lat_key *key, const lat_re
 }
 #endif
 
+static __always_inline int lat_track(void *ctx, struct lat_pkt *p, const struct nt_ifref *ref,
+				     const struct sk_buff *skb, const struct sock *sk,
+				     const int hook, const __u32 flags);
+
+/* A hook's packet: filters that need no parsing (device, namespace), the
+ * parse, then lat_track(). */
 static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const struct sock *sk,
 				  const int hook, const __u32 flags)
 {
 	const bool btf = flags & LAT_F_BTF;
 	struct lat_pkt p = {};
-	struct lat_key key = {};
 	struct net_device *dev;
 	struct nt_ifref ref = {};
-	lat_rec_t *r;
-	__u64 now;
-	int path = -1;
-	bool opens;
-#ifdef LAT_SMALL_REC
-	lat_rec_t small;                /* a new record before it is stored (24 bytes) */
-#endif
-	bool fresh = false;             /* r is a new record not stored yet (summary) */
-	__u8 pos, gen = cur_gen & 1;
 
 	if (!targ_cfg.pos[0][hook] && !targ_cfg.pos[1][hook])
 		return 0;
@@ -579,33 +597,53 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 	} else if (lat_parse_skb(skb, flags, &p)) {
 		return 0;
 	}
+	return lat_track(ctx, &p, &ref, skb, sk, hook, flags);
+}
+
+/* The record of a parsed packet at @hook: open, stamp, close. @skb and @sk
+ * only serve the details' full record (length, queue length). */
+static __always_inline int lat_track(void *ctx, struct lat_pkt *p, const struct nt_ifref *ref,
+				     const struct sk_buff *skb, const struct sock *sk,
+				     const int hook, const __u32 flags)
+{
+	const bool btf __attribute__((unused)) = flags & LAT_F_BTF;
+	struct lat_key key = {};
+	lat_rec_t *r;
+	__u64 now;
+	int path = -1;
+	bool opens;
+#ifdef LAT_SMALL_REC
+	lat_rec_t small;                /* a new record before it is stored (24 bytes) */
+#endif
+	bool fresh = false;             /* r is a new record not stored yet (summary) */
+	__u8 pos, gen = cur_gen & 1;
 
 	if (targ_cfg.mode == LAT_MODE_ICMP) {
-		if (p.proto != NT_IPPROTO_ICMP)
+		if (p->proto != NT_IPPROTO_ICMP)
 			return 0;
-		if (p.icmp_type == LAT_ICMP_ECHO && p.saddr == targ_cfg.src && p.daddr == targ_cfg.dst)
+		if (p->icmp_type == LAT_ICMP_ECHO && p->saddr == targ_cfg.src && p->daddr == targ_cfg.dst)
 			path = 0;
-		else if (p.icmp_type == LAT_ICMP_ECHOREPLY && p.saddr == targ_cfg.dst &&
-			 p.daddr == targ_cfg.src)
+		else if (p->icmp_type == LAT_ICMP_ECHOREPLY && p->saddr == targ_cfg.dst &&
+			 p->daddr == targ_cfg.src)
 			path = 1;
 		else
 			return 0;
 		key.proto = NT_IPPROTO_ICMP;
-		key.id1 = (__u32)p.icmp_id << 16 | p.icmp_seq;
+		key.id1 = (__u32)p->icmp_id << 16 | p->icmp_seq;
 	} else {
-		if (!lat_flow_match(&p))
+		if (!lat_flow_match(p))
 			return 0;
 		/* consume_skb ends what the kernel itself answers (echo requests);
 		 * TCP and UDP skbs are freed after the read, deferred to the
 		 * allocating CPU since 5.19 (TCP) / 6.18 (UDP): not a delivery time */
-		if (hook == LH_CONSUME && p.proto != NT_IPPROTO_ICMP)
+		if (hook == LH_CONSUME && p->proto != NT_IPPROTO_ICMP)
 			return 0;
 		/* A TCP segment without data (pure ACK, bare SYN or FIN) is never
 		 * copied to a reader: its receive path cannot end, so it gets no
 		 * record there (and costs no map lookup at each receive hook). */
-		if ((p.flags & LAT_PKT_NO_PAYLOAD) && targ_cfg.pos[1][hook] && !targ_cfg.pos[0][hook])
+		if ((p->flags & LAT_PKT_NO_PAYLOAD) && targ_cfg.pos[1][hook] && !targ_cfg.pos[0][hook])
 			return 0;
-		lat_flow_key(&p, &key);
+		lat_flow_key(p, &key);
 		if (targ_cfg.pos[0][hook] && !targ_cfg.pos[1][hook])
 			path = 0;
 		else if (targ_cfg.pos[1][hook] && !targ_cfg.pos[0][hook])
@@ -675,7 +713,7 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 		for (int i = 0; i < LAT_NPATHS; i++)
 			for (int j = 0; j < LH_MAX; j++)
 				init->stack_id[i][j] = -1;
-		init->pkt = p;
+		init->pkt = *p;
 		init->pkt.len = NT_RD(btf, skb, len);
 		if (lat_store_new(&key, init, path, opens, gen) == 0) {
 			nt_count(LAT_CNT_STARTED);
@@ -696,7 +734,7 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 		if (st->ts)
 			return 0;       /* first stamp wins (looped, cloned, re-queued) */
 		st->ts = now;
-		st->ifindex = ref.ifindex;
+		st->ifindex = ref->ifindex;
 		st->cpu = bpf_get_smp_processor_id();
 		if (hook == LH_QDISC_ENQ || hook == LH_QDISC_DEQ) {
 			const struct Qdisc *q = (const struct Qdisc *)sk;
@@ -731,7 +769,7 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 	/* the end? UDP: see udp_end_hook in lat_layout() */
 	if ((targ_cfg.mode == LAT_MODE_ICMP && path != targ_cfg.final_path) ||
 	    (pos < targ_cfg.end_pos[path] &&
-	     !(p.proto == NT_IPPROTO_UDP && hook == targ_cfg.udp_end_hook))) {
+	     !(p->proto == NT_IPPROTO_UDP && hook == targ_cfg.udp_end_hook))) {
 		if (fresh)
 			lat_store_new(&key, r, path, opens, gen);
 		return 0;
@@ -743,7 +781,7 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 		lat_gen_count(gen, path, LAT_GC_COMPLETED);
 		if (targ_cfg.aggregate) {
 #ifdef LAT_SMALL_REC
-			lat_summary_done(r, &p, gen, path, total);
+			lat_summary_done(r, p, gen, path, total);
 #endif
 		} else if (total >= targ_cfg.threshold_ns) {
 #ifndef LAT_SMALL_REC
@@ -943,6 +981,79 @@ int nt_lat_skready_tp(struct trace_event_raw_sk_data_ready *ctx)
 }
 LAT_TP_PROGS(copy, skb_copy_datagram_iovec, "skb", 0, LH_SOCK_COPY, trace_event_raw_skb_copy_datagram_iovec)
 LAT_TP_PROGS(consume, consume_skb, "skb", 0, LH_CONSUME, trace_event_raw_consume_skb)
+
+#ifdef LAT_SMALL_REC
+/*
+ * Per-interface hooks (the summary): tc programs on each --phy-interface
+ * alone, in place of the device tracepoints that run for every device of
+ * every namespace and filter afterwards. Egress runs in __dev_queue_xmit just
+ * before net:net_dev_queue, ingress in __netif_receive_skb_core just after
+ * net:netif_receive_skb (and after a VLAN tag in the data is taken out).
+ * Both see the network header set (IP output; the receive core's reset), so
+ * the IP header is read relative to it whatever the link layer.
+ */
+#define LAT_TC_ACT_UNSPEC (-1)  /* on to the next filter or the default: as if absent */
+
+static __always_inline int lat_parse_tc(struct __sk_buff *ctx, struct lat_pkt *p)
+{
+	__u32 start = BPF_HDR_START_NET, off = 0;
+	__be16 proto = ctx->protocol;
+	struct lat_hdrs h = {};
+	int l4;
+
+	/* egress through a VLAN device without tag offload: the tags are in
+	 * the data after the MAC addresses, the IP header after them */
+	if (proto == bpf_htons(NT_ETH_P_8021Q) || proto == bpf_htons(NT_ETH_P_8021AD)) {
+		start = BPF_HDR_START_MAC;
+		off = 12;
+#pragma unroll
+		for (int i = 0; i < 2; i++) {
+			if (bpf_skb_load_bytes_relative(ctx, off + 4, &proto, sizeof(proto), start))
+				return -1;
+			off += 4;
+			if (proto != bpf_htons(NT_ETH_P_8021Q) && proto != bpf_htons(NT_ETH_P_8021AD))
+				break;
+		}
+		off += 2;
+	}
+	if (proto != bpf_htons(NT_ETH_P_IP))
+		return -1;
+	if (bpf_skb_load_bytes_relative(ctx, off, &h, sizeof(h), start)) {
+		if (bpf_skb_load_bytes_relative(ctx, off, &h.iph, sizeof(h.iph), start))
+			return -1;
+		h.l4.doff = LAT_L4_UNREAD;
+	}
+	l4 = lat_decode_iph(&h, p);
+	if (l4 < 0)
+		return -1;
+	if (l4 > 0 && bpf_skb_load_bytes_relative(ctx, off + (l4 & 0x3c), &h.l4, sizeof(h.l4), start))
+		return 0;
+	lat_decode_l4(&h, p);
+	return 0;
+}
+
+static __always_inline int lat_on_tc(struct __sk_buff *ctx, const int hook)
+{
+	struct lat_pkt p = {};
+	struct nt_ifref ref = { .ifindex = ctx->ifindex };
+
+	if ((targ_cfg.pos[0][hook] || targ_cfg.pos[1][hook]) && !lat_parse_tc(ctx, &p))
+		lat_track(ctx, &p, &ref, NULL, NULL, hook, 0);
+	return LAT_TC_ACT_UNSPEC;
+}
+
+SEC("tc")
+int nt_lat_devq_tc(struct __sk_buff *ctx)
+{
+	return lat_on_tc(ctx, LH_DEV_QUEUE);
+}
+
+SEC("tc")
+int nt_lat_rx_tc(struct __sk_buff *ctx)
+{
+	return lat_on_tc(ctx, LH_NETIF_RX);
+}
+#endif
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 

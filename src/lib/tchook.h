@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
+/*
+ * A tc program on one interface's ingress or egress, for stages that only
+ * need the interfaces a user named (see NT_PK_TC_* in attach.h): a tcx link
+ * where the kernel has them (6.6+; gone with the process, whatever ends it),
+ * else a cls_bpf filter on the clsact qdisc over netlink (removed at detach,
+ * with the qdisc if we added it).
+ */
+#ifndef NT_TCHOOK_H
+#define NT_TCHOOK_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct nt_tc_hook {
+	int ifindex;
+	bool egress;
+	int link_fd;            /* tcx link, or -1 */
+	bool filter;            /* a clsact filter is ours */
+	bool clsact_created;    /* and we added the clsact qdisc for it */
+	unsigned int handle, priority;
+};
+
+/* Put program @prog_fd on @ifindex; 0, or -errno with @why filled. */
+int nt_tc_hook_attach(struct nt_tc_hook *h, int prog_fd, int ifindex, bool egress,
+		      char *why, size_t len);
+/* Remove it (no-op for a hook never attached). */
+void nt_tc_hook_detach(struct nt_tc_hook *h);
+/* "tcx" or "clsact": how it is attached. */
+const char *nt_tc_hook_how(const struct nt_tc_hook *h);
+
+#endif
