@@ -200,6 +200,61 @@ case_netem() {
 	assert_unloaded T
 }
 
+# Per-interface hooks (auto): tc egress/ingress programs on the --phy-interface alone stand in
+# for net:net_dev_queue and net:netif_receive_skb, with the same counts as the tracepoints
+# (--attach-mode tracepoint on the same traffic). A clsact qdisc and filter the user had stay;
+# ours go at exit (tcx link on 6.6+, clsact filter before), and a tcx link also at SIGKILL.
+case_per_interface() {
+	local IF n mode
+	nt_lab router
+	IF=$LAB_CLIENT_IF
+	# the user's own clsact and filter on the interface
+	ip netns exec "$LAB_CLIENT_NS" tc qdisc add dev "$IF" clsact || fail "cannot add clsact"
+	ip netns exec "$LAB_CLIENT_NS" tc filter add dev "$IF" egress pref 7 u32 match u32 0 0 ||
+		fail "cannot add a u32 filter"
+	lat_sink K "$LAB_SERVER_NS" "$LAB_SERVER_IP" 5000 0
+	for mode in auto tracepoint; do
+		# shellcheck disable=SC2046
+		nt_start "T$mode" "$LAB_CLIENT_NS" $S --phy-interface "$IF" --direction both \
+			--interval 1 --stage-latency --json -v $([[ $mode == auto ]] || echo --attach-mode $mode)
+		lab_udp_send "$LAB_CLIENT_NS" "$LAB_CLIENT_IP" 4000 "$LAB_SERVER_IP" 5000 30
+		lab_ping 10       # rx: the echo replies end at the socket read in any mode and kernel
+		sleep 1.2
+		nt_stop "T$mode" INT
+		assert_exit "T$mode" 0
+		assert_jq "T$mode" "[\$all[] | select(.type == \"interval\") | .tx.completed] | add == 40" \
+			"$mode: tx completed 30 datagrams + 10 echo requests"
+		assert_jq "T$mode" "[\$all[] | select(.type == \"interval\") | .rx.completed] | add == 10" \
+			"$mode: rx completed 10 echo replies"
+		assert_jq "T$mode" "[\$all[] | select(.type == \"interval\") | .tx.stages[]? | [.from, .to]] | map(. == [\"net_dev_queue\",\"net_dev_xmit\"]) | any" \
+			"$mode: net_dev_queue -> net_dev_xmit pair"
+		assert_unloaded "T$mode"
+	done
+	grep -q "net_dev_queue=tc-egress:$IF .*netif_receive_skb=tc-ingress:$IF" "$W/Tauto.err" ||
+		fail "auto: the ready line names no tc hooks on $IF$(nt_show Tauto)"
+	grep -q "net_dev_queue=tc-egress" "$W/Ttracepoint.err" &&
+		fail "--attach-mode tracepoint took a tc hook$(nt_show Ttracepoint)"
+	n=$(ip netns exec "$LAB_CLIENT_NS" tc filter show dev "$IF" egress | grep -c "pref 7 u32")
+	[[ $n -ge 1 ]] || fail "the user's u32 filter is gone"
+	ip netns exec "$LAB_CLIENT_NS" tc filter show dev "$IF" egress | grep -q bpf &&
+		fail "a bpf filter is left on $IF egress"
+	ip netns exec "$LAB_CLIENT_NS" tc filter show dev "$IF" ingress | grep -q bpf &&
+		fail "a bpf filter is left on $IF ingress"
+	# without the user's clsact: a tcx link (6.6+) goes with the process, even at SIGKILL
+	ip netns exec "$LAB_CLIENT_NS" tc qdisc del dev "$IF" clsact
+	nt_start TK "$LAB_CLIENT_NS" $S --phy-interface "$IF" --direction both --interval 1 --json -v
+	if grep -q "attached tc-egress on $IF as tcx" "$W/TK.err"; then
+		nt_stop TK KILL
+		assert_unloaded TK
+	else
+		nt_stop TK TERM
+		assert_unloaded TK
+		ip netns exec "$LAB_CLIENT_NS" tc qdisc show dev "$IF" | grep -q clsact &&
+			fail "the clsact qdisc the tool added is left on $IF"
+	fi
+	return 0
+}
+
 case_bad_input() {
 	lat_bad_input $S "--direction tx" "--phy-interface lo" "--phy-interface nosuchif0 --direction tx" \
 		"--phy-interface lo --direction sideways" "--phy-interface lo --direction tx --sort-by size" \
@@ -222,5 +277,6 @@ nt_case "$S: iperf3 UDP load -> tx completed == packets sent (+-2 %)" case_load
 for m in $(nt_attach_modes); do
 	nt_case "$S: netem delay 20 ms -> qdisc stage pair in D's bucket, no other pair (guest tier) [$m]" case_netem "$m"
 done
+nt_case "$S: per-interface tc hooks on --phy-interface: same counts as the tracepoints, nothing left" case_per_interface
 nt_case "$S: bad input exits 2 before loading" case_bad_input
 nt_done
