@@ -21,7 +21,7 @@ static int no_opts(int key, const char *arg, void *cfg)
 
 static const enum nt_probe_kind kinds[] = {
 	NT_PK_TRACEPOINT, NT_PK_TP_BTF, NT_PK_RAW_TP, NT_PK_FENTRY, NT_PK_FEXIT, NT_PK_KPROBE,
-	NT_PK_KRETPROBE, NT_PK_UPROBE,
+	NT_PK_KRETPROBE, NT_PK_UPROBE, NT_PK_TC_INGRESS, NT_PK_TC_EGRESS,
 };
 static const enum nt_attach_mode modes[] = {
 	NT_MODE_AUTO, NT_MODE_TRACEPOINT, NT_MODE_FENTRY, NT_MODE_KPROBE,
@@ -117,7 +117,8 @@ static void doctor_text(const struct utsname *u, const void *btf, const char *bt
 		bool ok = nt_kind_works(kinds[i], &why);
 
 		printf("  %-11s %-4s %s\n", nt_kind_name(kinds[i]), ok ? "yes" : "no",
-		       ok ? "" : why);
+		       !ok ? why : kinds[i] >= NT_PK_TC_INGRESS ?
+		       "(loaded; attached per interface at run time: tcx on 6.6+, else clsact)" : "");
 	}
 	printf("\nTools (stage=attach-type:target chosen per --attach-mode):\n");
 	for (int i = 0; i < nt_ntools; i++) {

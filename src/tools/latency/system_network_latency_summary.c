@@ -12,7 +12,10 @@
  * net:netif_receive_skb on --phy-interface -> [OVS] -> ip_rcv_core ->
  * tcp_v4_rcv / __udp4_lib_rcv / icmp_rcv -> skb:skb_copy_datagram_iovec (a
  * reader takes it) or skb:consume_skb (e.g. echo requests). Where function
- * probes are missing a packet is timed from the first stage seen. Everything
+ * probes are missing a packet is timed from the first stage seen. In auto mode
+ * net_dev_queue and netif_receive_skb are tc egress/ingress programs on the
+ * --phy-interface list alone (per-interface hooks, see lat_engine.bpf.h): the
+ * device tracepoints run for every device of every namespace. Everything
  * is aggregated in the kernel (per-CPU histograms, a flow table swapped per
  * interval): no per-packet events.
  */
@@ -66,7 +69,10 @@ int system_network_latency_summary_main(int argc, char **argv)
 			"ip_send_skb -> net_dev_queue -> net_dev_xmit; receive: netif_receive_skb ->\n"
 			"ip_rcv -> tcp_v4_rcv/__udp4_lib_rcv/icmp_rcv -> socket read (or consume_skb).\n"
 			"Stages whose probe this kernel cannot attach are skipped (reason printed);\n"
-			"a packet is then timed from the first stage seen. Overhead: low.",
+			"a packet is then timed from the first stage seen. In auto mode net_dev_queue\n"
+			"and netif_receive_skb are tc egress/ingress hooks on the --phy-interface list\n"
+			"only (tcx on 6.6+, else a clsact filter removed at exit); --attach-mode\n"
+			"tracepoint uses the device tracepoints instead. Overhead: low.",
 		.examples =
 			"  nettrail system_network_latency_summary --phy-interface ens11 --protocol tcp \\\n"
 			"      --direction rx --interval 5\n"
