@@ -154,6 +154,18 @@ static __always_inline __u32 lat_hook_netns(bool btf, int hook, const struct sk_
 	return NT_RD(btf, sk, __sk_common.skc_net.net, ns.inum);
 }
 
+static __always_inline bool lat_phy_ifindex(__u32 ifindex)
+{
+#pragma unroll
+	for (int i = 0; i < LAT_MAX_PHY; i++) {
+		if (i >= targ_cfg.nphy)
+			break;
+		if (targ_cfg.phy[i].ifindex == ifindex)
+			return true;
+	}
+	return false;
+}
+
 static __always_inline bool lat_phy_netns(__u32 netns)
 {
 #pragma unroll
@@ -575,8 +587,14 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 	 * once the datagram is queued to a socket (a read through it would
 	 * fault, slowly), and a consumed skb's device is history. */
 	dev = lat_sock_hook(hook) ? NULL : NT_RD(btf, skb, dev);
-	if (dev)
-		nt_dev_ref_rd(btf, dev, &ref);
+	if (dev) {
+		ref.ifindex = NT_RD(btf, dev, ifindex);
+		/* device hooks run for every device of every namespace: most
+		 * runs end on the index, before the namespace's pointer chase */
+		if (lat_dev_hook(hook) && targ_cfg.nphy && !lat_phy_ifindex(ref.ifindex))
+			return 0;
+		ref.netns = ref.ifindex ? nt_dev_netns_rd(btf, dev) : 0;
+	}
 	if (lat_dev_hook(hook) && targ_cfg.nphy &&
 	    nt_ifset_find(targ_cfg.phy, targ_cfg.nphy, &ref) < 0)
 		return 0;
