@@ -32,10 +32,10 @@ VM_ARGS    ?=
 # (~35 s and ~45 s of guest time), and trace_conntrack's INVALID count (exit probes).
 # VM_TIMEOUT 1800: the latency selection adds ~6.5 min (382 s on 6.1).
 # Latency family: the summary's netem ground truth and UDP receive in each attach mode
-# (function stages ip_send_skb/__udp4_lib_rcv) and its namespace filter there, its protocol filter on mixed traffic and
+# (function stages ip_send_skb/__udp4_lib_rcv) and its namespace filter there, its per-interface tc hooks (clsact before 6.6, tcx after), its protocol filter on mixed traffic and
 # its counts under iperf3 load (auto: with the function stages), details' netem threshold and tcp_v4_rcv
 # stage (auto), each ICMP RTT tool in one forced mode, metrics' qdisc timeline (auto).
-VM_CASES_LAT = ^system_network_latency_summary: (netem|20 UDP datagrams to a socket|UDP from another namespace|icmp\+tcp\+udp mixed|iperf3)|^system_network_latency_details: (netem|reader 20 ms late.*\[auto\])|^kernel_icmp_rtt: tap responder.*\[fentry\]|^system_network_icmp_rtt: tap responder.*\[kprobe\]|^system_network_perfomance_metrics: tbf.*\[auto\]
+VM_CASES_LAT = ^system_network_latency_summary: (netem|20 UDP datagrams to a socket|UDP from another namespace|icmp\+tcp\+udp mixed|iperf3|per-interface tc hooks)|^system_network_latency_details: (netem|reader 20 ms late.*\[auto\])|^kernel_icmp_rtt: tap responder.*\[fentry\]|^system_network_icmp_rtt: tap responder.*\[kprobe\]|^system_network_perfomance_metrics: tbf.*\[auto\]
 VM_CASES   ?= \((auto|fentry|kprobe)\)$$|^guest:|^reasons:|^doctor:|^trace_conntrack: (NEW/DESTROY|INVALID counted)|^trace_ip_defrag: lone first fragment|$(VM_CASES_LAT)
 VM_FILES   ?= icmp_path_tracer eth_drop guest_tier cli trace_conntrack trace_ip_defrag \
 	system_network_latency_summary system_network_latency_details kernel_icmp_rtt \
