@@ -154,25 +154,14 @@ static __always_inline __u32 lat_hook_netns(bool btf, int hook, const struct sk_
 	return NT_RD(btf, sk, __sk_common.skc_net.net, ns.inum);
 }
 
-static __always_inline bool lat_phy_ifindex(__u32 ifindex)
+/* Is @v the index (@netns false) or the namespace (true) of a --phy-interface? */
+static __always_inline bool lat_phy_has(__u32 v, const bool netns)
 {
 #pragma unroll
 	for (int i = 0; i < LAT_MAX_PHY; i++) {
 		if (i >= targ_cfg.nphy)
 			break;
-		if (targ_cfg.phy[i].ifindex == ifindex)
-			return true;
-	}
-	return false;
-}
-
-static __always_inline bool lat_phy_netns(__u32 netns)
-{
-#pragma unroll
-	for (int i = 0; i < LAT_MAX_PHY; i++) {
-		if (i >= targ_cfg.nphy)
-			break;
-		if (targ_cfg.phy[i].netns == netns)
+		if ((netns ? targ_cfg.phy[i].netns : targ_cfg.phy[i].ifindex) == v)
 			return true;
 	}
 	return false;
@@ -591,7 +580,7 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 		ref.ifindex = NT_RD(btf, dev, ifindex);
 		/* device hooks run for every device of every namespace: most
 		 * runs end on the index, before the namespace's pointer chase */
-		if (lat_dev_hook(hook) && targ_cfg.nphy && !lat_phy_ifindex(ref.ifindex))
+		if (lat_dev_hook(hook) && targ_cfg.nphy && !lat_phy_has(ref.ifindex, false))
 			return 0;
 		ref.netns = ref.ifindex ? nt_dev_netns_rd(btf, dev) : 0;
 	}
@@ -606,7 +595,7 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 	    !lat_ovs_hook(hook)) {
 		__u32 netns = lat_hook_netns(btf, hook, skb, sk, &ref);
 
-		if (netns && !lat_phy_netns(netns))
+		if (netns && !lat_phy_has(netns, true))
 			return 0;
 	}
 	if (hook == LH_IP_QUEUE_XMIT) {
