@@ -154,14 +154,13 @@ static __always_inline __u32 lat_hook_netns(bool btf, int hook, const struct sk_
 	return NT_RD(btf, sk, __sk_common.skc_net.net, ns.inum);
 }
 
-/* Is @v the index (@netns false) or the namespace (true) of a --phy-interface? */
-static __always_inline bool lat_phy_has(__u32 v, const bool netns)
+static __always_inline bool lat_phy_netns(__u32 netns)
 {
 #pragma unroll
 	for (int i = 0; i < LAT_MAX_PHY; i++) {
 		if (i >= targ_cfg.nphy)
 			break;
-		if ((netns ? targ_cfg.phy[i].netns : targ_cfg.phy[i].ifindex) == v)
+		if (targ_cfg.phy[i].netns == netns)
 			return true;
 	}
 	return false;
@@ -554,36 +553,44 @@ static __always_inline int lat_store_new(const struct lat_key *key, const lat_re
 }
 #endif
 
-static __always_inline int lat_track(void *ctx, struct lat_pkt *p, const struct nt_ifref *ref,
-				     const struct sk_buff *skb, const struct sock *sk,
-				     const int hook, const __u32 flags);
-
 /* A hook's packet: filters that need no parsing (device, namespace), the
- * parse, then lat_track(). */
+ * parse, the record. @pre: a packet the caller parsed already, on interface
+ * @pre_ifindex (the per-interface tc hooks: no skb pointer there); NULL for
+ * every other hook, where the compiler drops its branches. */
 static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const struct sock *sk,
-				  const int hook, const __u32 flags)
+				  const int hook, const __u32 flags, const struct lat_pkt *pre,
+				  __u32 pre_ifindex)
 {
 	const bool btf = flags & LAT_F_BTF;
 	struct lat_pkt p = {};
+	struct lat_key key = {};
 	struct net_device *dev;
 	struct nt_ifref ref = {};
+	lat_rec_t *r;
+	__u64 now;
+	int path = -1;
+	bool opens;
+#ifdef LAT_SMALL_REC
+	lat_rec_t small;                /* a new record before it is stored (24 bytes) */
+#endif
+	bool fresh = false;             /* r is a new record not stored yet (summary) */
+	__u8 pos, gen = cur_gen & 1;
 
 	if (!targ_cfg.pos[0][hook] && !targ_cfg.pos[1][hook])
 		return 0;
+	if (pre) {
+		p = *pre;
+		ref.ifindex = pre_ifindex;
+		goto parsed;
+	}
 	if (!skb)
 		return 0;
 	/* Socket-level hooks have no device: UDP reuses skb->dev as scratch
 	 * once the datagram is queued to a socket (a read through it would
 	 * fault, slowly), and a consumed skb's device is history. */
 	dev = lat_sock_hook(hook) ? NULL : NT_RD(btf, skb, dev);
-	if (dev) {
-		ref.ifindex = NT_RD(btf, dev, ifindex);
-		/* device hooks run for every device of every namespace: most
-		 * runs end on the index, before the namespace's pointer chase */
-		if (lat_dev_hook(hook) && targ_cfg.nphy && !lat_phy_has(ref.ifindex, false))
-			return 0;
-		ref.netns = ref.ifindex ? nt_dev_netns_rd(btf, dev) : 0;
-	}
+	if (dev)
+		nt_dev_ref_rd(btf, dev, &ref);
 	if (lat_dev_hook(hook) && targ_cfg.nphy &&
 	    nt_ifset_find(targ_cfg.phy, targ_cfg.nphy, &ref) < 0)
 		return 0;
@@ -595,7 +602,7 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 	    !lat_ovs_hook(hook)) {
 		__u32 netns = lat_hook_netns(btf, hook, skb, sk, &ref);
 
-		if (netns && !lat_phy_has(netns, true))
+		if (netns && !lat_phy_netns(netns))
 			return 0;
 	}
 	if (hook == LH_IP_QUEUE_XMIT) {
@@ -604,53 +611,34 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 	} else if (lat_parse_skb(skb, flags, &p)) {
 		return 0;
 	}
-	return lat_track(ctx, &p, &ref, skb, sk, hook, flags);
-}
-
-/* The record of a parsed packet at @hook: open, stamp, close. @skb and @sk
- * only serve the details' full record (length, queue length). */
-static __always_inline int lat_track(void *ctx, struct lat_pkt *p, const struct nt_ifref *ref,
-				     const struct sk_buff *skb, const struct sock *sk,
-				     const int hook, const __u32 flags)
-{
-	const bool btf __attribute__((unused)) = flags & LAT_F_BTF;
-	struct lat_key key = {};
-	lat_rec_t *r;
-	__u64 now;
-	int path = -1;
-	bool opens;
-#ifdef LAT_SMALL_REC
-	lat_rec_t small;                /* a new record before it is stored (24 bytes) */
-#endif
-	bool fresh = false;             /* r is a new record not stored yet (summary) */
-	__u8 pos, gen = cur_gen & 1;
+parsed:
 
 	if (targ_cfg.mode == LAT_MODE_ICMP) {
-		if (p->proto != NT_IPPROTO_ICMP)
+		if (p.proto != NT_IPPROTO_ICMP)
 			return 0;
-		if (p->icmp_type == LAT_ICMP_ECHO && p->saddr == targ_cfg.src && p->daddr == targ_cfg.dst)
+		if (p.icmp_type == LAT_ICMP_ECHO && p.saddr == targ_cfg.src && p.daddr == targ_cfg.dst)
 			path = 0;
-		else if (p->icmp_type == LAT_ICMP_ECHOREPLY && p->saddr == targ_cfg.dst &&
-			 p->daddr == targ_cfg.src)
+		else if (p.icmp_type == LAT_ICMP_ECHOREPLY && p.saddr == targ_cfg.dst &&
+			 p.daddr == targ_cfg.src)
 			path = 1;
 		else
 			return 0;
 		key.proto = NT_IPPROTO_ICMP;
-		key.id1 = (__u32)p->icmp_id << 16 | p->icmp_seq;
+		key.id1 = (__u32)p.icmp_id << 16 | p.icmp_seq;
 	} else {
-		if (!lat_flow_match(p))
+		if (!lat_flow_match(&p))
 			return 0;
 		/* consume_skb ends what the kernel itself answers (echo requests);
 		 * TCP and UDP skbs are freed after the read, deferred to the
 		 * allocating CPU since 5.19 (TCP) / 6.18 (UDP): not a delivery time */
-		if (hook == LH_CONSUME && p->proto != NT_IPPROTO_ICMP)
+		if (hook == LH_CONSUME && p.proto != NT_IPPROTO_ICMP)
 			return 0;
 		/* A TCP segment without data (pure ACK, bare SYN or FIN) is never
 		 * copied to a reader: its receive path cannot end, so it gets no
 		 * record there (and costs no map lookup at each receive hook). */
-		if ((p->flags & LAT_PKT_NO_PAYLOAD) && targ_cfg.pos[1][hook] && !targ_cfg.pos[0][hook])
+		if ((p.flags & LAT_PKT_NO_PAYLOAD) && targ_cfg.pos[1][hook] && !targ_cfg.pos[0][hook])
 			return 0;
-		lat_flow_key(p, &key);
+		lat_flow_key(&p, &key);
 		if (targ_cfg.pos[0][hook] && !targ_cfg.pos[1][hook])
 			path = 0;
 		else if (targ_cfg.pos[1][hook] && !targ_cfg.pos[0][hook])
@@ -720,7 +708,7 @@ static __always_inline int lat_track(void *ctx, struct lat_pkt *p, const struct 
 		for (int i = 0; i < LAT_NPATHS; i++)
 			for (int j = 0; j < LH_MAX; j++)
 				init->stack_id[i][j] = -1;
-		init->pkt = *p;
+		init->pkt = p;
 		init->pkt.len = NT_RD(btf, skb, len);
 		if (lat_store_new(&key, init, path, opens, gen) == 0) {
 			nt_count(LAT_CNT_STARTED);
@@ -741,7 +729,7 @@ static __always_inline int lat_track(void *ctx, struct lat_pkt *p, const struct 
 		if (st->ts)
 			return 0;       /* first stamp wins (looped, cloned, re-queued) */
 		st->ts = now;
-		st->ifindex = ref->ifindex;
+		st->ifindex = ref.ifindex;
 		st->cpu = bpf_get_smp_processor_id();
 		if (hook == LH_QDISC_ENQ || hook == LH_QDISC_DEQ) {
 			const struct Qdisc *q = (const struct Qdisc *)sk;
@@ -776,7 +764,7 @@ static __always_inline int lat_track(void *ctx, struct lat_pkt *p, const struct 
 	/* the end? UDP: see udp_end_hook in lat_layout() */
 	if ((targ_cfg.mode == LAT_MODE_ICMP && path != targ_cfg.final_path) ||
 	    (pos < targ_cfg.end_pos[path] &&
-	     !(p->proto == NT_IPPROTO_UDP && hook == targ_cfg.udp_end_hook))) {
+	     !(p.proto == NT_IPPROTO_UDP && hook == targ_cfg.udp_end_hook))) {
 		if (fresh)
 			lat_store_new(&key, r, path, opens, gen);
 		return 0;
@@ -788,7 +776,7 @@ static __always_inline int lat_track(void *ctx, struct lat_pkt *p, const struct 
 		lat_gen_count(gen, path, LAT_GC_COMPLETED);
 		if (targ_cfg.aggregate) {
 #ifdef LAT_SMALL_REC
-			lat_summary_done(r, p, gen, path, total);
+			lat_summary_done(r, &p, gen, path, total);
 #endif
 		} else if (total >= targ_cfg.threshold_ns) {
 #ifndef LAT_SMALL_REC
@@ -824,17 +812,17 @@ SEC("tp_btf/" #tpname)                                                          
 int nt_lat_##tag##_btf(unsigned long long *ctx)                                        \
 {                                                                                      \
 	return lat_on(ctx, (const struct sk_buff *)ctx[argi], (const void *)ctx[0], hook,  \
-		      LAT_F_BTF);                                                      \
+		      LAT_F_BTF, NULL, 0);                                             \
 }                                                                                      \
 SEC("raw_tp/" #tpname)                                                                 \
 int nt_lat_##tag##_raw(unsigned long long *ctx)                                        \
 {                                                                                      \
-	return lat_on(ctx, (const struct sk_buff *)ctx[argi], (const void *)ctx[0], hook, 0); \
+	return lat_on(ctx, (const struct sk_buff *)ctx[argi], (const void *)ctx[0], hook, 0, NULL, 0); \
 }                                                                                      \
 SEC("tracepoint/" cat "/" #tpname)                                                     \
 int nt_lat_##tag##_tp(struct raw_struct *ctx)                                          \
 {                                                                                      \
-	return lat_on(ctx, (const struct sk_buff *)BPF_CORE_READ(ctx, skbaddr), NULL, hook, 0); \
+	return lat_on(ctx, (const struct sk_buff *)BPF_CORE_READ(ctx, skbaddr), NULL, hook, 0, NULL, 0); \
 }
 
 static __always_inline unsigned long lat_kp_arg(struct pt_regs *ctx, int i)
@@ -866,15 +854,15 @@ int nt_lat_##tag##_fe(unsigned long long *ctx)                                  
 	else                                                                           \
 		a = ctx[argi];                                                         \
 	if (flags & LAT_F_PSKB)                                                        \
-		return lat_on(ctx, lat_deref(a), NULL, hook, flags);                   \
-	return lat_on(ctx, (const struct sk_buff *)a, NULL, hook, flags | LAT_F_BTF);  \
+		return lat_on(ctx, lat_deref(a), NULL, hook, flags, NULL, 0);                   \
+	return lat_on(ctx, (const struct sk_buff *)a, NULL, hook, flags | LAT_F_BTF, NULL, 0);  \
 }                                                                                      \
 SEC("kprobe/" #fn)                                                                     \
 int nt_lat_##tag##_kp(struct pt_regs *ctx)                                             \
 {                                                                                      \
 	unsigned long a = lat_kp_arg(ctx, argi);                                       \
 	return lat_on(ctx, (flags & LAT_F_PSKB) ? lat_deref(a) : (const struct sk_buff *)a, \
-		      NULL, hook, flags);                                              \
+		      NULL, hook, flags, NULL, 0);                                     \
 }
 
 /* transmit side */
@@ -882,13 +870,13 @@ SEC("fentry/__ip_queue_xmit")
 int nt_lat_ipqx_fe(unsigned long long *ctx)
 {
 	return lat_on(ctx, (const struct sk_buff *)ctx[1], (const struct sock *)ctx[0],
-		      LH_IP_QUEUE_XMIT, LAT_F_BTF);
+		      LH_IP_QUEUE_XMIT, LAT_F_BTF, NULL, 0);
 }
 SEC("kprobe/__ip_queue_xmit")
 int nt_lat_ipqx_kp(struct pt_regs *ctx)
 {
 	return lat_on(ctx, (const struct sk_buff *)PT_REGS_PARM2(ctx),
-		      (const struct sock *)PT_REGS_PARM1(ctx), LH_IP_QUEUE_XMIT, 0);
+		      (const struct sock *)PT_REGS_PARM1(ctx), LH_IP_QUEUE_XMIT, 0, NULL, 0);
 }
 LAT_FN_PROGS(ipss, ip_send_skb, 1, LH_IP_SEND_SKB, 0)
 LAT_FN_PROGS(iplo, ip_local_out, 2, LH_IP_LOCAL_OUT, 0)
@@ -915,19 +903,19 @@ LAT_FN_PROGS(rx, __netif_receive_skb_core, 0, LH_NETIF_RX, LAT_F_PSKB)
 SEC("kprobe/__netif_receive_skb_core")
 int nt_lat_rx1_kp(struct pt_regs *ctx)
 {
-	return lat_on(ctx, (const struct sk_buff *)PT_REGS_PARM1(ctx), NULL, LH_NETIF_RX, 0);
+	return lat_on(ctx, (const struct sk_buff *)PT_REGS_PARM1(ctx), NULL, LH_NETIF_RX, 0, NULL, 0);
 }
 /* 6.1: the core exists only as a .constprop clone (absent from BTF): fentry
  * takes its two callers, the single skb and the GRO/list batch */
 static __noinline int lat_on_rx(void *ctx, const struct sk_buff *skb)
 {
-	return lat_on(ctx, skb, NULL, LH_NETIF_RX, 0);
+	return lat_on(ctx, skb, NULL, LH_NETIF_RX, 0, NULL, 0);
 }
 #define LAT_RX_LISTED(skb, dev, rx) lat_on_rx(ctx, skb)
 SEC("fentry/__netif_receive_skb_one_core")
 int nt_lat_rx_fe1(unsigned long long *ctx)
 {
-	return lat_on(ctx, (const struct sk_buff *)ctx[0], NULL, LH_NETIF_RX, LAT_F_BTF);
+	return lat_on(ctx, (const struct sk_buff *)ctx[0], NULL, LH_NETIF_RX, LAT_F_BTF, NULL, 0);
 }
 SEC("fentry/__netif_receive_skb_list_core")
 int nt_lat_rx_fel(unsigned long long *ctx)
@@ -940,7 +928,7 @@ int nt_lat_rx_fel(unsigned long long *ctx)
 SEC("kprobe/__netif_receive_skb_one_core")
 int nt_lat_rx_kp2(struct pt_regs *ctx)
 {
-	return lat_on(ctx, (const struct sk_buff *)PT_REGS_PARM1(ctx), NULL, LH_NETIF_RX, 0);
+	return lat_on(ctx, (const struct sk_buff *)PT_REGS_PARM1(ctx), NULL, LH_NETIF_RX, 0, NULL, 0);
 }
 SEC("kprobe/__netif_receive_skb_list_core")
 int nt_lat_rx_kpl(struct pt_regs *ctx)
@@ -969,7 +957,7 @@ static __always_inline int lat_on_sk_ready(void *ctx, const struct sock *sk, con
 	skb = NT_RD(btf, sk, sk_receive_queue.prev);
 	if (!skb || (unsigned long)skb == q)
 		return 0;               /* already read (empty queue) */
-	return lat_on(ctx, skb, sk, LH_SK_DATA_READY, flags);
+	return lat_on(ctx, skb, sk, LH_SK_DATA_READY, flags, NULL, 0);
 }
 SEC("tp_btf/sk_data_ready")
 int nt_lat_skready_btf(unsigned long long *ctx)
@@ -1042,10 +1030,9 @@ static __always_inline int lat_parse_tc(struct __sk_buff *ctx, struct lat_pkt *p
 static __always_inline int lat_on_tc(struct __sk_buff *ctx, const int hook)
 {
 	struct lat_pkt p = {};
-	struct nt_ifref ref = { .ifindex = ctx->ifindex };
 
 	if ((targ_cfg.pos[0][hook] || targ_cfg.pos[1][hook]) && !lat_parse_tc(ctx, &p))
-		lat_track(ctx, &p, &ref, NULL, NULL, hook, 0);
+		lat_on(ctx, NULL, NULL, hook, 0, &p, ctx->ifindex);
 	return LAT_TC_ACT_UNSPEC;
 }
 
