@@ -363,6 +363,25 @@ static __always_inline void lat_add_us(struct nt_lat *l, __u64 ns)
 	l->slots[slot]++;
 }
 
+/* An empty histogram to insert from: read-only data, not a 288-byte stack
+ * object (the engine's frame must stay under the verifier's 512 bytes with
+ * the receive list walker's frame on top). */
+const volatile struct nt_lat lat_hist_zero = {};
+
+/* @map's histogram of @key, inserted empty if new; NULL (counted) if full. */
+static __always_inline struct nt_lat *lat_hist_get(void *map, const void *key)
+{
+	struct nt_lat *l = bpf_map_lookup_elem(map, key);
+
+	if (l)
+		return l;
+	bpf_map_update_elem(map, key, (const void *)&lat_hist_zero, BPF_NOEXIST);
+	l = bpf_map_lookup_elem(map, key);
+	if (!l)
+		nt_count(NT_CNT_MAP_FULL);
+	return l;
+}
+
 static __always_inline void lat_summary_done(const lat_rec_t *r, const struct lat_pkt *p,
 					     __u8 gen, __u8 path, __u64 total)
 {
@@ -380,17 +399,9 @@ static __always_inline void lat_summary_done(const lat_rec_t *r, const struct la
 	fk.proto = p->proto;
 	fk.path = path;
 	fk.gen = gen;
-	l = bpf_map_lookup_elem(&lat_flows, &fk);
-	if (!l) {
-		struct nt_lat zero = {};
-
-		bpf_map_update_elem(&lat_flows, &fk, &zero, BPF_NOEXIST);
-		l = bpf_map_lookup_elem(&lat_flows, &fk);
-		if (!l) {
-			nt_count(NT_CNT_MAP_FULL);
-			return;
-		}
-	}
+	l = lat_hist_get(&lat_flows, &fk);
+	if (!l)
+		return;
 	/* shared between CPUs: counts are atomic, min/max best effort */
 	slot = nt_hist_slot(total / 1000);
 	asm volatile("" : "+r"(slot));
@@ -407,19 +418,10 @@ static __always_inline void lat_summary_done(const lat_rec_t *r, const struct la
 static __always_inline void lat_pair(__u8 gen, __u8 path, __u8 prev, __u8 cur, __u64 d)
 {
 	struct lat_pair_key k = { gen, path, prev, cur };
-	struct nt_lat *l = bpf_map_lookup_elem(&lat_pairs, &k);
+	struct nt_lat *l = lat_hist_get(&lat_pairs, &k);
 
-	if (!l) {
-		struct nt_lat zero = {};
-
-		bpf_map_update_elem(&lat_pairs, &k, &zero, BPF_NOEXIST);
-		l = bpf_map_lookup_elem(&lat_pairs, &k);
-		if (!l) {
-			nt_count(NT_CNT_MAP_FULL);
-			return;
-		}
-	}
-	lat_add_us(l, d);
+	if (l)
+		lat_add_us(l, d);
 }
 
 static __always_inline void lat_count_restart(__u8 gen, int path)
