@@ -87,6 +87,9 @@ def traffic(kind):
 # ---- overhead on healthy traffic -----------------------------------------------------
 OVH_SECS = float(E.get("OVH_SECS", "3"))
 OVH_ROUNDS = int(E.get("OVH_ROUNDS", "3"))
+# perf runs per latency tool: one 3-s run moves by +-0.4 points of share here, so the
+# verdict takes the median of several
+OVH_PERF_RUNS = int(E.get("OVH_PERF_RUNS", "5"))
 CI = ["ip", "netns", "exec", E["LAB_CLIENT_NS"]]
 # name -> (namespace command, arguments). eth_drop/trace_conntrack watch the router as a user
 # starts them first (no filter, stacks on; new+destroy). The latency tools run where the
@@ -268,6 +271,14 @@ def perf_share(ns, args):
     return 100.0 * bpf / (total - idle) if total > idle else None
 
 
+def perf_shares(ns, args):
+    """perf_share() over OVH_PERF_RUNS runs: (median, min, max, runs), or None."""
+    got = [v for v in (perf_share(ns, args) for _ in range(OVH_PERF_RUNS)) if v is not None]
+    if not got:
+        return None
+    return statistics.median(got), min(got), max(got), len(got)
+
+
 def accounting_floor():
     """ns per run the kernel's accounting reports for an empty program on the dev-layer
     tracepoints (bench/calibrate.bpf.c) during a UDP ping-pong: its own cost per run.
@@ -346,7 +357,7 @@ def overhead():
             if tool:
                 results[name] = (base, tool, drops)
             if name in LAT_TOOLS:
-                own_cost[name] = bpf_cost(ns, args) + (perf_share(ns, args),)
+                own_cost[name] = bpf_cost(ns, args) + (perf_shares(ns, args),)
         floor_ns = accounting_floor() if own_cost else None
     finally:
         for srv in servers:
@@ -401,17 +412,18 @@ def overhead():
               "under iperf3 (the throughput a CPU-bound transfer loses)")
         if any(c[4] is not None for c in own_cost.values()):
             print("  and, with production settings (bpf_stats off), the BPF share of the busy CPU "
-                  "under iperf3 by perf sampling: the programs and their dispatch (tracepoint glue, "
-                  "tc hook), without the accounting's clock reads; the summary's throughput "
-                  "verdict uses it")
+                  f"under iperf3 by perf sampling ({OVH_PERF_RUNS} runs of {OVH_SECS:g} s, median "
+                  "and range): the programs and their dispatch (tracepoint glue, tc hook), without "
+                  "the accounting's clock reads; the summary's throughput verdict uses the median")
         for n, (runs, ns, share, _, pshare) in own_cost.items():
             lat = ns / 10 / base_rtt
-            thr = pshare if pshare is not None else share
+            thr = pshare[0] if pshare is not None else share
             verdict = ""
             if n in SUMMARY_TOOLS:
                 verdict = (f"  -> {'within' if lat <= 5 and thr <= 3 else 'OUTSIDE'} the "
                            "targets (<= +5 % latency, <= 3 % throughput)")
-            perf_txt = f"; {pshare:4.1f}% by perf" if pshare is not None else ""
+            perf_txt = (f"; {pshare[0]:4.1f}% by perf (median of {pshare[3]}: "
+                        f"{pshare[1]:.1f}-{pshare[2]:.1f})" if pshare is not None else "")
             print(f"  {short[n]:<22} {runs:5.1f} program runs, {ns / 1000:5.2f} us per round trip "
                   f"= {lat:+.1f}% of it; {share:4.1f}% of busy CPU under iperf3{perf_txt}{verdict}")
         if floor_ns:
