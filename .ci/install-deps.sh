@@ -8,6 +8,7 @@ pkgs=(
 	iproute2 iptables nftables iputils-ping jq python3 strace       # lab + e2e
 	iperf3 procps sockperf                                          # bench
 	qemu-system-x86 busybox-static kmod cpio xz-utils zstd          # guest tier
+	openvswitch-switch      # guest tier: ovs-dpctl builds a kernel datapath (no daemon runs)
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -119,6 +119,46 @@ latlab_ping() {
 	ip netns exec "$LATLAB_NS" ping -n -q -c "$1" -i "${2:-0.2}" -W 2 "$LATLAB_PEER_IP" >/dev/null
 }
 
+# latlab_ovs PREFIX: an Open vSwitch kernel datapath as a KVM host has it (needs the
+# openvswitch module and ovs-dpctl; no ovs-vswitchd: two flows installed by hand). The
+# host's address is on the datapath's internal port, its "physical" port is a veth whose
+# peer answers pings:
+#   ${P}r: datapath ${P}dp, internal port ${P}dp (port 0) OVSLAB_HOST_IP/24
+#          ${P}v0 (port 1, OVSLAB_PHY)  <->  ${P}s: ${P}v1 OVSLAB_PEER_IP/24
+# Flows: in_port(0) -> 1 and in_port(1) -> 0 for IPv4; neighbours are static (no ARP
+# through the datapath). Exported: OVSLAB_NS OVSLAB_PHY OVSLAB_HOST_IP OVSLAB_PEER_IP.
+# lab_cleanup removes it: a datapath goes with its namespace.
+latlab_ovs() {
+	local p=$1 s n dp mac_dp mac_peer
+	s=$(_lab_slot_take "$p") || return 1
+	n=$((s * 4))
+	dp=${p}dp
+	OVSLAB_NS=${p}r OVSLAB_PHY=${p}v0
+	OVSLAB_HOST_IP=$(_lab_net4 $n).1 OVSLAB_PEER_IP=$(_lab_net4 $n).2
+	export OVSLAB_NS OVSLAB_PHY OVSLAB_HOST_IP OVSLAB_PEER_IP
+	_lab_ns_add "$OVSLAB_NS" && _lab_ns_add "${p}s" || return 1
+	_lab_do ip netns exec "$OVSLAB_NS" ovs-dpctl add-dp "$dp" || return 1
+	_lab_do ip link add "${p}v0" netns "$OVSLAB_NS" type veth peer name "${p}v1" netns "${p}s" ||
+		return 1
+	_lab_do ip netns exec "$OVSLAB_NS" ovs-dpctl add-if "$dp" "${p}v0" || return 1
+	_lab_do ip -n "$OVSLAB_NS" addr add "$OVSLAB_HOST_IP/24" dev "$dp" || return 1
+	_lab_do ip -n "${p}s" addr add "$OVSLAB_PEER_IP/24" dev "${p}v1" || return 1
+	_lab_do ip -n "$OVSLAB_NS" link set "$dp" up && _lab_do ip -n "$OVSLAB_NS" link set "${p}v0" up &&
+		_lab_do ip -n "${p}s" link set "${p}v1" up || return 1
+	mac_dp=$(ip netns exec "$OVSLAB_NS" cat "/sys/class/net/$dp/address") || return 1
+	mac_peer=$(ip netns exec "${p}s" cat "/sys/class/net/${p}v1/address") || return 1
+	_lab_do ip -n "$OVSLAB_NS" neigh replace "$OVSLAB_PEER_IP" lladdr "$mac_peer" dev "$dp" \
+		nud permanent || return 1
+	_lab_do ip -n "${p}s" neigh replace "$OVSLAB_HOST_IP" lladdr "$mac_dp" dev "${p}v1" \
+		nud permanent || return 1
+	_lab_do ip netns exec "$OVSLAB_NS" ovs-dpctl add-flow "$dp" \
+		"in_port(0),eth(),eth_type(0x0800),ipv4()" 1 || return 1
+	_lab_do ip netns exec "$OVSLAB_NS" ovs-dpctl add-flow "$dp" \
+		"in_port(1),eth(),eth_type(0x0800),ipv4()" 0 || return 1
+	# one ping proves the path through the flows (and is not measured)
+	_lab_do ip netns exec "$OVSLAB_NS" ping -n -q -c 1 -W 5 "$OVSLAB_PEER_IP" >/dev/null
+}
+
 # latlab_cleanup PREFIX...: stop the responder, remove the namespace and the reservation
 latlab_cleanup() {
 	local p pid
