@@ -278,5 +278,34 @@ for m in $(nt_attach_modes); do
 	nt_case "$S: netem delay 20 ms -> qdisc stage pair in D's bucket, no other pair (guest tier) [$m]" case_netem "$m"
 done
 nt_case "$S: per-interface tc hooks on --phy-interface: same counts as the tracepoints, nothing left" case_per_interface
+
+# Open vSwitch (guest tier): UDP from the datapath's internal port out of its veth port
+# (tests/lab/lab_latency.sh latlab_ovs). With --stage-latency the OVS stages are pairs of the
+# transmit path, between the IP layer and the physical port, each with every datagram.
+case_ovs() {
+	local p n=10 pairs chain
+	[[ -d /sys/module/openvswitch ]] || modprobe openvswitch 2>/dev/null ||
+		skip "no openvswitch module on this kernel (the guest tier has it)"
+	nt_need ovs-dpctl
+	p=$(lab_prefix lo) || fail "no lab prefix"
+	_NT_LABS+=("$p")
+	latlab_ovs "$p" || fail "OVS lab could not be built"
+	lat_sink K "${p}s" "$OVSLAB_PEER_IP" 5000 0
+	nt_start T "$OVSLAB_NS" $S --phy-interface "$OVSLAB_PHY" --direction tx --protocol udp \
+		--dst-port 5000 --interval 1 --stage-latency --json
+	lab_udp_send "$OVSLAB_NS" "$OVSLAB_HOST_IP" 4000 "$OVSLAB_PEER_IP" 5000 $n
+	sleep 2.5
+	nt_stop T INT
+	assert_exit T 0
+	assert_jq T "[\$all[] | select(.type == \"interval\") | .tx.completed] | add == $n" "$n datagrams sent"
+	pairs="[\$all[] | select(.type == \"interval\") | .tx.stages[]? | select(.latency_us.count > 0)]"
+	for chain in internal_dev_xmit:ovs_dp_process_packet ovs_dp_process_packet:ovs_vport_send \
+		ovs_vport_send:net_dev_queue net_dev_queue:net_dev_xmit; do
+		assert_jq T "[$pairs[] | select(.from == \"${chain%%:*}\" and .to == \"${chain#*:}\") | .latency_us.count] | add == $n" \
+			"pair ${chain%%:*} -> ${chain#*:} has every datagram"
+	done
+	assert_unloaded T
+}
+nt_case "$S: OVS datapath, --stage-latency -> internal_dev_xmit, ovs_dp_process_packet, ovs_vport_send pairs on the transmit path (guest tier)" case_ovs
 nt_case "$S: bad input exits 2 before loading" case_bad_input
 nt_done
