@@ -175,6 +175,20 @@ nt_lab() {
 	esac || fail "lab $kind could not be built"
 }
 
+# nt_ovs_lab VAR: an Open vSwitch kernel datapath lab for this case (latlab_ovs in
+# tests/lab/lab_latency.sh, OVSLAB_* describe it; prefix in VAR); skips the case without
+# the openvswitch module (the host tier) or ovs-dpctl
+nt_ovs_lab() {
+	local _ovs_p
+	[[ -d /sys/module/openvswitch ]] || modprobe openvswitch 2>/dev/null ||
+		skip "no openvswitch module on this kernel (the guest tier has it)"
+	nt_need ovs-dpctl
+	_ovs_p=$(lab_prefix lo) || fail "no lab prefix"
+	_NT_LABS+=("$_ovs_p")
+	printf -v "$1" '%s' "$_ovs_p"
+	latlab_ovs "$_ovs_p" || fail "OVS lab could not be built"
+}
+
 # nt_twin: build a twin of the current lab (same names, ifindexes, addresses; other netns)
 nt_twin() {
 	local t

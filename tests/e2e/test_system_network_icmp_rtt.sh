@@ -15,12 +15,7 @@ nt_case "system_network_icmp_rtt: --phy-interface is required" case_needs_phy
 # stages attach and stamp each exchange in the datapath's order on both paths.
 case_ovs() {
 	local p n=5 want
-	[[ -d /sys/module/openvswitch ]] || modprobe openvswitch 2>/dev/null ||
-		skip "no openvswitch module on this kernel (the guest tier has it)"
-	nt_need ovs-dpctl
-	p=$(lab_prefix lo) || fail "no lab prefix"
-	_NT_LABS+=("$p")
-	latlab_ovs "$p" || fail "OVS lab could not be built"
+	nt_ovs_lab p
 	nt_start T "$OVSLAB_NS" system_network_icmp_rtt --src-ip "$OVSLAB_HOST_IP" \
 		--dst-ip "$OVSLAB_PEER_IP" --phy-interface "$OVSLAB_PHY" --direction tx --json
 	grep -q 'ovs_dp_process_packet=' "$W/T.err" || fail "the ready line names no OVS stage: $(cat "$W/T.err")"

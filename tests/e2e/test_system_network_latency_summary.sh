@@ -284,12 +284,7 @@ nt_case "$S: per-interface tc hooks on --phy-interface: same counts as the trace
 # transmit path, between the IP layer and the physical port, each with every datagram.
 case_ovs() {
 	local p n=10 pairs chain
-	[[ -d /sys/module/openvswitch ]] || modprobe openvswitch 2>/dev/null ||
-		skip "no openvswitch module on this kernel (the guest tier has it)"
-	nt_need ovs-dpctl
-	p=$(lab_prefix lo) || fail "no lab prefix"
-	_NT_LABS+=("$p")
-	latlab_ovs "$p" || fail "OVS lab could not be built"
+	nt_ovs_lab p
 	lat_sink K "${p}s" "$OVSLAB_PEER_IP" 5000 0
 	nt_start T "$OVSLAB_NS" $S --phy-interface "$OVSLAB_PHY" --direction tx --protocol udp \
 		--dst-port 5000 --interval 1 --stage-latency --json
