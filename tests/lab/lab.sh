@@ -167,11 +167,12 @@ _lab_addr() { # NS IF ADDR4/24 ADDR6/64
 
 _lab_mac() { ip netns exec "$1" cat "/sys/class/net/$2/address"; }
 
-# _lab_neigh6 NS IF ADDR PEER_NS PEER_IF: permanent IPv6 neighbour entry. Without it the
+# _lab_neigh NS IF ADDR PEER_NS PEER_IF: permanent neighbour entry for ADDR (IPv4 or IPv6)
+# with PEER_IF's MAC. For IPv6 the labs need it: without it the
 # first packets wait ~1 s: IPv6 only installs the multicast routes that neighbour
 # discovery needs once linkwatch (rate-limited to one run per second, system-wide) has
 # reported the carrier, while IPv4/ARP works at once.
-_lab_neigh6() {
+_lab_neigh() {
 	local mac
 	mac=$(_lab_mac "$4" "$5") || return 1
 	_lab_do ip -n "$1" neigh replace "$3" lladdr "$mac" dev "$2" nud permanent
@@ -227,10 +228,10 @@ _lab_build() {
 	_lab_do ip -n "$sv" route add default via "$LAB_TX_IP" || return 1
 	_lab_do ip -n "$c" -6 route add default via "$LAB_RX_IP6" || return 1
 	_lab_do ip -n "$sv" -6 route add default via "$LAB_TX_IP6" || return 1
-	_lab_neigh6 "$c" "$LAB_CLIENT_IF" "$LAB_RX_IP6" "$r" "$LAB_RX_IF" &&
-		_lab_neigh6 "$r" "$LAB_RX_IF" "$LAB_CLIENT_IP6" "$c" "$LAB_CLIENT_IF" &&
-		_lab_neigh6 "$r" "$LAB_TX_IF" "$LAB_SERVER_IP6" "$sv" "$LAB_SERVER_IF" &&
-		_lab_neigh6 "$sv" "$LAB_SERVER_IF" "$LAB_TX_IP6" "$r" "$LAB_TX_IF" || return 1
+	_lab_neigh "$c" "$LAB_CLIENT_IF" "$LAB_RX_IP6" "$r" "$LAB_RX_IF" &&
+		_lab_neigh "$r" "$LAB_RX_IF" "$LAB_CLIENT_IP6" "$c" "$LAB_CLIENT_IF" &&
+		_lab_neigh "$r" "$LAB_TX_IF" "$LAB_SERVER_IP6" "$sv" "$LAB_SERVER_IF" &&
+		_lab_neigh "$sv" "$LAB_SERVER_IF" "$LAB_TX_IP6" "$r" "$LAB_TX_IF" || return 1
 	if [[ $two == 1 ]]; then
 		_lab_veth "$c" "$LAB_CLIENT_IF2" "$r" "$LAB_RX2_IF" "$ic1" "$ir2" || return 1
 		_lab_addr "$c" "$LAB_CLIENT_IF2" "$LAB_CLIENT_IP2/24" || return 1

@@ -129,7 +129,7 @@ latlab_ping() {
 # through the datapath). Exported: OVSLAB_NS OVSLAB_PHY OVSLAB_HOST_IP OVSLAB_PEER_IP.
 # lab_cleanup removes it: a datapath goes with its namespace.
 latlab_ovs() {
-	local p=$1 s n dp mac_dp mac_peer
+	local p=$1 s n dp
 	s=$(_lab_slot_take "$p") || return 1
 	n=$((s * 4))
 	dp=${p}dp
@@ -141,16 +141,10 @@ latlab_ovs() {
 	_lab_do ip link add "${p}v0" netns "$OVSLAB_NS" type veth peer name "${p}v1" netns "${p}s" ||
 		return 1
 	_lab_do ip netns exec "$OVSLAB_NS" ovs-dpctl add-if "$dp" "${p}v0" || return 1
-	_lab_do ip -n "$OVSLAB_NS" addr add "$OVSLAB_HOST_IP/24" dev "$dp" || return 1
-	_lab_do ip -n "${p}s" addr add "$OVSLAB_PEER_IP/24" dev "${p}v1" || return 1
-	_lab_do ip -n "$OVSLAB_NS" link set "$dp" up && _lab_do ip -n "$OVSLAB_NS" link set "${p}v0" up &&
-		_lab_do ip -n "${p}s" link set "${p}v1" up || return 1
-	mac_dp=$(ip netns exec "$OVSLAB_NS" cat "/sys/class/net/$dp/address") || return 1
-	mac_peer=$(ip netns exec "${p}s" cat "/sys/class/net/${p}v1/address") || return 1
-	_lab_do ip -n "$OVSLAB_NS" neigh replace "$OVSLAB_PEER_IP" lladdr "$mac_peer" dev "$dp" \
-		nud permanent || return 1
-	_lab_do ip -n "${p}s" neigh replace "$OVSLAB_HOST_IP" lladdr "$mac_dp" dev "${p}v1" \
-		nud permanent || return 1
+	_lab_addr "$OVSLAB_NS" "$dp" "$OVSLAB_HOST_IP/24" && _lab_addr "${p}s" "${p}v1" "$OVSLAB_PEER_IP/24" &&
+		_lab_do ip -n "$OVSLAB_NS" link set "${p}v0" up || return 1
+	_lab_neigh "$OVSLAB_NS" "$dp" "$OVSLAB_PEER_IP" "${p}s" "${p}v1" &&
+		_lab_neigh "${p}s" "${p}v1" "$OVSLAB_HOST_IP" "$OVSLAB_NS" "$dp" || return 1
 	_lab_do ip netns exec "$OVSLAB_NS" ovs-dpctl add-flow "$dp" \
 		"in_port(0),eth(),eth_type(0x0800),ipv4()" 1 || return 1
 	_lab_do ip netns exec "$OVSLAB_NS" ovs-dpctl add-flow "$dp" \

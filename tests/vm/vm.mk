@@ -36,7 +36,8 @@ VM_ARGS    ?=
 # its counts under iperf3 load (auto: with the function stages), details' netem threshold and tcp_v4_rcv
 # stage (auto, fentry: on 6.1 the receive list walker calls the engine as a subprogram, within
 # the verifier's 512 bytes of combined stack), each ICMP RTT tool in one forced mode and
-# system_network_icmp_rtt's OVS stages through a kernel datapath (ovs-dpctl, no daemon), metrics'
+# the OVS stages through a kernel datapath (ovs-dpctl, no daemon: system_network_icmp_rtt on
+# both paths, the summary's transmit pairs), metrics'
 # qdisc timeline (auto, fentry).
 VM_CASES_LAT = ^system_network_latency_summary: (netem|20 UDP datagrams to a socket|UDP from another namespace|icmp\+tcp\+udp mixed|iperf3|per-interface tc hooks|OVS datapath)|^system_network_latency_details: (netem|reader 20 ms late.*\[(auto|fentry)\])|^kernel_icmp_rtt: tap responder.*\[fentry\]|^system_network_icmp_rtt: (tap responder.*\[kprobe\]|OVS datapath)|^system_network_perfomance_metrics: tbf.*\[(auto|fentry)\]
 VM_CASES   ?= \((auto|fentry|kprobe)\)$$|^guest:|^reasons:|^doctor:|^trace_conntrack: (NEW/DESTROY|INVALID counted)|^trace_ip_defrag: lone first fragment|$(VM_CASES_LAT)
