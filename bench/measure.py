@@ -415,6 +415,10 @@ def overhead():
                   f"under iperf3 by perf sampling ({OVH_PERF_RUNS} runs of {OVH_SECS:g} s, median "
                   "and range): the programs and their dispatch (tracepoint glue, tc hook), without "
                   "the accounting's clock reads; the summary's throughput verdict uses the median")
+        else:
+            print("  (no perf figure: perf is not installed, or it could not record; "
+                  "apt-get install linux-perf. The summary's throughput verdict falls back to the "
+                  "accounted share, which overstates it by the accounting's clock reads)")
         for n, (runs, ns, share, _, pshare) in own_cost.items():
             lat = ns / 10 / base_rtt
             thr = pshare[0] if pshare is not None else share
