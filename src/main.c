@@ -8,12 +8,14 @@
 #include <stdio.h>
 #include <string.h>
 #include "nt.h"
+#include "tool.h"
 
 static void usage(FILE *f)
 {
 	fprintf(f, "nettrail — where is a packet lost or delayed, and why.\n\n"
 		   "Usage: nettrail TOOL [options]     (or a symlink named TOOL)\n"
 		   "       nettrail TOOL --help        options and examples of one tool\n"
+		   "       nettrail TOOL ... --dry-run which probe each stage would use; loads nothing\n"
 		   "       nettrail doctor             what this kernel supports, per tool\n\n");
 	for (int g = 0; g < NT_GROUP_MAX; g++) {
 		bool any = false;
@@ -48,16 +50,12 @@ int main(int argc, char **argv)
 
 	if (t) {
 		nt_prog = t->name;
-		return t->main(argc, argv);
+		return nt_tool_run(t->def, argc, argv);
 	}
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
 		usage(stdout);
 		return argc < 2 ? NT_EXIT_USAGE : NT_EXIT_OK;
-	}
-	if (!strcmp(argv[1], "doctor")) {
-		nt_prog = "doctor";
-		return nt_doctor_main(argc - 1, argv + 1);
 	}
 	t = nt_tool_find(argv[1]);
 	if (!t) {
@@ -66,5 +64,5 @@ int main(int argc, char **argv)
 		return NT_EXIT_USAGE;
 	}
 	nt_prog = t->name;
-	return t->main(argc - 1, argv + 1);
+	return nt_tool_run(t->def, argc - 1, argv + 1);
 }

@@ -4,21 +4,18 @@
  */
 #include <string.h>
 #include "nt.h"
-#include "attach.h"
 
 int nt_debug;
 const char *nt_prog = "nettrail";
 
 #define NT_TOOL(name, alias, group, overhead, manual, purpose) \
-	int name##_main(int argc, char **argv);                 \
-	extern const struct nt_stage name##_stages[];            \
-	extern const int name##_nstages;
+	extern const struct nt_tool_def name##_tool;
 #include "tools.def"
 #undef NT_TOOL
 
 const struct nt_tool nt_tools[] = {
 #define NT_TOOL(name, alias, group, overhead, manual, purpose) \
-	{ #name, alias, group, overhead, manual, purpose, name##_main, name##_stages, &name##_nstages },
+	{ #name, alias, group, overhead, manual, purpose, &name##_tool },
 #include "tools.def"
 #undef NT_TOOL
 };
@@ -34,6 +31,7 @@ static const char *group_names[NT_GROUP_MAX] = {
 	[NT_GROUP_CPU] = "CPU and scheduling",
 	[NT_GROUP_TCP] = "TCP",
 	[NT_GROUP_FLEET] = "Fleet",
+	[NT_GROUP_HOST] = "This host",
 };
 
 const char *nt_group_name(enum nt_group g)

@@ -10,7 +10,6 @@
 #include <bpf/libbpf.h>
 #include "nt.h"
 #include "attach.h"
-#include "run.h"
 #include "btfinfo.h"
 #include "iface.h"
 #include "ksyms.h"
@@ -54,13 +53,15 @@ static bool is_tc(enum nt_probe_kind k)
 	return k == NT_PK_TC_INGRESS || k == NT_PK_TC_EGRESS;
 }
 
-static struct nt_ifref tc_ifaces[NT_MAX_IFACES];
-static int ntc_ifaces;
-
-void nt_stages_set_ifaces(const struct nt_ifref *ifs, int n)
+void nt_plan_ctx_set_ifaces(struct nt_plan_ctx *pc, const struct nt_ifref *ifs, int n)
 {
-	ntc_ifaces = n < 0 ? 0 : n > NT_MAX_IFACES ? NT_MAX_IFACES : n;
-	memcpy(tc_ifaces, ifs, ntc_ifaces * sizeof(*ifs));
+	pc->nifaces = n < 0 ? 0 : n > NT_MAX_IFACES ? NT_MAX_IFACES : n;
+	memcpy(pc->ifaces, ifs, pc->nifaces * sizeof(*ifs));
+}
+
+static int plan_nifaces(const struct nt_stage_plan *pl)
+{
+	return pl->ctx ? pl->ctx->nifaces : 0;
 }
 
 const char *nt_mode_name(enum nt_attach_mode m)
@@ -402,7 +403,7 @@ static bool candidate_ok(const struct nt_candidate *c, struct nt_stage_plan *pl,
 		return true;
 	case NT_PK_TC_INGRESS:
 	case NT_PK_TC_EGRESS:
-		if (!ntc_ifaces) {
+		if (!plan_nifaces(pl)) {
 			snprintf(why, wlen, "a per-interface hook: no interface given");
 			return false;
 		}
@@ -418,19 +419,19 @@ static bool candidate_ok(const struct nt_candidate *c, struct nt_stage_plan *pl,
 }
 
 /* "eth0,eth1": the interfaces of a per-interface hook, for messages */
-static void tc_iface_names(char *buf, size_t len)
+static void tc_iface_names(const struct nt_plan_ctx *pc, char *buf, size_t len)
 {
 	buf[0] = 0;
-	for (int i = 0; i < ntc_ifaces; i++) {
+	for (int i = 0; i < pc->nifaces; i++) {
 		char name[32];
 
 		append(buf, len, "%s%s", i ? "," : "",
-		       nt_iface_name(&tc_ifaces[i], name, sizeof(name)));
+		       nt_iface_name(&pc->ifaces[i], name, sizeof(name)));
 	}
 }
 
 int nt_stages_plan(const struct nt_stage *stages, int n, enum nt_attach_mode mode,
-		   struct nt_stage_plan *plans, bool quiet)
+		   const struct nt_plan_ctx *pc, struct nt_stage_plan *plans, bool quiet)
 {
 	int ret = 0;
 
@@ -440,6 +441,7 @@ int nt_stages_plan(const struct nt_stage *stages, int n, enum nt_attach_mode mod
 
 		memset(pl, 0, sizeof(*pl));
 		pl->stage = &stages[i];
+		pl->ctx = pc;
 		for (const struct nt_candidate *c = stages[i].cands; c->prog; c++) {
 			char why[256] = "";
 
@@ -450,7 +452,7 @@ int nt_stages_plan(const struct nt_stage *stages, int n, enum nt_attach_mode mod
 			if (candidate_ok(c, pl, why, sizeof(why))) {
 				pl->cand = c;
 				if (is_tc(c->kind))
-					tc_iface_names(pl->symbol, sizeof(pl->symbol));
+					tc_iface_names(pc, pl->symbol, sizeof(pl->symbol));
 				if (!pl->symbol[0])
 					snprintf(pl->symbol, sizeof(pl->symbol), "%s", c->target);
 				break;
@@ -500,8 +502,6 @@ int nt_stages_prepare(struct bpf_object *obj, struct nt_stage_plan *plans, int n
 	struct bpf_program *p;
 
 	warn_len = 0;           /* a load failure shows its own warnings, not the probes' */
-	if (nt_events_prepare(obj))
-		return -1;
 	bpf_object__for_each_program(p, obj)
 		bpf_program__set_autoload(p, false);
 	for (int i = 0; i < n; i++) {
@@ -552,20 +552,21 @@ static int attach_tc(struct bpf_object *obj, struct nt_stage_plan *pl)
 {
 	const struct nt_candidate *c = pl->cand;
 	struct bpf_program *p = bpf_object__find_program_by_name(obj, c->prog);
+	const struct nt_ifref *ifs = pl->ctx->ifaces;
 
-	for (int i = 0; i < ntc_ifaces; i++) {
+	for (int i = 0; i < plan_nifaces(pl); i++) {
 		char why[256], name[32];
-		int err = nt_tc_hook_attach(&pl->tc[i], bpf_program__fd(p), tc_ifaces[i].ifindex,
+		int err = nt_tc_hook_attach(&pl->tc[i], bpf_program__fd(p), ifs[i].ifindex,
 					    c->kind == NT_PK_TC_EGRESS, why, sizeof(why));
 
 		if (err) {
 			nt_err("failed to attach %s on %s (stage %s): %s", nt_kind_name(c->kind),
-			       nt_iface_name(&tc_ifaces[i], name, sizeof(name)), pl->stage->name, why);
+			       nt_iface_name(&ifs[i], name, sizeof(name)), pl->stage->name, why);
 			return -1;
 		}
 		pl->ntc = i + 1;
 		nt_dbg("stage %s: attached %s on %s as %s (%s)", pl->stage->name,
-		       nt_kind_name(c->kind), nt_iface_name(&tc_ifaces[i], name, sizeof(name)),
+		       nt_kind_name(c->kind), nt_iface_name(&ifs[i], name, sizeof(name)),
 		       nt_tc_hook_how(&pl->tc[i]), c->prog);
 	}
 	return 0;
@@ -605,19 +606,6 @@ int nt_stages_attach(struct bpf_object *obj, struct nt_stage_plan *plans, int n)
 		       pl->symbol, c->prog2 ? "+" : "", c->prog2 ? pl->symbol2 : "", c->prog);
 	}
 	return 0;
-}
-
-int nt_stages_load_attach(struct bpf_object_skeleton *skel, struct nt_stage_plan *plans, int n)
-{
-	struct bpf_object *obj = *skel->obj;
-
-	if (nt_stages_prepare(obj, plans, n))
-		return -1;
-	if (bpf_object__load_skeleton(skel)) {
-		nt_report_load_failure(errno);
-		return -1;
-	}
-	return nt_stages_attach(obj, plans, n);
 }
 
 void nt_stages_detach(struct nt_stage_plan *plans, int n)

@@ -29,7 +29,7 @@ enum nt_probe_kind {
 	NT_PK_KRETPROBE,        /* the return value only */
 	NT_PK_UPROBE,
 	/* Per-interface hooks: a tc program on each interface the tool was
-	 * given (nt_stages_set_ifaces), in place of a global tracepoint that
+	 * given (the plan context's interfaces), in place of a global tracepoint that
 	 * runs for every device and filters after. Auto mode only; the target
 	 * is unused. */
 	NT_PK_TC_INGRESS,
@@ -68,8 +68,17 @@ struct nt_stage {
 	struct nt_candidate cands[NT_MAX_CANDS];   /* ends at .prog == NULL */
 };
 
+/* What planning needs besides the stages: the interfaces per-interface hooks
+ * (NT_PK_TC_*) go on; none: such candidates are passed over. */
+struct nt_plan_ctx {
+	struct nt_ifref ifaces[NT_MAX_IFACES];
+	int nifaces;
+};
+void nt_plan_ctx_set_ifaces(struct nt_plan_ctx *pc, const struct nt_ifref *ifs, int n);
+
 struct nt_stage_plan {
 	const struct nt_stage *stage;
+	const struct nt_plan_ctx *ctx;          /* the context it was planned in (may be NULL) */
 	const struct nt_candidate *cand;        /* NULL: nothing can serve it */
 	char symbol[128];                       /* resolved kallsyms name (kprobe) */
 	char symbol2[128];                      /* same for the companion hook */
@@ -88,24 +97,16 @@ const char *nt_mode_name(enum nt_attach_mode m);
  * trying a tiny program once; @why says what failed. */
 bool nt_kind_works(enum nt_probe_kind k, const char **why);
 
-/* The interfaces per-interface hooks (NT_PK_TC_*) go on; none given: such
- * candidates are passed over. Call before nt_stages_plan(). */
-void nt_stages_set_ifaces(const struct nt_ifref *ifs, int n);
-
-/* Choose a candidate per stage. Returns 0, or -1 when an essential stage has
- * none (message printed, naming the stage and why). Needs no BPF object, so
- * doctor uses it too (quiet = no messages). */
+/* Choose a candidate per stage (@pc may be NULL: no interfaces). Returns 0, or
+ * -1 when an essential stage has none (message printed, naming the stage and
+ * why). Needs no BPF object, so doctor uses it too (quiet = no messages). */
 int nt_stages_plan(const struct nt_stage *stages, int n, enum nt_attach_mode mode,
-		   struct nt_stage_plan *plans, bool quiet);
+		   const struct nt_plan_ctx *pc, struct nt_stage_plan *plans, bool quiet);
 /* Autoload exactly the chosen programs and point them at their targets. */
 int nt_stages_prepare(struct bpf_object *obj, struct nt_stage_plan *plans, int n);
 /* Attach the chosen programs (after load). Message + -1 on failure. */
 int nt_stages_attach(struct bpf_object *obj, struct nt_stage_plan *plans, int n);
 void nt_stages_detach(struct nt_stage_plan *plans, int n);
-/* prepare + load the skeleton + attach: the usual middle of a tool's main().
- * Messages printed; returns 0 or -1. */
-struct bpf_object_skeleton;
-int nt_stages_load_attach(struct bpf_object_skeleton *skel, struct nt_stage_plan *plans, int n);
 /* "rx=tp_btf:netif_receive_skb tx=..." for -v and the ready line. */
 void nt_stages_describe(const struct nt_stage_plan *plans, int n, char *buf, size_t len);
 

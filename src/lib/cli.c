@@ -15,15 +15,18 @@ enum {
 	KEY_DEBUG,
 	KEY_ATTACH_MODE,
 	KEY_BTF,
-	KEY_HELP,
+	KEY_DRY_RUN,
+	KEY_HELP,       /* the last common key */
 };
 
 static const struct nt_opt common_opts[] = {
 	{ "json", 0, NULL, "one JSON object per line on stdout", KEY_JSON },
-	{ "duration", 0, "SEC", "stop after SEC seconds (default: until Ctrl-C)", KEY_DURATION },
+	{ "duration", 'd', "SEC", "stop after SEC seconds (default: until Ctrl-C)", KEY_DURATION },
 	{ "debug", 'v', NULL, "libbpf and attach details on stderr", KEY_DEBUG },
 	{ "attach-mode", 0, "MODE", "auto|tracepoint|fentry|kprobe (default auto)", KEY_ATTACH_MODE },
 	{ "btf", 0, "FILE", "kernel BTF to use instead of /sys/kernel/btf/vmlinux", KEY_BTF },
+	{ "dry-run", 0, NULL, "check the command line and print which probe point each stage would "
+	  "use; load nothing", KEY_DRY_RUN },
 	{ "help", 'h', NULL, "this help", KEY_HELP },
 };
 
@@ -92,6 +95,9 @@ static int handle_common(int key, const char *arg, struct nt_common *c)
 		return nt_arg_seconds("--duration", arg, &c->duration);
 	case KEY_DEBUG:
 		nt_debug++;
+		return 0;
+	case KEY_DRY_RUN:
+		c->dry_run = true;
 		return 0;
 	case KEY_ATTACH_MODE:
 		return parse_attach_mode(arg, &c->attach_mode);

@@ -25,6 +25,7 @@ struct nt_common {
 	double duration;                /* seconds; 0 = until Ctrl-C */
 	enum nt_attach_mode attach_mode;
 	const char *btf_path;
+	bool dry_run;                   /* plan and print, load nothing */
 };
 
 struct nt_cli {

@@ -54,6 +54,12 @@ void nt_drop_load_reasons(void)
 					   NULL) > 0;
 }
 
+int nt_drop_planned(struct nt_run *r)
+{
+	nt_drop_load_reasons();
+	return 0;
+}
+
 bool nt_drop_has_reasons(void)
 {
 	nt_drop_load_reasons();

@@ -33,6 +33,10 @@ struct nt_json;
 const char *nt_drop_reason_name(__u32 reason, char *buf, size_t len);
 /* Read every reason name from BTF now (before our BTF copy is released). */
 void nt_drop_load_reasons(void);
+/* A runner's planned hook for the drop family: the reasons read from the
+ * kernel BTF while it is parsed (struct nt_run: tool.h). */
+struct nt_run;
+int nt_drop_planned(struct nt_run *r);
 /* Value of reason NAME (without the SKB_DROP_REASON_ prefix), -1 if absent. */
 long long nt_drop_reason_value(const char *name);
 /* Does this kernel have enum skb_drop_reason? */

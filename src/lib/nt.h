@@ -23,7 +23,7 @@ extern const char *nt_prog;     /* name of the running tool, for messages */
 
 #define NT_ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-struct nt_stage;
+struct nt_tool_def;
 
 enum nt_group {
 	NT_GROUP_BOUNDARY,
@@ -35,6 +35,7 @@ enum nt_group {
 	NT_GROUP_CPU,
 	NT_GROUP_TCP,
 	NT_GROUP_FLEET,
+	NT_GROUP_HOST,
 	NT_GROUP_MAX,
 };
 
@@ -45,16 +46,12 @@ struct nt_tool {
 	const char *overhead;           /* the manual's class: "low" / "variable" */
 	const char *manual;             /* manual section */
 	const char *purpose;
-	int (*main)(int argc, char **argv);
-	const struct nt_stage *stages;  /* the tool's stage catalogue */
-	const int *nstages;
+	const struct nt_tool_def *def;  /* options, stages, skeleton, hooks (tool.h) */
 };
 
 extern const struct nt_tool nt_tools[];
 extern const int nt_ntools;
 const struct nt_tool *nt_tool_find(const char *name);
 const char *nt_group_name(enum nt_group g);
-
-int nt_doctor_main(int argc, char **argv);
 
 #endif

@@ -7,9 +7,7 @@
 #include <bpf/bpf.h>
 #include <bpf/btf.h>
 #include "nt.h"
-#include "attach.h"
-#include "btfinfo.h"
-#include "cli.h"
+#include "nt_types.h"
 #include "output.h"
 #include "run.h"
 
@@ -36,46 +34,6 @@ bool nt_stop_requested(void)
 	return stop;
 }
 
-int nt_runtime_init(const struct nt_common *common)
-{
-	const char *why = NULL;
-
-	nt_libbpf_setup();
-	nt_btf_set_path(common->btf_path);
-	if (!nt_btf_vmlinux(&why)) {
-		nt_err("%s", why);
-		return NT_EXIT_RUNTIME;
-	}
-	nt_signals_setup();
-	return 0;
-}
-
-void nt_open_opts(struct bpf_object_open_opts *opts, const struct nt_common *common)
-{
-	memset(opts, 0, sizeof(*opts));
-	opts->sz = sizeof(*opts);
-	opts->btf_custom_path = common->btf_path;
-}
-
-int nt_tool_begin(const struct nt_cli *cli, int argc, char **argv, struct nt_common *common,
-		  const struct nt_stage *stages, int nstages, struct nt_stage_plan *plans,
-		  bool quiet_plan)
-{
-	int err = nt_cli_parse(cli, argc, argv, common);
-
-	if (err)
-		return err < 0 ? NT_EXIT_OK : err;
-	if (cli->validate && cli->validate(cli->cfg))
-		return NT_EXIT_USAGE;
-	err = nt_runtime_init(common);
-	if (err)
-		return err;
-	nt_out_init(cli->tool, common->json);
-	if (nt_stages_plan(stages, nstages, common->attach_mode, plans, quiet_plan))
-		return NT_EXIT_RUNTIME;
-	return NT_TOOL_GO;
-}
-
 static bool events_queue;
 static struct bpf_map *events_q;       /* the queue map, when events_queue */
 
@@ -84,49 +42,75 @@ const char *nt_events_transport(void)
 	return events_queue ? "queue" : "ringbuf";
 }
 
-/* The internal map that holds .rodata (libbpf names it "<obj>.rodata"). */
-static struct bpf_map *rodata_map(struct bpf_object *obj)
+/* The internal map of data section @sec (libbpf names it "<obj>.rodata" etc). */
+static struct bpf_map *section_map(struct bpf_object *obj, const char *sec)
 {
+	size_t sl = strlen(sec);
 	struct bpf_map *m;
 
 	bpf_object__for_each_map(m, obj) {
 		const char *n = bpf_map__name(m);
 		size_t l = strlen(n);
 
-		if (bpf_map__is_internal(m) && l >= 7 && !strcmp(n + l - 7, ".rodata"))
+		if (bpf_map__is_internal(m) && l >= sl && !strcmp(n + l - sl, sec))
 			return m;
 	}
 	return NULL;
 }
 
-/* Set the .rodata bool @var of @obj (before load), found through the object's BTF. */
-static int set_rodata_bool(struct bpf_object *obj, const char *var, bool val)
+/* @name in data section @sec of @obj: its bytes, or NULL (absent, other size). */
+static void *section_var(struct bpf_object *obj, const char *sec, const char *name,
+			 size_t size)
 {
 	const struct btf *btf = bpf_object__btf(obj);
-	struct bpf_map *map = rodata_map(obj);
+	struct bpf_map *map = section_map(obj, sec);
 	const struct btf_var_secinfo *vs;
-	const struct btf_type *sec;
-	size_t size;
+	const struct btf_type *t;
+	size_t len;
 	char *data;
 	int id;
 
-	id = btf ? btf__find_by_name_kind(btf, ".rodata", BTF_KIND_DATASEC) : -1;
-	/* writable before load; libbpf 1.1 declares it const */
-	data = map ? (char *)bpf_map__initial_value(map, &size) : NULL;
+	id = btf ? btf__find_by_name_kind(btf, sec, BTF_KIND_DATASEC) : -1;
+	/* writable before load (libbpf 1.1 declares it const); after load the
+	 * mmapped map itself for .bss/.data */
+	data = map ? (char *)bpf_map__initial_value(map, &len) : NULL;
 	if (id < 0 || !data)
-		return -1;
-	sec = btf__type_by_id(btf, id);
-	vs = btf_var_secinfos(sec);
-	for (int i = 0; i < btf_vlen(sec); i++, vs++) {
+		return NULL;
+	t = btf__type_by_id(btf, id);
+	vs = btf_var_secinfos(t);
+	for (int i = 0; i < btf_vlen(t); i++, vs++) {
 		const struct btf_type *v = btf__type_by_id(btf, vs->type);
 
-		if (!strcmp(btf__name_by_offset(btf, v->name_off), var) &&
-		    vs->offset + sizeof(bool) <= size) {
-			*(bool *)(data + vs->offset) = val;
-			return 0;
-		}
+		if (!strcmp(btf__name_by_offset(btf, v->name_off), name))
+			return vs->size == size && vs->offset + size <= len ?
+			       data + vs->offset : NULL;
 	}
-	return -1;
+	return NULL;
+}
+
+void *nt_obj_var(struct bpf_object *obj, const char *name, size_t size)
+{
+	static const char *secs[] = { ".rodata", ".bss", ".data" };
+
+	for (size_t i = 0; i < NT_ARRAY_SIZE(secs); i++) {
+		void *p = section_var(obj, secs[i], name, size);
+
+		if (p)
+			return p;
+	}
+	return NULL;
+}
+
+int nt_obj_set(struct bpf_object *obj, const char *name, const void *val, size_t size)
+{
+	void *p = nt_obj_var(obj, name, size);
+
+	if (!p) {
+		nt_err("BPF object has no global '%s' of %zu bytes", name, size);
+		return -1;
+	}
+	memcpy(p, val, size);
+	return 0;
 }
 
 int nt_events_prepare(struct bpf_object *obj)
@@ -151,7 +135,7 @@ int nt_events_prepare(struct bpf_object *obj)
 	if (!force || strcmp(force, "queue"))
 		nt_info("this kernel has no BPF ring buffer (5.8+): events go through a BPF "
 			"queue map polled every 10 ms");
-	if (set_rodata_bool(obj, "nt_events_queue", true)) {
+	if (nt_obj_set(obj, "nt_events_queue", &events_queue, sizeof(events_queue))) {
 		nt_err("cannot select the queue event transport (no nt_events_queue in .rodata)");
 		return -1;
 	}

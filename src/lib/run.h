@@ -11,29 +11,23 @@
 #include <stdint.h>
 #include <bpf/libbpf.h>
 
-struct nt_common;
-
 /* Install SIGINT/SIGTERM handlers that stop the loop. */
 void nt_signals_setup(void);
 bool nt_stop_requested(void);
 
-/* Common start-up checks before any BPF object is opened: libbpf logging,
- * kernel BTF present. Returns 0 or NT_EXIT_RUNTIME (message printed). */
-int nt_runtime_init(const struct nt_common *common);
-/* Options for skeleton open honouring --btf. */
-void nt_open_opts(struct bpf_object_open_opts *opts, const struct nt_common *common);
-
-/* The start every tool's main() shares: parse the command line (and
- * cli->validate), the runtime checks, the output writer, the stage plan.
- * Returns NT_TOOL_GO to go on, else the exit code to return (--help: 0, bad
- * input: 2, nothing to attach: 1). @quiet_plan: the tool explains itself. */
+/* What a runner step returns to go on (any other value is an exit code). */
 #define NT_TOOL_GO (-1)
-struct nt_cli;
-struct nt_stage;
-struct nt_stage_plan;
-int nt_tool_begin(const struct nt_cli *cli, int argc, char **argv, struct nt_common *common,
-		  const struct nt_stage *stages, int nstages, struct nt_stage_plan *plans,
-		  bool quiet_plan);
+
+/* A BPF object's global variable by name (BTF): its bytes in .rodata, .bss or
+ * .data, or NULL when there is none of @size bytes. Before load the initial
+ * values (set rodata here), after load the live mmapped .bss/.data. For code
+ * shared by tools whose skeletons differ in type but not in variable names. */
+void *nt_obj_var(struct bpf_object *obj, const char *name, size_t size);
+/* Copy @val into the variable; -1 (message printed) when it is missing. */
+int nt_obj_set(struct bpf_object *obj, const char *name, const void *val, size_t size);
+/* NT_OBJ_SET(obj, targ_src, c->src): targ_src = c->src (a scalar; sizes must match). */
+#define NT_OBJ_SET(obj, var, val) \
+	({ __typeof__(val) __v = (val); nt_obj_set(obj, #var, &__v, sizeof(__v)); })
 
 /* Choose the event transport of a BPF object that has the nt_events map
  * (others: no-op), before load: the ring buffer when the kernel has it (5.8+),

@@ -371,6 +371,33 @@ assert_jq() {
 	fail "$t: $what (jq: $expr -> $r)$(nt_show "$t")"
 }
 
+# usage_error NS FLAG VALUE ARGS...: `nettrail ARGS` in NS ("-" = this namespace) must exit
+# 2 with empty stdout and exactly one stderr line naming FLAG (and VALUE, if not empty),
+# without a single BPF object load or perf event open (checked with strace).
+usage_error() {
+	local ns=$1 flag=$2 value=$3
+	shift 3
+	nt_need_binary
+	nt_need strace
+	local pre=()
+	[[ $ns != - ]] && pre=(ip netns exec "$ns")
+	echo "+ ${pre[*]} $NT $*" >"$W/U.cmd"
+	"${pre[@]}" strace -f -qq -o "$W/strace" -e trace=bpf,perf_event_open \
+		"$NT" "$@" >"$W/U.out" 2>"$W/U.err"
+	echo $? >"$W/U.rc"
+	assert_exit U 2
+	[[ -s $W/U.out ]] && fail "stdout not empty on a usage error$(nt_show U)"
+	assert_eq "stderr lines" "$(grep -c . "$W/U.err")" 1 U
+	grep -qF -- "$flag" "$W/U.err" || fail "stderr does not name '$flag'$(nt_show U)"
+	[[ -z $value ]] || grep -qF -- "$value" "$W/U.err" ||
+		fail "stderr does not name the value '$value'$(nt_show U)"
+	local loads
+	loads=$(grep -E 'bpf\((BPF_PROG_LOAD|BPF_MAP_CREATE|BPF_BTF_LOAD|BPF_LINK_CREATE|BPF_RAW_TRACEPOINT_OPEN)|perf_event_open\(' "$W/strace" | head -n 3)
+	[[ -z $loads ]] || fail "BPF objects loaded before validation:
+$loads"
+	return 0
+}
+
 # assert_exit T WANT: T's exit status
 assert_exit() {
 	assert_eq "$1 exit status" "$(nt_rc "$1")" "$2" "$1"

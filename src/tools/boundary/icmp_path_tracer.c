@@ -16,6 +16,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include "nt.h"
+#include "tool.h"
 #include "btfinfo.h"
 #include "cli.h"
 #include "iface.h"
@@ -25,11 +26,10 @@
 #include "icmp_path_tracer.h"
 #include "icmp_path_tracer.skel.h"
 
-const struct nt_stage icmp_path_tracer_stages[] = {
+static const struct nt_stage stages[] = {
 	NT_NETDEV_STAGE_RX("nt_icmp", "a packet enters an interface (request at --rx-iface, reply at --tx-iface)"),
 	NT_NETDEV_STAGE_TX("nt_icmp", "a packet is handed to an interface's driver (request at --tx-iface, reply at --rx-iface)"),
 };
-const int icmp_path_tracer_nstages = NT_ARRAY_SIZE(icmp_path_tracer_stages);
 
 struct config {
 	__u32 src, dst;
@@ -513,10 +513,49 @@ static void report_summary(struct tracer *t)
 		(unsigned long long)lost, (unsigned long long)evicted, (unsigned long long)orphans);
 }
 
-int icmp_path_tracer_main(int argc, char **argv)
+NT_SKEL(icmp_path_tracer);
+
+static struct config cfg = { .timeout_ms = 1000 };
+static struct tracer tracer = { .cfg = &cfg };
+
+static int configure(struct nt_run *r)
 {
-	struct config cfg = { .timeout_ms = 1000 };
-	const struct nt_cli cli = {
+	struct icmp_path_tracer_bpf *skel = r->skel;
+
+	tracer.skel = skel;
+	skel->rodata->targ_src = cfg.src;
+	skel->rodata->targ_dst = cfg.dst;
+	memcpy((void *)skel->rodata->targ_rx, cfg.rx, sizeof(cfg.rx));
+	skel->rodata->targ_nrx = cfg.nrx;
+	memcpy((void *)skel->rodata->targ_tx, cfg.tx, sizeof(cfg.tx));
+	skel->rodata->targ_ntx = cfg.ntx;
+	skel->rodata->targ_verbose = cfg.verbose;
+	r->tick_ms = 100;
+	return 0;
+}
+
+static void describe(struct nt_run *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "ICMP %s -> %s: rx-iface %s, tx-iface %s, timeout %llums",
+		 cfg.src_str, cfg.dst_str, cfg.rx_str, cfg.tx_str, cfg.timeout_ms);
+}
+
+static void finish(struct nt_run *r)
+{
+	sweep(&tracer, true);
+	report_summary(&tracer);
+}
+
+static const struct nt_tool_hooks hooks = {
+	.configure = configure,
+	.describe = describe,
+	.on_event = on_event,
+	.tick = tick,
+	.finish = finish,
+};
+
+const struct nt_tool_def icmp_path_tracer_tool = {
+	.cli = {
 		.tool = "icmp_path_tracer",
 		.synopsis = "--src-ip IP --dst-ip IP --rx-iface IF[,IF] --tx-iface IF [options]",
 		.description =
@@ -533,58 +572,19 @@ int icmp_path_tracer_main(int argc, char **argv)
 			"      --rx-iface ens4f0 --tx-iface vnet0\n"
 			"  nettrail icmp_path_tracer --src-ip 10.0.0.1 --dst-ip 10.0.0.2 \\\n"
 			"      --rx-iface ens4f0,ens4f1 --tx-iface vnet0 --verbose      # bond slaves\n"
-			"  nettrail icmp_path_tracer ... --json --duration 60 | tee icmp.jsonl\n"
-			"  ip netns exec router nettrail icmp_path_tracer ...          # in a namespace\n",
+			"  nettrail icmp_path_tracer --src-ip 10.0.0.1 --dst-ip 10.0.0.2 \\\n"
+			"      --rx-iface ens4f0 --tx-iface vnet0 --json --duration 60 | tee icmp.jsonl\n"
+			"  ip netns exec router nettrail icmp_path_tracer --src-ip 10.0.0.1 \\\n"
+			"      --dst-ip 10.0.0.2 --rx-iface eth0 --tx-iface eth1    # in a namespace\n",
 		.opts = options,
 		.nopts = NT_ARRAY_SIZE(options),
 		.handle = handle_opt,
 		.validate = validate,
 		.cfg = &cfg,
-	};
-	struct nt_stage_plan plans[NT_ARRAY_SIZE(icmp_path_tracer_stages)];
-	struct tracer t = { .cfg = &cfg };
-	struct nt_common common;
-	struct icmp_path_tracer_bpf *skel = NULL;
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
-	char desc[512];
-	int err;
-
-	err = nt_tool_begin(&cli, argc, argv, &common,
-			    icmp_path_tracer_stages, icmp_path_tracer_nstages, plans, false);
-	if (err != NT_TOOL_GO)
-		return err;
-
-	nt_btf_release();
-	open_opts.btf_custom_path = common.btf_path;
-	skel = icmp_path_tracer_bpf__open_opts(&open_opts);
-	if (!skel) {
-		nt_err("failed to open BPF object: %s", strerror(errno));
-		return NT_EXIT_RUNTIME;
-	}
-	t.skel = skel;
-	skel->rodata->targ_src = cfg.src;
-	skel->rodata->targ_dst = cfg.dst;
-	memcpy((void *)skel->rodata->targ_rx, cfg.rx, sizeof(cfg.rx));
-	skel->rodata->targ_nrx = cfg.nrx;
-	memcpy((void *)skel->rodata->targ_tx, cfg.tx, sizeof(cfg.tx));
-	skel->rodata->targ_ntx = cfg.ntx;
-	skel->rodata->targ_verbose = cfg.verbose;
-
-	err = NT_EXIT_RUNTIME;
-	if (nt_stages_load_attach(skel->skeleton, plans, icmp_path_tracer_nstages))
-		goto cleanup;
-
-	nt_stages_describe(plans, icmp_path_tracer_nstages, desc, sizeof(desc));
-	nt_info("Tracing ICMP %s -> %s: rx-iface %s, tx-iface %s, timeout %llums [%s]. Ctrl-C to end.",
-		cfg.src_str, cfg.dst_str, cfg.rx_str, cfg.tx_str, cfg.timeout_ms, desc);
-
-	err = nt_run_loop(skel->maps.nt_events, on_event, &t, common.duration,
-			  100, tick) ? NT_EXIT_RUNTIME : NT_EXIT_OK;
-	nt_stages_detach(plans, icmp_path_tracer_nstages);
-	sweep(&t, true);
-	report_summary(&t);
-cleanup:
-	nt_stages_detach(plans, icmp_path_tracer_nstages);
-	icmp_path_tracer_bpf__destroy(skel);
-	return err;
-}
+	},
+	.stages = stages,
+	.nstages = NT_ARRAY_SIZE(stages),
+	.skel = &icmp_path_tracer_skel,
+	.hooks = &hooks,
+	.ctx = &tracer,
+};

@@ -14,6 +14,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "nt.h"
+#include "tool.h"
 #include "attach.h"
 #include "btfinfo.h"
 #include "cli.h"
@@ -40,7 +41,6 @@ const struct nt_opt l4pt_options[] = {
 	{ "stats-interval", 0, "SEC", "seconds between --stats-mode reports (default 10)", OPT_INTERVAL },
 	{ "verbose", 0, NULL, "every packet with its stages, latency and status (default: drops only)", OPT_VERBOSE },
 };
-const int l4pt_noptions = NT_ARRAY_SIZE(l4pt_options);
 
 int l4pt_handle_opt(int key, const char *arg, void *data)
 {
@@ -357,7 +357,7 @@ static void report_packet(struct l4pt_runner *r, const struct l4pt_key *k,
 		report_text(r, k, rec, pending);
 }
 
-static int on_event(void *ctx, void *data, size_t len)
+static int l4pt_on_event(void *ctx, void *data, size_t len)
 {
 	const struct l4pt_event *e = data;
 
@@ -517,7 +517,7 @@ static void end_interval(struct l4pt_runner *r, bool print)
 	r->interval_start_ns = now;
 }
 
-static void tick(void *ctx)
+static void l4pt_tick(void *ctx)
 {
 	struct l4pt_runner *r = ctx;
 	uint64_t now = nt_mono_ns();
@@ -554,12 +554,6 @@ struct l4pt_runner *l4pt_runner_new(const struct l4pt_config *c, const struct l4
 	r->next_interval_ns = r->interval_start_ns + c->stats_interval * 1000000000ULL;
 	r->next_sweep_ns = r->interval_start_ns;
 	return r;
-}
-
-int l4pt_runner_loop(struct l4pt_runner *r, double duration_s)
-{
-	return nt_run_loop(r->cfg->verbose ? r->m->events : NULL, on_event, r, duration_s, 100,
-			   tick) ? NT_EXIT_RUNTIME : NT_EXIT_OK;
 }
 
 void l4pt_runner_finish(struct l4pt_runner *r)
@@ -602,59 +596,79 @@ void l4pt_runner_finish(struct l4pt_runner *r)
 	free(r);
 }
 
-int l4pt_main(const struct nt_cli *cli, struct l4pt_config *cfg, int argc, char **argv,
-	      const struct nt_stage *stages, int nstages, const struct l4pt_skel_ops *ops)
-{
-	struct nt_stage_plan plans[4];
-	struct nt_common common;
-	struct l4pt_runner *runner = NULL;
-	struct l4pt_maps maps;
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
-	const char *proto = cfg->proto == L4PT_TCP ? "TCP" : "UDP";
-	void *skel;
-	char desc[512];
-	int err;
+/* ---- the tools' hooks ------------------------------------------------------ */
 
-	if (nstages > (int)NT_ARRAY_SIZE(plans))
+static struct l4pt_maps maps;
+
+static const struct l4pt_config *config_of(const struct nt_run *r)
+{
+	return r->def->cli.cfg;
+}
+
+/* Both skeletons have the same globals, of other C types: set them by name. */
+static int l4pt_configure(struct nt_run *r)
+{
+	const struct l4pt_config *c = config_of(r);
+	struct bpf_object *o = r->obj;
+
+	if (NT_OBJ_SET(o, targ_src, c->src) || NT_OBJ_SET(o, targ_dst, c->dst) ||
+	    NT_OBJ_SET(o, targ_sport, c->sport) || NT_OBJ_SET(o, targ_dport, c->dport) ||
+	    nt_obj_set(o, "targ_rx", c->rx, sizeof(c->rx)) ||
+	    NT_OBJ_SET(o, targ_nrx, (__u32)c->nrx) ||
+	    nt_obj_set(o, "targ_tx", c->tx, sizeof(c->tx)) ||
+	    NT_OBJ_SET(o, targ_ntx, (__u32)c->ntx) || NT_OBJ_SET(o, targ_verbose, c->verbose))
 		return NT_EXIT_RUNTIME;
-	err = nt_tool_begin(cli, argc, argv, &common,
-			    stages, nstages, plans, false);
-	if (err != NT_TOOL_GO)
-		return err;
-	nt_btf_release();
-	open_opts.btf_custom_path = common.btf_path;
-	skel = ops->open(&open_opts);
-	if (!skel) {
-		nt_err("failed to open BPF object: %s", strerror(errno));
+	if (!c->verbose)
+		r->events = NULL;       /* drops and stats come from the sweep */
+	r->tick_ms = 100;
+	return 0;
+}
+
+static int l4pt_attached(struct nt_run *r)
+{
+	struct l4pt_runner *runner;
+
+	maps = (struct l4pt_maps){
+		bpf_object__find_map_by_name(r->obj, "l4pt_recs"),
+		bpf_object__find_map_by_name(r->obj, "l4pt_stats"),
+		bpf_object__find_map_by_name(r->obj, "nt_events"),
+		bpf_object__find_map_by_name(r->obj, "nt_counters"),
+		nt_obj_var(r->obj, "l4pt_epoch", sizeof(__u32)),
+	};
+	if (!maps.recs || !maps.stats || !maps.counters || !maps.epoch) {
+		nt_err("BPF object lacks the path tracer's maps");
 		return NT_EXIT_RUNTIME;
 	}
-	ops->configure(skel, cfg);
-
-	err = NT_EXIT_RUNTIME;
-	if (nt_stages_load_attach(ops->skeleton(skel), plans, nstages))
-		goto cleanup;
-	maps = ops->maps(skel);
-	runner = l4pt_runner_new(cfg, &maps);
+	runner = l4pt_runner_new(config_of(r), &maps);
 	if (!runner) {
 		nt_err("failed to allocate the sweep buffers: %s", strerror(ENOMEM));
-		goto cleanup;
+		return NT_EXIT_RUNTIME;
 	}
-
-	nt_stages_describe(plans, nstages, desc, sizeof(desc));
-	nt_info("Tracing %s %s -> %s: rx-iface %s, tx-iface %s, ports %u -> %u (0 = any), timeout %llums, %s [%s]. Ctrl-C to end.",
-		proto, cfg->src_str, cfg->dst_str, cfg->rx_str, cfg->tx_str, cfg->sport, cfg->dport,
-		cfg->timeout_ms, cfg->stats_mode ? "stats mode" : cfg->verbose ? "verbose" : "drops only",
-		desc);
-
-	err = l4pt_runner_loop(runner, common.duration);
-	/* detach before the final sweep: nothing new enters while we report */
-	nt_stages_detach(plans, nstages);
-	l4pt_runner_finish(runner);
-	runner = NULL;
-cleanup:
-	if (runner)
-		l4pt_runner_finish(runner);
-	nt_stages_detach(plans, nstages);
-	ops->destroy(skel);
-	return err;
+	r->ctx = runner;
+	return 0;
 }
+
+static void l4pt_describe(struct nt_run *r, char *buf, size_t len)
+{
+	const struct l4pt_config *c = config_of(r);
+
+	snprintf(buf, len, "%s %s -> %s: rx-iface %s, tx-iface %s, ports %u -> %u (0 = any), "
+		 "timeout %llums, %s", c->proto == L4PT_TCP ? "TCP" : "UDP", c->src_str,
+		 c->dst_str, c->rx_str, c->tx_str, c->sport, c->dport, c->timeout_ms,
+		 c->stats_mode ? "stats mode" : c->verbose ? "verbose" : "drops only");
+}
+
+static void l4pt_finish(struct nt_run *r)
+{
+	l4pt_runner_finish(r->ctx);
+	r->ctx = NULL;
+}
+
+const struct nt_tool_hooks l4pt_hooks = {
+	.configure = l4pt_configure,
+	.attached = l4pt_attached,
+	.describe = l4pt_describe,
+	.on_event = l4pt_on_event,
+	.tick = l4pt_tick,
+	.finish = l4pt_finish,
+};

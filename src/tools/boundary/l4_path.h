@@ -133,8 +133,9 @@ struct l4pt_config {
 	bool verbose, stats_mode, interval_given;
 };
 
-extern const struct nt_opt l4pt_options[];
-extern const int l4pt_noptions;
+/* Both tools' option rows (the count is checked against the definition). */
+#define L4PT_NOPTIONS 10
+extern const struct nt_opt l4pt_options[L4PT_NOPTIONS];
 int l4pt_handle_opt(int key, const char *arg, void *cfg);
 int l4pt_validate(void *cfg);      /* struct l4pt_config *, as nt_cli.validate */
 
@@ -143,64 +144,15 @@ struct l4pt_maps {
 	volatile __u32 *epoch;
 };
 
-/* The tool opens, loads and attaches its skeleton, then: new -> loop (poll
- * events, sweep timed-out packets, print intervals) -> detach -> finish
- * (judge what is still open, print the summary, free). */
+/* The sweep: new -> (poll events, sweep timed-out packets, print intervals)
+ * -> finish (judge what is still open, print the summary, free). */
 struct l4pt_runner;
 struct l4pt_runner *l4pt_runner_new(const struct l4pt_config *c, const struct l4pt_maps *m);
-int l4pt_runner_loop(struct l4pt_runner *r, double duration_s);
 void l4pt_runner_finish(struct l4pt_runner *r);
 
-/* What differs between the two tools' skeletons (same rodata/map names, other
- * types): l4pt_main() reaches them through these; L4PT_SKEL_OPS(tool) writes
- * them for a tool's skeleton. */
-struct bpf_object_open_opts;
-struct bpf_object_skeleton;
-struct nt_cli;
-struct nt_stage;
-struct l4pt_skel_ops {
-	void *(*open)(const struct bpf_object_open_opts *opts);
-	void (*destroy)(void *skel);
-	struct bpf_object_skeleton *(*skeleton)(void *skel);
-	void (*configure)(void *skel, const struct l4pt_config *c);   /* rodata, before load */
-	struct l4pt_maps (*maps)(void *skel);                          /* after load */
-};
-
-#define L4PT_SKEL_OPS(tool)                                                              \
-	static void *tool##_ops_open(const struct bpf_object_open_opts *o)                \
-	{ return tool##_bpf__open_opts(o); }                                              \
-	static void tool##_ops_destroy(void *s) { tool##_bpf__destroy(s); }               \
-	static struct bpf_object_skeleton *tool##_ops_skeleton(void *s)                   \
-	{ return ((struct tool##_bpf *)s)->skeleton; }                                    \
-	static void tool##_ops_configure(void *s, const struct l4pt_config *c)            \
-	{                                                                                 \
-		struct tool##_bpf *skel = s;                                              \
-		skel->rodata->targ_src = c->src;                                          \
-		skel->rodata->targ_dst = c->dst;                                          \
-		skel->rodata->targ_sport = c->sport;                                      \
-		skel->rodata->targ_dport = c->dport;                                      \
-		memcpy((void *)skel->rodata->targ_rx, c->rx, sizeof(c->rx));              \
-		skel->rodata->targ_nrx = c->nrx;                                          \
-		memcpy((void *)skel->rodata->targ_tx, c->tx, sizeof(c->tx));              \
-		skel->rodata->targ_ntx = c->ntx;                                          \
-		skel->rodata->targ_verbose = c->verbose;                                  \
-	}                                                                                 \
-	static struct l4pt_maps tool##_ops_maps(void *s)                                  \
-	{                                                                                 \
-		struct tool##_bpf *skel = s;                                              \
-		return (struct l4pt_maps){ skel->maps.l4pt_recs, skel->maps.l4pt_stats,  \
-					   skel->maps.nt_events, skel->maps.nt_counters,  \
-					   &skel->bss->l4pt_epoch };                      \
-	}                                                                                 \
-	static const struct l4pt_skel_ops tool##_ops = {                                  \
-		tool##_ops_open, tool##_ops_destroy, tool##_ops_skeleton,                 \
-		tool##_ops_configure, tool##_ops_maps,                                    \
-	}
-
-/* The whole of a path tracer's main(): parse, plan the stages, open, configure,
- * load, attach, run, report, detach. Returns the exit code. */
-int l4pt_main(const struct nt_cli *cli, struct l4pt_config *cfg, int argc, char **argv,
-	      const struct nt_stage *stages, int nstages, const struct l4pt_skel_ops *ops);
+/* Both tools' runner hooks (tool.h): the tool's cli.cfg is its struct
+ * l4pt_config; once attached the run's ctx is the sweep. */
+extern const struct nt_tool_hooks l4pt_hooks;
 #endif
 
 #endif

@@ -17,23 +17,23 @@
  */
 #include <string.h>
 #include "nt.h"
+#include "tool.h"
 #include "cli.h"
 #include "stages.h"
 #include "tcp_path_tracer.h"
 #include "tcp_path_tracer.skel.h"
 
-const struct nt_stage tcp_path_tracer_stages[] = {
+static const struct nt_stage stages[] = {
 	NT_NETDEV_STAGE_RX("nt_tcp", "a packet enters an interface"),
 	NT_NETDEV_STAGE_TX("nt_tcp", "a packet is handed to an interface's driver"),
 };
-const int tcp_path_tracer_nstages = NT_ARRAY_SIZE(tcp_path_tracer_stages);
 
-L4PT_SKEL_OPS(tcp_path_tracer);
+NT_SKEL(tcp_path_tracer);
 
-int tcp_path_tracer_main(int argc, char **argv)
-{
-	struct l4pt_config cfg = { .proto = L4PT_TCP, .timeout_ms = 1000, .stats_interval = 10 };
-	const struct nt_cli cli = {
+static struct l4pt_config cfg = { .proto = L4PT_TCP, .timeout_ms = 1000, .stats_interval = 10 };
+
+const struct nt_tool_def tcp_path_tracer_tool = {
+	.cli = {
 		.tool = "tcp_path_tracer",
 		.synopsis = "--src-ip IP --dst-ip IP --rx-iface IF[,IF] --tx-iface IF[,IF] [options]",
 		.description =
@@ -54,16 +54,19 @@ int tcp_path_tracer_main(int argc, char **argv)
 			"  nettrail tcp_path_tracer --src-ip 10.0.0.1 --dst-ip 10.0.0.2 \\\n"
 			"      --rx-iface ens4f0 --tx-iface vnet0 --verbose --src-port 5201\n"
 			"  # both hosts, then name the segment that loses packets:\n"
-			"  nettrail tcp_path_tracer ... --verbose --json --duration 60 > hostA.jsonl   # on host A\n"
-			"  nettrail tcp_path_tracer ... --verbose --json --duration 60 > hostB.jsonl   # on host B\n"
+			"  nettrail tcp_path_tracer --src-ip 10.0.0.1 --dst-ip 10.0.0.2 --rx-iface ens4f0 \\\n"
+			"      --tx-iface vnet0 --verbose --json --duration 60 > hostA.jsonl   # on host A\n"
+			"  nettrail tcp_path_tracer --src-ip 10.0.0.1 --dst-ip 10.0.0.2 --rx-iface ens4f0 \\\n"
+			"      --tx-iface vnet0 --verbose --json --duration 60 > hostB.jsonl   # on host B\n"
 			"  nettrail merge hostA.jsonl hostB.jsonl\n",
 		.opts = l4pt_options,
-		.nopts = l4pt_noptions,
+		.nopts = L4PT_NOPTIONS,
 		.handle = l4pt_handle_opt,
 		.validate = l4pt_validate,
 		.cfg = &cfg,
-	};
-
-	return l4pt_main(&cli, &cfg, argc, argv, tcp_path_tracer_stages, tcp_path_tracer_nstages,
-			 &tcp_path_tracer_ops);
-}
+	},
+	.stages = stages,
+	.nstages = NT_ARRAY_SIZE(stages),
+	.skel = &tcp_path_tracer_skel,
+	.hooks = &l4pt_hooks,
+};

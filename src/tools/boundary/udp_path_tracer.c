@@ -14,23 +14,23 @@
  */
 #include <string.h>
 #include "nt.h"
+#include "tool.h"
 #include "cli.h"
 #include "stages.h"
 #include "udp_path_tracer.h"
 #include "udp_path_tracer.skel.h"
 
-const struct nt_stage udp_path_tracer_stages[] = {
+static const struct nt_stage stages[] = {
 	NT_NETDEV_STAGE_RX("nt_udp", "a packet enters an interface"),
 	NT_NETDEV_STAGE_TX("nt_udp", "a packet is handed to an interface's driver"),
 };
-const int udp_path_tracer_nstages = NT_ARRAY_SIZE(udp_path_tracer_stages);
 
-L4PT_SKEL_OPS(udp_path_tracer);
+NT_SKEL(udp_path_tracer);
 
-int udp_path_tracer_main(int argc, char **argv)
-{
-	struct l4pt_config cfg = { .proto = L4PT_UDP, .timeout_ms = 1000, .stats_interval = 10 };
-	const struct nt_cli cli = {
+static struct l4pt_config cfg = { .proto = L4PT_UDP, .timeout_ms = 1000, .stats_interval = 10 };
+
+const struct nt_tool_def udp_path_tracer_tool = {
+	.cli = {
 		.tool = "udp_path_tracer",
 		.synopsis = "--src-ip IP --dst-ip IP --rx-iface IF[,IF] --tx-iface IF[,IF] [options]",
 		.description =
@@ -49,16 +49,19 @@ int udp_path_tracer_main(int argc, char **argv)
 			"  nettrail udp_path_tracer --src-ip 10.0.0.1 --dst-ip 10.0.0.2 \\\n"
 			"      --rx-iface ens4f0 --tx-iface vnet0 --verbose --dst-port 53\n"
 			"  # both hosts, then name the segment that loses packets:\n"
-			"  nettrail udp_path_tracer ... --verbose --json --duration 60 > hostA.jsonl   # on host A\n"
-			"  nettrail udp_path_tracer ... --verbose --json --duration 60 > hostB.jsonl   # on host B\n"
+			"  nettrail udp_path_tracer --src-ip 10.0.0.1 --dst-ip 10.0.0.2 --rx-iface ens4f0 \\\n"
+			"      --tx-iface vnet0 --verbose --json --duration 60 > hostA.jsonl   # on host A\n"
+			"  nettrail udp_path_tracer --src-ip 10.0.0.1 --dst-ip 10.0.0.2 --rx-iface ens4f0 \\\n"
+			"      --tx-iface vnet0 --verbose --json --duration 60 > hostB.jsonl   # on host B\n"
 			"  nettrail merge hostA.jsonl hostB.jsonl\n",
 		.opts = l4pt_options,
-		.nopts = l4pt_noptions,
+		.nopts = L4PT_NOPTIONS,
 		.handle = l4pt_handle_opt,
 		.validate = l4pt_validate,
 		.cfg = &cfg,
-	};
-
-	return l4pt_main(&cli, &cfg, argc, argv, udp_path_tracer_stages, udp_path_tracer_nstages,
-			 &udp_path_tracer_ops);
-}
+	},
+	.stages = stages,
+	.nstages = NT_ARRAY_SIZE(stages),
+	.skel = &udp_path_tracer_skel,
+	.hooks = &l4pt_hooks,
+};

@@ -22,6 +22,7 @@
 #include <unistd.h>
 #include <sys/stat.h>
 #include "nt.h"
+#include "tool.h"
 #include "btfinfo.h"
 #include "cli.h"
 #include "drops.h"
@@ -32,10 +33,9 @@
 #include "drop_monitor_controller.h"
 #include "drop_monitor_controller.skel.h"
 
-const struct nt_stage drop_monitor_controller_stages[] = {
+static const struct nt_stage stages[] = {
 	{ "drop", "the kernel frees an skb as dropped", false, { NT_DROP_CANDIDATES } },
 };
-const int drop_monitor_controller_nstages = NT_ARRAY_SIZE(drop_monitor_controller_stages);
 
 #define PERIOD_MS 250
 
@@ -377,10 +377,56 @@ static void report_summary(struct tool *t)
 		(unsigned long long)nostack);
 }
 
-int drop_monitor_controller_main(int argc, char **argv)
+NT_SKEL(drop_monitor_controller);
+
+static struct config cfg = { .threshold = 100, .sustain = 3, .capture = 10 };
+static struct tool tool = { .cfg = &cfg };
+
+static int configure(struct nt_run *r)
 {
-	struct config cfg = { .threshold = 100, .sustain = 3, .capture = 10 };
-	const struct nt_cli cli = {
+	struct drop_monitor_controller_bpf *skel = r->skel;
+
+	tool.skel = skel;
+	NT_DROP_SET_FILTERS(skel->rodata, &cfg.f);
+	skel->rodata->targ_stacks = !cfg.no_stack;
+	NT_DROP_SET_NORMAL_FILTER(skel->rodata, cfg.no_normal_filter);
+	r->tick_ms = PERIOD_MS;
+	return 0;
+}
+
+static int attached(struct nt_run *r)
+{
+	dmc_watch_init(&tool.watch, cfg.threshold, cfg.sustain, PERIOD_MS / 1000.0);
+	tool.last_ns = nt_mono_ns();
+	tool.last_if = iface_dropped(&cfg);
+	return 0;
+}
+
+static void describe(struct nt_run *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "drop rate: capture %g s when above %g drops/s for %g s",
+		 cfg.capture, cfg.threshold, cfg.sustain);
+}
+
+static void finish(struct nt_run *r)
+{
+	if (tool.capturing)
+		end_capture(&tool, true);
+	report_summary(&tool);
+}
+
+static const struct nt_tool_hooks hooks = {
+	.planned = nt_drop_planned,
+	.configure = configure,
+	.attached = attached,
+	.describe = describe,
+	.on_event = on_event,
+	.tick = on_tick,
+	.finish = finish,
+};
+
+const struct nt_tool_def drop_monitor_controller_tool = {
+	.cli = {
 		.tool = "drop_monitor_controller",
 		.synopsis = "[--threshold N] [--sustain SEC] [--capture-seconds SEC] [--interface IF] "
 			    "[--log-dir DIR] [filters] [options]",
@@ -404,51 +450,10 @@ int drop_monitor_controller_main(int argc, char **argv)
 		.handle = handle_opt,
 		.validate = validate,
 		.cfg = &cfg,
-	};
-	struct nt_stage_plan plans[NT_ARRAY_SIZE(drop_monitor_controller_stages)];
-	struct tool t = { .cfg = &cfg };
-	struct nt_common common;
-	struct drop_monitor_controller_bpf *skel;
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
-	char desc[256];
-	int err;
-
-	err = nt_tool_begin(&cli, argc, argv, &common,
-			    drop_monitor_controller_stages, drop_monitor_controller_nstages, plans, false);
-	if (err != NT_TOOL_GO)
-		return err;
-
-	open_opts.btf_custom_path = common.btf_path;
-	skel = drop_monitor_controller_bpf__open_opts(&open_opts);
-	if (!skel) {
-		nt_err("failed to open BPF object: %s", strerror(errno));
-		return NT_EXIT_RUNTIME;
-	}
-	t.skel = skel;
-	NT_DROP_SET_FILTERS(skel->rodata, &cfg.f);
-	skel->rodata->targ_stacks = !cfg.no_stack;
-	NT_DROP_SET_NORMAL_FILTER(skel->rodata, cfg.no_normal_filter);
-	nt_drop_load_reasons();
-	nt_btf_release();
-
-	err = NT_EXIT_RUNTIME;
-	if (nt_stages_load_attach(skel->skeleton, plans, drop_monitor_controller_nstages))
-		goto cleanup;
-
-	dmc_watch_init(&t.watch, cfg.threshold, cfg.sustain, PERIOD_MS / 1000.0);
-	t.last_ns = nt_mono_ns();
-	t.last_if = iface_dropped(&cfg);
-	nt_stages_describe(plans, drop_monitor_controller_nstages, desc, sizeof(desc));
-	nt_info("Tracing drop rate [%s]: capture %g s when above %g drops/s for %g s. "
-		"Ctrl-C to end.", desc, cfg.capture, cfg.threshold, cfg.sustain);
-	err = nt_run_loop(skel->maps.nt_events, on_event, &t, common.duration, PERIOD_MS, on_tick)
-		      ? NT_EXIT_RUNTIME : NT_EXIT_OK;
-	nt_stages_detach(plans, drop_monitor_controller_nstages);
-	if (t.capturing)
-		end_capture(&t, true);
-	report_summary(&t);
-cleanup:
-	nt_stages_detach(plans, drop_monitor_controller_nstages);
-	drop_monitor_controller_bpf__destroy(skel);
-	return err;
-}
+	},
+	.stages = stages,
+	.nstages = NT_ARRAY_SIZE(stages),
+	.skel = &drop_monitor_controller_skel,
+	.hooks = &hooks,
+	.ctx = &tool,
+};

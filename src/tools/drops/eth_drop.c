@@ -19,18 +19,18 @@
 #include "ksyms.h"
 #include "output.h"
 #include "run.h"
+#include "tool.h"
 #include "eth_drop.h"
 #include "eth_drop.skel.h"
 
-const struct nt_stage eth_drop_stages[] = {
+static const struct nt_stage stages[] = {
 	{ "drop", "the kernel frees an skb as dropped", false, { NT_DROP_CANDIDATES } },
 };
-const int eth_drop_nstages = NT_ARRAY_SIZE(eth_drop_stages);
 
-struct config {
+static struct config {
 	struct nt_drop_filters f;
 	bool no_stack, no_normal_filter, verbose;
-};
+} cfg;
 
 enum { OPT_NOSTACK = 1, OPT_NONORMAL, OPT_VERBOSE };
 
@@ -75,13 +75,13 @@ static int handle_opt(int key, const char *arg, void *data)
 
 #define MAX_REASONS 128
 
-struct tracer {
+static struct tracer {
 	struct config *cfg;
 	struct eth_drop_bpf *skel;
 	unsigned long long drops;
 	struct { __u32 code; unsigned long long n; } reasons[MAX_REASONS];
 	int nreasons;
-};
+} tracer = { .cfg = &cfg };
 
 static void count_reason(struct tracer *t, __u32 code)
 {
@@ -148,10 +148,48 @@ static void report_summary(struct tracer *t)
 		(unsigned long long)nostack);
 }
 
-int eth_drop_main(int argc, char **argv)
+/* ---- the tool ------------------------------------------------------------- */
+
+NT_SKEL(eth_drop);
+
+static int configure(struct nt_run *r)
 {
-	struct config cfg = {};
-	const struct nt_cli cli = {
+	struct eth_drop_bpf *skel = r->skel;
+
+	tracer.skel = skel;
+	NT_DROP_SET_FILTERS(skel->rodata, &cfg.f);
+	skel->rodata->targ_stacks = !cfg.no_stack;
+	NT_DROP_SET_NORMAL_FILTER(skel->rodata, cfg.no_normal_filter);
+	return 0;
+}
+
+static void describe(struct nt_run *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "dropped packets");
+}
+
+static void header(struct nt_run *r)
+{
+	if (!nt_out_json())
+		nt_drop_text_header();
+}
+
+static void finish(struct nt_run *r)
+{
+	report_summary(&tracer);
+}
+
+static const struct nt_tool_hooks hooks = {
+	.planned = nt_drop_planned,
+	.configure = configure,
+	.describe = describe,
+	.header = header,
+	.on_event = on_event,
+	.finish = finish,
+};
+
+const struct nt_tool_def eth_drop_tool = {
+	.cli = {
 		.tool = "eth_drop",
 		.synopsis = "[--interface IF] [--src-ip IP] [--dst-ip IP] [--protocol P] "
 			    "[--src-port N] [--dst-port N] [options]",
@@ -171,47 +209,10 @@ int eth_drop_main(int argc, char **argv)
 		.handle = handle_opt,
 		.validate = validate,
 		.cfg = &cfg,
-	};
-	struct nt_stage_plan plans[NT_ARRAY_SIZE(eth_drop_stages)];
-	struct tracer t = { .cfg = &cfg };
-	struct nt_common common;
-	struct eth_drop_bpf *skel;
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
-	char desc[256];
-	int err;
-
-	err = nt_tool_begin(&cli, argc, argv, &common,
-			    eth_drop_stages, eth_drop_nstages, plans, false);
-	if (err != NT_TOOL_GO)
-		return err;
-
-	open_opts.btf_custom_path = common.btf_path;
-	skel = eth_drop_bpf__open_opts(&open_opts);
-	if (!skel) {
-		nt_err("failed to open BPF object: %s", strerror(errno));
-		return NT_EXIT_RUNTIME;
-	}
-	t.skel = skel;
-	NT_DROP_SET_FILTERS(skel->rodata, &cfg.f);
-	skel->rodata->targ_stacks = !cfg.no_stack;
-	NT_DROP_SET_NORMAL_FILTER(skel->rodata, cfg.no_normal_filter);
-	nt_drop_load_reasons();
-	nt_btf_release();
-
-	err = NT_EXIT_RUNTIME;
-	if (nt_stages_load_attach(skel->skeleton, plans, eth_drop_nstages))
-		goto cleanup;
-
-	nt_stages_describe(plans, eth_drop_nstages, desc, sizeof(desc));
-	nt_info("Tracing dropped packets [%s]. Ctrl-C to end.", desc);
-	if (!nt_out_json())
-		nt_drop_text_header();
-	err = nt_run_loop(skel->maps.nt_events, on_event, &t, common.duration, 0, NULL)
-		      ? NT_EXIT_RUNTIME : NT_EXIT_OK;
-	nt_stages_detach(plans, eth_drop_nstages);
-	report_summary(&t);
-cleanup:
-	nt_stages_detach(plans, eth_drop_nstages);
-	eth_drop_bpf__destroy(skel);
-	return err;
-}
+	},
+	.stages = stages,
+	.nstages = NT_ARRAY_SIZE(stages),
+	.skel = &eth_drop_skel,
+	.hooks = &hooks,
+	.ctx = &tracer,
+};

@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include "nt.h"
+#include "tool.h"
 #include "addr.h"
 #include "btfinfo.h"
 #include "cli.h"
@@ -27,11 +28,9 @@
 #include "kernel_drop_stack_stats_summary_all.h"
 #include "kernel_drop_stack_stats_summary_all.skel.h"
 
-const struct nt_stage kernel_drop_stack_stats_summary_all_stages[] = {
+static const struct nt_stage stages[] = {
 	{ "drop", "the kernel frees an skb as dropped", false, { NT_DROP_CANDIDATES } },
 };
-const int kernel_drop_stack_stats_summary_all_nstages =
-	NT_ARRAY_SIZE(kernel_drop_stack_stats_summary_all_stages);
 
 enum group_by { GROUP_ALL, GROUP_STACK, GROUP_FLOW };
 
@@ -43,7 +42,7 @@ struct config {
 	bool no_stack, no_normal_filter;
 };
 
-static const struct config defaults = {
+static struct config cfg = {
 	.interval = 10,
 	.top = 5,
 	.max_entries = KDS_DEFAULT_ENTRIES,
@@ -621,10 +620,70 @@ static void report_summary(struct tool *t)
 			t->sum[i].location);
 }
 
-int kernel_drop_stack_stats_summary_all_main(int argc, char **argv)
+NT_SKEL(kernel_drop_stack_stats_summary_all);
+
+static struct tool tool = { .cfg = &cfg };
+
+static int configure(struct nt_run *r)
 {
-	struct config cfg = defaults;
-	const struct nt_cli cli = {
+	struct kernel_drop_stack_stats_summary_all_bpf *skel = r->skel;
+
+	tool.recs = calloc(cfg.max_entries, sizeof(*tool.recs));
+	tool.keys = calloc(cfg.max_entries, sizeof(*tool.keys));
+	tool.sum = calloc(SUM_STACKS, sizeof(*tool.sum));
+	if (!tool.recs || !tool.keys || !tool.sum) {
+		nt_err("out of memory");
+		return NT_EXIT_RUNTIME;
+	}
+	tool.skel = skel;
+	NT_DROP_SET_FILTERS(skel->rodata, &cfg.f);
+	skel->rodata->targ_stacks = !cfg.no_stack;
+	NT_DROP_SET_NORMAL_FILTER(skel->rodata, cfg.no_normal_filter);
+	bpf_map__set_max_entries(skel->maps.counts, cfg.max_entries);
+	bpf_map__set_max_entries(skel->maps.stacks, cfg.max_stacks);
+	r->tick_ms = (int)(cfg.interval * 1000);
+	return 0;
+}
+
+static int attached(struct nt_run *r)
+{
+	tool.counts_fd = bpf_map__fd(tool.skel->maps.counts);
+	tool.stacks_fd = bpf_map__fd(tool.skel->maps.stacks);
+	tool.last_tick_ns = nt_mono_ns();
+	return 0;
+}
+
+static void describe(struct nt_run *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "drops per stack, reason, device and flow, report every %g s",
+		 cfg.interval);
+}
+
+static void finish(struct nt_run *r)
+{
+	report_interval(&tool, true);      /* the partial last interval */
+	report_summary(&tool);
+}
+
+static void cleanup(struct nt_run *r)
+{
+	free(tool.recs);
+	free(tool.keys);
+	free(tool.sum);
+}
+
+static const struct nt_tool_hooks hooks = {
+	.planned = nt_drop_planned,
+	.configure = configure,
+	.attached = attached,
+	.describe = describe,
+	.tick = on_tick,
+	.finish = finish,
+	.cleanup = cleanup,
+};
+
+const struct nt_tool_def kernel_drop_stack_stats_summary_all_tool = {
+	.cli = {
 		.tool = "kernel_drop_stack_stats_summary_all",
 		.synopsis = "[-i SEC] [-t N] [-n IF] [--src-ip IP] [--dst-ip IP] [--protocol P] "
 			    "[--src-port N] [--dst-port N] [options]",
@@ -645,63 +704,10 @@ int kernel_drop_stack_stats_summary_all_main(int argc, char **argv)
 		.handle = handle_opt,
 		.validate = validate,
 		.cfg = &cfg,
-	};
-	const struct nt_stage *stages = kernel_drop_stack_stats_summary_all_stages;
-	const int nstages = kernel_drop_stack_stats_summary_all_nstages;
-	struct nt_stage_plan plans[NT_ARRAY_SIZE(kernel_drop_stack_stats_summary_all_stages)];
-	struct tool t = { .cfg = &cfg };
-	struct nt_common common;
-	struct kernel_drop_stack_stats_summary_all_bpf *skel;
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
-	char desc[256];
-	int err;
-
-	err = nt_tool_begin(&cli, argc, argv, &common,
-			    stages, nstages, plans, false);
-	if (err != NT_TOOL_GO)
-		return err;
-
-	t.recs = calloc(cfg.max_entries, sizeof(*t.recs));
-	t.keys = calloc(cfg.max_entries, sizeof(*t.keys));
-	t.sum = calloc(SUM_STACKS, sizeof(*t.sum));
-	if (!t.recs || !t.keys || !t.sum) {
-		nt_err("out of memory");
-		return NT_EXIT_RUNTIME;
-	}
-	open_opts.btf_custom_path = common.btf_path;
-	skel = kernel_drop_stack_stats_summary_all_bpf__open_opts(&open_opts);
-	if (!skel) {
-		nt_err("failed to open BPF object: %s", strerror(errno));
-		return NT_EXIT_RUNTIME;
-	}
-	t.skel = skel;
-	NT_DROP_SET_FILTERS(skel->rodata, &cfg.f);
-	skel->rodata->targ_stacks = !cfg.no_stack;
-	NT_DROP_SET_NORMAL_FILTER(skel->rodata, cfg.no_normal_filter);
-	bpf_map__set_max_entries(skel->maps.counts, cfg.max_entries);
-	bpf_map__set_max_entries(skel->maps.stacks, cfg.max_stacks);
-	nt_drop_load_reasons();
-	nt_btf_release();
-
-	err = NT_EXIT_RUNTIME;
-	if (nt_stages_load_attach(skel->skeleton, plans, nstages))
-		goto cleanup;
-	t.counts_fd = bpf_map__fd(skel->maps.counts);
-	t.stacks_fd = bpf_map__fd(skel->maps.stacks);
-
-	nt_stages_describe(plans, nstages, desc, sizeof(desc));
-	nt_info("Tracing drops per stack, reason, device and flow [%s], report every %g s. "
-		"Ctrl-C to end.", desc, cfg.interval);
-	t.last_tick_ns = nt_mono_ns();
-	err = nt_run_loop(NULL, NULL, &t, common.duration, (int)(cfg.interval * 1000), on_tick) ? NT_EXIT_RUNTIME : NT_EXIT_OK;
-	nt_stages_detach(plans, nstages);
-	report_interval(&t, true);      /* the partial last interval */
-	report_summary(&t);
-cleanup:
-	nt_stages_detach(plans, nstages);
-	kernel_drop_stack_stats_summary_all_bpf__destroy(skel);
-	free(t.recs);
-	free(t.keys);
-	free(t.sum);
-	return err;
-}
+	},
+	.stages = stages,
+	.nstages = NT_ARRAY_SIZE(stages),
+	.skel = &kernel_drop_stack_stats_summary_all_skel,
+	.hooks = &hooks,
+	.ctx = &tool,
+};

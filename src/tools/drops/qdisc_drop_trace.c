@@ -17,6 +17,7 @@
 #include <string.h>
 #include <bpf/bpf.h>
 #include "nt.h"
+#include "tool.h"
 #include "addr.h"
 #include "btfinfo.h"
 #include "cli.h"
@@ -28,10 +29,9 @@
 #include "qdisc_drop_trace.h"
 #include "qdisc_drop_trace.skel.h"
 
-const struct nt_stage qdisc_drop_trace_stages[] = {
+static const struct nt_stage stages[] = {
 	{ "drop", "the kernel frees an skb a qdisc refused", false, { NT_DROP_CANDIDATES } },
 };
-const int qdisc_drop_trace_nstages = NT_ARRAY_SIZE(qdisc_drop_trace_stages);
 
 /* Drop reasons that mean "a qdisc refused the packet" (those this kernel has). */
 static const char *qdisc_reasons[] = {
@@ -363,10 +363,68 @@ static int set_qdisc_filter(struct qdisc_drop_trace_bpf *skel)
 	return 0;
 }
 
-int qdisc_drop_trace_main(int argc, char **argv)
+NT_SKEL(qdisc_drop_trace);
+
+static struct config cfg = { .interval = 10 };
+static struct tool *tool;
+
+static int configure(struct nt_run *r)
 {
-	struct config cfg = { .interval = 10 };
-	const struct nt_cli cli = {
+	struct qdisc_drop_trace_bpf *skel = r->skel;
+
+	tool = calloc(1, sizeof(*tool));
+	if (!tool) {
+		nt_err("out of memory");
+		return NT_EXIT_RUNTIME;
+	}
+	r->ctx = tool;
+	tool->cfg = &cfg;
+	tool->skel = skel;
+	NT_DROP_SET_FILTERS(skel->rodata, &cfg.f);
+	skel->rodata->targ_events = !cfg.summary;
+	if (set_qdisc_filter(skel))
+		return NT_EXIT_RUNTIME;
+	if (cfg.summary)
+		r->events = NULL;       /* counts only */
+	r->tick_ms = (int)(cfg.interval * 1000);
+	return 0;
+}
+
+static void describe(struct nt_run *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "qdisc drops, counts every %g s", cfg.interval);
+}
+
+static void header(struct nt_run *r)
+{
+	if (!nt_out_json() && !cfg.summary)
+		nt_text("%-12s %-10s %-8s %-8s %14s %-16s %-5s %s\n", "TIME", "DEVICE", "QDISC",
+			"HANDLE", "QLEN/LIMIT", "REASON", "PROTO", "SRC -> DST");
+}
+
+static void finish(struct nt_run *r)
+{
+	report_counts(tool, true);
+}
+
+static void cleanup(struct nt_run *r)
+{
+	free(tool);
+}
+
+static const struct nt_tool_hooks hooks = {
+	.planned = nt_drop_planned,
+	.configure = configure,
+	.describe = describe,
+	.header = header,
+	.on_event = on_event,
+	.tick = on_tick,
+	.finish = finish,
+	.cleanup = cleanup,
+};
+
+const struct nt_tool_def qdisc_drop_trace_tool = {
+	.cli = {
 		.tool = "qdisc_drop_trace",
 		.synopsis = "[--interface IF] [--src-ip IP] [--dst-ip IP] [--protocol P] "
 			    "[--interval SEC] [--summary] [options]",
@@ -386,55 +444,9 @@ int qdisc_drop_trace_main(int argc, char **argv)
 		.handle = handle_opt,
 		.validate = validate,
 		.cfg = &cfg,
-	};
-	struct nt_stage_plan plans[NT_ARRAY_SIZE(qdisc_drop_trace_stages)];
-	struct tool *t;
-	struct nt_common common;
-	struct qdisc_drop_trace_bpf *skel;
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
-	char desc[256];
-	int err;
-
-	err = nt_tool_begin(&cli, argc, argv, &common,
-			    qdisc_drop_trace_stages, qdisc_drop_trace_nstages, plans, false);
-	if (err != NT_TOOL_GO)
-		return err;
-	t = calloc(1, sizeof(*t));
-	if (!t)
-		return NT_EXIT_RUNTIME;
-	t->cfg = &cfg;
-
-	open_opts.btf_custom_path = common.btf_path;
-	skel = qdisc_drop_trace_bpf__open_opts(&open_opts);
-	if (!skel) {
-		nt_err("failed to open BPF object: %s", strerror(errno));
-		free(t);
-		return NT_EXIT_RUNTIME;
-	}
-	t->skel = skel;
-	NT_DROP_SET_FILTERS(skel->rodata, &cfg.f);
-	skel->rodata->targ_events = !cfg.summary;
-	err = NT_EXIT_RUNTIME;
-	if (set_qdisc_filter(skel))
-		goto cleanup;
-	nt_drop_load_reasons();
-	nt_btf_release();
-
-	if (nt_stages_load_attach(skel->skeleton, plans, qdisc_drop_trace_nstages))
-		goto cleanup;
-
-	nt_stages_describe(plans, qdisc_drop_trace_nstages, desc, sizeof(desc));
-	nt_info("Tracing qdisc drops [%s], counts every %g s. Ctrl-C to end.", desc, cfg.interval);
-	if (!nt_out_json() && !cfg.summary)
-		nt_text("%-12s %-10s %-8s %-8s %14s %-16s %-5s %s\n", "TIME", "DEVICE", "QDISC",
-			"HANDLE", "QLEN/LIMIT", "REASON", "PROTO", "SRC -> DST");
-	err = nt_run_loop(cfg.summary ? NULL : skel->maps.nt_events, on_event, t, common.duration,
-			  (int)(cfg.interval * 1000), on_tick) ? NT_EXIT_RUNTIME : NT_EXIT_OK;
-	nt_stages_detach(plans, qdisc_drop_trace_nstages);
-	report_counts(t, true);
-cleanup:
-	nt_stages_detach(plans, qdisc_drop_trace_nstages);
-	qdisc_drop_trace_bpf__destroy(skel);
-	free(t);
-	return err;
-}
+	},
+	.stages = stages,
+	.nstages = NT_ARRAY_SIZE(stages),
+	.skel = &qdisc_drop_trace_skel,
+	.hooks = &hooks,
+};

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "nt.h"
+#include "tool.h"
 #include "cli.h"
 #include "jsonin.h"
 #include "output.h"
@@ -492,10 +493,11 @@ static const char *conclusion(const struct merge_result *res, char *buf, size_t 
 	return buf;
 }
 
-int merge_main(int argc, char **argv)
-{
-	struct merge_cfg cfg = {};
-	const struct nt_cli cli = {
+static struct merge_cfg merge_cfg;
+static int merge_main(int argc, char **argv);
+
+const struct nt_tool_def merge_tool = {
+	.cli = {
 		.tool = "merge",
 		.synopsis = "[--json] [--all] [--sender-first] FILE FILE",
 		.description =
@@ -516,8 +518,14 @@ int merge_main(int argc, char **argv)
 		.opts = options,
 		.nopts = NT_ARRAY_SIZE(options),
 		.handle = handle_opt,
-		.cfg = &cfg,
-	};
+		.cfg = &merge_cfg,
+	},
+	.main = merge_main,
+};
+
+static int merge_main(int argc, char **argv)
+{
+	const struct nt_cli *cli = &merge_tool.cli;
 	struct merge_side sides[2] = {};
 	struct merge_result res;
 	struct report rep = {};
@@ -536,7 +544,7 @@ int merge_main(int argc, char **argv)
 
 		if (i == 0 || a[0] == '-') {
 			opts[nopts++] = argv[i];
-			if ((!strcmp(a, "--duration") || !strcmp(a, "--attach-mode") ||
+			if ((!strcmp(a, "--duration") || !strcmp(a, "-d") || !strcmp(a, "--attach-mode") ||
 			     !strcmp(a, "--btf")) && i + 1 < argc)
 				opts[nopts++] = argv[++i];
 			continue;
@@ -548,7 +556,7 @@ int merge_main(int argc, char **argv)
 		}
 		files[nfiles++] = a;
 	}
-	err = nt_cli_parse(&cli, nopts, opts, &common);
+	err = nt_cli_parse(cli, nopts, opts, &common);
 	free(opts);
 	if (err)
 		return err < 0 ? NT_EXIT_OK : err;
@@ -557,7 +565,11 @@ int merge_main(int argc, char **argv)
 			       nfiles);
 		return NT_EXIT_USAGE;
 	}
-	nt_out_init(cli.tool, common.json);
+	nt_out_init(cli->tool, common.json);
+	if (common.dry_run) {           /* the command line is good: read nothing */
+		nt_text("merge: dry run: would merge %s and %s\n", files[0], files[1]);
+		return NT_EXIT_OK;
+	}
 	for (int i = 0; i < 2; i++) {
 		err = load(&sides[i], files[i]);
 		if (err)
@@ -573,12 +585,12 @@ int merge_main(int argc, char **argv)
 		if (!sides[i].has_complete && strcmp(sides[i].tool, "icmp_path_tracer"))
 			nt_warn("%s has no COMPLETE packet: was it run with --verbose? Network drops cannot be told apart without it.",
 				files[i]);
-	who = cfg.sender_first ? 1 : merge_roles(&sides[0], &sides[1], &how);
-	if (cfg.sender_first)
+	who = merge_cfg.sender_first ? 1 : merge_roles(&sides[0], &sides[1], &how);
+	if (merge_cfg.sender_first)
 		how = "given";
 	snd = who >= 0 ? &sides[0] : &sides[1];
 	rcv = who >= 0 ? &sides[1] : &sides[0];
-	rep.all = cfg.all;
+	rep.all = merge_cfg.all;
 	rep.snd = snd;
 	rep.rcv = rcv;
 	if (!nt_out_json())

@@ -14,21 +14,20 @@
  * engine is lat_engine.bpf.h; one event per exchange at least --latency-ms slow.
  */
 #include "nt.h"
+#include "tool.h"
 #include "cli.h"
 #include "lat.h"
 #include "kernel_icmp_rtt.skel.h"
 
-LAT_SKEL_OPS(kernel_icmp_rtt);
-
-const struct nt_stage kernel_icmp_rtt_stages[] = {
+static const struct nt_stage stages[] = {
 	LAT_ST_IP_LOCAL_OUT, LAT_ST___IP_LOCAL_OUT, LAT_ST_DEV_QUEUE, LAT_ST_DEV_XMIT,
 	LAT_ST_NETIF_RX, LAT_ST_IP_RCV, LAT_ST_ICMP_RCV, LAT_ST_SOCK_COPY,
 };
-const int kernel_icmp_rtt_nstages = NT_ARRAY_SIZE(kernel_icmp_rtt_stages);
-static const int hooks[] = {
+static const int stage_hooks[] = {
 	LH_IP_LOCAL_OUT, LH___IP_LOCAL_OUT, LH_DEV_QUEUE, LH_DEV_XMIT,
 	LH_NETIF_RX, LH_IP_RCV, LH_ICMP_RCV, LH_SOCK_COPY,
 };
+_Static_assert(NT_ARRAY_SIZE(stage_hooks) == NT_ARRAY_SIZE(stages), "one hook per stage");
 
 static const struct nt_opt options[] = {
 	{ "src-ip", 0, "IP", "echo request source (required; this host with --direction tx)", LAT_OPT_SRC },
@@ -40,10 +39,28 @@ static const struct nt_opt options[] = {
 	{ "disable-kernel-stacks", 0, NULL, "no kernel stacks per stage", LAT_OPT_NO_STACKS },
 };
 
-int kernel_icmp_rtt_main(int argc, char **argv)
+NT_SKEL(kernel_icmp_rtt);
+
+static struct lat_config cfg = { .direction = LAT_DIR_TX };
+static const struct lat_tool lat = { "kernel_icmp_rtt", LAT_KIND_RTT, stage_hooks };
+
+static int validate(void *data)
 {
-	struct lat_config cfg = { .direction = LAT_DIR_TX };
-	const struct nt_cli cli = {
+	const struct lat_config *c = data;
+
+	if (!c->has_src)
+		return nt_usage_error("--src-ip", NULL, "required");
+	if (!c->has_dst)
+		return nt_usage_error("--dst-ip", NULL, "required");
+	if (c->src == c->dst)
+		return nt_usage_error("--dst-ip", c->dst_str, "same as --src-ip");
+	if (c->direction == LAT_DIR_BOTH)
+		return nt_usage_error("--direction", "both", "must be tx or rx");
+	return 0;
+}
+
+const struct nt_tool_def kernel_icmp_rtt_tool = {
+	.cli = {
 		.tool = "kernel_icmp_rtt",
 		.synopsis = "--src-ip IP --dst-ip IP [--interface IF[,IF]] [--direction tx|rx] [options]",
 		.description =
@@ -64,25 +81,12 @@ int kernel_icmp_rtt_main(int argc, char **argv)
 		.opts = options,
 		.nopts = NT_ARRAY_SIZE(options),
 		.handle = lat_handle_opt,
+		.validate = validate,
 		.cfg = &cfg,
-	};
-	static const struct lat_tool tool = {
-		"kernel_icmp_rtt", LAT_KIND_RTT, kernel_icmp_rtt_stages, hooks,
-		NT_ARRAY_SIZE(kernel_icmp_rtt_stages), &kernel_icmp_rtt_ops,
-	};
-	struct nt_common common;
-	int err;
-
-	err = nt_cli_parse(&cli, argc, argv, &common);
-	if (err)
-		return err < 0 ? NT_EXIT_OK : err;
-	if (!cfg.has_src)
-		return nt_usage_error("--src-ip", NULL, "required"), NT_EXIT_USAGE;
-	if (!cfg.has_dst)
-		return nt_usage_error("--dst-ip", NULL, "required"), NT_EXIT_USAGE;
-	if (cfg.src == cfg.dst)
-		return nt_usage_error("--dst-ip", cfg.dst_str, "same as --src-ip"), NT_EXIT_USAGE;
-	if (cfg.direction == LAT_DIR_BOTH)
-		return nt_usage_error("--direction", "both", "must be tx or rx"), NT_EXIT_USAGE;
-	return lat_run(&tool, &cfg, &common);
-}
+	},
+	.stages = stages,
+	.nstages = NT_ARRAY_SIZE(stages),
+	.skel = &kernel_icmp_rtt_skel,
+	.hooks = &lat_tool_hooks,
+	.ctx = (void *)&lat,
+};

@@ -306,42 +306,15 @@ enum lat_opt_key {
 };
 int lat_handle_opt(int key, const char *arg, void *cfg);
 
-struct lat_skel_ops {
-	void *(*open)(const struct bpf_object_open_opts *opts);
-	int (*load)(void *skel);
-	void (*destroy)(void *skel);
-	struct bpf_object *(*obj)(void *skel);
-	struct lat_kcfg *(*kcfg)(void *skel);
-	volatile __u8 *(*gen)(void *skel);
-};
-
-#define LAT_SKEL_OPS(name)                                                                \
-	static void *name##_ops_open(const struct bpf_object_open_opts *o)                \
-	{ return name##_bpf__open_opts(o); }                                              \
-	static int name##_ops_load(void *s) { return name##_bpf__load(s); }               \
-	static void name##_ops_destroy(void *s) { name##_bpf__destroy(s); }               \
-	static struct bpf_object *name##_ops_obj(void *s)                                 \
-	{ return ((struct name##_bpf *)s)->obj; }                                         \
-	static struct lat_kcfg *name##_ops_kcfg(void *s)                                  \
-	{ return (struct lat_kcfg *)&((struct name##_bpf *)s)->rodata->targ_cfg; }        \
-	static volatile __u8 *name##_ops_gen(void *s)                                     \
-	{ return &((struct name##_bpf *)s)->bss->cur_gen; }                               \
-	static const struct lat_skel_ops name##_ops = {                                   \
-		name##_ops_open, name##_ops_load, name##_ops_destroy, name##_ops_obj,     \
-		name##_ops_kcfg, name##_ops_gen,                                          \
-	}
-
+/* A family member: its name, kind and the hook of each of its stages. It is
+ * the ctx of the member's tool definition, whose hooks are lat_tool_hooks. */
 struct lat_tool {
 	const char *name;
 	enum lat_kind kind;
-	const struct nt_stage *stages;
 	const int *hooks;               /* hook of each stage */
-	int nstages;
-	const struct lat_skel_ops *ops;
 };
 
-/* Run a parsed and validated tool to the end; returns the exit code. */
-int lat_run(const struct lat_tool *tool, struct lat_config *cfg, const struct nt_common *common);
+extern const struct nt_tool_hooks lat_tool_hooks;
 
 /* ---- pure helpers (unit-tested) */
 /* Fill pos/end_pos/start_mask of @k for @kind/@dir from the planned hooks

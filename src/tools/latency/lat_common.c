@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
- * The common half of the latency family: stage positions, options, the run
- * sequence (plan -> open -> fill targ_cfg -> load -> attach -> loop -> final
- * summary), and the output of each kind (RTT exchanges, per-interval
- * histograms, per-packet details and metrics). Each tool's .c holds its stage
- * list, flags and help text and calls lat_run().
+ * The common half of the latency family: stage positions, options, the
+ * runner hooks every member shares (plan on --phy-interface, fill targ_cfg,
+ * report), and the output of each kind (RTT exchanges, per-interval
+ * histograms, per-packet details and metrics). Each tool's .c declares its
+ * stage list, the hook of each stage, its flags and help text.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -15,6 +15,7 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "nt.h"
+#include "tool.h"
 #include "btfinfo.h"
 #include "cli.h"
 #include "hist.h"
@@ -308,9 +309,7 @@ int lat_handle_opt(int key, const char *arg, void *data)
 struct lat_state {
 	const struct lat_tool *tool;
 	struct lat_config *cfg;
-	void *skel;
 	struct bpf_object *obj;
-	struct nt_stage_plan *plans;
 	const struct nt_stage_plan *hook_plan[LH_MAX];
 	struct bpf_map *counters, *stacks;
 	struct ksyms *ks;
@@ -785,7 +784,7 @@ static void packet_event(struct lat_state *s, const struct lat_event *e)
 	nt_text("\n");
 }
 
-static int on_event(void *ctx, void *data, size_t len)
+static int lat_on_event(void *ctx, void *data, size_t len)
 {
 	struct lat_state *s = ctx;
 
@@ -916,7 +915,7 @@ static void percpu_sum(const struct nt_lat *v, int ncpu, struct nt_lat *out)
 static void summary_report(struct lat_state *s, bool final)
 {
 	int ncpu = libbpf_num_possible_cpus();
-	volatile __u8 *genp = s->tool->ops->gen(s->skel);
+	volatile __u8 *genp = nt_obj_var(s->obj, "cur_gen", sizeof(__u8));
 	__u8 old = *genp & 1;
 	int fd_total = bpf_map__fd(bpf_object__find_map_by_name(s->obj, "lat_total"));
 	int fd_pairs = bpf_map__fd(bpf_object__find_map_by_name(s->obj, "lat_pairs"));
@@ -1119,7 +1118,7 @@ out:
 	free(rows);
 }
 
-static void tick(void *ctx)
+static void lat_tick(void *ctx)
 {
 	struct lat_state *s = ctx;
 
@@ -1222,46 +1221,55 @@ static void shrink_unused(struct bpf_object *obj, enum lat_kind kind)
 		bpf_map__set_max_entries(bpf_object__find_map_by_name(obj, "nt_events"), 1 << 20);
 }
 
-int lat_run(const struct lat_tool *tool, struct lat_config *cfg, const struct nt_common *common)
-{
-	struct nt_stage_plan plans[LH_MAX];
-	struct lat_state s = { .tool = tool, .cfg = cfg, .plans = plans };
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
-	bool planned[LH_MAX] = { false };
-	struct lat_kcfg *k;
-	char desc[1024], filt[256] = "";
-	int err;
+/* ---- the family's runner hooks ---------------------------------------------- */
 
-	err = nt_runtime_init(common);
-	if (err)
-		return err;
-	nt_out_init(tool->name, common->json);
-	nt_stages_set_ifaces(cfg->phy, cfg->nphy);
-	if (nt_stages_plan(tool->stages, tool->nstages, common->attach_mode, plans, false))
-		return NT_EXIT_RUNTIME;
-	for (int i = 0; i < tool->nstages; i++) {
+static struct lat_state state;
+
+/* The tool's definition holds its struct lat_tool as ctx; from here on the
+ * runner's ctx is the run's state. */
+static int lat_plan(struct nt_run *r)
+{
+	state.tool = r->def->ctx;
+	state.cfg = r->def->cli.cfg;
+	r->ctx = &state;
+	nt_plan_ctx_set_ifaces(&r->plan_ctx, state.cfg->phy, state.cfg->nphy);
+	return 0;
+}
+
+static int lat_planned(struct nt_run *r)
+{
+	const struct lat_tool *tool = state.tool;
+
+	for (int i = 0; i < r->def->nstages; i++) {
+		struct nt_stage_plan *pl = &r->plans[i];
 		int h = tool->hooks[i];
 
-		if (!plans[i].cand)
+		if (!pl->cand)
 			continue;
 		/* OVS hooks only with the stage breakdown (summary) */
-		if (tool->kind == LAT_KIND_SUMMARY && is_ovs(h) && !cfg->stage_latency) {
-			plans[i].cand = NULL;
+		if (tool->kind == LAT_KIND_SUMMARY && is_ovs(h) && !state.cfg->stage_latency) {
+			pl->cand = NULL;
 			continue;
 		}
-		planned[h] = true;
-		s.hook_plan[h] = &plans[i];
+		state.hook_plan[h] = pl;
 	}
-	nt_btf_release();
+	return 0;
+}
 
-	open_opts.btf_custom_path = common->btf_path;
-	s.skel = tool->ops->open(&open_opts);
-	if (!s.skel) {
-		nt_err("failed to open BPF object: %s", strerror(errno));
+static int lat_configure(struct nt_run *r)
+{
+	const struct lat_tool *tool = state.tool;
+	const struct lat_config *cfg = state.cfg;
+	struct lat_kcfg *k = nt_obj_var(r->obj, "targ_cfg", sizeof(*k));
+	bool planned[LH_MAX] = { false };
+
+	if (!k) {
+		nt_err("BPF object has no latency configuration (targ_cfg)");
 		return NT_EXIT_RUNTIME;
 	}
-	s.obj = tool->ops->obj(s.skel);
-	k = tool->ops->kcfg(s.skel);
+	state.obj = r->obj;
+	for (int h = 0; h < LH_MAX; h++)
+		planned[h] = state.hook_plan[h] != NULL;
 	lat_layout(k, tool->kind, cfg->direction, planned);
 	k->mode = tool->kind == LAT_KIND_RTT ? LAT_MODE_ICMP : LAT_MODE_FLOW;
 	k->stage_stacks = tool->kind == LAT_KIND_RTT && !cfg->no_stacks;
@@ -1278,50 +1286,73 @@ int lat_run(const struct lat_tool *tool, struct lat_config *cfg, const struct nt
 	k->nphy = cfg->nphy;
 	memcpy(k->phy, cfg->phy, sizeof(k->phy));
 	k->threshold_ns = cfg->threshold_us * 1000ULL;
-	shrink_unused(s.obj, tool->kind);
-
-	err = NT_EXIT_RUNTIME;
-	if (nt_stages_prepare(s.obj, plans, tool->nstages))
-		goto cleanup;
-	if (tool->ops->load(s.skel)) {
-		nt_report_load_failure(errno);
-		goto cleanup;
+	shrink_unused(r->obj, tool->kind);
+	if (tool->kind == LAT_KIND_SUMMARY) {
+		r->events = NULL;       /* aggregated in the kernel, read every interval */
+		r->tick_ms = (int)(cfg->interval * 1000);
 	}
-	s.counters = bpf_object__find_map_by_name(s.obj, "nt_counters");
-	s.stacks = bpf_object__find_map_by_name(s.obj, "lat_stacks");
-	if (nt_stages_attach(s.obj, plans, tool->nstages))
-		goto cleanup;
-	/* symbols read after our programs exist, so their frames are recognised */
-	if (!cfg->no_stacks)
-		s.ks = ksyms__load();
+	return 0;
+}
 
-	nt_stages_describe(plans, tool->nstages, desc, sizeof(desc));
+static int lat_attached(struct nt_run *r)
+{
+	state.counters = bpf_object__find_map_by_name(r->obj, "nt_counters");
+	state.stacks = bpf_object__find_map_by_name(r->obj, "lat_stacks");
+	/* symbols read after our programs exist, so their frames are recognised */
+	if (!state.cfg->no_stacks)
+		state.ks = ksyms__load();
+	return 0;
+}
+
+static void lat_describe(struct nt_run *r, char *buf, size_t len)
+{
+	const struct lat_config *cfg = state.cfg;
+	char filt[256] = "";
+
 	if (cfg->src_str || cfg->dst_str)
-		snprintf(filt, sizeof(filt), " %s -> %s", cfg->src_str ? cfg->src_str : "any",
+		snprintf(filt, sizeof(filt), "%s -> %s ", cfg->src_str ? cfg->src_str : "any",
 			 cfg->dst_str ? cfg->dst_str : "any");
-	nt_info("Tracing%s direction %s%s%s [%s]. Ctrl-C to end.", filt,
-		cfg->direction == LAT_DIR_TX ? "tx" : cfg->direction == LAT_DIR_RX ? "rx" : "both",
-		cfg->phy_str ? " on " : "", cfg->phy_str ? cfg->phy_str : "", desc);
-	if (!nt_out_json() && tool->kind == LAT_KIND_RTT) {
-		nt_text("=== %s ===\n", tool->name);
+	snprintf(buf, len, "%sdirection %s%s%s", filt,
+		 cfg->direction == LAT_DIR_TX ? "tx" : cfg->direction == LAT_DIR_RX ? "rx" : "both",
+		 cfg->phy_str ? " on " : "", cfg->phy_str ? cfg->phy_str : "");
+}
+
+static void lat_header(struct nt_run *r)
+{
+	const struct lat_config *cfg = state.cfg;
+
+	if (!nt_out_json() && state.tool->kind == LAT_KIND_RTT) {
+		nt_text("=== %s ===\n", state.tool->name);
 		nt_text("Direction: %s\n", cfg->direction == LAT_DIR_TX ? "TX (local ping remote)" :
 			"RX (remote ping local)");
 		nt_text("Filter: %s -> %s%s\n\n", cfg->src_str, cfg->dst_str,
 			cfg->threshold_set ? " (only exchanges at least --latency-ms slow)" : "");
 	}
-	s.interval_start_ns = nt_mono_ns();
-	err = nt_run_loop(tool->kind == LAT_KIND_SUMMARY ? NULL :
-			  bpf_object__find_map_by_name(s.obj, "nt_events"),
-			  tool->kind == LAT_KIND_SUMMARY ? NULL : on_event, &s, common->duration,
-			  tool->kind == LAT_KIND_SUMMARY ? (int)(cfg->interval * 1000) : 0,
-			  tool->kind == LAT_KIND_SUMMARY ? tick : NULL) ? NT_EXIT_RUNTIME : NT_EXIT_OK;
-	nt_stages_detach(plans, tool->nstages);
-	if (tool->kind == LAT_KIND_SUMMARY && nt_mono_ns() - s.interval_start_ns > 50000000ULL)
-		summary_report(&s, true);
-	final_summary(&s);
-cleanup:
-	nt_stages_detach(plans, tool->nstages);
-	tool->ops->destroy(s.skel);
-	ksyms__free(s.ks);
-	return err;
+	state.interval_start_ns = nt_mono_ns();
 }
+
+static void lat_finish(struct nt_run *r)
+{
+	if (state.tool->kind == LAT_KIND_SUMMARY && nt_mono_ns() - state.interval_start_ns > 50000000ULL)
+		summary_report(&state, true);
+	final_summary(&state);
+}
+
+static void lat_cleanup(struct nt_run *r)
+{
+	ksyms__free(state.ks);
+	state.ks = NULL;
+}
+
+const struct nt_tool_hooks lat_tool_hooks = {
+	.plan = lat_plan,
+	.planned = lat_planned,
+	.configure = lat_configure,
+	.attached = lat_attached,
+	.describe = lat_describe,
+	.header = lat_header,
+	.on_event = lat_on_event,
+	.tick = lat_tick,
+	.finish = lat_finish,
+	.cleanup = lat_cleanup,
+};

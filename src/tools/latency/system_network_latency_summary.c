@@ -20,26 +20,25 @@
  * interval): no per-packet events.
  */
 #include "nt.h"
+#include "tool.h"
 #include "cli.h"
 #include "lat.h"
 #include "system_network_latency_summary.skel.h"
 
-LAT_SKEL_OPS(system_network_latency_summary);
-
-const struct nt_stage system_network_latency_summary_stages[] = {
+static const struct nt_stage stages[] = {
 	LAT_ST_IP_QUEUE_XMIT, LAT_ST_IP_SEND_SKB, LAT_ST_IP_LOCAL_OUT, LAT_ST___IP_LOCAL_OUT, LAT_ST_OVS_INT_XMIT, LAT_ST_OVS_FRAME_HOOK,
 	LAT_ST_OVS_DP_PROCESS, LAT_ST_OVS_DP_UPCALL, LAT_ST_OVS_KEY_EXTRACT_US,
 	LAT_ST_OVS_VPORT_SEND, LAT_ST_DEV_QUEUE_PER_IF, LAT_ST_DEV_XMIT, LAT_ST_NETIF_RX_PER_IF,
 	LAT_ST_IP_RCV, LAT_ST_TCP_RCV, LAT_ST_UDP_RCV, LAT_ST_ICMP_RCV, LAT_ST_SK_DATA_READY, LAT_ST_SOCK_COPY,
 	LAT_ST_CONSUME,
 };
-const int system_network_latency_summary_nstages = NT_ARRAY_SIZE(system_network_latency_summary_stages);
-static const int hooks[] = {
+static const int stage_hooks[] = {
 	LH_IP_QUEUE_XMIT, LH_IP_SEND_SKB, LH_IP_LOCAL_OUT, LH___IP_LOCAL_OUT, LH_OVS_INT_XMIT, LH_OVS_FRAME_HOOK,
 	LH_OVS_DP_PROCESS, LH_OVS_DP_UPCALL, LH_OVS_KEY_EXTRACT_US,
 	LH_OVS_VPORT_SEND, LH_DEV_QUEUE, LH_DEV_XMIT, LH_NETIF_RX,
 	LH_IP_RCV, LH_TCP_RCV, LH_UDP_RCV, LH_ICMP_RCV, LH_SK_DATA_READY, LH_SOCK_COPY, LH_CONSUME,
 };
+_Static_assert(NT_ARRAY_SIZE(stage_hooks) == NT_ARRAY_SIZE(stages), "one hook per stage");
 
 static const struct nt_opt options[] = {
 	{ "phy-interface", 0, "IF[,IF]", "physical interface(s), e.g. bond slaves (required)", LAT_OPT_PHY },
@@ -55,10 +54,26 @@ static const struct nt_opt options[] = {
 	{ "sort-by", 0, "KEY", "order flows by count, avg, p90 or p99 (default count)", LAT_OPT_SORT },
 };
 
-int system_network_latency_summary_main(int argc, char **argv)
+NT_SKEL(system_network_latency_summary);
+
+static struct lat_config cfg = { .interval = 5, .top = 10, .sort = LAT_SORT_COUNT };
+static const struct lat_tool lat = { "system_network_latency_summary", LAT_KIND_SUMMARY, stage_hooks };
+
+static int validate(void *data)
 {
-	struct lat_config cfg = { .interval = 5, .top = 10, .sort = LAT_SORT_COUNT };
-	const struct nt_cli cli = {
+	const struct lat_config *c = data;
+
+	if (!c->phy_str)
+		return nt_usage_error("--phy-interface", NULL, "required");
+	if (!c->direction)
+		return nt_usage_error("--direction", NULL, "required (tx, rx or both)");
+	if ((c->sport || c->dport) && c->proto == 1)
+		return nt_usage_error("--protocol", "icmp", "ports need tcp or udp");
+	return 0;
+}
+
+const struct nt_tool_def system_network_latency_summary_tool = {
+	.cli = {
 		.tool = "system_network_latency_summary",
 		.synopsis = "--phy-interface IF[,IF] --direction tx|rx|both [filters] [--interval SEC] [options]",
 		.description =
@@ -83,24 +98,12 @@ int system_network_latency_summary_main(int argc, char **argv)
 		.opts = options,
 		.nopts = NT_ARRAY_SIZE(options),
 		.handle = lat_handle_opt,
+		.validate = validate,
 		.cfg = &cfg,
-	};
-	static const struct lat_tool tool = {
-		"system_network_latency_summary", LAT_KIND_SUMMARY, system_network_latency_summary_stages,
-		hooks, NT_ARRAY_SIZE(system_network_latency_summary_stages),
-		&system_network_latency_summary_ops,
-	};
-	struct nt_common common;
-	int err;
-
-	err = nt_cli_parse(&cli, argc, argv, &common);
-	if (err)
-		return err < 0 ? NT_EXIT_OK : err;
-	if (!cfg.phy_str)
-		return nt_usage_error("--phy-interface", NULL, "required"), NT_EXIT_USAGE;
-	if (!cfg.direction)
-		return nt_usage_error("--direction", NULL, "required (tx, rx or both)"), NT_EXIT_USAGE;
-	if ((cfg.sport || cfg.dport) && cfg.proto == 1)
-		return nt_usage_error("--protocol", "icmp", "ports need tcp or udp"), NT_EXIT_USAGE;
-	return lat_run(&tool, &cfg, &common);
-}
+	},
+	.stages = stages,
+	.nstages = NT_ARRAY_SIZE(stages),
+	.skel = &system_network_latency_summary_skel,
+	.hooks = &lat_tool_hooks,
+	.ctx = (void *)&lat,
+};

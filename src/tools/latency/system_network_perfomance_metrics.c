@@ -13,27 +13,26 @@
  * at least --latency-us slow (filtered in the kernel).
  */
 #include "nt.h"
+#include "tool.h"
 #include "cli.h"
 #include "lat.h"
 #include "system_network_perfomance_metrics.skel.h"
 
-LAT_SKEL_OPS(system_network_perfomance_metrics);
-
-const struct nt_stage system_network_perfomance_metrics_stages[] = {
+static const struct nt_stage stages[] = {
 	LAT_ST_IP_QUEUE_XMIT, LAT_ST_IP_SEND_SKB, LAT_ST_IP_LOCAL_OUT, LAT_ST___IP_LOCAL_OUT, LAT_ST_IP_OUTPUT,
 	LAT_ST_OVS_INT_XMIT, LAT_ST_OVS_FRAME_HOOK, LAT_ST_OVS_DP_PROCESS, LAT_ST_OVS_DP_UPCALL,
 	LAT_ST_OVS_KEY_EXTRACT_US, LAT_ST_OVS_VPORT_SEND, LAT_ST_DEV_QUEUE, LAT_ST_QDISC_ENQ,
 	LAT_ST_QDISC_DEQ, LAT_ST_DEV_XMIT, LAT_ST_NETIF_RX, LAT_ST_IP_RCV, LAT_ST_TCP_RCV,
 	LAT_ST_UDP_RCV, LAT_ST_ICMP_RCV, LAT_ST_SK_DATA_READY, LAT_ST_SOCK_COPY, LAT_ST_CONSUME,
 };
-const int system_network_perfomance_metrics_nstages = NT_ARRAY_SIZE(system_network_perfomance_metrics_stages);
-static const int hooks[] = {
+static const int stage_hooks[] = {
 	LH_IP_QUEUE_XMIT, LH_IP_SEND_SKB, LH_IP_LOCAL_OUT, LH___IP_LOCAL_OUT, LH_IP_OUTPUT,
 	LH_OVS_INT_XMIT, LH_OVS_FRAME_HOOK, LH_OVS_DP_PROCESS, LH_OVS_DP_UPCALL,
 	LH_OVS_KEY_EXTRACT_US, LH_OVS_VPORT_SEND, LH_DEV_QUEUE, LH_QDISC_ENQ,
 	LH_QDISC_DEQ, LH_DEV_XMIT, LH_NETIF_RX, LH_IP_RCV, LH_TCP_RCV,
 	LH_UDP_RCV, LH_ICMP_RCV, LH_SK_DATA_READY, LH_SOCK_COPY, LH_CONSUME,
 };
+_Static_assert(NT_ARRAY_SIZE(stage_hooks) == NT_ARRAY_SIZE(stages), "one hook per stage");
 
 static const struct nt_opt options[] = {
 	{ "phy-interface", 0, "IF[,IF]", "physical interface(s), e.g. bond slaves (required)", LAT_OPT_PHY },
@@ -50,10 +49,24 @@ static const struct nt_opt options[] = {
 	{ "verbose", 0, NULL, "accepted for compatibility (every stage is always printed)", LAT_OPT_VERBOSE },
 };
 
-int system_network_perfomance_metrics_main(int argc, char **argv)
+NT_SKEL(system_network_perfomance_metrics);
+
+static struct lat_config cfg = { .direction = LAT_DIR_BOTH };
+static const struct lat_tool lat = { "system_network_perfomance_metrics", LAT_KIND_METRICS, stage_hooks };
+
+static int validate(void *data)
 {
-	struct lat_config cfg = { .direction = LAT_DIR_BOTH };
-	const struct nt_cli cli = {
+	const struct lat_config *c = data;
+
+	if (!c->phy_str)
+		return nt_usage_error("--phy-interface", NULL, "required");
+	if ((c->sport || c->dport) && c->proto == 1)
+		return nt_usage_error("--protocol", "icmp", "ports need tcp or udp");
+	return 0;
+}
+
+const struct nt_tool_def system_network_perfomance_metrics_tool = {
+	.cli = {
 		.tool = "system_network_perfomance_metrics",
 		.synopsis = "--phy-interface IF[,IF] [--direction tx|rx|both] [filters] [--latency-us US] [options]",
 		.description =
@@ -71,23 +84,12 @@ int system_network_perfomance_metrics_main(int argc, char **argv)
 		.opts = options,
 		.nopts = NT_ARRAY_SIZE(options),
 		.handle = lat_handle_opt,
+		.validate = validate,
 		.cfg = &cfg,
-	};
-	static const struct lat_tool tool = {
-		"system_network_perfomance_metrics", LAT_KIND_METRICS,
-		system_network_perfomance_metrics_stages, hooks,
-		NT_ARRAY_SIZE(system_network_perfomance_metrics_stages),
-		&system_network_perfomance_metrics_ops,
-	};
-	struct nt_common common;
-	int err;
-
-	err = nt_cli_parse(&cli, argc, argv, &common);
-	if (err)
-		return err < 0 ? NT_EXIT_OK : err;
-	if (!cfg.phy_str)
-		return nt_usage_error("--phy-interface", NULL, "required"), NT_EXIT_USAGE;
-	if ((cfg.sport || cfg.dport) && cfg.proto == 1)
-		return nt_usage_error("--protocol", "icmp", "ports need tcp or udp"), NT_EXIT_USAGE;
-	return lat_run(&tool, &cfg, &common);
-}
+	},
+	.stages = stages,
+	.nstages = NT_ARRAY_SIZE(stages),
+	.skel = &system_network_perfomance_metrics_skel,
+	.hooks = &lat_tool_hooks,
+	.ctx = (void *)&lat,
+};

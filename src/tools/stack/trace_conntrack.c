@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/utsname.h>
 #include "nt.h"
+#include "tool.h"
 #include "addr.h"
 #include "btfinfo.h"
 #include "cli.h"
@@ -31,7 +32,7 @@
 #include "trace_conntrack.h"
 #include "trace_conntrack.skel.h"
 
-const struct nt_stage trace_conntrack_stages[] = {
+static const struct nt_stage stages[] = {
 	{ "new", "a new connection is confirmed into the table", true, {
 		{ NT_PK_FENTRY, "__nf_conntrack_confirm", "nt_ct_confirm_fe" },
 		{ NT_PK_KPROBE, "__nf_conntrack_confirm", "nt_ct_confirm_kp" },
@@ -63,7 +64,6 @@ const struct nt_stage trace_conntrack_stages[] = {
 };
 /* stages 0..2 serve event types 1..3; the rest count verdicts */
 #define TCT_EVENT_STAGES 3
-const int trace_conntrack_nstages = NT_ARRAY_SIZE(trace_conntrack_stages);
 
 static const char *type_names[] = { "?", "new", "update", "destroy" };
 /* JSON keys of the verdict counts (enum tct_verdict order) */
@@ -437,10 +437,75 @@ static void print_summary(struct tool *t)
 			(unsigned long long)unpaired);
 }
 
-int trace_conntrack_main(int argc, char **argv)
+NT_SKEL(trace_conntrack);
+
+static struct config cfg = { .types = TCT_EV_BIT(TCT_NEW) | TCT_EV_BIT(TCT_DESTROY) };
+static struct tool tool;
+
+/* Stages of event types not asked for are not attached; without any usable
+ * stage the tool cannot run (conntrack has no tracepoints). */
+static int planned(struct nt_run *r)
 {
-	struct config cfg = { .types = TCT_EV_BIT(TCT_NEW) | TCT_EV_BIT(TCT_DESTROY) };
-	const struct nt_cli cli = {
+	struct nt_stage_plan *plans = r->plans;
+	int n = r->def->nstages, usable = 0, first_why = -1;
+
+	for (int i = 0; i < n; i++) {
+		if (!stage_wanted(&cfg, i))
+			plans[i].cand = NULL;   /* not asked for: not attached at all */
+		else if (plans[i].cand)
+			usable++;
+		else if (first_why < 0)
+			first_why = i;
+	}
+	if (!usable) {
+		nt_err("no conntrack probe point can attach here: conntrack has no tracepoints and "
+		       "needs fentry or kprobe on __nf_conntrack_confirm / __nf_ct_refresh_acct / "
+		       "nf_ct_destroy (fexit or kretprobe on nf_conntrack_in for the verdict "
+		       "counts); %s", first_why >= 0 ? plans[first_why].why : "none available");
+		return NT_EXIT_RUNTIME;
+	}
+	for (int i = 0; i < n; i++)
+		if (!plans[i].cand && stage_wanted(&cfg, i))
+			nt_warn("stage '%s' cannot attach: %s", plans[i].stage->name, plans[i].why);
+	tool.counting = plans[3].cand || plans[4].cand;
+	return 0;
+}
+
+static int configure(struct nt_run *r)
+{
+	struct trace_conntrack_bpf *skel = r->skel;
+
+	tool.skel = skel;
+	skel->rodata->targ_filter = cfg.filter;
+	skel->rodata->targ_filter_on = cfg.filter_on;
+	skel->rodata->targ_types = cfg.types;
+	skel->rodata->targ_hz = kernel_hz();
+	if (tool.counting && cfg.interval > 0)
+		r->tick_ms = (int)(cfg.interval * 1000);
+	return 0;
+}
+
+static void describe(struct nt_run *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "conntrack");
+}
+
+static void finish(struct nt_run *r)
+{
+	print_summary(&tool);
+}
+
+static const struct nt_tool_hooks hooks = {
+	.planned = planned,
+	.configure = configure,
+	.describe = describe,
+	.on_event = on_event,
+	.tick = on_tick,
+	.finish = finish,
+};
+
+const struct nt_tool_def trace_conntrack_tool = {
+	.cli = {
 		.tool = "trace_conntrack",
 		.synopsis = "[--src-ip IP] [--dst-ip IP] [--protocol P] [--src-port N] "
 			    "[--dst-port N] [--events LIST] [--interval SEC]",
@@ -462,65 +527,11 @@ int trace_conntrack_main(int argc, char **argv)
 		.handle = handle_opt,
 		.validate = validate,
 		.cfg = &cfg,
-	};
-	struct nt_stage_plan plans[NT_ARRAY_SIZE(trace_conntrack_stages)];
-	struct tool t = {};
-	struct nt_common common;
-	struct trace_conntrack_bpf *skel;
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
-	char desc[512];
-	int err, usable = 0, first_why = -1;
-
-	err = nt_tool_begin(&cli, argc, argv, &common,
-			    trace_conntrack_stages, trace_conntrack_nstages, plans, true);
-	if (err != NT_TOOL_GO)
-		return err;
-	for (int i = 0; i < trace_conntrack_nstages; i++) {
-		if (!stage_wanted(&cfg, i))
-			plans[i].cand = NULL;   /* not asked for: not attached at all */
-		else if (plans[i].cand)
-			usable++;
-		else if (first_why < 0)
-			first_why = i;
-	}
-	if (!usable) {
-		nt_err("no conntrack probe point can attach here: conntrack has no tracepoints and "
-		       "needs fentry or kprobe on __nf_conntrack_confirm / __nf_ct_refresh_acct / "
-		       "nf_ct_destroy (fexit or kretprobe on nf_conntrack_in for the verdict "
-		       "counts); %s", first_why >= 0 ? plans[first_why].why : "none available");
-		return NT_EXIT_RUNTIME;
-	}
-	for (int i = 0; i < trace_conntrack_nstages; i++)
-		if (!plans[i].cand && stage_wanted(&cfg, i))
-			nt_warn("stage '%s' cannot attach: %s", plans[i].stage->name, plans[i].why);
-	t.counting = plans[3].cand || plans[4].cand;
-
-	open_opts.btf_custom_path = common.btf_path;
-	skel = trace_conntrack_bpf__open_opts(&open_opts);
-	if (!skel) {
-		nt_err("failed to open BPF object: %s", strerror(errno));
-		return NT_EXIT_RUNTIME;
-	}
-	t.skel = skel;
-	skel->rodata->targ_filter = cfg.filter;
-	skel->rodata->targ_filter_on = cfg.filter_on;
-	skel->rodata->targ_types = cfg.types;
-	skel->rodata->targ_hz = kernel_hz();
-	nt_btf_release();
-
-	err = NT_EXIT_RUNTIME;
-	if (nt_stages_load_attach(skel->skeleton, plans, trace_conntrack_nstages))
-		goto cleanup;
-	nt_stages_describe(plans, trace_conntrack_nstages, desc, sizeof(desc));
-	nt_info("Tracing conntrack [%s]. Ctrl-C to end.", desc);
-	err = nt_run_loop(skel->maps.nt_events, on_event, &t, common.duration,
-			  t.counting ? (int)(cfg.interval * 1000) : 0,
-			  t.counting && cfg.interval > 0 ? on_tick : NULL)
-		      ? NT_EXIT_RUNTIME : NT_EXIT_OK;
-	nt_stages_detach(plans, trace_conntrack_nstages);
-	print_summary(&t);
-cleanup:
-	nt_stages_detach(plans, trace_conntrack_nstages);
-	trace_conntrack_bpf__destroy(skel);
-	return err;
-}
+	},
+	.stages = stages,
+	.nstages = NT_ARRAY_SIZE(stages),
+	.skel = &trace_conntrack_skel,
+	.hooks = &hooks,
+	.ctx = &tool,
+	.quiet_plan = true,
+};

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <arpa/inet.h>
 #include "nt.h"
+#include "tool.h"
 #include "addr.h"
 #include "btfinfo.h"
 #include "cli.h"
@@ -26,7 +27,7 @@
 #include "trace_ip_defrag.h"
 #include "trace_ip_defrag.skel.h"
 
-const struct nt_stage trace_ip_defrag_stages[] = {
+static const struct nt_stage stages[] = {
 	{ "drop", "a fragment is dropped (timeout, too far, duplicate)", false,
 	  { NT_DROP_CANDIDATES } },
 	{ "queue", "a fragment enters reassembly", true, {
@@ -42,7 +43,6 @@ const struct nt_stage trace_ip_defrag_stages[] = {
 		{ NT_PK_KPROBE, "ip_expire", "nt_expire_kp" },
 	} },
 };
-const int trace_ip_defrag_nstages = NT_ARRAY_SIZE(trace_ip_defrag_stages);
 
 static const char *frag_reasons[] = { "FRAG_REASM_TIMEOUT", "FRAG_TOO_FAR", "DUP_FRAG" };
 /* kernels without reasons: frees from the reassembly code */
@@ -150,7 +150,7 @@ static int on_event(void *ctx, void *data, size_t len)
 	return 0;
 }
 
-static void report_summary(struct tool *t, const struct nt_stage_plan *plans)
+static void report_summary(struct tool *t, const struct nt_stage_plan *plans, int nplans)
 {
 	uint64_t lost = nt_counter_sum(t->skel->maps.nt_counters, NT_CNT_LOST_EVENTS);
 
@@ -162,7 +162,7 @@ static void report_summary(struct tool *t, const struct nt_stage_plan *plans)
 			nt_json_u64(j, type_names[i], t->counts[i]);
 		nt_json_obj_end(j);
 		nt_json_arr(j, "stages_missing");
-		for (int i = 0; i < trace_ip_defrag_nstages; i++)
+		for (int i = 0; i < nplans; i++)
 			if (!plans[i].cand)
 				nt_json_str(j, NULL, plans[i].stage->name);
 		nt_json_arr_end(j);
@@ -207,10 +207,42 @@ static int set_drop_filter(struct trace_ip_defrag_bpf *skel)
 	return 0;
 }
 
-int trace_ip_defrag_main(int argc, char **argv)
+NT_SKEL(trace_ip_defrag);
+
+static struct config cfg;
+static struct tool tool;
+
+static int configure(struct nt_run *r)
 {
-	struct config cfg = {};
-	const struct nt_cli cli = {
+	struct trace_ip_defrag_bpf *skel = r->skel;
+
+	tool.skel = skel;
+	skel->rodata->targ_saddr = cfg.saddr;
+	skel->rodata->targ_daddr = cfg.daddr;
+	skel->rodata->targ_proto = cfg.proto;
+	return set_drop_filter(skel) ? NT_EXIT_RUNTIME : 0;
+}
+
+static void describe(struct nt_run *r, char *buf, size_t len)
+{
+	snprintf(buf, len, "IPv4 fragment reassembly");
+}
+
+static void finish(struct nt_run *r)
+{
+	report_summary(&tool, r->plans, r->def->nstages);
+}
+
+static const struct nt_tool_hooks hooks = {
+	.planned = nt_drop_planned,
+	.configure = configure,
+	.describe = describe,
+	.on_event = on_event,
+	.finish = finish,
+};
+
+const struct nt_tool_def trace_ip_defrag_tool = {
+	.cli = {
 		.tool = "trace_ip_defrag",
 		.synopsis = "[--src-ip IP] [--dst-ip IP] [--protocol P]",
 		.description =
@@ -228,46 +260,10 @@ int trace_ip_defrag_main(int argc, char **argv)
 		.nopts = NT_ARRAY_SIZE(options),
 		.handle = handle_opt,
 		.cfg = &cfg,
-	};
-	struct nt_stage_plan plans[NT_ARRAY_SIZE(trace_ip_defrag_stages)];
-	struct tool t = {};
-	struct nt_common common;
-	struct trace_ip_defrag_bpf *skel;
-	LIBBPF_OPTS(bpf_object_open_opts, open_opts);
-	char desc[512];
-	int err;
-
-	err = nt_tool_begin(&cli, argc, argv, &common,
-			    trace_ip_defrag_stages, trace_ip_defrag_nstages, plans, false);
-	if (err != NT_TOOL_GO)
-		return err;
-
-	open_opts.btf_custom_path = common.btf_path;
-	skel = trace_ip_defrag_bpf__open_opts(&open_opts);
-	if (!skel) {
-		nt_err("failed to open BPF object: %s", strerror(errno));
-		return NT_EXIT_RUNTIME;
-	}
-	t.skel = skel;
-	skel->rodata->targ_saddr = cfg.saddr;
-	skel->rodata->targ_daddr = cfg.daddr;
-	skel->rodata->targ_proto = cfg.proto;
-	set_drop_filter(skel);
-	nt_drop_load_reasons();
-	nt_btf_release();
-
-	err = NT_EXIT_RUNTIME;
-	if (nt_stages_load_attach(skel->skeleton, plans, trace_ip_defrag_nstages))
-		goto cleanup;
-
-	nt_stages_describe(plans, trace_ip_defrag_nstages, desc, sizeof(desc));
-	nt_info("Tracing IPv4 fragment reassembly [%s]. Ctrl-C to end.", desc);
-	err = nt_run_loop(skel->maps.nt_events, on_event, &t, common.duration, 0, NULL)
-		      ? NT_EXIT_RUNTIME : NT_EXIT_OK;
-	nt_stages_detach(plans, trace_ip_defrag_nstages);
-	report_summary(&t, plans);
-cleanup:
-	nt_stages_detach(plans, trace_ip_defrag_nstages);
-	trace_ip_defrag_bpf__destroy(skel);
-	return err;
-}
+	},
+	.stages = stages,
+	.nstages = NT_ARRAY_SIZE(stages),
+	.skel = &trace_ip_defrag_skel,
+	.hooks = &hooks,
+	.ctx = &tool,
+};

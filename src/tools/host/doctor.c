@@ -13,6 +13,7 @@
 #include "btfinfo.h"
 #include "cli.h"
 #include "output.h"
+#include "tool.h"
 
 static int no_opts(int key, const char *arg, void *cfg)
 {
@@ -31,7 +32,7 @@ static const enum nt_attach_mode modes[] = {
 static bool plan_tool(const struct nt_tool *t, enum nt_attach_mode mode,
 		      struct nt_stage_plan *plans)
 {
-	return nt_stages_plan(t->stages, *t->nstages, mode, plans, true) == 0;
+	return nt_stages_plan(t->def->stages, t->def->nstages, mode, NULL, plans, true) == 0;
 }
 
 /* Room for the largest stage catalogue. */
@@ -40,8 +41,8 @@ static struct nt_stage_plan *plans_for(const struct nt_tool *t)
 	static struct nt_stage_plan *plans;
 	static int cap;
 
-	if (*t->nstages > cap) {
-		cap = *t->nstages;
+	if (t->def->nstages > cap) {
+		cap = t->def->nstages;
 		plans = realloc(plans, cap * sizeof(*plans));
 		if (!plans) {
 			nt_err("out of memory");
@@ -76,6 +77,8 @@ static void doctor_json(const struct utsname *u, const void *btf)
 	for (int i = 0; i < nt_ntools; i++) {
 		const struct nt_tool *t = &nt_tools[i];
 
+		if (!t->def->nstages)
+			continue;       /* no BPF programs (merge, doctor) */
 		plans = plans_for(t);
 		nt_json_obj(j, NULL);
 		nt_json_str(j, "name", t->name);
@@ -84,11 +87,11 @@ static void doctor_json(const struct utsname *u, const void *btf)
 
 			nt_json_obj(j, nt_mode_name(modes[m]));
 			nt_json_bool(j, "ok", ok);
-			nt_stages_describe(plans, *t->nstages, desc, sizeof(desc));
+			nt_stages_describe(plans, t->def->nstages, desc, sizeof(desc));
 			nt_json_str(j, "stages", desc);
 			if (!ok) {
 				nt_json_obj(j, "why");
-				for (int s = 0; s < *t->nstages; s++)
+				for (int s = 0; s < t->def->nstages; s++)
 					if (!plans[s].cand)
 						nt_json_str(j, plans[s].stage->name, plans[s].why);
 				nt_json_obj_end(j);
@@ -124,14 +127,16 @@ static void doctor_text(const struct utsname *u, const void *btf, const char *bt
 	for (int i = 0; i < nt_ntools; i++) {
 		const struct nt_tool *t = &nt_tools[i];
 
+		if (!t->def->nstages)
+			continue;       /* no BPF programs (merge, doctor) */
 		plans = plans_for(t);
 		printf("  %s\n", t->name);
 		for (size_t m = 0; m < NT_ARRAY_SIZE(modes); m++) {
 			bool ok = plan_tool(t, modes[m], plans);
 
-			nt_stages_describe(plans, *t->nstages, desc, sizeof(desc));
+			nt_stages_describe(plans, t->def->nstages, desc, sizeof(desc));
 			printf("    %-10s %-4s %s\n", nt_mode_name(modes[m]), ok ? "ok" : "no", desc);
-			for (int s = 0; !ok && s < *t->nstages; s++)
+			for (int s = 0; !ok && s < t->def->nstages; s++)
 				if (!plans[s].cand)
 					printf("               %s: %s\n", plans[s].stage->name,
 					       plans[s].why);
@@ -139,9 +144,10 @@ static void doctor_text(const struct utsname *u, const void *btf, const char *bt
 	}
 }
 
-int nt_doctor_main(int argc, char **argv)
-{
-	const struct nt_cli cli = {
+static int doctor_main(int argc, char **argv);
+
+const struct nt_tool_def doctor_tool = {
+	.cli = {
 		.tool = "doctor",
 		.synopsis = "[--json] [--btf FILE]",
 		.description = "Report the kernel release, the BTF in use, which attach types work on\n"
@@ -149,14 +155,19 @@ int nt_doctor_main(int argc, char **argv)
 			       "every stage can attach and with which probe point.",
 		.examples = "  nettrail doctor\n  nettrail doctor --json | jq .\n",
 		.handle = no_opts,
-	};
+	},
+	.main = doctor_main,
+};
+
+static int doctor_main(int argc, char **argv)
+{
 	struct nt_common common;
 	struct utsname u;
 	const char *why = "";
 	const void *btf;
 	int err;
 
-	err = nt_cli_parse(&cli, argc, argv, &common);
+	err = nt_cli_parse(&doctor_tool.cli, argc, argv, &common);
 	if (err)
 		return err < 0 ? NT_EXIT_OK : err;
 	nt_libbpf_setup();

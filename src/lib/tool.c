@@ -1,0 +1,184 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * The runner: one sequence for every tool (see tool.h for the order).
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include "nt.h"
+#include "btfinfo.h"
+#include "output.h"
+#include "run.h"
+#include "tool.h"
+
+/* The skeleton's first two members, whatever the tool (bpftool's layout). */
+struct skel_head {
+	struct bpf_object_skeleton *skeleton;
+	struct bpf_object *obj;
+};
+
+/* A hook returning int: 0 goes on, anything else is the exit code. */
+#define CALL(r, hook) ((r)->def->hooks->hook ? (r)->def->hooks->hook(r) : 0)
+
+/* Checks before anything is planned or opened: libbpf logging, a kernel BTF. */
+static int runtime_init(const struct nt_common *common)
+{
+	const char *why = NULL;
+
+	nt_libbpf_setup();
+	nt_btf_set_path(common->btf_path);
+	if (!nt_btf_vmlinux(&why)) {
+		nt_err("%s", why);
+		return NT_EXIT_RUNTIME;
+	}
+	nt_signals_setup();
+	return 0;
+}
+
+/* --dry-run: what would attach, one stage a line (JSON: one object). */
+static void print_plan(const struct nt_run *r)
+{
+	const struct nt_tool_def *d = r->def;
+	char one[512];
+
+	if (nt_out_json()) {
+		struct nt_json *j = nt_json_begin("plan", 0);
+
+		nt_json_str(j, "attach_mode", nt_mode_name(r->common.attach_mode));
+		nt_json_arr(j, "stages");
+		for (int i = 0; i < d->nstages; i++) {
+			const struct nt_stage_plan *pl = &r->plans[i];
+
+			nt_json_obj(j, NULL);
+			nt_json_str(j, "stage", pl->stage->name);
+			nt_json_bool(j, "optional", pl->stage->optional);
+			nt_stages_describe(pl, 1, one, sizeof(one));
+			nt_json_str(j, "probe", pl->cand ? strchr(one, '=') + 1 : "none");
+			if (!pl->cand)
+				nt_json_str(j, "why", pl->why);
+			nt_json_obj_end(j);
+		}
+		nt_json_arr_end(j);
+		nt_json_end(j);
+		return;
+	}
+	nt_text("%s: dry run, attach mode %s: nothing loaded\n", d->cli.tool,
+		nt_mode_name(r->common.attach_mode));
+	for (int i = 0; i < d->nstages; i++) {
+		const struct nt_stage_plan *pl = &r->plans[i];
+
+		nt_stages_describe(pl, 1, one, sizeof(one));
+		nt_text("  %-24s %s%s%s\n", pl->stage->name, pl->cand ? strchr(one, '=') + 1 : "none",
+			pl->cand ? "" : ": ", pl->cand ? "" : pl->why);
+	}
+}
+
+/* Parse, validate, check the runtime, plan. NT_TOOL_GO to go on. */
+static int begin(struct nt_run *r, int argc, char **argv)
+{
+	const struct nt_tool_def *d = r->def;
+	int err = nt_cli_parse(&d->cli, argc, argv, &r->common);
+
+	if (err)
+		return err < 0 ? NT_EXIT_OK : err;
+	if (d->cli.validate && d->cli.validate(d->cli.cfg))
+		return NT_EXIT_USAGE;
+	err = runtime_init(&r->common);
+	if (err)
+		return err;
+	nt_out_init(d->cli.tool, r->common.json);
+	err = CALL(r, plan);
+	if (err)
+		return err;
+	r->plans = calloc(d->nstages ? d->nstages : 1, sizeof(*r->plans));
+	if (!r->plans) {
+		nt_err("out of memory");
+		return NT_EXIT_RUNTIME;
+	}
+	if (nt_stages_plan(d->stages, d->nstages, r->common.attach_mode, &r->plan_ctx, r->plans,
+			   d->quiet_plan || r->common.dry_run))         /* the plan says it all */
+		err = NT_EXIT_RUNTIME;
+	else
+		err = CALL(r, planned);
+	nt_btf_release();
+	if (r->common.dry_run) {
+		print_plan(r);          /* also when the tool could not run here (exit 1) */
+		return err ? err : NT_EXIT_OK;
+	}
+	return err ? err : NT_TOOL_GO;
+}
+
+/* Open, configure, load and attach. */
+static int start(struct nt_run *r)
+{
+	const struct nt_tool_def *d = r->def;
+	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = r->common.btf_path);
+	struct bpf_object_skeleton *skeleton;
+	int err;
+
+	r->skel = d->skel->open(&open_opts);
+	if (!r->skel) {
+		nt_err("failed to open BPF object: %s", strerror(errno));
+		return NT_EXIT_RUNTIME;
+	}
+	skeleton = ((struct skel_head *)r->skel)->skeleton;
+	r->obj = ((struct skel_head *)r->skel)->obj;
+	r->events = d->hooks->on_event ? bpf_object__find_map_by_name(r->obj, "nt_events") : NULL;
+	err = CALL(r, configure);
+	if (err)
+		return err;
+	if (nt_events_prepare(r->obj) || nt_stages_prepare(r->obj, r->plans, d->nstages))
+		return NT_EXIT_RUNTIME;
+	if (bpf_object__load_skeleton(skeleton)) {
+		nt_report_load_failure(errno);
+		return NT_EXIT_RUNTIME;
+	}
+	if (nt_stages_attach(r->obj, r->plans, d->nstages))
+		return NT_EXIT_RUNTIME;
+	return CALL(r, attached);
+}
+
+static void ready_line(struct nt_run *r)
+{
+	const struct nt_tool_def *d = r->def;
+	char subject[512] = "", stages[1024];
+
+	if (d->hooks->describe)
+		d->hooks->describe(r, subject, sizeof(subject));
+	nt_stages_describe(r->plans, d->nstages, stages, sizeof(stages));
+	nt_info("Tracing %s [%s]. Ctrl-C to end.", subject, stages);
+}
+
+int nt_tool_run(const struct nt_tool_def *d, int argc, char **argv)
+{
+	const struct nt_tool_hooks *h = d->hooks;       /* every BPF tool has hooks */
+	struct nt_run r = { .def = d, .ctx = d->ctx };
+	int err;
+
+	if (d->main)
+		return d->main(argc, argv);
+	err = begin(&r, argc, argv);
+	if (err != NT_TOOL_GO)
+		goto out;
+	err = start(&r);
+	if (err)
+		goto out;
+	ready_line(&r);
+	if (h->header)
+		h->header(&r);
+	err = nt_run_loop(r.events, h->on_event, r.ctx, r.common.duration, r.tick_ms,
+			  r.tick_ms > 0 ? h->tick : NULL) ? NT_EXIT_RUNTIME : NT_EXIT_OK;
+	/* detached before the summary: nothing new comes in while it is made */
+	nt_stages_detach(r.plans, d->nstages);
+	if (h->finish)
+		h->finish(&r);
+out:
+	if (r.plans)
+		nt_stages_detach(r.plans, d->nstages);
+	if (h->cleanup)
+		h->cleanup(&r);
+	if (r.skel)
+		d->skel->destroy(r.skel);
+	free(r.plans);
+	return err;
+}
