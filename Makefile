@@ -35,13 +35,16 @@ LIB_SRCS   := $(filter-out %.bpf.c,$(wildcard src/lib/*.c))
 TOOL_SRCS  := $(filter-out %.bpf.c,$(wildcard src/tools/*/*.c))
 APP_SRCS   := src/main.c src/registry.c $(LIB_SRCS) $(TOOL_SRCS)
 APP_OBJS   := $(addprefix $(BUILD)/obj/,$(APP_SRCS:.c=.o))
-BPF_HDRS   := $(wildcard src/bpf/*.h src/tools/*/*.h)
+BPF_OBJS   := $(addprefix $(BUILD)/,$(BPF_NAMES:=.bpf.o))
+# -MMD -MP: each compile writes the headers it read to a .d file next to its object
+# (included at the end), so touching a header rebuilds the objects that include it.
+DEPFLAGS    = -MMD -MP -MF $(@:.o=.d)
 
 vpath %.bpf.c $(sort $(dir $(BPF_SRCS)))
 
 .PHONY: all clean test test-host test-unit test-e2e demo bench static deps
 .DELETE_ON_ERROR:
-.SECONDARY: $(addprefix $(BUILD)/,$(BPF_NAMES:=.bpf.o)) $(SKELS)
+.SECONDARY: $(BPF_OBJS) $(SKELS)
 
 all: $(BUILD)/nettrail
 
@@ -59,16 +62,19 @@ $(BUILD)/vmlinux.h: | $(BUILD)
 	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
 
 # BPF objects: debug info stripped (BTF kept, CO-RE still works), then a skeleton.
-$(BUILD)/%.bpf.o: %.bpf.c $(BUILD)/vmlinux.h $(BPF_HDRS) | $(BUILD)
-	$(CLANG) $(BPF_CFLAGS) -I$(dir $<) -c $< -o $@
+# vmlinux.h is generated, so it is named here: it must exist before the first compile.
+$(BUILD)/%.bpf.o: %.bpf.c $(BUILD)/vmlinux.h | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -I$(dir $<) -c $< -o $@
 	$(STRIP) -g $@
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $(subst .skel.h,,$(notdir $@))_bpf > $@
 
-$(BUILD)/obj/%.o: %.c $(SKELS) $(wildcard src/*.h src/lib/*.h src/tools/*/*.h) | $(BUILD)
+# The skeletons are generated headers: order-only, so that they exist before the first
+# compile; from then on each object's .d names the skeleton it includes.
+$(BUILD)/obj/%.o: %.c | $(SKELS) $(BUILD)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -I$(dir $<) -c $< -o $@
+	$(CC) $(CFLAGS) $(DEPFLAGS) -I$(dir $<) -c $< -o $@
 
 $(BUILD)/nettrail: $(APP_OBJS) $(BUILD)/.flavour
 	$(CC) $(LDFLAGS) -o $@ $(APP_OBJS) $(LDLIBS)
@@ -118,5 +124,7 @@ $(BUILD)/bench-calibrate: bench/calibrate.c
 
 clean:
 	rm -rf $(BUILD)
+
+-include $(APP_OBJS:.o=.d) $(BPF_OBJS:.o=.d)
 
 -include tests/vm/vm.mk

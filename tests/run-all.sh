@@ -40,19 +40,21 @@ NT="$PWD/$BUILD/nettrail" bash tests/e2e/run.sh | tee "$log/e2e"
 tally "$log/e2e" e2e
 
 # A kernel without BTF, imitated here: each tool runs with /sys/kernel/btf hidden and a
-# saved copy passed as --btf (tp_btf/fentry are then unavailable: raw_tp, tracepoint).
+# saved copy passed as --btf (tp_btf/fentry are then unavailable: raw_tp, tracepoint). The
+# cases tagged nobtf (nt_case --tag nobtf, tests/e2e/lib.sh).
 echo "== host tier without kernel BTF (--btf FILE)"
 btf_copy="$log/vmlinux.btf"
 cp /sys/kernel/btf/vmlinux "$btf_copy"
 NT="$PWD/$BUILD/nettrail" NT_E2E_HIDE_BTF=1 NT_GUEST_BTF="$btf_copy" \
 	NT_E2E_TOOL_ARGS="--btf $btf_copy" \
-	bash tests/e2e/run.sh -k '\((auto)\)$|^btf:|^reasons:' icmp_path_tracer eth_drop guest_tier |
+	bash tests/e2e/run.sh -T nobtf |
 	tee "$log/nobtf"
 tally "$log/nobtf" "no-BTF run"
 
-# In the guest (run-guest.sh --hide-btf keeps the BTF at $NT_GUEST_BTF): the per-mode
-# cases, the no-BTF error case, reasons; trace_conntrack/trace_ip_defrag by kprobe.
-NOBTF_GUEST_CMD='NT_E2E_HIDE_BTF=1 NT_E2E_TOOL_ARGS="--btf $$NT_GUEST_BTF" bash tests/e2e/run.sh -k '"'"'\((auto|kprobe)\)$$|^btf:|^reasons:|^trace_conntrack: NEW/DESTROY|^trace_ip_defrag: lone first fragment'"'"' icmp_path_tracer eth_drop guest_tier trace_conntrack trace_ip_defrag'
+# In the guest (run-guest.sh --hide-btf keeps the BTF at $NT_GUEST_BTF): the same cases (in
+# their auto and kprobe modes there) and those tagged guest-nobtf, trace_conntrack and
+# trace_ip_defrag by kprobe.
+NOBTF_GUEST_CMD='NT_E2E_HIDE_BTF=1 NT_E2E_TOOL_ARGS="--btf $$NT_GUEST_BTF" bash tests/e2e/run.sh -T nobtf,guest-nobtf'
 
 # guest LOG make-args...: a guest run of `make vmtest`, teed to LOG. TCG emulates the
 # kernel's live code patching (text_poke_bp: an int3 over the site, then the new bytes)

@@ -1,7 +1,8 @@
 # shellcheck shell=bash
 # Cases shared by test_kernel_icmp_rtt.sh and test_system_network_icmp_rtt.sh. The caller
-# sets LAT_TOOL (tool name) and LAT_IFFLAG (--interface / --phy-interface), then sources
-# this file. Ground truth: a responder on a tap device answers each echo request after
+# sets LAT_TOOL (tool name), LAT_IFFLAG (--interface / --phy-interface) and LAT_GUEST_MODES
+# (the attach modes whose wire-truth case the guest tier runs: one forced mode per tool),
+# then sources this file. Ground truth: a responder on a tap device answers each echo request after
 # exactly D ms (tests/lab/lab_latency.sh), so the time outside the host is D.
 . "$REPO/tests/lab/lab_latency.sh"
 
@@ -151,7 +152,7 @@ case_bad_input() {
 }
 
 for m in $(nt_attach_modes); do
-	nt_case "$LAT_TOOL: tap responder delays replies 20 ms -> WIRE_TIME 20 ms (+-10 %) is the bottleneck [$m]" case_wire_truth "$m"
+	nt_case --tag "$(nt_tags_for_mode "$m" "guest=$LAT_GUEST_MODES")" "$LAT_TOOL: tap responder delays replies 20 ms -> WIRE_TIME 20 ms (+-10 %) is the bottleneck [$m]" case_wire_truth "$m"
 done
 nt_case "$LAT_TOOL: --latency-ms below D reports every exchange, --latency-us above D none (kernel filter)" case_threshold
 nt_case "$LAT_TOOL: --direction rx (peer pings) -> request at netif_receive_skb, reply at net_dev_xmit" case_direction_rx

@@ -6,6 +6,7 @@
 #   . "$(dirname "$0")/lib.sh"
 #   case_healthy() { nt_lab router; nt_start T "$LAB_ROUTER_NS" icmp_path_tracer ...; ... }
 #   nt_case "healthy path -> every ping COMPLETE" case_healthy
+#   nt_case --tag guest "request dropped ($m)" case_drop "$m"   # tagged: see nt_case
 #   nt_done
 #
 # Each case runs in its own subshell with its own work directory ($W) and an EXIT trap that
@@ -19,11 +20,15 @@
 #   NT               the binary (default: <repo>/build/nettrail)
 #   NT_GUEST=1       running inside the qemu guest tier (kprobe/fentry usable)
 #   NT_E2E_FILTER    extended regex; only cases whose name matches run
+#   NT_E2E_TAGS      TAG[,TAG...]; only cases carrying one of these tags run (and NT_E2E_FILTER)
+#   NT_E2E_LIST=1    print the names of the selected cases, run nothing (no lab is built)
 #   NT_E2E_VERBOSE=1 print diagnostics of passing cases too
 #   NT_KEEP=1        keep work directories of failed cases (path is printed)
 #   NT_E2E_TIMESCALE multiply wait timeouts (default 1 on the host, 4 with NT_GUEST=1)
 
-set -u
+# listing evaluates only the registrations: a shared lab is not built, so the LAB_* values
+# some registrations pass as arguments are unset then
+[[ ${NT_E2E_LIST:-0} == 1 ]] || set -u
 
 E2E_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$E2E_DIR/../.." && pwd)
@@ -74,11 +79,52 @@ nt_mode_args() { [[ $1 == auto ]] || printf '%s\n' --attach-mode "$1"; }
 
 # ---- cases ----------------------------------------------------------------------------
 
-# nt_case NAME FUNCTION [ARGS...]
+# nt_tags_for_mode MODE SPEC...: the tags of a case registered for attach mode MODE, as one
+# comma list for nt_case --tag. SPEC is TAG (every mode) or TAG=MODE[,MODE...] (those modes):
+#   nt_case --tag "$(nt_tags_for_mode "$m" guest nobtf=auto,kprobe)" "NAME ($m)" FUNC "$m"
+nt_tags_for_mode() {
+	local mode=$1 spec tags=()
+	shift
+	for spec in "$@"; do
+		if [[ $spec != *=* || ,${spec#*=}, == *,"$mode",* ]]; then
+			tags+=("${spec%%=*}")
+		fi
+	done
+	local IFS=,
+	echo "${tags[*]}"
+}
+
+# _nt_selected NAME TAGS: is the case selected by NT_E2E_TAGS (one tag in common with the
+# comma list TAGS) and NT_E2E_FILTER (a regex on NAME)?
+_nt_selected() {
+	local name=$1 tags=,$2, t
+	if [[ -n ${NT_E2E_FILTER:-} ]] && ! [[ $name =~ $NT_E2E_FILTER ]]; then
+		return 1
+	fi
+	[[ -z ${NT_E2E_TAGS:-} ]] && return 0
+	local IFS=,
+	for t in $NT_E2E_TAGS; do
+		[[ -n $t && $tags == *,"$t",* ]] && return 0
+	done
+	return 1
+}
+
+# nt_case [--tag TAG[,TAG...]]... NAME FUNCTION [ARGS...]
+# Tags say which selections run the case besides the full suite (run.sh -T, NT_E2E_TAGS):
+#   guest        the CI guest tier's selection (make vmtest's VM_CMD, tests/vm/vm.mk)
+#   nobtf        both runs without kernel BTF (tests/run-all.sh: host, and guest 5.10)
+#   guest-nobtf  the guest's run without kernel BTF only (function probes needed)
 nt_case() {
+	local tags=
+	while [[ ${1:-} == --tag ]]; do
+		tags+=${tags:+,}$2
+		shift 2
+	done
 	local name=$1
 	shift
-	if [[ -n ${NT_E2E_FILTER:-} ]] && ! [[ $name =~ $NT_E2E_FILTER ]]; then
+	_nt_selected "$name" "$tags" || return 0
+	if [[ ${NT_E2E_LIST:-0} == 1 ]]; then
+		echo "$name"
 		return 0
 	fi
 	local w rc
@@ -121,6 +167,7 @@ nt_case() {
 
 # nt_done: end of a test file; exit status 1 if any case failed
 nt_done() {
+	[[ ${NT_E2E_LIST:-0} == 1 ]] && return 0
 	echo "# $(basename "$0"): $NT_PASSED passed, $NT_FAILED failed, $NT_SKIPPED skipped"
 	[[ $NT_FAILED == 0 ]]
 }
@@ -463,6 +510,7 @@ nt_ns_inode() { lab_netns_inode "$1"; }
 # nt_shared_lab router|router2: build one lab for the whole test file (cases only read it);
 # removed when the test file's shell exits
 nt_shared_lab() {
+	[[ ${NT_E2E_LIST:-0} == 1 ]] && return 0
 	local p
 	p=$(lab_prefix)
 	_NT_SHARED_LABS+=("$p")

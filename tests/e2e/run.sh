@@ -1,20 +1,27 @@
 #!/bin/bash
 # nettrail end-to-end test runner (root; builds namespace labs, runs the real binary).
 #
-#   tests/e2e/run.sh [-j N] [-k CASE_REGEX] [-v] [TEST ...]
+#   tests/e2e/run.sh [-j N] [-k CASE_REGEX] [-T TAG[,TAG...]] [-l] [-v] [TEST ...]
 #
 #   TEST     a test file (tests/e2e/test_cli.sh) or a word matched against test file names
 #            (icmp -> test_icmp_path_tracer.sh); none = every tests/e2e/test_*.sh
 #   -j N     run N test files at once (labs use unique names and addresses)
 #   -k RE    run only cases whose name matches the extended regex RE
+#   -T TAGS  run only cases registered with one of these tags (nt_case --tag, lib.sh); with
+#            -k both must hold. A TEST named here that has no selected case is one failure
+#            ("not ok - FILE: no case selected"); with no TEST, only the files that have a
+#            selected case run, and a selection of no case at all is a failure
+#   -l       list the names of the cases that would run, one a line; run nothing (no root,
+#            no binary, no lab needed); the same failures, on stderr, exit status 1
 #   -v       show diagnostics of passing cases too
 #   -t SEC   time limit per test file (default 300, x4 with NT_GUEST=1); a file that runs
 #            longer is stopped (SIGTERM to its process group: its cases clean up) and
 #            counted as failed
 #
 # Environment: NT (binary, default <repo>/build/nettrail; a snapshot copy is tested unless
-# NT_E2E_NO_COPY=1), NT_GUEST=1 inside the qemu guest
-# tier, NT_KEEP=1 keeps work directories of failed cases.
+# NT_E2E_NO_COPY=1), NT_GUEST=1 inside the qemu guest tier (case names and tags of the
+# attach-mode variants depend on it: list with NT_GUEST=1 for the guest's selection),
+# NT_E2E_FILTER / NT_E2E_TAGS (as -k / -T), NT_KEEP=1 keeps work directories of failed cases.
 # Output: per case "ok - NAME" / "not ok - NAME" (+ "#" diagnostics) / "skip - NAME (why)";
 # the last line is "N passed, N failed" (", N skipped" when some were skipped);
 # exit status 1 if anything failed.
@@ -26,13 +33,15 @@ export NT=${NT:-$REPO/build/nettrail}
 
 usage() { sed -n '2,/^set -u/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; }
 
-jobs=1
+jobs=1 list=0
 file_timeout=${NT_E2E_FILE_TIMEOUT:-$([[ ${NT_GUEST:-0} == 1 ]] && echo 1200 || echo 300)}
-while getopts "j:k:t:vh" opt; do
+while getopts "j:k:T:t:lvh" opt; do
 	case $opt in
 	j) jobs=$OPTARG ;;
 	t) file_timeout=$OPTARG ;;
 	k) export NT_E2E_FILTER=$OPTARG ;;
+	T) export NT_E2E_TAGS=$OPTARG ;;
+	l) list=1 ;;
 	v) export NT_E2E_VERBOSE=1 ;;
 	h) usage; exit 0 ;;
 	*) usage >&2; exit 2 ;;
@@ -41,13 +50,17 @@ done
 shift $((OPTIND - 1))
 [[ $jobs =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: -j needs a positive number" >&2; exit 2; }
 [[ $file_timeout =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: -t needs a positive number" >&2; exit 2; }
+[[ -z ${NT_E2E_TAGS:-} || $NT_E2E_TAGS =~ ^[a-z0-9-]+(,[a-z0-9-]+)*$ ]] ||
+	{ echo "run.sh: -T needs TAG[,TAG...] (lower-case letters, digits, -), not '$NT_E2E_TAGS'" >&2; exit 2; }
 
 # ---- which files ----
 all=("$HERE"/test_*.sh)
 files=()
+named=0
 if [[ $# == 0 ]]; then
 	files=("${all[@]}")
 else
+	named=1
 	for a in "$@"; do
 		if [[ -f $a ]]; then
 			files+=("$(cd "$(dirname "$a")" && pwd)/$(basename "$a")")
@@ -62,6 +75,39 @@ else
 		done
 		[[ $found == 1 ]] || { echo "run.sh: no test file matches '$a'" >&2; exit 2; }
 	done
+fi
+
+# ---- which cases ----
+# With -k/-T (and for -l) each file first lists its selected cases (NT_E2E_LIST=1: only the
+# registrations are evaluated, no lab is built). A file named on the command line with none
+# is a failure, so that a renamed case or a lost tag cannot silently drop it; of all files
+# (none named) those with none are left out. A file whose listing fails is run, to report it.
+selection="${NT_E2E_TAGS:+tags $NT_E2E_TAGS}${NT_E2E_TAGS:+${NT_E2E_FILTER:+ and }}${NT_E2E_FILTER:+names matching '$NT_E2E_FILTER'}"
+unselected=() listing= list_failed=0
+if [[ -n $selection || $list == 1 ]]; then
+	kept=()
+	for f in "${files[@]}"; do
+		if ! out=$(NT_E2E_LIST=1 bash "$f"); then
+			echo "run.sh: $(basename "$f") failed while listing its cases" >&2
+			kept+=("$f")
+			list_failed=1
+		elif [[ -n $out ]]; then
+			kept+=("$f")
+			listing+=$out$'\n'
+		elif [[ $named == 1 ]]; then
+			unselected+=("$f")
+		fi
+	done
+	files=("${kept[@]}")
+fi
+no_case_at_all() { [[ ${#files[@]} == 0 && ${#unselected[@]} == 0 ]]; }
+
+if [[ $list == 1 ]]; then
+	printf '%s' "$listing"
+	for f in "${unselected[@]}"; do echo "not ok - $(basename "$f"): no case selected" >&2; done
+	no_case_at_all && echo "not ok - no case selected (${selection:-no case registered})" >&2
+	[[ $list_failed == 0 && ${#unselected[@]} == 0 ]] && ! no_case_at_all
+	exit
 fi
 
 # ---- preconditions: counted as failures, so that CI never reports a silent pass ----
@@ -135,8 +181,12 @@ report_file() { # FILE LOG
 		echo "not ok - $(basename "$f") exited with status $rc without a failed case"
 		fl=1
 	fi
-	if [[ -z ${NT_E2E_FILTER:-} && $((p + fl + s)) == 0 ]]; then
-		echo "not ok - $(basename "$f") ran no case"
+	if [[ $((p + fl + s)) == 0 ]]; then
+		if [[ -n $selection ]]; then
+			echo "not ok - $(basename "$f"): no case selected"
+		else
+			echo "not ok - $(basename "$f") ran no case"
+		fi
 		fl=1
 	fi
 	echo "# $(basename "$f"): ${ms} ms"
@@ -145,6 +195,16 @@ report_file() { # FILE LOG
 
 PASS=0 FAIL=0 SKIP=0
 start=$(date +%s)
+[[ -n $selection ]] && echo "# selected: $selection"
+for f in "${unselected[@]}"; do
+	echo "# $(basename "$f")"
+	echo "not ok - $(basename "$f"): no case selected"
+	FAIL=$((FAIL + 1))
+done
+if no_case_at_all; then
+	echo "not ok - no case selected ($selection)"
+	FAIL=$((FAIL + 1))
+fi
 if [[ $jobs == 1 ]]; then
 	for f in "${files[@]}"; do
 		log=$tmp/$(basename "$f").log

@@ -289,7 +289,7 @@ nt_case "help: nettrail --help lists the tools" case_help
 nt_case "help: per-tool --help shows flags and examples" case_tool_help
 nt_case "multi-call: symlinks named eth_drop / icmp_path_tracer run that tool" case_symlink
 nt_case "options: --btf FILE and --debug" case_btf_debug
-nt_case "doctor: truthful attach types (text and --json)" case_doctor
+nt_case --tag guest "doctor: truthful attach types (text and --json)" case_doctor
 nt_case "streams: events arrive through a pipe while the tool runs" case_pipe_line_buffered
 nt_case "attach: --attach-mode kprobe unavailable on the host -> exit 1 naming kprobe" \
 	case_forced_mode_unavailable kprobe

@@ -367,8 +367,10 @@ case_text() {
 	done
 }
 
+# guest: every attach mode; nobtf: auto and kprobe (fentry needs the kernel's own BTF)
 for m in $(nt_attach_modes); do
-	nt_case "eth_drop: request dropped in router FORWARD -> 5-tuple, iface, NETFILTER_DROP, nf stack ($m)" \
+	nt_case --tag "$(nt_tags_for_mode "$m" guest nobtf=auto,kprobe)" \
+		"eth_drop: request dropped in router FORWARD -> 5-tuple, iface, NETFILTER_DROP, nf stack ($m)" \
 		case_request_drop "$m"
 done
 nt_case "eth_drop: reply drops; --interface, direction-exact IP and protocol filters" case_reply_drop_filters

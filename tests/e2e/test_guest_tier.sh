@@ -158,10 +158,10 @@ case_no_kernel_btf() {
 		"2 drops reported with --btf on a kernel that hides its BTF"
 }
 
-nt_case "guest: bond slaves (--rx-iface slave1,slave2) traced whichever slave carries them" \
+nt_case --tag guest "guest: bond slaves (--rx-iface slave1,slave2) traced whichever slave carries them" \
 	case_bond_slaves
-nt_case "guest: netem delay D on the far side -> external segment grows by D (+-10 %)" \
+nt_case --tag guest "guest: netem delay D on the far side -> external segment grows by D (+-10 %)" \
 	case_netem_external_delay
-nt_case "reasons: NETFILTER_DROP by name with the running kernel's own number" case_reason_by_name
-nt_case "btf: no kernel BTF -> exit 1 naming --btf; with --btf FILE it runs (raw_tp)" case_no_kernel_btf
+nt_case --tag guest --tag nobtf "reasons: NETFILTER_DROP by name with the running kernel's own number" case_reason_by_name
+nt_case --tag nobtf "btf: no kernel BTF -> exit 1 naming --btf; with --btf FILE it runs (raw_tp)" case_no_kernel_btf
 nt_done

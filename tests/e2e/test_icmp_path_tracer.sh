@@ -380,13 +380,16 @@ case_text() {
 	return 0
 }
 
+# guest: every attach mode; nobtf: auto and kprobe (fentry needs the kernel's own BTF)
 for m in $(nt_attach_modes); do
-	nt_case "icmp_path_tracer: healthy path -> every ping COMPLETE, 4 stages ($m)" case_healthy "$m"
-	nt_case "icmp_path_tracer: request dropped in router FORWARD -> INTERNAL_DROP_REQ ($m)" \
+	tags=$(nt_tags_for_mode "$m" guest nobtf=auto,kprobe)
+	nt_case --tag "$tags" "icmp_path_tracer: healthy path -> every ping COMPLETE, 4 stages ($m)" \
+		case_healthy "$m"
+	nt_case --tag "$tags" "icmp_path_tracer: request dropped in router FORWARD -> INTERNAL_DROP_REQ ($m)" \
 		case_drop_request "$m"
-	nt_case "icmp_path_tracer: reply dropped in router FORWARD -> INTERNAL_DROP_REP ($m)" \
+	nt_case --tag "$tags" "icmp_path_tracer: reply dropped in router FORWARD -> INTERNAL_DROP_REP ($m)" \
 		case_drop_reply "$m"
-	nt_case "icmp_path_tracer: server INPUT drops request -> EXTERNAL_DROP ($m)" \
+	nt_case --tag "$tags" "icmp_path_tracer: server INPUT drops request -> EXTERNAL_DROP ($m)" \
 		case_drop_external "$m"
 done
 nt_case "icmp_path_tracer: --verbose -> a stage object per stage" case_verbose

@@ -1,7 +1,7 @@
 #!/bin/bash
 # system_network_icmp_rtt end-to-end (cases in lat_icmp_cases.sh)
 . "$(dirname "$0")/lib.sh"
-LAT_TOOL=system_network_icmp_rtt LAT_IFFLAG=--phy-interface
+LAT_TOOL=system_network_icmp_rtt LAT_IFFLAG=--phy-interface LAT_GUEST_MODES=kprobe
 . "$E2E_DIR/lat_icmp_cases.sh"
 case_needs_phy() {
 	"$NT" system_network_icmp_rtt --src-ip 198.18.0.1 --dst-ip 198.18.0.2 >"$W/out" 2>"$W/err"
@@ -38,5 +38,5 @@ case_ovs() {
 	assert_jq T "\$sum.exchanges.completed == $n and \$sum.exchanges.reported == $n and \$sum.lost_events == 0" \
 		"summary counts"
 }
-nt_case "system_network_icmp_rtt: OVS datapath (internal port -> flow -> physical port) -> OVS stages in order on both paths (guest tier)" case_ovs
+nt_case --tag guest "system_network_icmp_rtt: OVS datapath (internal port -> flow -> physical port) -> OVS stages in order on both paths (guest tier)" case_ovs
 nt_done

@@ -262,22 +262,26 @@ case_bad_input() {
 		"--phy-interface lo --direction tx --protocol sctp" "--phy-interface lo --direction tx --src-port 70000"
 }
 
+# guest (the tag): UDP receive and the namespace filter in each attach mode (function stages
+# ip_send_skb/__udp4_lib_rcv), the protocol filter on mixed traffic and the counts under iperf3
+# load (with the function stages), netem in each mode, the per-interface tc hooks (clsact
+# before 6.6, tcx after), the OVS stages
 for m in $(nt_attach_modes); do
 	nt_case "$S: 100 UDP datagrams -> tx completed 100 (+-2 %), a report per interval also idle [$m]" case_counts "$m"
 done
 for m in $(nt_attach_modes); do
-	nt_case "$S: 20 UDP datagrams to a socket -> rx completed 20, ends where queued to the socket [$m]" case_udp_rx "$m"
+	nt_case --tag guest "$S: 20 UDP datagrams to a socket -> rx completed 20, ends where queued to the socket [$m]" case_udp_rx "$m"
 done
 for m in $(nt_attach_modes); do
-	nt_case "$S: UDP from another namespace to the same port -> no record, only the client's 20 [$m]" case_other_netns "$m"
+	nt_case --tag guest "$S: UDP from another namespace to the same port -> no record, only the client's 20 [$m]" case_other_netns "$m"
 done
 nt_case "$S: reader takes each TCP message 20 ms late -> rx histogram in the 16384-32767 us bucket" case_rx_delay
-nt_case "$S: icmp+tcp+udp mixed, --protocol icmp -> only the pings counted" case_proto_filter
-nt_case "$S: iperf3 UDP load -> tx completed == packets sent (+-2 %)" case_load
+nt_case --tag guest "$S: icmp+tcp+udp mixed, --protocol icmp -> only the pings counted" case_proto_filter
+nt_case --tag guest "$S: iperf3 UDP load -> tx completed == packets sent (+-2 %)" case_load
 for m in $(nt_attach_modes); do
-	nt_case "$S: netem delay 20 ms -> qdisc stage pair in D's bucket, no other pair (guest tier) [$m]" case_netem "$m"
+	nt_case --tag guest "$S: netem delay 20 ms -> qdisc stage pair in D's bucket, no other pair (guest tier) [$m]" case_netem "$m"
 done
-nt_case "$S: per-interface tc hooks on --phy-interface: same counts as the tracepoints, nothing left" case_per_interface
+nt_case --tag guest "$S: per-interface tc hooks on --phy-interface: same counts as the tracepoints, nothing left" case_per_interface
 
 # Open vSwitch (guest tier): UDP from the datapath's internal port out of its veth port
 # (tests/lab/lab_latency.sh latlab_ovs). With --stage-latency the OVS stages are pairs of the
@@ -301,6 +305,6 @@ case_ovs() {
 	done
 	assert_unloaded T
 }
-nt_case "$S: OVS datapath, --stage-latency -> internal_dev_xmit, ovs_dp_process_packet, ovs_vport_send pairs on the transmit path (guest tier)" case_ovs
+nt_case --tag guest "$S: OVS datapath, --stage-latency -> internal_dev_xmit, ovs_dp_process_packet, ovs_vport_send pairs on the transmit path (guest tier)" case_ovs
 nt_case "$S: bad input exits 2 before loading" case_bad_input
 nt_done

@@ -71,8 +71,9 @@ case_bad_input() {
 		"--phy-interface lo --direction up" "--phy-interface lo --latency-us x"
 }
 
+# guest: the qdisc timeline with the function stages (auto) and forced fentry
 for m in $(nt_attach_modes); do
-	nt_case "$S: tbf on the interface -> tx timelines with qdisc sojourn, replies as rx timelines [$m]" case_timeline "$m"
+	nt_case --tag "$(nt_tags_for_mode "$m" guest=auto,fentry)" "$S: tbf on the interface -> tx timelines with qdisc sojourn, replies as rx timelines [$m]" case_timeline "$m"
 done
 nt_case "$S: the corrected spelling runs it; FLOW COMPLETE blocks" case_text_alias
 nt_case "$S: bad input exits 2 before loading" case_bad_input

@@ -23,28 +23,18 @@ VM_TIMEOUT ?= 1800
 VM_ARGS    ?=
 # STATIC=1 also in the guest: the top-level Makefile relinks when the build
 # flavour changes, and the guest must test the static binary built here.
-# The guest tier runs what needs a kernel with kprobes, fentry or modules: the
-# icmp_path_tracer and eth_drop cases in every attach mode, the guest-only
-# cases (bond, netem) and the checks that read the running kernel (doctor,
-# drop reasons). TCG is 10-50x slower than the host: the full suite would not
-# fit CI's time (see README); VM_CMD='bash tests/e2e/run.sh' runs all of it.
-# trace_conntrack/trace_ip_defrag: the one case each that needs function probes
-# (~35 s and ~45 s of guest time), and trace_conntrack's INVALID count (exit probes).
+# The guest tier runs the cases registered with the tag "guest" (nt_case --tag
+# guest, tests/e2e/lib.sh; the registration says why): what needs a kernel with
+# kprobes, fentry or modules -- the icmp_path_tracer and eth_drop cases in every
+# attach mode, the guest-only cases (bond, netem, OVS), the checks that read the
+# running kernel (doctor, drop reasons), the cases of trace_conntrack and
+# trace_ip_defrag that need function probes, the latency family's function
+# stages. TCG is 10-50x slower than the host: the full suite would not fit CI's
+# time (see README); VM_CMD='bash tests/e2e/run.sh' runs all of it, and
+# `NT_GUEST=1 bash tests/e2e/run.sh -l -T guest` lists the selection.
 # VM_TIMEOUT 1800: the latency selection adds ~6.5 min (382 s on 6.1).
-# Latency family: the summary's netem ground truth and UDP receive in each attach mode
-# (function stages ip_send_skb/__udp4_lib_rcv) and its namespace filter there, its per-interface tc hooks (clsact before 6.6, tcx after), its protocol filter on mixed traffic and
-# its counts under iperf3 load (auto: with the function stages), details' netem threshold and tcp_v4_rcv
-# stage (auto, fentry: on 6.1 the receive list walker calls the engine as a subprogram, within
-# the verifier's 512 bytes of combined stack), each ICMP RTT tool in one forced mode and
-# the OVS stages through a kernel datapath (ovs-dpctl, no daemon: system_network_icmp_rtt on
-# both paths, the summary's transmit pairs), metrics'
-# qdisc timeline (auto, fentry).
-VM_CASES_LAT = ^system_network_latency_summary: (netem|20 UDP datagrams to a socket|UDP from another namespace|icmp\+tcp\+udp mixed|iperf3|per-interface tc hooks|OVS datapath)|^system_network_latency_details: (netem|reader 20 ms late.*\[(auto|fentry)\])|^kernel_icmp_rtt: tap responder.*\[fentry\]|^system_network_icmp_rtt: (tap responder.*\[kprobe\]|OVS datapath)|^system_network_perfomance_metrics: tbf.*\[(auto|fentry)\]
-VM_CASES   ?= \((auto|fentry|kprobe)\)$$|^guest:|^reasons:|^doctor:|^trace_conntrack: (NEW/DESTROY|INVALID counted)|^trace_ip_defrag: lone first fragment|$(VM_CASES_LAT)
-VM_FILES   ?= icmp_path_tracer eth_drop guest_tier cli trace_conntrack trace_ip_defrag \
-	system_network_latency_summary system_network_latency_details kernel_icmp_rtt \
-	system_network_icmp_rtt system_network_perfomance_metrics
-VM_CMD     ?= bash tests/e2e/run.sh -k '$(VM_CASES)' $(VM_FILES)
+VM_TAGS    ?= guest
+VM_CMD     ?= bash tests/e2e/run.sh -T $(VM_TAGS)
 VM_RUN      = $(VM_REPO)/tests/vm/run-guest.sh --kernel $(KERNEL) --timeout $(VM_TIMEOUT) $(VM_ARGS)
 vm_quote    = '$(subst ','\'',$(1))'
 
