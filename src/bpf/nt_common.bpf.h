@@ -37,6 +37,14 @@ static __always_inline void nt_count(__u32 idx)
 		(*v)++;
 }
 
+static __always_inline void nt_count_add(__u32 idx, __u64 n)
+{
+	__u64 *v = bpf_map_lookup_elem(&nt_counters, &idx);
+
+	if (v)
+		*v += n;
+}
+
 /*
  * Field reads from kernel objects, two ways. tp_btf and fentry programs get
  * typed (BTF) pointers as arguments: a field is a plain load, relocated by

@@ -158,6 +158,24 @@ static __always_inline int nt_parse_skb(const struct sk_buff *skb, struct nt_pkt
 	return -1;
 }
 
+/* The raw IPv4 header at the network offset, for hooks where that offset is
+ * set (rx after the core reset it, tx of IP packets): *@nh points at it, so
+ * the transport header is at *@nh + ihl * 4. */
+static __always_inline int nt_skb_iphdr_v4(const struct sk_buff *skb, struct iphdr *iph,
+					   const unsigned char **nh)
+{
+	unsigned char *head = BPF_CORE_READ(skb, head);
+	__u16 off = BPF_CORE_READ(skb, network_header);
+
+	if (off == NT_HDR_UNSET || off == 0 ||
+	    BPF_CORE_READ(skb, protocol) != bpf_htons(NT_ETH_P_IP))
+		return -1;
+	*nh = head + off;
+	if (bpf_probe_read_kernel(iph, sizeof(*iph), *nh) || iph->version != 4 || iph->ihl < 5)
+		return -1;
+	return 0;
+}
+
 /* Only the IPv4 header at the network offset: the cheap path for hooks where
  * it is known to be set (rx after the core reset it, IP-layer tx). */
 static __always_inline int nt_parse_skb_ipv4(const struct sk_buff *skb, struct nt_pkt *p)

@@ -17,14 +17,17 @@ tracer() {
 # ping_id: a fresh ICMP echo identifier for `ping -e`
 ping_id() { echo $((RANDOM % 50000 + 10000)); }
 
-# ping_ok N ID: N pings that must all be answered (lab sanity)
+# ping_ok N ID [PING ARGS...]: N pings that must all be answered (lab sanity)
 ping_ok() {
-	lab_ping "$1" "$LAB_SERVER_IP" -e "$2" || fail "lab: ping with id $2 lost replies without a fault"
+	local n=$1 id=$2
+	shift 2
+	lab_ping "$n" "$LAB_SERVER_IP" -e "$id" "$@" || fail "lab: ping with id $id lost replies without a fault"
 }
-# ping_lost N ID: N pings that must all go unanswered (the fault works)
+# ping_lost N ID [PING ARGS...]: N pings that must all go unanswered (the fault works)
 ping_lost() {
-	local out
-	out=$(ip netns exec "$LAB_CLIENT_NS" ping -n -c "$1" -i 0.2 -W 0.5 -e "$2" "$LAB_SERVER_IP" 2>&1)
+	local n=$1 id=$2 out
+	shift 2
+	out=$(ip netns exec "$LAB_CLIENT_NS" ping -n -c "$n" -i 0.2 -W 0.5 -e "$id" "$@" "$LAB_SERVER_IP" 2>&1)
 	[[ $out == *" 0 received"* ]] || fail "lab: fault did not drop every ping: $out"
 }
 
@@ -167,6 +170,79 @@ case_drop_external() {
 	finish T
 	expect_events T 4 "$id" EXTERNAL_DROP
 	expect_stages T "REQ_RX@$LAB_RX_IF" "REQ_TX@$LAB_TX_IF"
+}
+
+# ---- large pings: IPv4 fragments ------------------------------------------------------
+# `ping -s 3000` is a 3028-byte IP datagram: on the lab's 1500-byte links every request and
+# every reply is 3 fragments (1480 + 1480 + 48 payload bytes), only the first carrying the
+# ICMP header. A stage counts only when all 3 passed it.
+BIG=3000
+BIG_FRAGS=3
+
+# expect_fragments T STAGE...: the listed (whole) stages each saw all BIG_FRAGS fragments
+expect_fragments() {
+	local t=$1 s
+	shift
+	for s in "$@"; do
+		assert_jq "$t" "all(\$ev[]; [.stages[] | select(.name == \"$s\") | .fragments] == [$BIG_FRAGS])" \
+			"$s passed whole: $BIG_FRAGS fragments"
+	done
+}
+
+case_large_healthy() {
+	local id
+	nt_lab router
+	tracer T --timeout-ms 500
+	id=$(ping_id)
+	ping_ok 4 "$id" -s "$BIG"
+	nt_wait_events T 4 5
+	sleep 0.6 # a wrong verdict would come after the timeout
+	finish T
+	expect_events T 4 "$id" COMPLETE
+	expect_stages T "REQ_RX@$LAB_RX_IF" "REQ_TX@$LAB_TX_IF" "REP_RX@$LAB_TX_IF" "REP_TX@$LAB_RX_IF"
+	expect_fragments T REQ_RX REQ_TX REP_RX REP_TX
+	assert_jq T "all(\$ev[]; has(\"partial_stages\") | not)" "no partial stage"
+	assert_jq T "\$sum.orphan_stages == 0" "no fragment counted as a stage without an exchange"
+}
+
+# the router drops the non-first fragments of each request: the first fragment (with the
+# ICMP header) left, the echo did not
+case_large_drop_request_frags() {
+	local id
+	nt_lab router
+	lab_drop_request_frags_forward
+	tracer T --timeout-ms "$TIMEOUT_MS"
+	id=$(ping_id)
+	ping_lost 4 "$id" -s "$BIG"
+	assert_eq "lab: router FORWARD dropped the 2 later fragments of 4 requests" \
+		"$(lab_fault_packets)" $((4 * (BIG_FRAGS - 1)))
+	nt_wait_events T 4 5
+	finish T
+	expect_events T 4 "$id" INTERNAL_DROP_REQ
+	expect_stages T "REQ_RX@$LAB_RX_IF"
+	expect_fragments T REQ_RX
+	assert_jq T "all(\$ev[]; .partial_stages == [{name: \"REQ_TX\", iface: \"$LAB_TX_IF\", fragments: 1}])" \
+		"REQ_TX partial: 1 of the fragments left by $LAB_TX_IF"
+}
+
+# the router drops the non-first fragments of each reply
+case_large_drop_reply_frags() {
+	local id
+	nt_lab router
+	lab_drop_reply_frags_forward
+	tracer T --timeout-ms "$TIMEOUT_MS"
+	id=$(ping_id)
+	ping_lost 4 "$id" -s "$BIG"
+	assert_eq "lab: router FORWARD dropped the 2 later fragments of 4 replies" \
+		"$(lab_fault_packets)" $((4 * (BIG_FRAGS - 1)))
+	nt_wait_events T 4 5
+	finish T
+	expect_events T 4 "$id" INTERNAL_DROP_REP
+	expect_stages T "REQ_RX@$LAB_RX_IF" "REQ_TX@$LAB_TX_IF" "REP_RX@$LAB_TX_IF"
+	expect_fragments T REQ_RX REQ_TX REP_RX
+	assert_jq T "all(\$ev[]; .partial_stages == [{name: \"REP_TX\", iface: \"$LAB_RX_IF\", fragments: 1}])" \
+		"REP_TX partial: 1 of the fragments left by $LAB_RX_IF"
+	assert_jq T "\$sum.orphan_stages == 0" "no fragment counted as a stage without an exchange"
 }
 
 # verdicts are per exchange: healthy pings then dropped ones in the same run
@@ -392,6 +468,12 @@ for m in $(nt_attach_modes); do
 	nt_case --tag "$tags" "icmp_path_tracer: server INPUT drops request -> EXTERNAL_DROP ($m)" \
 		case_drop_external "$m"
 done
+nt_case "icmp_path_tracer: large ping (3 fragments each way) -> COMPLETE, every fragment at every stage" \
+	case_large_healthy
+nt_case "icmp_path_tracer: later fragments of requests dropped in router FORWARD -> INTERNAL_DROP_REQ" \
+	case_large_drop_request_frags
+nt_case "icmp_path_tracer: later fragments of replies dropped in router FORWARD -> INTERNAL_DROP_REP" \
+	case_large_drop_reply_frags
 nt_case "icmp_path_tracer: --verbose -> a stage object per stage" case_verbose
 nt_case "icmp_path_tracer: healthy then dropped pings -> per-exchange verdicts" case_mixed
 nt_case "icmp_path_tracer: drop verdict only after --timeout-ms" case_timeout

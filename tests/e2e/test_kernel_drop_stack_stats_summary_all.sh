@@ -74,17 +74,30 @@ case_intervals() {
 	assert_unloaded K
 }
 
-# --max-entries bounds the kernel map; cells refused are counted, never silently lost
+# --max-entries bounds the kernel map; a full table never makes the total smaller: every
+# drop is in `drops`, the part without a cell is `unattributed` (== map_full)
 case_map_full() {
+	local n
 	nt_lab router
 	lab_drop_udp_forward 5556
-	nt_start K "$LAB_ROUTER_NS" $TOOL --json -i 5 --max-entries 16 --src-ip "$LAB_CLIENT_IP" --dst-port 5556
-	drop_udp_burst "$LAB_CLIENT_NS" "$LAB_CLIENT_IP" "$LAB_SERVER_IP" 5556 40 42000 40
-	assert_eq "lab: router FORWARD drops" "$(lab_fault_packets)" 40
+	nt_start K "$LAB_ROUTER_NS" $TOOL --json -i 5 -t 20 --max-entries 16 --src-ip "$LAB_CLIENT_IP" --dst-port 5556
+	# 40 distinct flows (source ports), each 3 times: more flows than cells
+	drop_udp_burst "$LAB_CLIENT_NS" "$LAB_CLIENT_IP" "$LAB_SERVER_IP" 5556 120 42000 40
+	n=$(lab_fault_packets)
+	assert_eq "lab: router FORWARD drops" "$n" 120
 	sleep 0.3
 	drop_finish K $TOOL
-	assert_jq K "\$sum.map_full > 0 and \$sum.drops <= 16 and \$sum.drops + \$sum.map_full == 40" \
-		"16 cells at most; drops + map_full == 40 (40 distinct flows)"
+	assert_jq K "\$sum.drops == $n" "summary drops == the firewall's count ($n), table full or not"
+	assert_jq K "[\$all[] | select(.type == \"interval\") | .drops] | add == $n" \
+		"interval drops add up to the firewall's count ($n)"
+	assert_jq K "\$sum.unattributed > 0 and \$sum.unattributed == \$sum.map_full" \
+		"the drops without a cell are shown as unattributed (== map_full > 0)"
+	assert_jq K "\$sum.broken_down + \$sum.unattributed == \$sum.drops and ([\$sum.reasons[]] | add) == \$sum.broken_down" \
+		"summary: by reason (broken_down) + unattributed == drops"
+	assert_jq K "all(\$all[] | select(.type == \"interval\"); .broken_down + .unattributed == .drops and .cells <= 16)" \
+		"every interval: broken_down + unattributed == drops, at most 16 cells"
+	assert_jq K "[\$all[] | select(.type == \"interval\") | .flows[].count] | add == ([\$all[] | select(.type == \"interval\") | .broken_down] | add)" \
+		"the flows listed are the broken-down part"
 }
 
 # SIGTERM ends like SIGINT; text output names reason, location, flow and stack

@@ -55,6 +55,12 @@ case_tbf_iperf() {
 		"--summary counts are per device/qdisc"
 	assert_jq Q "[\$all[] | select(.type == \"interval\") | .drops] | add + 0 <= \$sum.drops" \
 		"interval reports are deltas (their sum never exceeds the total)"
+	# the totals are counted apart from the (bounded) table: the rows break them down
+	assert_jq S "\$sum.broken_down + \$sum.unattributed == \$sum.drops and \$sum.unattributed == \$sum.map_full and
+		([\$sum.qdiscs[].drops] | add) == \$sum.broken_down and ([\$sum.reasons[]] | add) == \$sum.broken_down" \
+		"summary: rows (broken_down) + unattributed == drops; reasons add up to the rows"
+	assert_jq S "([\$sum.qdiscs[].bytes] | add) + \$sum.unattributed_bytes == \$sum.bytes" \
+		"summary: bytes of the rows + unattributed_bytes == bytes"
 }
 
 # the filters keep other drops out: another interface, another protocol

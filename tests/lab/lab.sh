@@ -43,6 +43,7 @@
 # Functions: lab_prefix, lab_release_prefix, lab_router_topology, lab_router_topology2,
 #   lab_use_link 1|2, lab_twin_topology, lab_ifindex, lab_netns_inode;
 #   faults: lab_drop_request_forward, lab_drop_reply_forward, lab_drop_request_server_input,
+#   lab_drop_request_frags_forward, lab_drop_reply_frags_forward,
 #   lab_drop_udp_forward PORT[:PORT], lab_drop_request6_forward, lab_loss_request_forward P,
 #   lab_fault_packets (iptables counter of the fault rules), lab_clear_faults;
 #   traffic: lab_ping N [DEST] [ping args], lab_udp_send NS SIP SPORT DIP DPORT N;
@@ -349,6 +350,17 @@ lab_drop_request_forward() {
 # router FORWARD drops ICMP echo replies server -> client
 lab_drop_reply_forward() {
 	_lab_ipt "$LAB_ROUTER_NS" -A FORWARD -p icmp --icmp-type echo-reply \
+		-s "$LAB_SERVER_IP" -d "$LAB_CLIENT_IP" -m comment --comment "$LAB_COMMENT" -j DROP
+}
+# router FORWARD drops the non-first IPv4 fragments client -> server (iptables -f): the
+# first fragment of a large echo request, the one with the ICMP header, still passes
+lab_drop_request_frags_forward() {
+	_lab_ipt "$LAB_ROUTER_NS" -A FORWARD -p icmp -f \
+		-s "$LAB_CLIENT_IP" -d "$LAB_SERVER_IP" -m comment --comment "$LAB_COMMENT" -j DROP
+}
+# router FORWARD drops the non-first IPv4 fragments server -> client (large echo replies)
+lab_drop_reply_frags_forward() {
+	_lab_ipt "$LAB_ROUTER_NS" -A FORWARD -p icmp -f \
 		-s "$LAB_SERVER_IP" -d "$LAB_CLIENT_IP" -m comment --comment "$LAB_COMMENT" -j DROP
 }
 # server INPUT drops ICMP echo requests from the client

@@ -10,6 +10,9 @@
  * net:net_dev_start_xmit (or the receive/transmit functions via fentry or
  * kprobe). An exchange missing a stage after --timeout-ms is judged by the
  * first stage it lacks: INTERNAL_DROP_REQ, EXTERNAL_DROP, INTERNAL_DROP_REP.
+ * A fragmented echo passes a stage only when every fragment of it did (the
+ * kernel follows its fragments as a group): a host that forwards the first
+ * fragment of a large ping and drops the rest lost the ping itself.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -132,7 +135,7 @@ const char *icmp_pt_segment_key(int seg)
  * seen; anything else (e.g. a reply whose request we never saw) is TIMEOUT. */
 struct icmp_pt_verdict icmp_pt_judge(const struct icmp_pt_rec *rec)
 {
-	struct icmp_pt_verdict v = { ICMP_PT_COMPLETE, -1 };
+	struct icmp_pt_verdict v = { ICMP_PT_COMPLETE, -1, 0 };
 	int first_missing = -1;
 
 	for (int s = 0; s < ICMP_PT_NSTAGES; s++) {
@@ -141,10 +144,13 @@ struct icmp_pt_verdict icmp_pt_judge(const struct icmp_pt_rec *rec)
 		if (rec->ts[s] && first_missing >= 0) {
 			v.status = ICMP_PT_TIMEOUT;
 			v.missing = first_missing;
+			v.missing_frags = rec->frags[first_missing];
 			return v;
 		}
 	}
 	v.missing = first_missing;
+	if (first_missing >= 0)
+		v.missing_frags = rec->frags[first_missing];
 	switch (first_missing) {
 	case -1: v.status = ICMP_PT_COMPLETE; break;
 	case ICMP_PT_REQ_TX: v.status = ICMP_PT_INTERNAL_DROP_REQ; break;
@@ -163,6 +169,11 @@ bool icmp_pt_segment_us(const struct icmp_pt_rec *rec, int seg, double *us)
 		return false;
 	*us = ((double)b - (double)a) / 1000.0;
 	return true;
+}
+
+bool icmp_pt_stage_partial(const struct icmp_pt_rec *rec, int stage)
+{
+	return stage >= 0 && stage < ICMP_PT_NSTAGES && !rec->ts[stage] && rec->frags[stage];
 }
 
 unsigned long long icmp_pt_first_ts(const struct icmp_pt_rec *rec)
@@ -249,6 +260,29 @@ static const char *ifname_of(const struct tracer *t, __u32 ifindex, char *buf, s
 	return nt_iface_name(&ref, buf, len);
 }
 
+/* partial_stages[{name iface fragments}]: stages some fragments of the echo
+ * passed, not all; absent when there is none. */
+static void report_json_partial(struct tracer *t, struct nt_json *j, const struct icmp_pt_rec *rec)
+{
+	bool any = false;
+	char ifn[32];
+
+	for (int s = 0; s < ICMP_PT_NSTAGES; s++) {
+		if (!icmp_pt_stage_partial(rec, s))
+			continue;
+		if (!any)
+			nt_json_arr(j, "partial_stages");
+		any = true;
+		nt_json_obj(j, NULL);
+		nt_json_str(j, "name", icmp_pt_stage_name(s));
+		nt_json_str(j, "iface", ifname_of(t, rec->ifindex[s], ifn, sizeof(ifn)));
+		nt_json_u64(j, "fragments", rec->frags[s]);
+		nt_json_obj_end(j);
+	}
+	if (any)
+		nt_json_arr_end(j);
+}
+
 static void report_json(struct tracer *t, const char *type, const struct icmp_pt_key *key,
 			const struct icmp_pt_rec *rec, int stage, const struct icmp_pt_verdict *v,
 			bool pending, int late_stage, int previous)
@@ -282,9 +316,12 @@ static void report_json(struct tracer *t, const char *type, const struct icmp_pt
 		nt_json_str(j, "name", icmp_pt_stage_name(s));
 		nt_json_str(j, "iface", ifname_of(t, rec->ifindex[s], ifn, sizeof(ifn)));
 		nt_json_u64(j, "ts_ns", rec->ts[s]);
+		if (rec->frags[s])
+			nt_json_u64(j, "fragments", rec->frags[s]);
 		nt_json_obj_end(j);
 	}
 	nt_json_arr_end(j);
+	report_json_partial(t, j, rec);
 	for (int seg = 0; seg < ICMP_PT_NSEGS; seg++) {
 		double us;
 
@@ -310,6 +347,12 @@ static void report_text_exchange(struct tracer *t, const struct icmp_pt_key *key
 	nt_text("[%s] ICMP id=%u seq=%u %s -> %s\n", when, key->id, key->seq,
 		t->cfg->src_str, t->cfg->dst_str);
 	for (int s = 0; s < ICMP_PT_NSTAGES; s++) {
+		if (icmp_pt_stage_partial(rec, s)) {
+			nt_text("  [%d] %-7s %-10s only %u fragment(s) of the echo, not all\n", s,
+				icmp_pt_stage_name(s), ifname_of(t, rec->ifindex[s], ifn, sizeof(ifn)),
+				rec->frags[s]);
+			continue;
+		}
 		if (!rec->ts[s])
 			continue;
 		nt_text("  [%d] %-7s %-10s ts=%llu", s, icmp_pt_stage_name(s),
@@ -319,6 +362,8 @@ static void report_text_exchange(struct tracer *t, const struct icmp_pt_key *key
 			fmt_us(((double)rec->ts[s] - (double)rec->ts[prev]) / 1000.0, d, sizeof(d));
 			nt_text("  (+%sus)", d);
 		}
+		if (rec->frags[s])
+			nt_text("  [%u fragments]", rec->frags[s]);
 		nt_text("\n");
 		prev = s;
 	}
@@ -332,8 +377,13 @@ static void report_text_exchange(struct tracer *t, const struct icmp_pt_key *key
 			a, b, c, a + b + c);
 		nt_text("  STATUS: COMPLETE\n\n");
 	} else if (v->missing >= 0) {
-		nt_text("  STATUS: %s (missing %s after %llums)%s\n\n", icmp_pt_status_name(v->status),
-			icmp_pt_stage_name(v->missing), t->cfg->timeout_ms,
+		char part[64] = "";
+
+		if (v->missing_frags)
+			snprintf(part, sizeof(part), "; %d fragment(s) of it passed, not all",
+				 v->missing_frags);
+		nt_text("  STATUS: %s (missing %s after %llums%s)%s\n\n", icmp_pt_status_name(v->status),
+			icmp_pt_stage_name(v->missing), t->cfg->timeout_ms, part,
 			pending ? " [tool stopped before the timeout]" : "");
 	} else {
 		nt_text("  STATUS: %s\n\n", icmp_pt_status_name(v->status));
@@ -367,6 +417,7 @@ static void report_late(struct tracer *t, const struct icmp_pt_event *e)
 				e->rec.ifindex[e->stage], &old);
 	if (!j)
 		return;
+	j->rec.frags[e->stage] = e->rec.frags[e->stage];
 	t->stats.status[old]--;
 	t->stats.status[ICMP_PT_TIMEOUT]++;
 	if (nt_out_json()) {

@@ -3,6 +3,7 @@
 #define ICMP_PATH_TRACER_H
 
 #include "nt_types.h"
+#include "nt_frag.h"
 
 /* The four points an echo exchange passes on a forwarding host. */
 enum icmp_pt_stage {
@@ -20,9 +21,38 @@ struct icmp_pt_key {
 	__u16 seq;
 };
 
+/* A stage is seen when the whole echo passed it: for a fragmented echo, when
+ * its last missing fragment did (ts is that moment). Fragments that passed a
+ * stage the echo did not pass whole are counted in frags[] with ts 0. */
 struct icmp_pt_rec {
-	__u64 ts[ICMP_PT_NSTAGES];       /* bpf_ktime_get_ns(), 0 = not seen */
+	__u64 ts[ICMP_PT_NSTAGES];       /* bpf_ktime_get_ns(), 0 = not seen (whole) */
 	__u32 ifindex[ICMP_PT_NSTAGES];
+	__u16 frags[ICMP_PT_NSTAGES];    /* fragments that passed; 0: not fragmented there */
+};
+
+/* The fragments of one echo request or reply (IPv4 groups, nt_frag.h): the
+ * echo id/seq come from the first fragment, in whatever order they arrive. */
+struct icmp_pt_frag_key {
+	__u32 saddr;
+	__u32 daddr;
+	__u16 ip_id;
+	__u8  proto;
+	__u8  pad;
+};
+
+enum icmp_pt_frag_echo {
+	ICMP_PT_FRAG_ECHO_UNKNOWN = 0,  /* first fragment not seen yet */
+	ICMP_PT_FRAG_ECHO,              /* an echo of the traced pair: ex is its key */
+	ICMP_PT_FRAG_NOT_ECHO,          /* another ICMP message: ignored */
+};
+
+struct icmp_pt_frag {
+	__u64 ts_first;                 /* first fragment seen (stale groups restart) */
+	struct icmp_pt_key ex;
+	__u32 echo;                     /* enum icmp_pt_frag_echo */
+	struct nt_frag_acct at[2];      /* [0] the direction's rx stage, [1] its tx stage */
+	__u32 ifindex[2];               /* where the last fragment passed each */
+	__u32 pad;
 };
 
 enum icmp_pt_event_kind {
@@ -46,6 +76,10 @@ enum icmp_pt_counter {
 };
 
 #define ICMP_PT_MAX_EXCHANGES 8192
+#define ICMP_PT_MAX_FRAGS 4096
+/* A group older than this is a new one reusing the IP id (the kernel gives up
+ * reassembling after ipfrag_time, 30 s by default). */
+#define ICMP_PT_FRAG_MAX_AGE_NS (30ULL * 1000000000ULL)
 
 #ifndef __bpf__
 /* ---- user-space logic (pure; unit-tested) ---- */
@@ -70,6 +104,7 @@ enum icmp_pt_segment {
 struct icmp_pt_verdict {
 	enum icmp_pt_status status;
 	int missing;                    /* first missing stage, -1 if none */
+	int missing_frags;              /* fragments of the echo that passed it all the same */
 };
 
 struct icmp_pt_minmax {
@@ -90,6 +125,8 @@ const char *icmp_pt_segment_key(int seg);
 /* Segment duration in us (may be negative for out-of-order stamps); false if
  * either end is missing. */
 bool icmp_pt_segment_us(const struct icmp_pt_rec *rec, int seg, double *us);
+/* Some fragments passed @stage, not the whole echo. */
+bool icmp_pt_stage_partial(const struct icmp_pt_rec *rec, int stage);
 unsigned long long icmp_pt_first_ts(const struct icmp_pt_rec *rec);
 /* Pending exchanges (tool stopped before their timeout) are counted apart. */
 void icmp_pt_stats_add(struct icmp_pt_stats *s, const struct icmp_pt_rec *rec,

@@ -184,20 +184,4 @@ static __always_inline int l4pt_dev_side(const struct net_device *dev, __u32 *if
 	return 0;
 }
 
-/* IPv4 header at the network offset (set at both of our hooks). */
-static __always_inline int l4pt_iphdr(const struct sk_buff *skb, struct iphdr *iph,
-				      const unsigned char **nh)
-{
-	unsigned char *head = BPF_CORE_READ(skb, head);
-	__u16 off = BPF_CORE_READ(skb, network_header);
-
-	if (off == NT_HDR_UNSET || off == 0 ||
-	    BPF_CORE_READ(skb, protocol) != bpf_htons(NT_ETH_P_IP))
-		return -1;
-	*nh = head + off;
-	if (bpf_probe_read_kernel(iph, sizeof(*iph), *nh) || iph->version != 4 || iph->ihl < 5)
-		return -1;
-	return 0;
-}
-
 #endif

@@ -62,7 +62,7 @@ static __always_inline int handle(const struct sk_buff *skb, const struct net_de
 	side = l4pt_dev_side(dev, &ifindex);
 	if (!side)
 		return 0;
-	if (l4pt_iphdr(skb, &iph, &nh) || iph.protocol != NT_IPPROTO_TCP ||
+	if (nt_skb_iphdr_v4(skb, &iph, &nh) || iph.protocol != NT_IPPROTO_TCP ||
 	    (bpf_ntohs(iph.frag_off) & 0x1fff))
 		return 0;
 	if (iph.saddr == targ_src && iph.daddr == targ_dst)

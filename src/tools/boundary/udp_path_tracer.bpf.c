@@ -9,6 +9,7 @@
  */
 #include "nt_netdev.bpf.h"
 #include "l4_path.bpf.h"
+#include "nt_frag.h"
 #include "udp_path_tracer.h"
 
 struct {
@@ -31,8 +32,8 @@ static __always_inline int handle(const struct sk_buff *skb, const struct net_de
 	struct l4pt_meta m = {};
 	const unsigned char *nh;
 	struct iphdr iph;
+	struct nt_ipfrag frag;
 	__u32 ifindex, id;
-	__u16 frag;
 	int side;
 
 	if (!skb || !dev)
@@ -40,17 +41,17 @@ static __always_inline int handle(const struct sk_buff *skb, const struct net_de
 	side = l4pt_dev_side(dev, &ifindex);
 	if (!(rx && side == 1) && !(!rx && side == 2))
 		return 0;
-	if (l4pt_iphdr(skb, &iph, &nh) || iph.protocol != NT_IPPROTO_UDP ||
+	if (nt_skb_iphdr_v4(skb, &iph, &nh) || iph.protocol != NT_IPPROTO_UDP ||
 	    iph.saddr != targ_src || iph.daddr != targ_dst)
 		return 0;
 
-	frag = bpf_ntohs(iph.frag_off);
+	nt_ipfrag_of(bpf_ntohs(iph.frag_off), bpf_ntohs(iph.tot_len), iph.ihl, &frag);
 	id = bpf_ntohs(iph.id);
 	key.ip_id = id;
 	m.ttl = iph.ttl;
-	m.frag = (frag & 0x3fff) != 0;          /* MF set or offset != 0 */
-	m.frag_first = (frag & 0x1fff) == 0;
-	m.frag_last = !(frag & 0x2000);
+	m.frag = frag.frag;
+	m.frag_first = frag.first;
+	m.frag_last = frag.last;
 
 	if (m.frag_first) {
 		struct udp_min uh;

@@ -23,6 +23,13 @@ struct {
 } counts SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);                        /* per generation */
+	__type(key, __u32);
+	__type(value, struct kds_total);
+} totals SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
 	__uint(max_entries, KDS_DEFAULT_STACKS);       /* --max-stacks */
 	__uint(key_size, sizeof(__u32));
@@ -35,7 +42,9 @@ static __always_inline int handle(void *ctx, const struct sk_buff *skb, __u64 lo
 	struct net_device *dev;
 	struct kds_key k = {};
 	struct nt_pkt p = {};
+	struct kds_total *tot;
 	__u64 one = 1, *v;
+	__u32 gen;
 	long err;
 
 	if (!skb)
@@ -52,6 +61,11 @@ static __always_inline int handle(void *ctx, const struct sk_buff *skb, __u64 lo
 		return 0;
 
 	nt_count(NT_DROP_CNT_SEEN);
+	/* the generation is read once: the drop and its cell count in the same one */
+	gen = cur_gen & 1;
+	tot = bpf_map_lookup_elem(&totals, &gen);
+	if (tot)
+		tot->drops++;
 	k.stack_id = -1;
 	if (targ_stacks) {
 		k.stack_id = bpf_get_stackid(ctx, &stacks, 0);
@@ -67,7 +81,7 @@ static __always_inline int handle(void *ctx, const struct sk_buff *skb, __u64 lo
 		k.sport = p.sport;
 		k.dport = p.dport;
 	}
-	k.gen = cur_gen;
+	k.gen = gen;
 
 	v = bpf_map_lookup_elem(&counts, &k);
 	if (v) {
@@ -77,10 +91,15 @@ static __always_inline int handle(void *ctx, const struct sk_buff *skb, __u64 lo
 	err = bpf_map_update_elem(&counts, &k, &one, BPF_NOEXIST);
 	if (err == -17 /* EEXIST: another CPU inserted it first */) {
 		v = bpf_map_lookup_elem(&counts, &k);
-		if (v)
+		if (v) {
 			__sync_fetch_and_add(v, 1);
-	} else if (err) {
+			return 0;
+		}
+	}
+	if (err) {
 		nt_count(NT_CNT_MAP_FULL);
+		if (tot)
+			tot->unattributed++;
 	}
 	return 0;
 }

@@ -236,8 +236,9 @@ struct tool {
 	uint64_t prev_map_full, prev_stacks_lost;
 	struct kds_rec *recs;
 	struct kds_key *keys;
-	/* whole run */
-	uint64_t drops, map_full_total, stacks_lost_total;
+	struct kds_total seen[2];       /* per generation, as last read */
+	/* whole run: drops = broken down (cells) + unattributed (no cell) */
+	uint64_t drops, broken_down, unattributed, map_full_total, stacks_lost_total;
 	struct { __u32 code; uint64_t n; } reasons[SUM_REASONS];
 	int nreasons;
 	struct sum_stack *sum;
@@ -255,7 +256,32 @@ static void sum_reason(struct tool *t, __u32 code, uint64_t n)
 	if (t->nreasons < SUM_REASONS) {
 		t->reasons[t->nreasons].code = code;
 		t->reasons[t->nreasons++].n = n;
+	} else {                /* no row left for the reason: shown as not broken down */
+		t->broken_down -= n;
+		t->unattributed += n;
 	}
+}
+
+/* Drops (and drops without a cell) counted in generation @gen since the last
+ * read: per-CPU counters, never reset, so nothing is lost between reads. */
+static struct kds_total read_total(struct tool *t, __u8 gen)
+{
+	int ncpu = libbpf_num_possible_cpus();
+	struct kds_total *vals, now = {}, d = {};
+	__u32 idx = gen & 1;
+
+	if (ncpu <= 0 || !(vals = calloc(ncpu, sizeof(*vals))))
+		return d;
+	if (!bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.totals), &idx, vals))
+		for (int i = 0; i < ncpu; i++) {
+			now.drops += vals[i].drops;
+			now.unattributed += vals[i].unattributed;
+		}
+	free(vals);
+	d.drops = now.drops - t->seen[idx].drops;
+	d.unattributed = now.unattributed - t->seen[idx].unattributed;
+	t->seen[idx] = now;
+	return d;
 }
 
 /* Cells of every generation but the current one: read, then delete. */
@@ -508,8 +534,9 @@ static void report_interval(struct tool *t, bool final)
 	struct bpf_map *cnt = t->skel->maps.nt_counters;
 	uint64_t map_full = nt_counter_sum(cnt, NT_CNT_MAP_FULL);
 	uint64_t stacks_lost = nt_counter_sum(cnt, NT_CNT_STACK_LOST);
-	uint64_t now = nt_mono_ns(), drops = 0;
+	uint64_t now = nt_mono_ns(), cells = 0;
 	double secs = (now - t->last_tick_ns) / 1e9;
+	struct kds_total tot, other;
 	int n;
 
 	/* New drops go to the other generation; give programs already past the
@@ -520,9 +547,19 @@ static void report_interval(struct tool *t, bool final)
 	usleep(2000);
 	n = collect(t, t->gen, final);
 	for (int i = 0; i < n; i++)
-		drops += t->recs[i].count;
+		cells += t->recs[i].count;
+	/* the total is counted apart from the cells: a full table leaves part
+	 * of it unattributed, never out of the total */
+	tot = read_total(t, t->gen ^ 1);
+	if (final) {
+		other = read_total(t, t->gen);
+		tot.drops += other.drops;
+		tot.unattributed += other.unattributed;
+	}
 	t->cycle++;
-	t->drops += drops;
+	t->drops += tot.drops;
+	t->broken_down += cells;
+	t->unattributed += tot.unattributed;
 	t->map_full_total = map_full;
 	t->stacks_lost_total = stacks_lost;
 
@@ -531,7 +568,9 @@ static void report_interval(struct tool *t, bool final)
 
 		nt_json_u64(j, "cycle", t->cycle);
 		nt_json_f64(j, "interval_s", secs);
-		nt_json_u64(j, "drops", drops);
+		nt_json_u64(j, "drops", tot.drops);
+		nt_json_u64(j, "broken_down", cells);
+		nt_json_u64(j, "unattributed", tot.unattributed);
 		nt_json_u64(j, "cells", n);
 		nt_json_u64(j, "map_full", map_full - t->prev_map_full);
 		nt_json_u64(j, "stacks_lost", stacks_lost - t->prev_stacks_lost);
@@ -546,9 +585,13 @@ static void report_interval(struct tool *t, bool final)
 
 		nt_fmt_clock(nt_mono_to_wall_ns(now), when, sizeof(when));
 		nt_text("\n[%s] Cycle %u - Interval drops: %llu (%.1f s; cells %d, map full %llu, "
-			"stacks lost %llu)\n", when, t->cycle, (unsigned long long)drops, secs, n,
+			"stacks lost %llu)\n", when, t->cycle, (unsigned long long)tot.drops, secs, n,
 			(unsigned long long)(map_full - t->prev_map_full),
 			(unsigned long long)(stacks_lost - t->prev_stacks_lost));
+		if (tot.unattributed)
+			nt_text("Not broken down (table full, raise --max-entries): %llu of the %llu "
+				"drops\n", (unsigned long long)tot.unattributed,
+				(unsigned long long)tot.drops);
 		if (t->cfg->group_by != GROUP_FLOW)
 			print_stacks(t, NULL, n);
 		if (t->cfg->group_by != GROUP_STACK)
@@ -584,6 +627,8 @@ static void report_summary(struct tool *t)
 
 		nt_json_u64(j, "cycles", t->cycle);
 		nt_json_u64(j, "drops", t->drops);
+		nt_json_u64(j, "broken_down", t->broken_down);
+		nt_json_u64(j, "unattributed", t->unattributed);
 		nt_json_obj(j, "reasons");
 		for (int i = 0; i < t->nreasons; i++)
 			nt_json_u64(j, nt_drop_reason_name(t->reasons[i].code, name, sizeof(name)),
@@ -610,6 +655,9 @@ static void report_summary(struct tool *t)
 		"Cycles: %u  Drops: %llu  Map full: %llu  Stacks lost: %llu  Lost events: 0\n",
 		t->cycle, (unsigned long long)t->drops, (unsigned long long)t->map_full_total,
 		(unsigned long long)t->stacks_lost_total);
+	if (t->unattributed)
+		nt_text("  %-28s %llu\n", "not broken down (table full)",
+			(unsigned long long)t->unattributed);
 	for (int i = 0; i < t->nreasons; i++)
 		nt_text("  %-28s %llu\n", nt_drop_reason_name(t->reasons[i].code, name, sizeof(name)),
 			(unsigned long long)t->reasons[i].n);

@@ -21,6 +21,14 @@ struct kds_key {
 	__u8  pad;
 };
 
+/* Every drop counted, per interval generation and CPU, before its cell is
+ * looked for: the cells break the total down, the drops whose cell could not
+ * be made (table full) are the part not broken down. */
+struct kds_total {
+	__u64 drops;
+	__u64 unattributed;
+};
+
 #define KDS_DEFAULT_ENTRIES 10240
 #define KDS_DEFAULT_STACKS  1024
 

@@ -112,9 +112,10 @@ static __always_inline int handle(void *ctx, const struct sk_buff *skb, __u64 lo
 	if (targ_filter_l3 && !nt_filter_match(&targ_filter, &p))
 		return 0;
 
-	nt_count(NT_DROP_CNT_SEEN);
 	queue = BPF_CORE_READ(skb, queue_mapping);
 	len = BPF_CORE_READ(skb, len);
+	nt_count(NT_DROP_CNT_SEEN);
+	nt_count_add(QDT_CNT_BYTES, len);
 	read_qdisc(dev, queue, &q);
 	k.handle = q.handle;
 	k.reason = reason;
@@ -125,8 +126,11 @@ static __always_inline int handle(void *ctx, const struct sk_buff *skb, __u64 lo
 		__builtin_memcpy(init.kind, q.kind, sizeof(init.kind));
 		bpf_map_update_elem(&counts, &k, &init, BPF_NOEXIST);  /* EEXIST: another CPU won */
 		v = bpf_map_lookup_elem(&counts, &k);
-		if (!v)
+		if (!v) {
 			nt_count(NT_CNT_MAP_FULL);
+			nt_count(QDT_CNT_UNATTR);
+			nt_count_add(QDT_CNT_UNATTR_BYTES, len);
+		}
 	}
 	if (v) {
 		__sync_fetch_and_add(&v->drops, 1);

@@ -110,6 +110,20 @@ static void handle_str(__u32 h, char *buf, size_t len)
 
 #define MAX_ROWS QDT_MAX_KEYS
 
+/* Every qdisc drop, counted in the kernel apart from the rows: the rows break
+ * it down, unattributed is the part without a row (counts map full). */
+struct qdt_totals {
+	uint64_t drops, bytes, unattr, unattr_bytes;
+};
+
+static struct qdt_totals read_totals(struct bpf_map *cnt)
+{
+	return (struct qdt_totals){
+		nt_counter_sum(cnt, NT_DROP_CNT_SEEN), nt_counter_sum(cnt, QDT_CNT_BYTES),
+		nt_counter_sum(cnt, QDT_CNT_UNATTR), nt_counter_sum(cnt, QDT_CNT_UNATTR_BYTES),
+	};
+}
+
 struct row {
 	struct qdt_key k;
 	struct qdt_val v;
@@ -122,6 +136,7 @@ struct tool {
 	struct row rows[MAX_ROWS];
 	int nrows;
 	uint64_t events;
+	struct qdt_totals prev;         /* kernel totals at the last interval */
 };
 
 static struct row *row_of(struct tool *t, const struct qdt_key *k)
@@ -173,21 +188,30 @@ static void report_counts(struct tool *t, bool summary)
 {
 	uint64_t lost = nt_counter_sum(t->skel->maps.nt_counters, NT_CNT_LOST_EVENTS);
 	uint64_t full = nt_counter_sum(t->skel->maps.nt_counters, NT_CNT_MAP_FULL);
-	uint64_t total = 0, tbytes = 0;
+	uint64_t rows = 0, total, tbytes, unattr, ubytes;
 	char ifn[32], h[32], reason[64];
 	struct nt_json *j = NULL;
+	struct qdt_totals now;
 
 	read_counts(t);
+	now = read_totals(t->skel->maps.nt_counters);
 	for (int i = 0; i < t->nrows; i++) {
 		const struct row *r = &t->rows[i];
 
-		total += summary ? r->v.drops : r->v.drops - r->prev_drops;
-		tbytes += summary ? r->v.bytes : r->v.bytes - r->prev_bytes;
+		rows += summary ? r->v.drops : r->v.drops - r->prev_drops;
 	}
+	total = now.drops - (summary ? 0 : t->prev.drops);
+	tbytes = now.bytes - (summary ? 0 : t->prev.bytes);
+	unattr = now.unattr - (summary ? 0 : t->prev.unattr);
+	ubytes = now.unattr_bytes - (summary ? 0 : t->prev.unattr_bytes);
+	t->prev = now;
 	if (nt_out_json()) {
 		j = nt_json_begin(summary ? "summary" : "interval", 0);
 		nt_json_u64(j, "drops", total);
 		nt_json_u64(j, "bytes", tbytes);
+		nt_json_u64(j, "broken_down", rows);
+		nt_json_u64(j, "unattributed", unattr);
+		nt_json_u64(j, "unattributed_bytes", ubytes);
 		if (summary) {
 			nt_json_obj(j, "reasons");
 			for (int i = 0; i < t->nrows; i++) {
@@ -237,6 +261,9 @@ static void report_counts(struct tool *t, bool summary)
 		r->prev_drops = r->v.drops;
 		r->prev_bytes = r->v.bytes;
 	}
+	if (unattr && !j)
+		nt_text("  not broken down (table full): %llu drops, %llu bytes\n",
+			(unsigned long long)unattr, (unsigned long long)ubytes);
 	if (j) {
 		nt_json_arr_end(j);
 		nt_json_u64(j, "lost_events", lost);

@@ -50,4 +50,12 @@ struct qdt_val {
 	__u32 pad;
 };
 
+/* Totals counted apart from the bounded counts map, so a full map never
+ * makes them smaller (drops: NT_DROP_CNT_SEEN). */
+enum qdt_counter {
+	QDT_CNT_BYTES = NT_DROP_CNT_TOOL_BASE,   /* bytes of every qdisc drop */
+	QDT_CNT_UNATTR,                          /* drops without a row (map full) */
+	QDT_CNT_UNATTR_BYTES,
+};
+
 #endif
