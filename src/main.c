@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "nt.h"
+#include "output.h"
 
 static void usage(FILE *f)
 {
@@ -48,7 +49,7 @@ int main(int argc, char **argv)
 
 	if (t) {
 		nt_prog = t->name;
-		return t->main(argc, argv);
+		return nt_out_exit_code(t->main(argc, argv));
 	}
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
@@ -66,5 +67,5 @@ int main(int argc, char **argv)
 		return NT_EXIT_USAGE;
 	}
 	nt_prog = t->name;
-	return t->main(argc - 1, argv + 1);
+	return nt_out_exit_code(t->main(argc - 1, argv + 1));
 }

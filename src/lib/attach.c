@@ -629,6 +629,7 @@ void nt_stages_detach(struct nt_stage_plan *plans, int n)
 		while (plans[i].ntc > 0)
 			nt_tc_hook_detach(&plans[i].tc[--plans[i].ntc]);
 	}
+	nt_events_drain_detached();     /* what came in before the detach */
 }
 
 void nt_stages_describe(const struct nt_stage_plan *plans, int n, char *buf, size_t len)
