@@ -96,11 +96,14 @@ static bool stderr_usable(void)
 	return out_state != OUT_STALLED || out_kind == OUT_FILE || !stderr_is_stdout();
 }
 
+static int out_errno;                  /* why stdout closed */
+
 static void out_close(int err)
 {
 	if (out_state == OUT_CLOSED)
 		return;
 	out_state = OUT_CLOSED;
+	out_errno = err;
 	if (err == EPIPE || err == ECONNRESET)
 		nt_info("%s: stdout closed (its reader exited): stopping", nt_prog);
 	else
@@ -260,7 +263,10 @@ void nt_out_reader_gone(void)
 int nt_out_exit_code(int rc)
 {
 	flush_lines(true);
-	return rc == NT_EXIT_OK && out_state == OUT_CLOSED ? NT_EXIT_PIPE : rc;
+	if (rc != NT_EXIT_OK || out_state != OUT_CLOSED)
+		return rc;
+	/* the reader left: 141; a write that failed otherwise (disk full): 1 */
+	return out_errno == EPIPE || out_errno == ECONNRESET ? NT_EXIT_PIPE : NT_EXIT_RUNTIME;
 }
 
 static enum out_kind stdout_kind(void)

@@ -60,8 +60,9 @@ void nt_out_reader_gone(void);
 /* stdout's fd when it is a pipe or socket still open (poll it for
  * POLLERR/POLLHUP while idle), else -1. */
 int nt_out_poll_fd(void);
-/* Flush what is pending; @rc, or NT_EXIT_PIPE when a tool that ended well
- * lost its stdout reader. */
+/* Flush what is pending; @rc, or, when a tool that ended well lost its
+ * stdout, NT_EXIT_PIPE (the reader exited) or NT_EXIT_RUNTIME (a write error
+ * such as ENOSPC, named on stderr). */
 int nt_out_exit_code(int rc);
 
 #endif

@@ -76,12 +76,19 @@ EOF
 	FLOODS+=($!)
 }
 
-# start NAME NS ARGS...: run a tool, wait for its Tracing line
+# start NAME NS ARGS...: run a tool, wait for its Tracing line. Its stdout is a pipe to a
+# reader that counts the event lines ($W/NAME.events) and keeps the others ($W/NAME.out):
+# a 10-minute flood is gigabytes of events.
 TOOLS=()
 start() {
 	local name=$1 ns=$2 i
 	shift 2
-	env --default-signal=INT,TERM ip netns exec "$ns" "$NT" "$@" --json >"$W/$name.out" 2>"$W/$name.err" &
+	mkfifo "$W/$name.fifo"
+	awk -v f="$W/$name.events" '/"type":"event"/ { n++; next } { print } END { print n + 0 > f }' \
+		<"$W/$name.fifo" >"$W/$name.out" &
+	PIDS+=($!)
+	echo $! >"$W/$name.rpid"
+	env --default-signal=INT,TERM ip netns exec "$ns" "$NT" "$@" --json >"$W/$name.fifo" 2>"$W/$name.err" &
 	local pid=$!
 	PIDS+=("$pid")
 	echo "$pid" >"$W/$name.pid"
@@ -136,6 +143,7 @@ for name in "${TOOLS[@]}"; do kill -INT "$(cat "$W/$name.pid")"; done
 for name in "${TOOLS[@]}"; do
 	wait "$(cat "$W/$name.pid")"
 	echo $? >"$W/$name.rc"
+	wait "$(cat "$W/$name.rpid")"
 done
 
 IPT=$(lab_fault_packets "$R")
@@ -150,8 +158,8 @@ for name in "${TOOLS[@]}"; do
 		$1 == w { a = $2 } $1 > w && $2 > m { m = $2 } { e = $2 }
 		END { print a + 0, m + 0, e + 0 }' "$W/$name.rss")
 	growth=$((max_after - at_warm))
-	sum=$(jq -c 'select(.type == "summary")' "$W/$name.out" "$W/$name.err" 2>/dev/null | tail -n 1)
-	events=$(grep -c '"type":"event"' "$W/$name.out")
+	sum=$(grep -h '"type":"summary"' "$W/$name.out" "$W/$name.err" | tail -n 1)
+	events=$(cat "$W/$name.events")
 	lost=$(jq -r '.lost_events // 0' <<<"$sum" 2>/dev/null)
 	verdict=ok counts=
 	case $name in
