@@ -6,6 +6,8 @@
 #   make demo        lab with an injected drop, localised by icmp_path_tracer and eth_drop
 #   make bench       start->attached time, peak RSS, ns per BPF program run, overhead
 #                    on lab traffic (ratios, BPF time per round trip, CPU share)
+#   make soak        the per-event and summary tools at once under a lab flood for
+#                    SOAK_SECS (600): RSS bounded, drop counts == the rig's (not in make test)
 #
 # vmlinux.h is generated from the build host's BTF into build/ (see README "Build").
 
@@ -42,7 +44,7 @@ DEPFLAGS    = -MMD -MP -MF $(@:.o=.d)
 
 vpath %.bpf.c $(sort $(dir $(BPF_SRCS)))
 
-.PHONY: all clean test test-host test-unit test-e2e demo bench static deps
+.PHONY: all clean test test-host test-unit test-e2e demo bench soak static deps
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 
@@ -114,6 +116,9 @@ deps:
 
 bench: $(BUILD)/nettrail $(BUILD)/bench-calibrate $(BUILD)/calibrate.bpf.o
 	NT_CALIBRATE="$(BUILD)/bench-calibrate $(BUILD)/calibrate.bpf.o" bash bench/run.sh
+
+soak: $(BUILD)/nettrail
+	NT=$(abspath $(BUILD)/nettrail) bash tests/soak/soak.sh
 
 # empty programs: the kernel accounting's own cost per program run (bench/calibrate.bpf.c)
 $(BUILD)/calibrate.bpf.o: bench/calibrate.bpf.c $(BUILD)/vmlinux.h

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "nt.h"
+#include "output.h"
 #include "tool.h"
 
 static void usage(FILE *f)
@@ -50,7 +51,7 @@ int main(int argc, char **argv)
 
 	if (t) {
 		nt_prog = t->name;
-		return nt_tool_run(t->def, argc, argv);
+		return nt_out_exit_code(nt_tool_run(t->def, argc, argv));
 	}
 	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
 	    !strcmp(argv[1], "help")) {
@@ -64,5 +65,5 @@ int main(int argc, char **argv)
 		return NT_EXIT_USAGE;
 	}
 	nt_prog = t->name;
-	return nt_tool_run(t->def, argc - 1, argv + 1);
+	return nt_out_exit_code(nt_tool_run(t->def, argc - 1, argv + 1));
 }

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+#include <errno.h>
 #include <net/if.h>
 #include <stdio.h>
 #include <string.h>
@@ -17,6 +18,44 @@ __u32 nt_netns_self(void)
 	return ino;
 }
 
+/* Every interface a flag named: the run loop ends the tool when one is gone. */
+#define NT_WATCH_MAX 32
+static struct watched {
+	const char *flag;
+	char name[IF_NAMESIZE];
+	unsigned int ifindex;
+} watched[NT_WATCH_MAX];
+static int nwatched;
+
+static void watch(const char *flag, const char *name, unsigned int ifindex)
+{
+	for (int i = 0; i < nwatched; i++)
+		if (watched[i].ifindex == ifindex)
+			return;
+	if (nwatched == NT_WATCH_MAX)
+		return;
+	watched[nwatched].flag = flag;
+	snprintf(watched[nwatched].name, IF_NAMESIZE, "%s", name);
+	watched[nwatched++].ifindex = ifindex;
+}
+
+/* By ifindex, which is what the kernel side matches: a rename keeps the
+ * tool's view intact; a deletion (also one followed by a new interface of
+ * the same name, which gets another ifindex) does not. */
+bool nt_iface_watch_gone(void)
+{
+	char name[IF_NAMESIZE];
+
+	for (int i = 0; i < nwatched; i++) {
+		if (if_indextoname(watched[i].ifindex, name) || errno != ENXIO)
+			continue;
+		nt_err("%s %s: the interface is gone (ifindex %u deleted from this network "
+		       "namespace): stopping", watched[i].flag, watched[i].name, watched[i].ifindex);
+		return true;
+	}
+	return false;
+}
+
 int nt_iface_resolve(const char *flag, const char *name, struct nt_ifref *ref)
 {
 	unsigned int idx;
@@ -29,6 +68,7 @@ int nt_iface_resolve(const char *flag, const char *name, struct nt_ifref *ref)
 				      "(run the tool where the interface lives: ip netns exec NS ...)");
 	ref->ifindex = idx;
 	ref->netns = nt_netns_self();
+	watch(flag, name, idx);
 	return 0;
 }
 

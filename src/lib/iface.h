@@ -6,6 +6,7 @@
 #ifndef NT_IFACE_H
 #define NT_IFACE_H
 
+#include <stdbool.h>
 #include "nt_types.h"
 
 /* Inode of our own network namespace. */
@@ -14,6 +15,10 @@ __u32 nt_netns_self(void);
 int nt_iface_resolve(const char *flag, const char *name, struct nt_ifref *ref);
 /* Resolve a comma list into @refs (at most NT_MAX_IFACES); returns count or -1. */
 int nt_iface_resolve_list(const char *flag, const char *list, struct nt_ifref *refs);
+/* Has an interface resolved above been deleted since? Names the first such
+ * (flag, name, ifindex) on stderr. The run loop checks it a few times a
+ * second and ends the tool with exit 1. */
+bool nt_iface_watch_gone(void);
 /* Name of an interface of our netns, or "if<N>" when it is gone or foreign. */
 const char *nt_iface_name(const struct nt_ifref *ref, char *buf, size_t len);
 

@@ -12,6 +12,7 @@
 #define NT_EXIT_OK      0
 #define NT_EXIT_RUNTIME 1       /* load/attach/kernel feature missing */
 #define NT_EXIT_USAGE   2       /* bad input, nothing was loaded */
+#define NT_EXIT_PIPE    141     /* stdout's reader exited (128 + SIGPIPE, as a shell shows it) */
 
 extern int nt_debug;            /* -v/--debug count */
 extern const char *nt_prog;     /* name of the running tool, for messages */

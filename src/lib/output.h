@@ -3,7 +3,8 @@
  * One writer for both output formats. In JSON mode every record is one
  * object on one line with "tool", "type" and "time"; in text mode tools print
  * the manual's shapes with nt_text(). stdout is line-buffered either way, so
- * `... | tee log` sees each result as it happens.
+ * `... | tee log` sees each result as it happens. Every stdout write of a
+ * tool goes through here, so a reader that exits is noticed in one place.
  */
 #ifndef NT_OUTPUT_H
 #define NT_OUTPUT_H
@@ -45,5 +46,23 @@ void nt_json_end(struct nt_json *j);
 size_t nt_json_escape(const char *s, char *buf, size_t len);
 
 void nt_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* A closed or stalled stdout (see output.c). The run loop puts every event
+ * callback between nt_out_event_begin/end: its output is one record, written
+ * whole or counted in nt_out_unwritten (which the lost_events of every
+ * summary include). */
+void nt_out_event_begin(void);
+void nt_out_event_end(void);
+uint64_t nt_out_unwritten(void);
+/* The reader of stdout went away (EPIPE, or POLLERR/POLLHUP): the tool stops. */
+bool nt_out_closed(void);
+void nt_out_reader_gone(void);
+/* stdout's fd when it is a pipe or socket still open (poll it for
+ * POLLERR/POLLHUP while idle), else -1. */
+int nt_out_poll_fd(void);
+/* Flush what is pending; @rc, or, when a tool that ended well lost its
+ * stdout, NT_EXIT_PIPE (the reader exited) or NT_EXIT_RUNTIME (a write error
+ * such as ENOSPC, named on stderr). */
+int nt_out_exit_code(int rc);
 
 #endif

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,6 +9,7 @@
 #include <bpf/btf.h>
 #include "nt.h"
 #include "nt_types.h"
+#include "iface.h"
 #include "output.h"
 #include "run.h"
 
@@ -18,6 +20,10 @@ static void on_signal(int sig)
 	stop = 1;
 }
 
+/* No SA_RESTART: a write blocked on a stalled reader returns EINTR, and the
+ * writer (output.c) decides what becomes of the record. SIGPIPE is ignored: a
+ * reader that exits is an EPIPE the writer sees, and the tool ends as on
+ * SIGTERM (detach, summary) instead of dying attached. */
 void nt_signals_setup(void)
 {
 	struct sigaction sa;
@@ -150,40 +156,106 @@ int nt_events_prepare(struct bpf_object *obj)
 	return 0;
 }
 
+/* The tool's event callback. Each call is one output record (output.c):
+ * written whole, or counted as lost when stdout cannot take it. */
+static ring_buffer_sample_fn tool_on_event;
+static void *tool_ctx;
+
+static int on_sample(void *ctx, void *data, size_t len)
+{
+	int r;
+
+	nt_out_event_begin();
+	r = tool_on_event(tool_ctx, data, len);
+	nt_out_event_end();
+	return r;
+}
+
 /* Queue transport: pop every waiting event. */
-static int queue_drain(int fd, ring_buffer_sample_fn on_event, void *ctx)
+static int queue_drain(int fd)
 {
 	static __u8 buf[NT_EVENT_MAX];
 	int n = 0;
 
 	while (!bpf_map_lookup_and_delete_elem(fd, NULL, buf)) {
 		n++;
-		if (on_event(ctx, buf, sizeof(buf)) < 0)
+		if (on_sample(NULL, buf, sizeof(buf)) < 0)
 			break;
 	}
 	return n;
 }
 
+/* What the loop leaves to read once the probes are detached. */
+static struct ring_buffer *left_rb;
+static struct bpf_map *left_queue;
+
+void nt_events_drain_detached(void)
+{
+	if (left_rb) {
+		ring_buffer__consume(left_rb);
+		ring_buffer__free(left_rb);
+		left_rb = NULL;
+	}
+	if (left_queue) {
+		queue_drain(bpf_map__fd(left_queue));
+		left_queue = NULL;
+	}
+}
+
+/* Wait up to @timeout_ms for events or for stdout's reader to go away (a pipe
+ * or socket stdout reports POLLERR/POLLHUP without being asked): the tool
+ * notices a closed output also while nothing is written. */
+static int wait_events(struct ring_buffer *rb, int timeout_ms)
+{
+	struct pollfd fds[2];
+	int n = 0, out = nt_out_poll_fd(), r;
+
+	if (rb)
+		fds[n++] = (struct pollfd){ .fd = ring_buffer__epoll_fd(rb), .events = POLLIN };
+	if (out >= 0)
+		fds[n++] = (struct pollfd){ .fd = out, .events = 0 };
+	r = poll(fds, n, timeout_ms);
+	if (r < 0)
+		return errno == EINTR ? 0 : -errno;
+	if (out >= 0 && (fds[n - 1].revents & (POLLERR | POLLHUP | POLLNVAL)))
+		nt_out_reader_gone();
+	return 0;
+}
+
+/* The loop's end: what is still in the buffer is read after the detach
+ * (the runner calls nt_events_drain_detached), so that events that came
+ * in meanwhile are counted too and a slow reader never holds probes attached. */
+static int ret_after(struct ring_buffer *rb, struct bpf_map *queue, int ret)
+{
+	left_rb = rb;
+	left_queue = queue;
+	return ret;
+}
+
+#define IFACE_CHECK_NS 250000000ULL     /* how often the watched interfaces are checked */
+
 int nt_run_loop(struct bpf_map *events, ring_buffer_sample_fn on_event, void *ctx,
 		double duration_s, int tick_ms, void (*tick)(void *ctx))
 {
 	struct ring_buffer *rb = NULL;
-	uint64_t start = nt_mono_ns(), next_tick;
+	uint64_t start = nt_mono_ns(), next_tick, next_iface_check = start;
 	uint64_t end = duration_s > 0 ? start + (uint64_t)(duration_s * 1e9) : UINT64_MAX;
 	/* the queue fallback is polled: its map, and a 10 ms cadence */
 	struct bpf_map *queue = events && events_queue ? events_q : NULL;
 	int max_sleep = queue ? 10 : 200;
 	int ret = 0;
 
+	tool_on_event = on_event;
+	tool_ctx = ctx;
 	if (events && !queue) {
-		rb = ring_buffer__new(bpf_map__fd(events), on_event, ctx, NULL);
+		rb = ring_buffer__new(bpf_map__fd(events), on_sample, NULL, NULL);
 		if (!rb) {
 			nt_err("failed to create ring buffer: %s", strerror(errno));
 			return -1;
 		}
 	}
 	next_tick = tick ? start + (uint64_t)tick_ms * 1000000ULL : UINT64_MAX;
-	while (!stop) {
+	while (!stop && !nt_out_closed()) {
 		uint64_t now = nt_mono_ns(), wake = end < next_tick ? end : next_tick;
 		int timeout = wake == UINT64_MAX ? max_sleep : (int)((wake > now ? wake - now : 0) / 1000000);
 		int err;
@@ -192,32 +264,29 @@ int nt_run_loop(struct bpf_map *events, ring_buffer_sample_fn on_event, void *ct
 			break;
 		if (timeout > max_sleep)
 			timeout = max_sleep;
-		if (rb) {
-			err = ring_buffer__poll(rb, timeout);
-			if (err < 0 && err != -EINTR) {
-				nt_err("polling events failed: %s", strerror(-err));
+		err = wait_events(rb, timeout);
+		if (!err && rb)
+			err = ring_buffer__consume(rb);
+		if (err < 0 && err != -EINTR) {
+			nt_err("polling events failed: %s", strerror(-err));
+			ret = -1;
+			break;
+		}
+		if (queue)
+			queue_drain(bpf_map__fd(queue));
+		if (nt_mono_ns() >= next_iface_check) {
+			if (nt_iface_watch_gone()) {
 				ret = -1;
 				break;
 			}
-		} else {
-			struct timespec ts = { timeout / 1000, (timeout % 1000) * 1000000L };
-
-			nanosleep(&ts, NULL);
-			if (queue)
-				queue_drain(bpf_map__fd(queue), on_event, ctx);
+			next_iface_check = nt_mono_ns() + IFACE_CHECK_NS;
 		}
 		if (tick && nt_mono_ns() >= next_tick) {
 			tick(ctx);
 			next_tick += (uint64_t)tick_ms * 1000000ULL;
 		}
 	}
-	/* Drain what is already in the buffer before the summary. */
-	if (rb)
-		ring_buffer__consume(rb);
-	if (queue)
-		queue_drain(bpf_map__fd(queue), on_event, ctx);
-	ring_buffer__free(rb);
-	return ret;
+	return ret_after(rb, queue, ret);
 }
 
 uint64_t nt_counter_sum(struct bpf_map *counters, uint32_t idx)
@@ -234,5 +303,8 @@ uint64_t nt_counter_sum(struct bpf_map *counters, uint32_t idx)
 		for (int i = 0; i < ncpu; i++)
 			sum += vals[i];
 	free(vals);
+	/* lost events: also those user space got but could not write out */
+	if (idx == NT_CNT_LOST_EVENTS)
+		sum += nt_out_unwritten();
 	return sum;
 }

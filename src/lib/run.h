@@ -38,11 +38,18 @@ int nt_events_prepare(struct bpf_object *obj);
 const char *nt_events_transport(void);
 
 /* Poll @events (may be NULL) until stop or @duration_s; call @tick every
- * @tick_ms (may be NULL). Returns 0, or -1 on a poll failure. */
+ * @tick_ms (may be NULL). Also ends when stdout's reader goes away (exit code
+ * NT_EXIT_PIPE, see output.h) and when a watched interface is deleted
+ * (message naming it; -1). Returns 0, or -1 on a poll failure or a deleted
+ * interface. Events still buffered at the end are read by
+ * nt_events_drain_detached, which the runner calls once the probes are
+ * off. */
 int nt_run_loop(struct bpf_map *events, ring_buffer_sample_fn on_event, void *ctx,
 		double duration_s, int tick_ms, void (*tick)(void *ctx));
+void nt_events_drain_detached(void);
 
-/* Sum of a per-CPU counter (nt_counters map). */
+/* Sum of a per-CPU counter (nt_counters map). NT_CNT_LOST_EVENTS includes
+ * the events user space received but could not write (nt_out_unwritten). */
 uint64_t nt_counter_sum(struct bpf_map *counters, uint32_t idx);
 
 #endif

@@ -168,8 +168,10 @@ int nt_tool_run(const struct nt_tool_def *d, int argc, char **argv)
 		h->header(&r);
 	err = nt_run_loop(r.events, h->on_event, r.ctx, r.common.duration, r.tick_ms,
 			  r.tick_ms > 0 ? h->tick : NULL) ? NT_EXIT_RUNTIME : NT_EXIT_OK;
-	/* detached before the summary: nothing new comes in while it is made */
+	/* detached before the summary: nothing new comes in while it is made;
+	 * what came in before the detach is read now */
 	nt_stages_detach(r.plans, d->nstages);
+	nt_events_drain_detached();
 	if (h->finish)
 		h->finish(&r);
 out:
