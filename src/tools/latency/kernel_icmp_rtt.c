@@ -64,6 +64,7 @@ int kernel_icmp_rtt_main(int argc, char **argv)
 		.opts = options,
 		.nopts = NT_ARRAY_SIZE(options),
 		.handle = lat_handle_opt,
+		.validate = lat_validate,
 		.cfg = &cfg,
 	};
 	static const struct lat_tool tool = {

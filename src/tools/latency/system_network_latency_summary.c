@@ -83,6 +83,7 @@ int system_network_latency_summary_main(int argc, char **argv)
 		.opts = options,
 		.nopts = NT_ARRAY_SIZE(options),
 		.handle = lat_handle_opt,
+		.validate = lat_validate,
 		.cfg = &cfg,
 	};
 	static const struct lat_tool tool = {
