@@ -1,7 +1,10 @@
 #!/bin/bash
 # nettrail command line end to end: bad input is refused before anything is loaded (exit 2,
 # one stderr line naming the flag), help and multi-call symlinks work, and SIGINT / SIGTERM /
-# --duration all end with exit 0, a final summary and no BPF program left loaded.
+# --duration all end with exit 0, a final summary and no BPF program left loaded. The rules
+# of README "Command line" (bad --btf files, contradictory filters, value options given
+# twice, empty list items, error names, escaping, limits, --log-dir) are walked over every
+# tool `nettrail --help` lists where they apply.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 nt_shared_lab router || { nt_done; exit 1; }
