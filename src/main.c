@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 /*
  * nettrail: one multi-call binary. `nettrail TOOL [flags]`, or a symlink named
- * after a tool. Without a tool: the tool list grouped as the manual groups it.
+ * after a tool. The tool list, grouped as the manual groups it: asked for
+ * (--help, -h, help) on stdout with exit 0; `nettrail` alone is a usage error
+ * (no tool given), so the list goes to stderr with exit 2.
  */
 #include <libgen.h>
 #include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include "nt.h"
+#include "cli.h"
 #include "output.h"
 #include "tool.h"
 
@@ -53,15 +56,20 @@ int main(int argc, char **argv)
 		nt_prog = t->name;
 		return nt_out_exit_code(nt_tool_run(t->def, argc, argv));
 	}
-	if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") ||
-	    !strcmp(argv[1], "help")) {
+	if (argc < 2) {
+		usage(stderr);
+		return NT_EXIT_USAGE;
+	}
+	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
-		return argc < 2 ? NT_EXIT_USAGE : NT_EXIT_OK;
+		return NT_EXIT_OK;
 	}
 	t = nt_tool_find(argv[1]);
 	if (!t) {
+		char shown[NT_SHOW_LEN];
+
 		fprintf(stderr, "nettrail: unknown tool '%s' (run 'nettrail --help' for the list)\n",
-			argv[1]);
+			nt_cli_show(argv[1], shown, sizeof(shown)));
 		return NT_EXIT_USAGE;
 	}
 	nt_prog = t->name;

@@ -48,12 +48,45 @@ const char *nt_l4_name(int family, int proto)
 	return "OTHER";
 }
 
+/* Other spellings users bring (/etc/protocols, ip6tables, tcpdump). */
+static const struct { int proto; const char *name; } l4_aliases[] = {
+	{ IPPROTO_ICMPV6, "icmp6" }, { IPPROTO_ICMPV6, "ipv6-icmp" },
+};
+
 int nt_l4_parse(const char *s)
 {
 	if (!strcasecmp(s, "all"))
 		return 0;
+	for (size_t i = 0; i < sizeof(l4_aliases) / sizeof(l4_aliases[0]); i++)
+		if (!strcasecmp(s, l4_aliases[i].name))
+			return l4_aliases[i].proto;
 	for (size_t i = 0; i < sizeof(l4_names) / sizeof(l4_names[0]); i++)
 		if (!strcasecmp(s, l4_names[i].name))
 			return l4_names[i].proto;
 	return -1;
+}
+
+const char *nt_l4_key(int proto)
+{
+	for (size_t i = 0; i < sizeof(l4_names) / sizeof(l4_names[0]); i++)
+		if (l4_names[i].proto == proto)
+			return l4_names[i].name;
+	return "other";
+}
+
+int nt_l4_family(int proto)
+{
+	switch (proto) {
+	case IPPROTO_ICMP:
+	case IPPROTO_IGMP:
+		return 4;
+	case IPPROTO_ICMPV6:
+		return 6;
+	}
+	return 0;
+}
+
+bool nt_l4_has_ports(int proto)
+{
+	return !proto || proto == IPPROTO_TCP || proto == IPPROTO_UDP;
 }

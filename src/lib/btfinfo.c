@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,8 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <linux/btf.h>
+#include <bpf/btf.h>
+#include <bpf/libbpf.h>
 #include "btfinfo.h"
 
 struct nt_btf {
@@ -88,6 +91,8 @@ static void btf_free(struct nt_btf *b)
 	free(b);
 }
 
+/* The whole file into @b: mapped if the file has a size (kernels >= 6.16 allow
+ * mmap of /sys/kernel/btf/vmlinux), else read, at most NT_BTF_MAX_SIZE bytes. */
 static int read_all(int fd, struct nt_btf *b)
 {
 	struct stat st;
@@ -97,6 +102,8 @@ static int read_all(int fd, struct nt_btf *b)
 
 	if (fstat(fd, &st))
 		return -errno;
+	if (st.st_size > NT_BTF_MAX_SIZE)
+		return -EFBIG;
 	if (st.st_size > 0) {
 		void *p = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 
@@ -113,6 +120,10 @@ static int read_all(int fd, struct nt_btf *b)
 		return -ENOMEM;
 	while ((r = read(fd, buf + len, cap - len)) > 0) {
 		len += r;
+		if (len > NT_BTF_MAX_SIZE) {
+			free(buf);
+			return -EFBIG;
+		}
 		if (len == cap) {
 			unsigned char *nb = realloc(buf, cap *= 2);
 
@@ -166,6 +177,113 @@ static int index_types(struct nt_btf *b)
 		pos += sz;
 	}
 	return 0;
+}
+
+/* ---- --btf FILE, checked before anything is loaded ------------------------- */
+
+static const char *file_kind(mode_t m)
+{
+	return S_ISDIR(m) ? "a directory" : S_ISCHR(m) ? "a character device" :
+	       S_ISBLK(m) ? "a block device" : S_ISFIFO(m) ? "a fifo" :
+	       S_ISSOCK(m) ? "a socket" : "not a regular file";
+}
+
+static int quiet_libbpf(enum libbpf_print_level level, const char *fmt, va_list ap)
+{
+	return 0;
+}
+
+/* What is wrong with the BTF in @b (read whole), or NULL. */
+static const char *btf_data_problem(const struct nt_btf *b, char *why, size_t len)
+{
+	const struct btf_header *h = (const void *)b->data;
+	libbpf_print_fn_t old;
+	struct btf *btf;
+	size_t want;
+	long err;
+
+	if (b->size >= sizeof(h->magic) && h->magic == __builtin_bswap16(BTF_MAGIC)) {
+		snprintf(why, len, "BTF in the other byte order (%s-endian): not this host's kernel",
+			 __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? "big" : "little");
+		return why;
+	}
+	if (b->size < sizeof(h->magic) || h->magic != BTF_MAGIC) {
+		snprintf(why, len, "not a BTF file (no 0xeB9F magic)");
+		return why;
+	}
+	if (b->size < sizeof(*h)) {
+		snprintf(why, len, "truncated BTF: %zu bytes, less than its header", b->size);
+		return why;
+	}
+	want = (size_t)h->hdr_len + h->str_off + h->str_len;
+	if ((size_t)h->hdr_len + h->type_off + h->type_len > want)
+		want = (size_t)h->hdr_len + h->type_off + h->type_len;
+	if (want > b->size) {
+		snprintf(why, len, "truncated BTF: its header describes %zu bytes, the file has %zu",
+			 want, b->size);
+		return why;
+	}
+	old = libbpf_set_print(quiet_libbpf);     /* the one line is ours */
+	btf = btf__new(b->data, b->size);
+	err = libbpf_get_error(btf);
+	libbpf_set_print(old);
+	if (err) {
+		snprintf(why, len, "not valid BTF (libbpf: %s)", strerror(-err));
+		return why;
+	}
+	if (btf__find_by_name_kind(btf, "sk_buff", BTF_KIND_STRUCT) < 0)
+		snprintf(why, len, "BTF without struct sk_buff: not a kernel's BTF "
+			 "(a module's or a BPF object's?)");
+	else
+		why = NULL;
+	btf__free(btf);
+	return why;
+}
+
+int nt_btf_check_file(const char *path, char *why, size_t len)
+{
+	struct nt_btf b = {};
+	struct stat st;
+	const char *problem;
+	int fd, err;
+
+	/* stat first: opening a fifo blocks, opening a device may act on it */
+	if (stat(path, &st)) {
+		snprintf(why, len, "cannot read: %s", strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(why, len, "%s, not a BTF file", file_kind(st.st_mode));
+		return -1;
+	}
+	if (st.st_size > NT_BTF_MAX_SIZE) {
+		snprintf(why, len, "%lld bytes, more than the %u MiB a kernel's BTF can be",
+			 (long long)st.st_size, NT_BTF_MAX_SIZE >> 20);
+		return -1;
+	}
+	fd = open(path, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd < 0) {
+		snprintf(why, len, "cannot read: %s", strerror(errno));
+		return -1;
+	}
+	/* the same file as stat()ed: still regular (read_all re-checks the size) */
+	err = fstat(fd, &st) ? -errno : !S_ISREG(st.st_mode) ? -EINVAL : read_all(fd, &b);
+	close(fd);
+	if (err) {
+		if (err == -EFBIG)
+			snprintf(why, len, "more than the %u MiB a kernel's BTF can be",
+				 NT_BTF_MAX_SIZE >> 20);
+		else
+			snprintf(why, len, "cannot read: %s",
+				 err == -EINVAL ? "not a regular file" : strerror(-err));
+		return -1;
+	}
+	problem = btf_data_problem(&b, why, len);
+	if (b.mapped)
+		munmap((void *)b.data, b.size);
+	else
+		free((void *)b.data);
+	return problem ? -1 : 0;
 }
 
 const void *nt_btf_vmlinux(const char **why)

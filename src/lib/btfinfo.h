@@ -8,6 +8,16 @@
 #define NT_BTFINFO_H
 
 #include <stdbool.h>
+#include <stddef.h>
+
+/* The largest BTF file we read: a kernel's is ~5 MB (allyesconfig ~60 MB). */
+#define NT_BTF_MAX_SIZE (256u << 20)
+
+/* Is @path usable as --btf? A regular file of at most NT_BTF_MAX_SIZE bytes
+ * with the BTF magic in this host's byte order that libbpf parses and that
+ * describes a kernel (has struct sk_buff). Opens nothing but regular files,
+ * reads at most the file's size, never blocks. 0, or -1 with what is wrong in @why. */
+int nt_btf_check_file(const char *path, char *why, size_t len);
 
 /* Use @path instead of /sys/kernel/btf/vmlinux (--btf). Call before any lookup. */
 void nt_btf_set_path(const char *path);

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include "nt.h"
+#include "btfinfo.h"
 #include "cli.h"
 
 enum {
@@ -30,18 +32,99 @@ static const struct nt_opt common_opts[] = {
 	{ "help", 'h', NULL, "this help", KEY_HELP },
 };
 
+/* Length of the UTF-8 sequence at @s if it is valid and printable (no C1
+ * control: a lone 0x9b is a CSI on some terminals), else 0. */
+static int utf8_printable_len(const unsigned char *s)
+{
+	static const unsigned min_cp[] = { 0, 0, 0x80, 0x800, 0x10000 };
+	unsigned cp;
+	int n;
+
+	if (s[0] < 0x80)
+		return s[0] >= 0x20 && s[0] != 0x7f;
+	if ((s[0] & 0xe0) == 0xc0)
+		n = 2, cp = s[0] & 0x1f;
+	else if ((s[0] & 0xf0) == 0xe0)
+		n = 3, cp = s[0] & 0x0f;
+	else if ((s[0] & 0xf8) == 0xf0)
+		n = 4, cp = s[0] & 0x07;
+	else
+		return 0;
+	for (int i = 1; i < n; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[i] & 0x3f);
+	}
+	if (cp < min_cp[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff) ||
+	    (cp >= 0x80 && cp <= 0x9f))
+		return 0;
+	return n;
+}
+
+/* Copy @in to @out with control characters and invalid UTF-8 as C escapes
+ * (\n, \t, \r, \xNN), and the backslash too when @backslash (so an escape
+ * in the output always means one in the input); at most @max characters,
+ * then "…". */
+static void escape(const char *in, size_t max, bool backslash, char *out, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	size_t o = 0, chars = 0;
+
+	if (!len)
+		return;
+	while (*s) {
+		char tmp[8];
+		int n = utf8_printable_len(s);
+		size_t tl;
+
+		if (chars == max) {
+			snprintf(tmp, sizeof(tmp), "…");
+			if (o + strlen(tmp) < len)
+				o += snprintf(out + o, len - o, "%s", tmp);
+			break;
+		}
+		if (n == 1 && *s == '\\' && backslash)
+			tl = snprintf(tmp, sizeof(tmp), "\\\\");
+		else if (n) {
+			memcpy(tmp, s, n);
+			tmp[n] = 0;
+			tl = n;
+		} else if (*s == '\n' || *s == '\t' || *s == '\r') {
+			tl = snprintf(tmp, sizeof(tmp), "\\%c", *s == '\n' ? 'n' : *s == '\t' ? 't' : 'r');
+		} else {
+			tl = snprintf(tmp, sizeof(tmp), "\\x%02x", *s);
+		}
+		if (o + tl >= len)
+			break;
+		memcpy(out + o, tmp, tl);
+		o += tl;
+		s += n ? n : 1;
+		chars++;
+	}
+	out[o] = 0;
+}
+
+const char *nt_cli_show(const char *s, char *buf, size_t len)
+{
+	escape(s, NT_SHOW_MAX, true, buf, len);
+	return buf;
+}
+
 int nt_usage_error(const char *flag, const char *value, const char *fmt, ...)
 {
+	char f[NT_SHOW_LEN], v[NT_SHOW_LEN], why[512], safe[2048];
 	va_list ap;
 
-	fprintf(stderr, "%s: %s", nt_prog, flag);
-	if (value)
-		fprintf(stderr, ": '%s'", value);
-	fprintf(stderr, ": ");
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	fprintf(stderr, " (see 'nettrail %s --help')\n", nt_prog);
+	/* values inside @why are the caller's to shorten (nt_cli_show); this
+	 * only keeps the line one line */
+	escape(why, sizeof(why), false, safe, sizeof(safe));
+	fprintf(stderr, "%s: %s", nt_prog, nt_cli_show(flag, f, sizeof(f)));
+	if (value)
+		fprintf(stderr, ": '%s'", nt_cli_show(value, v, sizeof(v)));
+	fprintf(stderr, ": %s (see 'nettrail %s --help')\n", safe, nt_prog);
 	return -1;
 }
 
@@ -87,6 +170,8 @@ static int parse_attach_mode(const char *v, enum nt_attach_mode *mode)
 
 static int handle_common(int key, const char *arg, struct nt_common *c)
 {
+	char why[256];
+
 	switch (key) {
 	case KEY_JSON:
 		c->json = true;
@@ -102,23 +187,115 @@ static int handle_common(int key, const char *arg, struct nt_common *c)
 	case KEY_ATTACH_MODE:
 		return parse_attach_mode(arg, &c->attach_mode);
 	case KEY_BTF:
-		if (access(arg, R_OK))
-			return nt_usage_error("--btf", arg, "cannot read: %s", strerror(errno));
+		if (nt_btf_check_file(arg, why, sizeof(why)))
+			return nt_usage_error("--btf", arg, "%s", why);
 		c->btf_path = arg;
 		return 0;
 	}
 	return -1;
 }
 
+/* The options of a parse: the tool's, then the common ones. */
+struct optset {
+	const struct nt_opt **by_index;
+	struct option *lopts;
+	int n;
+};
+
+/* "--name" of the option getopt reported as @val, or "-c" for a short one. */
+static const char *flag_of(const struct optset *os, int val, char *buf, size_t len)
+{
+	if (val >= 0x10000 && val - 0x10000 < os->n)
+		snprintf(buf, len, "--%s", os->by_index[val - 0x10000]->name);
+	else
+		snprintf(buf, len, "-%c", val);
+	return buf;
+}
+
+/* An unknown or ambiguous long option @arg ("--name" or "--name=value"):
+ * getopt accepts a unique prefix, so list the candidates of an ambiguous one. */
+static int bad_long_option(const struct optset *os, const char *arg)
+{
+	const char *name = arg + 2;
+	size_t nlen = strcspn(name, "=");
+	char cands[512] = "", shown[NT_SHOW_LEN];
+	size_t used = 0;
+	int matches = 0;
+
+	for (int i = 0; i < os->n; i++) {
+		if (strncmp(os->lopts[i].name, name, nlen))
+			continue;
+		matches++;
+		used += snprintf(cands + used, used < sizeof(cands) ? sizeof(cands) - used : 0,
+				 "%s--%s", matches > 1 ? ", " : "", os->lopts[i].name);
+	}
+	snprintf(shown, sizeof(shown), "%.*s", (int)(nlen + 2 < sizeof(shown) ? nlen + 2 :
+						      sizeof(shown) - 1), arg);
+	if (matches > 1)
+		return nt_usage_error(shown, NULL, "ambiguous: could be %s", cands);
+	return nt_usage_error(shown, NULL, "unknown option");
+}
+
+/* Report what getopt refused (@c is '?' or ':'); always -1. */
+static int getopt_error(const struct optset *os, int c, char **argv)
+{
+	const char *arg = argv[optind - 1];
+	char flag[80];
+
+	if (c == ':')
+		return nt_usage_error(flag_of(os, optopt, flag, sizeof(flag)), NULL, "needs a value");
+	if (optopt >= 0x10000) {                /* --flag=value for a flag without one */
+		const char *eq = strchr(arg, '=');
+
+		return nt_usage_error(flag_of(os, optopt, flag, sizeof(flag)), eq ? eq + 1 : NULL,
+				      "takes no value");
+	}
+	if (optopt)                             /* in a cluster, argv names the cluster */
+		return nt_usage_error(flag_of(os, optopt, flag, sizeof(flag)), NULL,
+				      "unknown option");
+	if (!strncmp(arg, "--", 2))
+		return bad_long_option(os, arg);
+	return nt_usage_error(arg, NULL, "unknown option");
+}
+
+/* An option that takes a value is given once, also under an alias (same
+ * key): the last one would otherwise win silently. @seen holds the value
+ * options given so far. */
+struct given {
+	const struct nt_opt *opt;
+	const char *value;
+};
+
+static int once(struct given *seen, int *nseen, const struct nt_opt *o, const char *value)
+{
+	char prev[NT_SHOW_LEN], flag[80];
+
+	if (!o->metavar)
+		return 0;
+	for (int i = 0; i < *nseen; i++) {
+		if (seen[i].opt->key != o->key)
+			continue;
+		snprintf(flag, sizeof(flag), "--%s", o->name);
+		nt_cli_show(seen[i].value, prev, sizeof(prev));
+		if (seen[i].opt == o)
+			return nt_usage_error(flag, value, "given twice (first '%s'): give it once",
+					      prev);
+		return nt_usage_error(flag, value, "--%s (the same option) was already given "
+				      "('%s'): give one of them", seen[i].opt->name, prev);
+	}
+	seen[(*nseen)++] = (struct given){ o, value };
+	return 0;
+}
+
 int nt_cli_parse(const struct nt_cli *cli, int argc, char **argv, struct nt_common *common)
 {
 	int n = cli->nopts + NT_ARRAY_SIZE(common_opts);
-	struct option *lopts = calloc(n + 1, sizeof(*lopts));
-	const struct nt_opt **by_index = calloc(n, sizeof(*by_index));
+	struct optset os = { calloc(n, sizeof(*os.by_index)), calloc(n + 1, sizeof(*os.lopts)), n };
+	struct given *seen = calloc(argc + 1, sizeof(*seen));
 	char shorts[64] = ":";
-	int ret = 0, c, idx;
+	int ret = 0, c, idx, nseen = 0;
 
-	if (!lopts || !by_index) {
+	if (!os.lopts || !os.by_index || !seen) {
 		nt_err("out of memory");
 		exit(NT_EXIT_RUNTIME);
 	}
@@ -127,10 +304,10 @@ int nt_cli_parse(const struct nt_cli *cli, int argc, char **argv, struct nt_comm
 		const struct nt_opt *o = i < cli->nopts ? &cli->opts[i]
 						: &common_opts[i - cli->nopts];
 
-		by_index[i] = o;
-		lopts[i].name = o->name;
-		lopts[i].has_arg = o->metavar ? required_argument : no_argument;
-		lopts[i].val = 0x10000 + i;
+		os.by_index[i] = o;
+		os.lopts[i].name = o->name;
+		os.lopts[i].has_arg = o->metavar ? required_argument : no_argument;
+		os.lopts[i].val = 0x10000 + i;
 		if (o->short_name) {
 			size_t l = strlen(shorts);
 
@@ -141,35 +318,31 @@ int nt_cli_parse(const struct nt_cli *cli, int argc, char **argv, struct nt_comm
 		}
 	}
 
-	optind = 1;
+	optind = 0;             /* 0, not 1: also forgets a cluster left half-read */
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, shorts, lopts, &idx)) != -1) {
+	while ((c = getopt_long(argc, argv, shorts, os.lopts, &idx)) != -1) {
 		const struct nt_opt *o = NULL;
-		char flag[64];
 
 		if (c >= 0x10000) {
-			o = by_index[c - 0x10000];
+			o = os.by_index[c - 0x10000];
 		} else if (c == '?' || c == ':') {
-			const char *bad = argv[optind - 1];
-
-			if (c == ':')
-				ret = nt_usage_error(bad, NULL, "needs a value");
-			else
-				ret = nt_usage_error(bad, NULL, "unknown option");
+			ret = getopt_error(&os, c, argv);
 			break;
 		} else {
 			for (int i = 0; i < n; i++)
-				if (by_index[i]->short_name == c)
-					o = by_index[i];
+				if (os.by_index[i]->short_name == c)
+					o = os.by_index[i];
 		}
 		if (!o)
 			continue;
-		snprintf(flag, sizeof(flag), "--%s", o->name);
 		if (o->key == KEY_HELP) {
 			print_help(cli);
 			ret = 1;
 			break;
 		}
+		ret = once(seen, &nseen, o, optarg);
+		if (ret)
+			break;
 		if (o->key >= KEY_JSON && o->key <= KEY_HELP)
 			ret = handle_common(o->key, optarg, common);
 		else
@@ -179,8 +352,11 @@ int nt_cli_parse(const struct nt_cli *cli, int argc, char **argv, struct nt_comm
 	}
 	if (!ret && optind < argc)
 		ret = nt_usage_error(argv[optind], NULL, "unexpected argument");
-	free(lopts);
-	free(by_index);
+	if (!ret && cli->validate)
+		ret = cli->validate(cli->cfg);
+	free(os.lopts);
+	free(os.by_index);
+	free(seen);
 	if (ret == 1)
 		return -1;
 	return ret ? NT_EXIT_USAGE : 0;
@@ -198,76 +374,177 @@ int nt_arg_ipv4(const char *flag, const char *v, __u32 *addr)
 	union nt_addr a;
 	__u8 family;
 
-	if (!nt_addr_parse(v, &a, &family) || family != 4)
+	if (!nt_addr_parse(v, &a, &family))
 		return nt_usage_error(flag, v, "not an IPv4 address");
+	if (family != 4)
+		return nt_usage_error(flag, v, "an IPv6 address, and %s sees IPv4 only", nt_prog);
 	*addr = a.v4;
 	return 0;
 }
 
-int nt_arg_uint(const char *flag, const char *v, unsigned long long min,
-		unsigned long long max, unsigned long long *out)
+static const char *unit_suffix(const char *unit, char *buf, size_t len)
 {
-	char *end;
+	snprintf(buf, len, "%s%s", unit ? " " : "", unit ? unit : "");
+	return buf;
+}
+
+int nt_arg_uint(const char *flag, const char *v, unsigned long long min,
+		unsigned long long max, const char *unit, unsigned long long *out)
+{
+	char *end, u[32];
 	unsigned long long x;
 
 	errno = 0;
-	if (!*v || *v == '-' || *v == '+')
-		return nt_usage_error(flag, v, "not a number from %llu to %llu", min, max);
-	x = strtoull(v, &end, 10);
-	if (errno || *end || x < min || x > max)
-		return nt_usage_error(flag, v, "not a number from %llu to %llu", min, max);
-	*out = x;
-	return 0;
+	if (*v && *v != '-' && *v != '+') {
+		x = strtoull(v, &end, 10);
+		if (!errno && !*end && x >= min && x <= max) {
+			*out = x;
+			return 0;
+		}
+	}
+	return nt_usage_error(flag, v, "not a whole number from %llu to %llu%s", min, max,
+			      unit_suffix(unit, u, sizeof(u)));
 }
 
 int nt_arg_port(const char *flag, const char *v, __u16 *port)
 {
 	unsigned long long x;
 
-	if (nt_arg_uint(flag, v, 1, 65535, &x))
+	if (nt_arg_uint(flag, v, 1, 65535, NULL, &x))
 		return -1;
 	*port = (__u16)x;
 	return 0;
 }
 
-int nt_arg_seconds(const char *flag, const char *v, double *out)
+int nt_arg_number(const char *flag, const char *v, double min, double max, const char *unit,
+		  double *out)
 {
-	char *end;
+	char *end, u[48];
 	double x;
 
 	errno = 0;
 	x = strtod(v, &end);
-	if (errno || end == v || *end || !isfinite(x) || x <= 0 || x > 31 * 24 * 3600)
-		return nt_usage_error(flag, v, "not a positive number of seconds");
-	*out = x;
-	return 0;
+	if (!errno && end != v && !*end && isfinite(x) && x <= max && (min ? x >= min : x > 0)) {
+		*out = x;
+		return 0;
+	}
+	unit_suffix(unit, u, sizeof(u));
+	if (unit && !strcmp(unit, "s") && max >= 86400 &&
+	    max == (long long)max && (long long)max % 86400 == 0)
+		snprintf(u, sizeof(u), " s (%g days)", max / 86400);
+	if (!min)
+		return nt_usage_error(flag, v, "not a number above 0 and at most %.10g%s", max, u);
+	return nt_usage_error(flag, v, "not a number from %.10g to %.10g%s", min, max, u);
 }
+
+int nt_arg_seconds(const char *flag, const char *v, double *out)
+{
+	return nt_arg_number(flag, v, 0, NT_MAX_SECONDS, "s", out);
+}
+
+#define L4_NAMES "tcp, udp, icmp, icmpv6 (icmp6, ipv6-icmp), sctp, gre, esp, igmp or all"
 
 int nt_arg_l4proto(const char *flag, const char *v, __u8 *proto)
 {
 	int p = nt_l4_parse(v);
 
 	if (p < 0)
-		return nt_usage_error(flag, v, "must be tcp, udp, icmp, icmpv6 or all");
+		return nt_usage_error(flag, v, "must be " L4_NAMES);
 	*proto = (__u8)p;
+	return 0;
+}
+
+int nt_arg_l4proto_v4(const char *flag, const char *v, __u8 *proto)
+{
+	if (nt_arg_l4proto(flag, v, proto))
+		return -1;
+	if (nt_l4_family(*proto) == 6)
+		return nt_usage_error(flag, v, "an IPv6 protocol, and %s sees IPv4 only", nt_prog);
 	return 0;
 }
 
 int nt_arg_list(const char *flag, const char *v, char *buf, size_t buflen,
 		char **items, int max)
 {
+	char *p;
 	int n = 0;
-	char *save, *tok;
 
 	if (strlen(v) >= buflen)
-		return nt_usage_error(flag, v, "too long");
+		return nt_usage_error(flag, v, "too long (at most %zu characters)", buflen - 1);
+	if (!*v)
+		return nt_usage_error(flag, v, "empty list");
 	strcpy(buf, v);
-	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+	for (p = buf; p; n++) {
+		char *item = strsep(&p, ",");
+
+		if (!*item)
+			return nt_usage_error(flag, v, "item %d of the list is empty "
+					      "(items are separated by one comma)", n + 1);
 		if (n == max)
 			return nt_usage_error(flag, v, "at most %d items", max);
-		items[n++] = tok;
+		items[n] = item;
 	}
-	if (!n)
-		return nt_usage_error(flag, v, "empty list");
 	return n;
+}
+
+int nt_arg_writable_dir(const char *flag, const char *dir)
+{
+	char path[4096];
+	struct stat st;
+	int fd;
+
+	if (stat(dir, &st))
+		return nt_usage_error(flag, dir, "%s", strerror(errno));
+	if (!S_ISDIR(st.st_mode))
+		return nt_usage_error(flag, dir, "not a directory");
+	if (snprintf(path, sizeof(path), "%s/.nettrail-probe-XXXXXX", dir) >= (int)sizeof(path))
+		return nt_usage_error(flag, dir, "path too long");
+	fd = mkstemp(path);
+	if (fd < 0)
+		return nt_usage_error(flag, dir, "cannot create a file there: %s", strerror(errno));
+	close(fd);
+	unlink(path);
+	return 0;
+}
+
+int nt_arg_filter_ip(const char *flag, const char *v, struct nt_filter *f, bool src)
+{
+	union nt_addr a;
+	__u8 family;
+
+	if (nt_arg_ip(flag, v, &a, &family))
+		return -1;
+	if (f->family && f->family != family)
+		return nt_usage_error(flag, v, "an IPv%u address, but %s is IPv%u: give both "
+				      "of one family", family, src ? "--dst-ip" : "--src-ip",
+				      f->family);
+	f->family = family;
+	if (src) {
+		f->saddr = a;
+		f->has_saddr = 1;
+	} else {
+		f->daddr = a;
+		f->has_daddr = 1;
+	}
+	return 0;
+}
+
+int nt_filter_validate(const struct nt_filter *f)
+{
+	const char *addr_flag = f->has_saddr ? "--src-ip" : "--dst-ip";
+	int pf = nt_l4_family(f->l4_proto);
+	char port[8];
+
+	if (f->family && pf && pf != f->family)
+		return nt_usage_error("--protocol", nt_l4_key(f->l4_proto),
+				      "an IPv%d protocol, but %s is an IPv%u address%s", pf,
+				      addr_flag, f->family,
+				      pf == 4 ? " (ICMP over IPv6 is icmpv6)" : "");
+	if ((f->sport || f->dport) && !nt_l4_has_ports(f->l4_proto)) {
+		snprintf(port, sizeof(port), "%u", f->sport ? f->sport : f->dport);
+		return nt_usage_error(f->sport ? "--src-port" : "--dst-port", port,
+				      "--protocol %s has no ports (only tcp and udp do)",
+				      nt_l4_key(f->l4_proto));
+	}
+	return 0;
 }

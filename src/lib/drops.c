@@ -310,20 +310,6 @@ void nt_drop_event_text(const struct nt_drop_event *e, bool verbose, const struc
 
 /* ---- filters --------------------------------------------------------------- */
 
-static int set_addr(const char *flag, const char *arg, union nt_addr *a, __u8 *has,
-		    struct nt_filter *f)
-{
-	__u8 family;
-
-	if (nt_arg_ip(flag, arg, a, &family))
-		return -1;
-	if (f->family && f->family != family)
-		return nt_usage_error(flag, arg, "--src-ip and --dst-ip must be the same family");
-	f->family = family;
-	*has = 1;
-	return 0;
-}
-
 int nt_drop_filter_opt(struct nt_drop_filters *c, int key, const char *arg, const char *if_flag)
 {
 	struct nt_filter *f = &c->filter;
@@ -334,10 +320,10 @@ int nt_drop_filter_opt(struct nt_drop_filters *c, int key, const char *arg, cons
 		return nt_iface_resolve(if_flag, arg, &c->iface);
 	case NT_DROP_OPT_SRC:
 		c->filter_l3 = true;
-		return set_addr("--src-ip", arg, &f->saddr, &f->has_saddr, f);
+		return nt_arg_filter_ip("--src-ip", arg, f, true);
 	case NT_DROP_OPT_DST:
 		c->filter_l3 = true;
-		return set_addr("--dst-ip", arg, &f->daddr, &f->has_daddr, f);
+		return nt_arg_filter_ip("--dst-ip", arg, f, false);
 	case NT_DROP_OPT_PROTO:
 		c->filter_l3 = true;
 		return nt_arg_l4proto("--protocol", arg, &f->l4_proto);
@@ -353,11 +339,5 @@ int nt_drop_filter_opt(struct nt_drop_filters *c, int key, const char *arg, cons
 
 int nt_drop_filter_validate(const struct nt_drop_filters *c)
 {
-	const struct nt_filter *f = &c->filter;
-
-	if ((f->sport || f->dport) && f->l4_proto && f->l4_proto != IPPROTO_TCP &&
-	    f->l4_proto != IPPROTO_UDP)
-		return nt_usage_error("--protocol", nt_l4_name(4, f->l4_proto),
-				      "ports only apply to tcp or udp");
-	return 0;
+	return nt_filter_validate(&c->filter);
 }

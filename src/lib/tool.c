@@ -79,10 +79,8 @@ static int begin(struct nt_run *r, int argc, char **argv)
 	const struct nt_tool_def *d = r->def;
 	int err = nt_cli_parse(&d->cli, argc, argv, &r->common);
 
-	if (err)
+	if (err)        /* parsed and validated (cli.validate): nothing loaded yet */
 		return err < 0 ? NT_EXIT_OK : err;
-	if (d->cli.validate && d->cli.validate(d->cli.cfg))
-		return NT_EXIT_USAGE;
 	err = runtime_init(&r->common);
 	if (err)
 		return err;

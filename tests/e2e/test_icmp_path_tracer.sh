@@ -8,10 +8,15 @@ TIMEOUT_MS=300 # --timeout-ms for drop cases: verdicts come quickly
 
 # tracer T [FLAGS...]: start icmp_path_tracer in the router namespace on the current lab
 tracer() {
-	local t=$1
+	local t=$1 rx=$LAB_RX_IF
 	shift
+	# a case may name the rx interfaces itself (a value option is given once)
+	if [[ ${1:-} == --rx-iface ]]; then
+		rx=$2
+		shift 2
+	fi
 	nt_start "$t" "$LAB_ROUTER_NS" icmp_path_tracer --src-ip "$LAB_CLIENT_IP" \
-		--dst-ip "$LAB_SERVER_IP" --rx-iface "$LAB_RX_IF" --tx-iface "$LAB_TX_IF" --json "$@"
+		--dst-ip "$LAB_SERVER_IP" --rx-iface "$rx" --tx-iface "$LAB_TX_IF" --json "$@"
 }
 
 # ping_id: a fresh ICMP echo identifier for `ping -e`

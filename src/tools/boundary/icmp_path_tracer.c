@@ -74,7 +74,7 @@ static int handle_opt(int key, const char *arg, void *data)
 		c->ntx = nt_iface_resolve_list("--tx-iface", arg, c->tx);
 		return c->ntx < 0 ? -1 : 0;
 	case OPT_TIMEOUT:
-		return nt_arg_uint("--timeout-ms", arg, 1, 3600000, &c->timeout_ms);
+		return nt_arg_uint("--timeout-ms", arg, 1, 3600000, "ms", &c->timeout_ms);
 	case OPT_VERBOSE:
 		c->verbose = true;
 		return 0;

@@ -64,7 +64,7 @@ int l4pt_handle_opt(int key, const char *arg, void *data)
 		return c->ntx < 0 ? -1 : 0;
 	case OPT_SPORT:
 	case OPT_DPORT:
-		if (nt_arg_uint(key == OPT_SPORT ? "--src-port" : "--dst-port", arg, 0, 65535, &x))
+		if (nt_arg_uint(key == OPT_SPORT ? "--src-port" : "--dst-port", arg, 0, 65535, NULL, &x))
 			return -1;
 		if (key == OPT_SPORT)
 			c->sport = x, c->sport_str = arg;
@@ -72,13 +72,13 @@ int l4pt_handle_opt(int key, const char *arg, void *data)
 			c->dport = x, c->dport_str = arg;
 		return 0;
 	case OPT_TIMEOUT:
-		return nt_arg_uint("--timeout-ms", arg, 1, 3600000, &c->timeout_ms);
+		return nt_arg_uint("--timeout-ms", arg, 1, 3600000, "ms", &c->timeout_ms);
 	case OPT_STATS:
 		c->stats_mode = true;
 		return 0;
 	case OPT_INTERVAL:
 		c->interval_given = true;
-		return nt_arg_uint("--stats-interval", arg, 1, 86400, &c->stats_interval);
+		return nt_arg_uint("--stats-interval", arg, 1, 86400, "s", &c->stats_interval);
 	case OPT_VERBOSE:
 		c->verbose = true;
 		return 0;

@@ -88,26 +88,14 @@ static int handle_opt(int key, const char *arg, void *data)
 		return r;
 	switch (key) {
 	case OPT_THRESHOLD:
-		if (nt_arg_seconds("--threshold", arg, &c->threshold))
-			return -1;
-		if (c->threshold <= 0)
-			return nt_usage_error("--threshold", arg, "must be above 0 drops/s");
-		return 0;
+		return nt_arg_number("--threshold", arg, 0, 1e9, "drops/s", &c->threshold);
 	case OPT_SUSTAIN:
-		if (nt_arg_seconds("--sustain", arg, &c->sustain))
-			return -1;
-		if (c->sustain < PERIOD_MS / 1000.0)
-			return nt_usage_error("--sustain", arg, "must be at least %g s",
-					      PERIOD_MS / 1000.0);
-		return 0;
+		return nt_arg_number("--sustain", arg, PERIOD_MS / 1000.0, NT_MAX_SECONDS, "s",
+				     &c->sustain);
 	case OPT_CAPTURE:
-		if (nt_arg_seconds("--capture-seconds", arg, &c->capture))
-			return -1;
-		if (c->capture <= 0)
-			return nt_usage_error("--capture-seconds", arg, "must be above 0");
-		return 0;
+		return nt_arg_seconds("--capture-seconds", arg, &c->capture);
 	case OPT_MAX:
-		return nt_arg_uint("--max-captures", arg, 0, 1000000, &c->max_captures);
+		return nt_arg_uint("--max-captures", arg, 0, 1000000, NULL, &c->max_captures);
 	case OPT_NOSTACK:
 		c->no_stack = true;
 		return 0;
@@ -117,18 +105,11 @@ static int handle_opt(int key, const char *arg, void *data)
 	case OPT_VERBOSE:
 		c->verbose = true;
 		return 0;
-	case OPT_LOGDIR: {
-		struct stat st;
-
-		if (stat(arg, &st))
-			return nt_usage_error("--log-dir", arg, "%s", strerror(errno));
-		if (!S_ISDIR(st.st_mode))
-			return nt_usage_error("--log-dir", arg, "not a directory");
-		if (access(arg, W_OK | X_OK))
-			return nt_usage_error("--log-dir", arg, "not writable: %s", strerror(errno));
+	case OPT_LOGDIR:
+		if (nt_arg_writable_dir("--log-dir", arg))
+			return -1;
 		c->log_dir = arg;
 		return 0;
-	}
 	}
 	return -1;
 }

@@ -89,19 +89,15 @@ static int handle_opt(int key, const char *arg, void *data)
 		return r;
 	switch (key) {
 	case OPT_INTERVAL:
-		if (nt_arg_seconds("--interval", arg, &c->interval))
-			return -1;
-		if (c->interval < 0.1)
-			return nt_usage_error("--interval", arg, "must be at least 0.1 s");
-		return 0;
+		return nt_arg_number("--interval", arg, 0.1, NT_MAX_SECONDS, "s", &c->interval);
 	case OPT_TOP:
-		return nt_arg_uint("--top", arg, 1, 1000, &c->top);
+		return nt_arg_uint("--top", arg, 1, 1000, NULL, &c->top);
 	case OPT_MAX_ENTRIES:
-		return nt_arg_uint("--max-entries", arg, 16, 1 << 20, &c->max_entries);
+		return nt_arg_uint("--max-entries", arg, 16, 1 << 20, NULL, &c->max_entries);
 	case OPT_MAX_STACKS:
-		return nt_arg_uint("--max-stacks", arg, 16, 1 << 16, &c->max_stacks);
+		return nt_arg_uint("--max-stacks", arg, 16, 1 << 16, NULL, &c->max_stacks);
 	case OPT_FRAMES:
-		return nt_arg_uint("--frames", arg, 1, NT_STACK_DEPTH, &c->frames);
+		return nt_arg_uint("--frames", arg, 1, NT_STACK_DEPTH, NULL, &c->frames);
 	case OPT_GROUP_BY:
 		if (!strcmp(arg, "all"))
 			c->group_by = GROUP_ALL;

@@ -70,11 +70,7 @@ static int handle_opt(int key, const char *arg, void *data)
 		return r;
 	switch (key) {
 	case OPT_INTERVAL:
-		if (nt_arg_seconds("--interval", arg, &c->interval))
-			return -1;
-		if (c->interval < 0.1)
-			return nt_usage_error("--interval", arg, "must be at least 0.1 s");
-		return 0;
+		return nt_arg_number("--interval", arg, 0.1, NT_MAX_SECONDS, "s", &c->interval);
 	case OPT_SUMMARY:
 		c->summary = true;
 		return 0;

@@ -56,7 +56,7 @@ static int validate(void *data)
 		return nt_usage_error("--dst-ip", c->dst_str, "same as --src-ip");
 	if (c->direction == LAT_DIR_BOTH)
 		return nt_usage_error("--direction", "both", "must be tx or rx");
-	return 0;
+	return lat_validate(data);      /* the family's cross-flag rules */
 }
 
 const struct nt_tool_def kernel_icmp_rtt_tool = {

@@ -292,6 +292,7 @@ struct lat_config {
 	double interval;                /* seconds */
 	unsigned long long threshold_us;
 	bool threshold_set;
+	bool threshold_ms_given, threshold_us_given;    /* which flag set it */
 	bool no_stacks, stage_latency, verbose;
 	unsigned long long top;
 	int sort;
@@ -305,6 +306,8 @@ enum lat_opt_key {
 	LAT_OPT_SORT, LAT_OPT_VERBOSE,
 };
 int lat_handle_opt(int key, const char *arg, void *cfg);
+/* Cross-flag checks (nt_cli.validate): 0, or -1 after nt_usage_error(). */
+int lat_validate(void *cfg);
 
 /* A family member: its name, kind and the hook of each of its stages. It is
  * the ctx of the member's tool definition, whose hooks are lat_tool_hooks. */

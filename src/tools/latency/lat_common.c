@@ -241,9 +241,12 @@ int lat_handle_opt(int key, const char *arg, void *data)
 	case LAT_OPT_DPORT:
 		return nt_arg_port("--dst-port", arg, &c->dport);
 	case LAT_OPT_PROTO:
-		if (strcmp(arg, "tcp") && strcmp(arg, "udp") && strcmp(arg, "icmp") && strcmp(arg, "all"))
+		if (nt_arg_l4proto_v4("--protocol", arg, &c->proto))
+			return -1;
+		if (c->proto && c->proto != IPPROTO_TCP && c->proto != IPPROTO_UDP &&
+		    c->proto != IPPROTO_ICMP)
 			return nt_usage_error("--protocol", arg, "must be tcp, udp, icmp or all");
-		return nt_arg_l4proto("--protocol", arg, &c->proto);
+		return 0;
 	case LAT_OPT_DIR:
 		if (!strcmp(arg, "tx"))
 			c->direction = LAT_DIR_TX;
@@ -267,22 +270,20 @@ int lat_handle_opt(int key, const char *arg, void *data)
 		return nt_iface_resolve("--internal-interface", arg, &ref);
 	}
 	case LAT_OPT_INTERVAL:
-		if (nt_arg_seconds("--interval", arg, &c->interval))
-			return -1;
-		if (c->interval < 0.1)
-			return nt_usage_error("--interval", arg, "must be at least 0.1 s");
-		return 0;
+		return nt_arg_number("--interval", arg, 0.1, NT_MAX_SECONDS, "s", &c->interval);
 	case LAT_OPT_LAT_MS:
-		if (nt_arg_uint("--latency-ms", arg, 0, 3600000, &v))
+		if (nt_arg_uint("--latency-ms", arg, 0, 3600000, "ms", &v))
 			return -1;
 		c->threshold_us = v * 1000;
 		c->threshold_set = true;
+		c->threshold_ms_given = true;
 		return 0;
 	case LAT_OPT_LAT_US:
-		if (nt_arg_uint("--latency-us", arg, 0, 3600000000ULL, &v))
+		if (nt_arg_uint("--latency-us", arg, 0, 3600000000ULL, "us", &v))
 			return -1;
 		c->threshold_us = v;
 		c->threshold_set = true;
+		c->threshold_us_given = true;
 		return 0;
 	case LAT_OPT_NO_STACKS:
 		c->no_stacks = true;
@@ -291,7 +292,7 @@ int lat_handle_opt(int key, const char *arg, void *data)
 		c->stage_latency = true;
 		return 0;
 	case LAT_OPT_TOP:
-		return nt_arg_uint("--top", arg, 1, 1000, &c->top);
+		return nt_arg_uint("--top", arg, 1, 1000, NULL, &c->top);
 	case LAT_OPT_SORT:
 		c->sort = lat_parse_sort(arg);
 		if (c->sort < 0)
@@ -302,6 +303,21 @@ int lat_handle_opt(int key, const char *arg, void *data)
 		return 0;
 	}
 	return -1;
+}
+
+int lat_validate(void *cfg)
+{
+	const struct lat_config *c = cfg;
+	/* the 5-tuple rules every filter shares; this family sees IPv4 only */
+	const struct nt_filter f = {
+		.family = c->has_src || c->has_dst ? 4 : 0, .has_saddr = c->has_src,
+		.has_daddr = c->has_dst, .l4_proto = c->proto, .sport = c->sport, .dport = c->dport,
+	};
+
+	if (c->threshold_ms_given && c->threshold_us_given)
+		return nt_usage_error("--latency-us", NULL, "conflicts with --latency-ms: "
+				      "give the threshold once, in one unit");
+	return nt_filter_validate(&f);
 }
 
 /* ---- shared formatting ------------------------------------------------- */

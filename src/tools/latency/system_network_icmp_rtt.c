@@ -61,7 +61,7 @@ static int validate(void *data)
 		return nt_usage_error("--phy-interface", NULL, "required");
 	if (c->direction == LAT_DIR_BOTH)
 		return nt_usage_error("--direction", "both", "must be tx or rx");
-	return 0;
+	return lat_validate(data);      /* the family's cross-flag rules */
 }
 
 const struct nt_tool_def system_network_icmp_rtt_tool = {

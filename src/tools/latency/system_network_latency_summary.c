@@ -69,7 +69,7 @@ static int validate(void *data)
 		return nt_usage_error("--direction", NULL, "required (tx, rx or both)");
 	if ((c->sport || c->dport) && c->proto == 1)
 		return nt_usage_error("--protocol", "icmp", "ports need tcp or udp");
-	return 0;
+	return lat_validate(data);      /* the family's cross-flag rules */
 }
 
 const struct nt_tool_def system_network_latency_summary_tool = {

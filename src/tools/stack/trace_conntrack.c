@@ -90,28 +90,9 @@ static const struct nt_opt options[] = {
 	  OPT_INTERVAL },
 };
 
-static int set_addr(const char *flag, const char *arg, union nt_addr *a, __u8 *has,
-		    struct nt_filter *f)
-{
-	__u8 family;
-
-	if (nt_arg_ip(flag, arg, a, &family))
-		return -1;
-	if (f->family && f->family != family)
-		return nt_usage_error(flag, arg, "--src-ip and --dst-ip must be the same family");
-	f->family = family;
-	*has = 1;
-	return 0;
-}
-
 static int validate(void *data)
 {
-	const struct nt_filter *f = &((struct config *)data)->filter;
-
-	if ((f->sport || f->dport) && f->l4_proto && f->l4_proto != IPPROTO_TCP &&
-	    f->l4_proto != IPPROTO_UDP)
-		return nt_usage_error("--protocol", NULL, "ports only apply to tcp or udp");
-	return 0;
+	return nt_filter_validate(&((struct config *)data)->filter);
 }
 
 static int handle_opt(int key, const char *arg, void *data)
@@ -123,15 +104,11 @@ static int handle_opt(int key, const char *arg, void *data)
 		c->filter_on = true;
 	switch (key) {
 	case OPT_INTERVAL:
-		if (nt_arg_seconds("--interval", arg, &c->interval))
-			return -1;
-		if (c->interval < 0.1)
-			return nt_usage_error("--interval", arg, "must be at least 0.1 s");
-		return 0;
+		return nt_arg_number("--interval", arg, 0.1, NT_MAX_SECONDS, "s", &c->interval);
 	case OPT_SRC:
-		return set_addr("--src-ip", arg, &f->saddr, &f->has_saddr, f);
+		return nt_arg_filter_ip("--src-ip", arg, f, true);
 	case OPT_DST:
-		return set_addr("--dst-ip", arg, &f->daddr, &f->has_daddr, f);
+		return nt_arg_filter_ip("--dst-ip", arg, f, false);
 	case OPT_PROTO:
 		return nt_arg_l4proto("--protocol", arg, &f->l4_proto);
 	case OPT_SPORT:

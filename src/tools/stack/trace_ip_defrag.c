@@ -73,7 +73,7 @@ static int handle_opt(int key, const char *arg, void *data)
 	case OPT_DST:
 		return nt_arg_ipv4("--dst-ip", arg, &c->daddr);
 	case OPT_PROTO:
-		return nt_arg_l4proto("--protocol", arg, &c->proto);
+		return nt_arg_l4proto_v4("--protocol", arg, &c->proto);
 	}
 	return -1;
 }
