@@ -67,8 +67,6 @@ static int validate(void *data)
 		return nt_usage_error("--phy-interface", NULL, "required");
 	if (!c->direction)
 		return nt_usage_error("--direction", NULL, "required (tx, rx or both)");
-	if ((c->sport || c->dport) && c->proto == 1)
-		return nt_usage_error("--protocol", "icmp", "ports need tcp or udp");
 	return lat_validate(data);      /* the family's cross-flag rules */
 }
 

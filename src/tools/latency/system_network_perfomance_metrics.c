@@ -60,8 +60,6 @@ static int validate(void *data)
 
 	if (!c->phy_str)
 		return nt_usage_error("--phy-interface", NULL, "required");
-	if ((c->sport || c->dport) && c->proto == 1)
-		return nt_usage_error("--protocol", "icmp", "ports need tcp or udp");
 	return lat_validate(data);      /* the family's cross-flag rules */
 }
 
