@@ -499,7 +499,8 @@ def main():
               f"{nsr:>8.0f}  {rate}")
     print("ns/run is the kernel's run_time_ns/run_cnt; timer reads are slow on this VM "
           "(see testbed.md): compare ratios, not absolutes.")
-    overhead()
+    if E.get("BENCH_PART") != "startup":       # startup: this table only
+        overhead()
 
 
 main()

@@ -6,7 +6,8 @@
 # bench/measure.py), calibrated by empty programs (bench/calibrate.bpf.c).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-NT=${NT:-$PWD/build/nettrail}   # BENCH_PART=overhead: only the overhead comparison;
+NT=${NT:-$PWD/build/nettrail}   # BENCH_PART=overhead: only the overhead comparison, =startup: only
+# the start-up table (NT=OTHER_BINARY compares another build);
 # OVH_TOOLS=all (or a comma list of tools) for the overhead part
 RUNS=${RUNS:-7}
 SECS=${SECS:-5}

@@ -567,12 +567,13 @@ static void report_summary(struct tracer *t)
 NT_SKEL(icmp_path_tracer);
 
 static struct config cfg = { .timeout_ms = 1000 };
-static struct tracer tracer = { .cfg = &cfg };
+static struct tracer tracer;            /* zeroed (.bss): only the pages used are resident */
 
 static int configure(struct nt_run *r)
 {
 	struct icmp_path_tracer_bpf *skel = r->skel;
 
+	tracer.cfg = &cfg;
 	tracer.skel = skel;
 	skel->rodata->targ_src = cfg.src;
 	skel->rodata->targ_dst = cfg.dst;

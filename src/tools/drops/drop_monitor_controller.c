@@ -361,12 +361,13 @@ static void report_summary(struct tool *t)
 NT_SKEL(drop_monitor_controller);
 
 static struct config cfg = { .threshold = 100, .sustain = 3, .capture = 10 };
-static struct tool tool = { .cfg = &cfg };
+static struct tool tool;            /* zeroed (.bss): only the pages used are resident */
 
 static int configure(struct nt_run *r)
 {
 	struct drop_monitor_controller_bpf *skel = r->skel;
 
+	tool.cfg = &cfg;
 	tool.skel = skel;
 	NT_DROP_SET_FILTERS(skel->rodata, &cfg.f);
 	skel->rodata->targ_stacks = !cfg.no_stack;

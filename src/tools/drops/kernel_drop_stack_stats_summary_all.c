@@ -666,7 +666,7 @@ static void report_summary(struct tool *t)
 
 NT_SKEL(kernel_drop_stack_stats_summary_all);
 
-static struct tool tool = { .cfg = &cfg };
+static struct tool tool;            /* zeroed (.bss): only the pages used are resident */
 
 static int configure(struct nt_run *r)
 {
@@ -679,6 +679,7 @@ static int configure(struct nt_run *r)
 		nt_err("out of memory");
 		return NT_EXIT_RUNTIME;
 	}
+	tool.cfg = &cfg;
 	tool.skel = skel;
 	NT_DROP_SET_FILTERS(skel->rodata, &cfg.f);
 	skel->rodata->targ_stacks = !cfg.no_stack;
