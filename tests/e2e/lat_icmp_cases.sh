@@ -30,24 +30,33 @@ case_wire_truth() {
 	assert_exit T 0
 	nt_check_json T "$LAT_TOOL"
 	assert_jq T "[\$ev[] | .wire_us] | length == $n" "every exchange has a WIRE segment"
-	# D as the responder really held each request (its scheduler may add to the nominal
-	# 20 ms on a busy host): WIRE_TIME must match it within 10 % of D
-	awk '$1 == "reply" { print $3, $4 }' "$LATLAB_RESP_LOG" >"$W/held"
+	# Ground truth on the tools' own clock (BPF timestamps and the responder's
+	# time.monotonic() are both CLOCK_MONOTONIC): the responder logs when it read each
+	# request and when it began writing the reply. The responder really held it D (its
+	# scheduler may add to that), WIRE_TIME holds at least what it held, and the reply's
+	# arrival is stamped inside the responder's write (the tap receives in that syscall)
+	# while the request left before the responder read it. How late the responder woke up
+	# is the rig's noise: it is inside WIRE_TIME (outside this host) and not asserted.
+	awk '$1 == "reply" { print $3, $4, $5, $6 }' "$LATLAB_RESP_LOG" >"$W/held"
 	# tolerance in us per ms of D: 10 % on the host; under TCG the responder's own clock
 	# reads and the tap's wakeups drift by several ms (measured 3-14 ms on 6.1): 50 %
-	# CPU contention only adds delay: under TCG up to a quarter of the exchanges may come
-	# out late (one took 186 ms on 6.1 beside another guest), none early
-	local seq us held bad=0 late=0 maxlate=0 tol=100
-	nt_in_guest && tol=500 maxlate=$((n / 4))
-	while read -r seq us; do
-		held=$(awk -v s="$seq" '$1 == s { print $2 }' "$W/held" | tail -n 1)
-		[[ -n $held ]] || { bad=1; echo "seq $seq: the responder did not log it"; continue; }
-		awk -v w="$us" -v h="$held" -v d="$d" -v tol="$tol" 'BEGIN { exit !(w >= h - d * tol && h >= d * 1000) }' ||
-			{ bad=1; echo "seq $seq: WIRE_TIME ${us}us vs held ${held}us (early)"; }
-		awk -v w="$us" -v h="$held" -v d="$d" -v tol="$tol" 'BEGIN { exit !(w <= h + d * tol) }' ||
-			{ late=$((late + 1)); echo "seq $seq: WIRE_TIME ${us}us vs held ${held}us (late)"; }
-	done < <(jq -r 'select(.type == "event") | "\(.seq) \(.wire_us)"' "$W/T.out")
-	((late <= maxlate)) || bad=1
+	local seq us xmit rx held rd wr bad=0 tol=100
+	nt_in_guest && tol=500
+	while read -r seq us xmit rx; do
+		read -r _ held rd wr < <(awk -v s="$seq" '$1 == s' "$W/held" | tail -n 1)
+		[[ -n $wr ]] || { bad=1; echo "seq $seq: the responder did not log it"; continue; }
+		awk -v h="$held" -v d="$d" 'BEGIN { exit !(h >= d * 1000) }' ||
+			{ bad=1; echo "seq $seq: the responder held it ${held}us < D"; }
+		awk -v w="$us" -v h="$held" -v d="$d" -v tol="$tol" 'BEGIN { exit !(w >= h - d * tol) }' ||
+			{ bad=1; echo "seq $seq: WIRE_TIME ${us}us < held ${held}us (early)"; }
+		awk -v rx="$rx" -v wr="$wr" -v d="$d" -v tol="$tol" \
+			'BEGIN { exit !(rx >= wr && rx - wr <= d * tol * 1000) }' ||
+			{ bad=1; echo "seq $seq: reply stamped at ${rx}ns, written at ${wr}ns"; }
+		awk -v x="$xmit" -v rd="$rd" 'BEGIN { exit !(x <= rd) }' ||
+			{ bad=1; echo "seq $seq: request stamped leaving at ${xmit}ns, read at ${rd}ns"; }
+	done < <(jq -r 'select(.type == "event") | "\(.seq) \(.wire_us) \([.stages[] |
+		select(.path == "request" and .name == "net_dev_xmit") | .ts_ns][0] // 0) \([.stages[] |
+		select(.path == "reply" and .name == "netif_receive_skb") | .ts_ns][0] // 0)"' "$W/T.out")
 	[[ $bad == 0 ]] || fail "WIRE_TIME not within $((tol / 10)) % of D=${d}ms as held by the responder$(nt_show T)"
 	assert_jq T "[\$ev[] | ((.total_rtt_us - .request_path_us - .wire_us - .reply_path_us) | fabs) < 1] | all" \
 		"TOTAL_RTT = request path + wire + reply path"

@@ -47,8 +47,11 @@ while True:
     now = time.monotonic()
     while pending and pending[0][0] <= now:
         due, n, frame, info = heapq.heappop(pending)
+        tw = time.monotonic()
         os.write(fd, frame)
-        out.write("reply %d %d %d\n" % (info[0], info[1], int((time.monotonic() - info[2]) * 1e6)))
+        # ident seq held_us read_ns write_ns (CLOCK_MONOTONIC, like the BPF timestamps)
+        out.write("reply %d %d %d %d %d\n" % (info[0], info[1], int((tw - info[2]) * 1e6),
+                                              int(info[2] * 1e9), int(tw * 1e9)))
     if npings and sent < npings and host_mac and now >= nextping:
         sent += 1; nextping += pint
         icmp = struct.pack("!BBHHH", 8, 0, 0, 0x7e57, sent) + b"nettrail-lat" * 4
