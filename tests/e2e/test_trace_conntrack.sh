@@ -76,18 +76,9 @@ if err: raise SystemExit("ctnetlink flush: " + os.strerror(-err))' || fail "lab:
 	done
 }
 
-# INVALID counted in the kernel: N TCP segments with SYN+FIN (a flag combination the TCP
-# tracker rejects, so nf_conntrack_in attaches no entry) from the client through the
-# router, whose FORWARD chain drops ctstate INVALID. With --events none nothing reaches
-# user space but the counts: the router's netns must count exactly N, as the rule does.
-case_invalid_counts() {
-	fn_probes_work || skip "needs fentry or kprobe (guest tier)"
-	local n=7 rns rule i
-	nt_lab router
-	ip netns exec "$LAB_ROUTER_NS" iptables -w -A FORWARD -m conntrack --ctstate INVALID -j DROP ||
-		fail "lab: conntrack rule"
-	rns=$(nt_ns_inode "$LAB_ROUTER_NS")
-	nt_start C "$LAB_ROUTER_NS" $TOOL --json --events none --interval 1 --src-ip "$LAB_CLIENT_IP"
+# send_synfin N: N TCP segments with SYN+FIN from the client to the server (raw socket)
+send_synfin() {
+	local n=$1
 	ip netns exec "$LAB_CLIENT_NS" /usr/bin/python3 - "$LAB_CLIENT_IP" "$LAB_SERVER_IP" "$n" <<'PY' ||
 import socket, struct, sys
 src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -105,6 +96,21 @@ for i in range(n):
     s.sendto(h, (dst, 0))
 PY
 		fail "lab: raw SYN+FIN send"
+}
+
+# INVALID counted in the kernel: N TCP segments with SYN+FIN (a flag combination the TCP
+# tracker rejects, so nf_conntrack_in attaches no entry) from the client through the
+# router, whose FORWARD chain drops ctstate INVALID. With --events none nothing reaches
+# user space but the counts: the router's netns must count exactly N, as the rule does.
+case_invalid_counts() {
+	fn_probes_work || skip "needs fentry or kprobe (guest tier)"
+	local n=7 rns rule i
+	nt_lab router
+	ip netns exec "$LAB_ROUTER_NS" iptables -w -A FORWARD -m conntrack --ctstate INVALID -j DROP ||
+		fail "lab: conntrack rule"
+	rns=$(nt_ns_inode "$LAB_ROUTER_NS")
+	nt_start C "$LAB_ROUTER_NS" $TOOL --json --events none --interval 1 --src-ip "$LAB_CLIENT_IP"
+	send_synfin $n
 	for ((i = 0; i < $(_nt_scaled 20); i++)); do
 		rule=$(ip netns exec "$LAB_ROUTER_NS" iptables -w -nvxL FORWARD | awk '/INVALID/ {print $1}')
 		((rule >= n)) && break
@@ -124,16 +130,51 @@ PY
 	assert_jq C "\$sum.map_full == 0 and \$sum.unpaired_exits == 0" "no map-full, no unpaired exits"
 }
 
+# A full verdict table never makes a total smaller: one row (--max-entries 1) and INVALID
+# packets in two namespaces (conntrack runs in the client's OUTPUT and in the router's
+# FORWARD, each through a ctstate rule): one namespace gets the row, the other's verdicts
+# are reported as not broken down, and the total is both rules' counters together.
+case_invalid_table_full() {
+	fn_probes_work || skip "needs fentry or kprobe (guest tier)"
+	local n=5 rr rc i
+	nt_lab router
+	ip netns exec "$LAB_ROUTER_NS" iptables -w -A FORWARD -m conntrack --ctstate INVALID -j DROP &&
+		ip netns exec "$LAB_CLIENT_NS" iptables -w -A OUTPUT -m conntrack --ctstate INVALID -j ACCEPT ||
+		fail "lab: conntrack rules"
+	nt_start C "$LAB_ROUTER_NS" $TOOL --json --events none --interval 1 --max-entries 1 \
+		--src-ip "$LAB_CLIENT_IP"
+	send_synfin $n
+	for ((i = 0; i < $(_nt_scaled 20); i++)); do
+		rr=$(ip netns exec "$LAB_ROUTER_NS" iptables -w -nvxL FORWARD | awk '/INVALID/ {print $1}')
+		rc=$(ip netns exec "$LAB_CLIENT_NS" iptables -w -nvxL OUTPUT | awk '/INVALID/ {print $1}')
+		((rr >= n && rc >= n)) && break
+		sleep 0.1
+	done
+	assert_eq "INVALID rule counters (client OUTPUT + router FORWARD)" "$((rc + rr))" "$((2 * n))"
+	sleep 1.2       # at least one interval report after the sends
+	drop_finish C $TOOL
+	assert_jq C "\$sum.verdicts.invalid == $((2 * n))" \
+		"the total counts every INVALID packet of both namespaces ($((2 * n)))"
+	assert_jq C "([\$sum.verdicts_by_netns[].invalid] | add) == $n and
+		\$sum.verdicts_unattributed.invalid == $n" \
+		"one namespace in the table's one row, the other's $n not broken down"
+	assert_jq C "\$sum.map_full >= 1" "the refused rows are counted as map_full"
+	assert_jq C "[\$all[] | select(.type == \"interval\") | .verdicts.invalid] | add == $((2 * n))" \
+		"the interval reports add up to the same total"
+}
+
 case_usage() {
 	drop_usage_error --events bogus $TOOL --events new,bogus
 	drop_usage_error --src-ip 1.2.3.4.5 $TOOL --src-ip 1.2.3.4.5
 	drop_usage_error --protocol "" $TOOL --protocol icmp --dst-port 80
 	drop_usage_error --events none,new $TOOL --events none,new
 	drop_usage_error --interval 0.01 $TOOL --interval 0.01
+	drop_usage_error --max-entries 0 $TOOL --max-entries 0
 }
 
 nt_case "$TOOL: without fentry and kprobe -> exit 1 naming the missing attach types" case_host_no_probes
 nt_case --tag guest --tag guest-nobtf "$TOOL: NEW/DESTROY with tuples for a TCP connection and a UDP exchange (function probes)" case_events
 nt_case --tag guest "$TOOL: INVALID counted in the kernel == iptables INVALID counter (exit probes)" case_invalid_counts
+nt_case --tag guest "$TOOL: a full verdict table (--max-entries 1) -> totals == both INVALID rules, the rest not broken down" case_invalid_table_full
 nt_case "$TOOL: bad input -> exit 2 before loading" case_usage
 nt_done

@@ -269,6 +269,8 @@ static __always_inline void count_verdict(const struct sk_buff *skb, __u32 netns
 		return;
 	if (targ_filter_on && !nt_filter_match(&targ_filter, &p))
 		return;
+	if (v < TCT_V_MAX)
+		nt_count(TCT_CNT_VERDICT + v);  /* the total, before the table */
 	k.netns = netns;
 	k.family = p.family;
 	k.proto = p.family ? p.l4_proto : 0;

@@ -74,9 +74,11 @@ struct config {
 	bool filter_on;
 	__u32 types;
 	double interval;         /* 0: no interval reports */
+	unsigned long long max_entries;  /* rows of the per-key verdict table */
 };
 
-enum { OPT_SRC = 1, OPT_DST, OPT_PROTO, OPT_SPORT, OPT_DPORT, OPT_EVENTS, OPT_INTERVAL };
+enum { OPT_SRC = 1, OPT_DST, OPT_PROTO, OPT_SPORT, OPT_DPORT, OPT_EVENTS, OPT_INTERVAL,
+       OPT_MAX_ENTRIES };
 
 static const struct nt_opt options[] = {
 	{ "src-ip", 0, "IP", "only connections from this address (original direction)", OPT_SRC },
@@ -88,6 +90,8 @@ static const struct nt_opt options[] = {
 	  "fires per packet; none: only the verdict counts)", OPT_EVENTS },
 	{ "interval", 0, "SEC", "print the verdict counts (INVALID, dropped) every SEC seconds",
 	  OPT_INTERVAL },
+	{ "max-entries", 0, "N", "rows of the per-namespace/protocol verdict table (1-1024, default "
+	  "1024); verdicts beyond it are counted as not broken down", OPT_MAX_ENTRIES },
 };
 
 static int validate(void *data)
@@ -100,9 +104,11 @@ static int handle_opt(int key, const char *arg, void *data)
 	struct config *c = data;
 	struct nt_filter *f = &c->filter;
 
-	if (key != OPT_EVENTS && key != OPT_INTERVAL)
+	if (key != OPT_EVENTS && key != OPT_INTERVAL && key != OPT_MAX_ENTRIES)
 		c->filter_on = true;
 	switch (key) {
+	case OPT_MAX_ENTRIES:
+		return nt_arg_uint("--max-entries", arg, 1, TCT_VKEYS_MAX, "rows", &c->max_entries);
 	case OPT_INTERVAL:
 		return nt_arg_number("--interval", arg, 0.1, NT_MAX_SECONDS, "s", &c->interval);
 	case OPT_SRC:
@@ -177,6 +183,9 @@ struct vrow {
 
 struct tool {
 	struct trace_conntrack_bpf *skel;
+	/* every verdict counted (kernel counters, not the bounded table): now, at the
+	 * last interval report */
+	uint64_t vtotal[TCT_V_MAX], vtotal_prev[TCT_V_MAX];
 	uint64_t counts[4];
 	bool counting;                  /* a verdict stage is attached */
 	struct vrow rows[TCT_VKEYS_MAX];
@@ -222,6 +231,8 @@ static void verdicts_read(struct tool *t)
 
 	if (ncpu <= 0)
 		return;
+	for (int v = 0; v < TCT_V_MAX; v++)
+		t->vtotal[v] = nt_counter_sum(t->skel->maps.nt_counters, TCT_CNT_VERDICT + v);
 	while (!bpf_map_get_next_key(fd, prev, &k)) {
 		struct vrow *r;
 
@@ -240,16 +251,32 @@ static uint64_t vdelta(const struct vrow *r, int v, bool summary)
 	return summary ? r->v.n[v] : r->v.n[v] - r->prev.n[v];
 }
 
+/* Per verdict: @tot every one counted, @other those no table row holds (full). */
+static void verdict_totals(const struct tool *t, bool summary, uint64_t *tot, uint64_t *other)
+{
+	for (int v = 0; v < TCT_V_MAX; v++) {
+		uint64_t rows = 0;
+
+		for (int i = 0; i < t->nrows; i++)
+			rows += vdelta(&t->rows[i], v, summary);
+		tot[v] = summary ? t->vtotal[v] : t->vtotal[v] - t->vtotal_prev[v];
+		/* a verdict counted between the two reads can be in the total only */
+		other[v] = tot[v] > rows ? tot[v] - rows : 0;
+	}
+}
+
 static void verdicts_json(struct nt_json *j, struct tool *t, bool summary)
 {
-	uint64_t tot[TCT_V_MAX] = {};
+	uint64_t tot[TCT_V_MAX], other[TCT_V_MAX];
 
-	for (int i = 0; i < t->nrows; i++)
-		for (int v = 0; v < TCT_V_MAX; v++)
-			tot[v] += vdelta(&t->rows[i], v, summary);
+	verdict_totals(t, summary, tot, other);
 	nt_json_obj(j, "verdicts");
 	for (int v = 0; v < TCT_V_MAX; v++)
 		nt_json_u64(j, verdict_names[v], tot[v]);
+	nt_json_obj_end(j);
+	nt_json_obj(j, "verdicts_unattributed");     /* no row for their netns/protocol */
+	for (int v = 0; v < TCT_V_MAX; v++)
+		nt_json_u64(j, verdict_names[v], other[v]);
 	nt_json_obj_end(j);
 	nt_json_arr(j, "verdicts_by_netns");
 	for (int i = 0; i < t->nrows; i++) {
@@ -273,13 +300,15 @@ static void verdicts_json(struct nt_json *j, struct tool *t, bool summary)
 
 static void verdicts_text(struct tool *t, bool summary)
 {
-	uint64_t tot[TCT_V_MAX] = {};
+	uint64_t tot[TCT_V_MAX], other[TCT_V_MAX];
 
-	for (int i = 0; i < t->nrows; i++)
-		for (int v = 0; v < TCT_V_MAX; v++)
-			tot[v] += vdelta(&t->rows[i], v, summary);
+	verdict_totals(t, summary, tot, other);
 	nt_text("verdicts: invalid %llu  dropped %llu  confirm-dropped %llu\n",
 		(unsigned long long)tot[0], (unsigned long long)tot[1], (unsigned long long)tot[2]);
+	if (other[0] || other[1] || other[2])
+		nt_text("  not broken down (table full): invalid %llu  dropped %llu  "
+			"confirm-dropped %llu\n", (unsigned long long)other[0],
+			(unsigned long long)other[1], (unsigned long long)other[2]);
 	for (int i = 0; i < t->nrows; i++) {
 		const struct vrow *r = &t->rows[i];
 
@@ -316,6 +345,7 @@ static void on_tick(void *ctx)
 	}
 	for (int i = 0; i < t->nrows; i++)
 		t->rows[i].prev = t->rows[i].v;
+	memcpy(t->vtotal_prev, t->vtotal, sizeof(t->vtotal));
 }
 
 static int on_event(void *ctx, void *data, size_t len)
@@ -416,7 +446,8 @@ static void print_summary(struct tool *t)
 
 NT_SKEL(trace_conntrack);
 
-static struct config cfg = { .types = TCT_EV_BIT(TCT_NEW) | TCT_EV_BIT(TCT_DESTROY) };
+static struct config cfg = { .types = TCT_EV_BIT(TCT_NEW) | TCT_EV_BIT(TCT_DESTROY),
+			     .max_entries = TCT_VKEYS_MAX };
 static struct tool tool;
 
 /* Stages of event types not asked for are not attached; without any usable
@@ -457,6 +488,7 @@ static int configure(struct nt_run *r)
 	skel->rodata->targ_filter_on = cfg.filter_on;
 	skel->rodata->targ_types = cfg.types;
 	skel->rodata->targ_hz = kernel_hz();
+	bpf_map__set_max_entries(skel->maps.tct_verdicts, cfg.max_entries);
 	if (tool.counting && cfg.interval > 0)
 		r->tick_ms = (int)(cfg.interval * 1000);
 	return 0;

@@ -39,6 +39,10 @@ enum tct_counter {
 	/* an exit probe found nothing its entry half had stashed (kretprobe
 	 * instances exhausted, a task migrated between entry and exit) */
 	TCT_CNT_UNPAIRED = NT_CNT_TOOL_BASE,
+	/* + verdict: every verdict counted, also one the per-key table had no room
+	 * for, so a full table never makes a total smaller */
+	TCT_CNT_VERDICT,
+	TCT_CNT_VERDICT_END = TCT_CNT_VERDICT + TCT_V_MAX,
 };
 
 struct tct_event {
