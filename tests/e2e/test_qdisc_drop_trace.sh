@@ -63,6 +63,33 @@ case_tbf_iperf() {
 		"summary: bytes of the rows + unattributed_bytes == bytes"
 }
 
+# A full table never makes the total smaller: a tbf on each of the router's interfaces, UDP
+# both ways, one row (--max-entries 1): one qdisc gets the row, the other's drops are counted
+# as not broken down, and the total is both tbfs' own counters.
+case_table_full() {
+	nt_need iperf3 tc
+	nt_lab router
+	tbf_on_tx
+	ip netns exec "$LAB_ROUTER_NS" tc qdisc add dev "$LAB_RX_IF" root handle 8124: \
+		tbf rate 4mbit burst 8kb limit 6kb || fail "lab: tc tbf"
+	nt_start S "$LAB_ROUTER_NS" $TOOL --json --summary --interval 1 --max-entries 1
+	drop_iperf_udp 40M 1 1000 --bidir
+	sleep 0.5
+	local tx rx total
+	tx=$(drop_tc_dropped "$LAB_ROUTER_NS" "$LAB_TX_IF")
+	rx=$(drop_tc_dropped "$LAB_ROUTER_NS" "$LAB_RX_IF")
+	[[ $tx =~ ^[0-9]+$ && $rx =~ ^[0-9]+$ ]] && ((tx > 100 && rx > 100)) ||
+		fail "lab: both tbfs must drop (server side '$tx', client side '$rx')"
+	drop_finish S $TOOL
+	total=$(jq -s '[.[] | select(.type == "summary")] | last | .drops' "$W/S.out")
+	echo "tc dropped $tx + $rx, tool total $total"
+	within5 "$total" "$((tx + rx))" ||
+		fail "total $total vs both tbf counters $((tx + rx)): more than 5 % apart$(nt_show S)"
+	assert_jq S "(\$sum.qdiscs | length) == 1 and \$sum.unattributed > 0 and
+		\$sum.unattributed == \$sum.map_full and \$sum.broken_down + \$sum.unattributed == \$sum.drops" \
+		"one row; the other qdisc's drops not broken down; rows + unattributed == total"
+}
+
 # the filters keep other drops out: another interface, another protocol
 case_filters() {
 	nt_need iperf3 tc
@@ -105,6 +132,7 @@ for m in $(nt_attach_modes); do
 	nt_case "$TOOL: tbf tiny limit under iperf3 UDP -> drops == tc -s counter +-5 %, device, qdisc, flow ($m)" \
 		case_tbf_iperf "$m"
 done
+nt_case "$TOOL: a full table (--max-entries 1, two dropping qdiscs) -> total == both tc counters, the rest not broken down" case_table_full
 nt_case "$TOOL: --interface/--protocol filters keep other drops out" case_filters
 nt_case "$TOOL: text output with --verbose, SIGTERM" case_text
 nt_case "$TOOL: bad input -> exit 2 before loading" case_usage

@@ -60,9 +60,11 @@ drop_tc_dropped() { # (the root qdisc is listed first)
 	ip netns exec "$1" tc -s qdisc show dev "$2" | sed -n 's/.*(dropped \([0-9]*\),.*/\1/p' | head -n 1
 }
 
-# drop_iperf_udp RATE SECONDS [LEN]: (SECONDS a whole number: iperf3 reads "0.5" as 0 = forever) iperf3 UDP client -> server through the lab router
+# drop_iperf_udp RATE SECONDS [LEN [IPERF3_ARGS...]]: (SECONDS a whole number: iperf3 reads "0.5" as 0 =
+# forever) iperf3 UDP client -> server through the lab router (--bidir: both ways)
 drop_iperf_udp() {
 	local rate=$1 secs=$2 len=${3:-1000} port=$((5300 + LAB_SLOT)) i
+	shift $(($# < 3 ? $# : 3))
 	ip netns exec "$LAB_SERVER_NS" timeout 20 iperf3 -s -1 -B "$LAB_SERVER_IP" -p "$port" >"$W/iperf_s.out" 2>&1 &
 	local srv=$!
 	for ((i = 0; i < 50; i++)); do
@@ -70,6 +72,6 @@ drop_iperf_udp() {
 		sleep 0.05
 	done
 	ip netns exec "$LAB_CLIENT_NS" timeout 15 iperf3 -c "$LAB_SERVER_IP" -p "$port" -u -b "$rate" -t "$secs" \
-		-l "$len" >"$W/iperf_c.out" 2>&1 || fail "iperf3 client failed: $(tail -n 3 "$W/iperf_c.out")"
+		-l "$len" "$@" >"$W/iperf_c.out" 2>&1 || fail "iperf3 client failed: $(tail -n 3 "$W/iperf_c.out")"
 	wait "$srv"
 }

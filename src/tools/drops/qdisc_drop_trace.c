@@ -45,9 +45,10 @@ struct config {
 	struct nt_drop_filters f;
 	double interval;
 	bool summary, verbose;
+	unsigned long long max_entries;  /* rows of the device/qdisc/reason table */
 };
 
-enum { OPT_INTERVAL = 1, OPT_SUMMARY, OPT_VERBOSE, OPT_DROPS_ONLY };
+enum { OPT_INTERVAL = 1, OPT_SUMMARY, OPT_VERBOSE, OPT_DROPS_ONLY, OPT_MAX_ENTRIES };
 
 static const struct nt_opt options[] = {
 	{ "interface", 'i', "IF", "only drops on this (egress) interface", NT_DROP_OPT_IF },
@@ -59,6 +60,8 @@ static const struct nt_opt options[] = {
 	  OPT_VERBOSE },
 	{ "drops-only", 0, NULL, "accepted for the reference's command lines (only drops are "
 	  "ever reported)", OPT_DROPS_ONLY },
+	{ "max-entries", 0, "N", "rows of the device/qdisc/reason count table (1-1024, default "
+	  "1024); drops beyond it are counted as not broken down", OPT_MAX_ENTRIES },
 };
 
 static int handle_opt(int key, const char *arg, void *data)
@@ -71,6 +74,8 @@ static int handle_opt(int key, const char *arg, void *data)
 	switch (key) {
 	case OPT_INTERVAL:
 		return nt_arg_number("--interval", arg, 0.1, NT_MAX_SECONDS, "s", &c->interval);
+	case OPT_MAX_ENTRIES:
+		return nt_arg_uint("--max-entries", arg, 1, QDT_MAX_KEYS, "rows", &c->max_entries);
 	case OPT_SUMMARY:
 		c->summary = true;
 		return 0;
@@ -388,7 +393,7 @@ static int set_qdisc_filter(struct qdisc_drop_trace_bpf *skel)
 
 NT_SKEL(qdisc_drop_trace);
 
-static struct config cfg = { .interval = 10 };
+static struct config cfg = { .interval = 10, .max_entries = QDT_MAX_KEYS };
 static struct tool *tool;
 
 static int configure(struct nt_run *r)
@@ -405,6 +410,7 @@ static int configure(struct nt_run *r)
 	tool->skel = skel;
 	NT_DROP_SET_FILTERS(skel->rodata, &cfg.f);
 	skel->rodata->targ_events = !cfg.summary;
+	bpf_map__set_max_entries(skel->maps.counts, cfg.max_entries);
 	if (set_qdisc_filter(skel))
 		return NT_EXIT_RUNTIME;
 	if (cfg.summary)
