@@ -41,23 +41,10 @@ static const struct nt_opt options[] = {
 
 NT_SKEL(kernel_icmp_rtt);
 
-static struct lat_config cfg = { .direction = LAT_DIR_TX };
+static struct lat_config cfg = { .direction = LAT_DIR_TX,
+				  .needs = LAT_NEED_PAIR | LAT_NEED_ONE_DIR };
 static const struct lat_tool lat = { "kernel_icmp_rtt", LAT_KIND_RTT, stage_hooks };
 
-static int validate(void *data)
-{
-	const struct lat_config *c = data;
-
-	if (!c->has_src)
-		return nt_usage_error("--src-ip", NULL, "required");
-	if (!c->has_dst)
-		return nt_usage_error("--dst-ip", NULL, "required");
-	if (c->src == c->dst)
-		return nt_usage_error("--dst-ip", c->dst_str, "same as --src-ip");
-	if (c->direction == LAT_DIR_BOTH)
-		return nt_usage_error("--direction", "both", "must be tx or rx");
-	return lat_validate(data);      /* the family's cross-flag rules */
-}
 
 const struct nt_tool_def kernel_icmp_rtt_tool = {
 	.cli = {
@@ -81,7 +68,7 @@ const struct nt_tool_def kernel_icmp_rtt_tool = {
 		.opts = options,
 		.nopts = NT_ARRAY_SIZE(options),
 		.handle = lat_handle_opt,
-		.validate = validate,
+		.validate = lat_validate,
 		.cfg = &cfg,
 	},
 	.stages = stages,

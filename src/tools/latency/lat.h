@@ -296,6 +296,15 @@ struct lat_config {
 	bool no_stacks, stage_latency, verbose;
 	unsigned long long top;
 	int sort;
+	unsigned needs;                 /* LAT_NEED_*: what the member requires, checked by lat_validate */
+};
+
+/* A member's required flags, declared in its config's initialiser. */
+enum lat_need {
+	LAT_NEED_PAIR = 1 << 0,         /* --src-ip and --dst-ip, different */
+	LAT_NEED_PHY = 1 << 1,          /* an interface list */
+	LAT_NEED_DIR = 1 << 2,          /* --direction */
+	LAT_NEED_ONE_DIR = 1 << 3,      /* tx or rx, not both */
 };
 
 /* Options every family member may take (each tool lists the ones it has). */

@@ -314,6 +314,18 @@ int lat_validate(void *cfg)
 		.has_daddr = c->has_dst, .l4_proto = c->proto, .sport = c->sport, .dport = c->dport,
 	};
 
+	if ((c->needs & LAT_NEED_PAIR) && !c->has_src)
+		return nt_usage_error("--src-ip", NULL, "required");
+	if ((c->needs & LAT_NEED_PAIR) && !c->has_dst)
+		return nt_usage_error("--dst-ip", NULL, "required");
+	if ((c->needs & LAT_NEED_PAIR) && c->src == c->dst)
+		return nt_usage_error("--dst-ip", c->dst_str, "same as --src-ip");
+	if ((c->needs & LAT_NEED_PHY) && !c->phy_str)
+		return nt_usage_error("--phy-interface", NULL, "required");
+	if ((c->needs & LAT_NEED_DIR) && !c->direction)
+		return nt_usage_error("--direction", NULL, "required (tx, rx or both)");
+	if ((c->needs & LAT_NEED_ONE_DIR) && c->direction == LAT_DIR_BOTH)
+		return nt_usage_error("--direction", "both", "must be tx or rx");
 	if (c->threshold_ms_given && c->threshold_us_given)
 		return nt_usage_error("--latency-us", NULL, "conflicts with --latency-ms: "
 				      "give the threshold once, in one unit");

@@ -46,19 +46,9 @@ static const struct nt_opt options[] = {
 
 NT_SKEL(system_network_latency_details);
 
-static struct lat_config cfg = { 0 };
+static struct lat_config cfg = { .needs = LAT_NEED_PHY | LAT_NEED_DIR };
 static const struct lat_tool lat = { "system_network_latency_details", LAT_KIND_DETAILS, stage_hooks };
 
-static int validate(void *data)
-{
-	const struct lat_config *c = data;
-
-	if (!c->phy_str)
-		return nt_usage_error("--phy-interface", NULL, "required");
-	if (!c->direction)
-		return nt_usage_error("--direction", NULL, "required (tx, rx or both)");
-	return lat_validate(data);      /* the family's cross-flag rules */
-}
 
 const struct nt_tool_def system_network_latency_details_tool = {
 	.cli = {
@@ -81,7 +71,7 @@ const struct nt_tool_def system_network_latency_details_tool = {
 		.opts = options,
 		.nopts = NT_ARRAY_SIZE(options),
 		.handle = lat_handle_opt,
-		.validate = validate,
+		.validate = lat_validate,
 		.cfg = &cfg,
 	},
 	.stages = stages,

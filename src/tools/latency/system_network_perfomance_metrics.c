@@ -51,17 +51,10 @@ static const struct nt_opt options[] = {
 
 NT_SKEL(system_network_perfomance_metrics);
 
-static struct lat_config cfg = { .direction = LAT_DIR_BOTH };
+static struct lat_config cfg = { .direction = LAT_DIR_BOTH,
+				  .needs = LAT_NEED_PHY };
 static const struct lat_tool lat = { "system_network_perfomance_metrics", LAT_KIND_METRICS, stage_hooks };
 
-static int validate(void *data)
-{
-	const struct lat_config *c = data;
-
-	if (!c->phy_str)
-		return nt_usage_error("--phy-interface", NULL, "required");
-	return lat_validate(data);      /* the family's cross-flag rules */
-}
 
 const struct nt_tool_def system_network_perfomance_metrics_tool = {
 	.cli = {
@@ -82,7 +75,7 @@ const struct nt_tool_def system_network_perfomance_metrics_tool = {
 		.opts = options,
 		.nopts = NT_ARRAY_SIZE(options),
 		.handle = lat_handle_opt,
-		.validate = validate,
+		.validate = lat_validate,
 		.cfg = &cfg,
 	},
 	.stages = stages,
