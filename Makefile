@@ -28,7 +28,25 @@ BPF_CFLAGS := -g -O2 -target bpf -D__TARGET_ARCH_$(ARCH) -Wall -Wno-unused-funct
 ifeq ($(STATIC),1)
 LDFLAGS  += -static
 endif
+
+# libbpf: the pinned release (the one place it is named), built from Debian's source
+# package by scripts/libbpf.sh into a cache outside the tree and linked statically, in
+# every build. LIBBPF=system links Debian 12's libbpf-dev (1.1) instead: the bench's
+# comparison build (use its own BUILD directory).
+LIBBPF_VERSION := 1.7.0
+LIBBPF_SHA256  := 7ab5feffbf78557f626f2e3e3204788528394494715a30fc2070fcddc2051b7b
+LIBBPF_CACHE   ?= /var/cache/nettrail-libbpf
+LIBBPF         ?= pinned
+ifeq ($(LIBBPF),system)
+LIBBPF_DEP :=
 LDLIBS   += -lbpf -lelf -lz
+else
+LIBBPF_DIR := $(LIBBPF_CACHE)/$(LIBBPF_VERSION)
+LIBBPF_DEP := $(LIBBPF_DIR)/lib/libbpf.a
+CFLAGS     += -isystem $(LIBBPF_DIR)/include
+BPF_CFLAGS += -isystem $(LIBBPF_DIR)/include
+LDLIBS     += $(LIBBPF_DEP) -lelf -lz
+endif
 
 BPF_SRCS   := $(wildcard src/tools/*/*.bpf.c) src/lib/probe.bpf.c
 BPF_NAMES  := $(notdir $(BPF_SRCS:.bpf.c=))
@@ -44,7 +62,7 @@ DEPFLAGS    = -MMD -MP -MF $(@:.o=.d)
 
 vpath %.bpf.c $(sort $(dir $(BPF_SRCS)))
 
-.PHONY: all clean test test-host test-unit test-e2e demo bench soak static deps
+.PHONY: all clean test test-host test-unit test-e2e demo bench bench-old soak static deps
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 
@@ -53,11 +71,23 @@ all: $(BUILD)/nettrail
 $(BUILD):
 	@mkdir -p $@ $(BUILD)/obj
 
-# A build flavour change (STATIC=1 or not) must relink.
-FLAVOUR := static=$(STATIC)
+ifneq ($(LIBBPF_DEP),)
+$(LIBBPF_DEP): scripts/libbpf.sh
+	bash scripts/libbpf.sh $(LIBBPF_VERSION) $(LIBBPF_SHA256) $(LIBBPF_DIR)
+endif
+
+# A build flavour change (STATIC=1 or not, the libbpf) must relink.
+FLAVOUR := static=$(STATIC) libbpf=$(LIBBPF)
 $(BUILD)/.flavour: FORCE | $(BUILD)
 	@echo '$(FLAVOUR)' | cmp -s - $@ || echo '$(FLAVOUR)' > $@
 FORCE:
+
+# What `nettrail --version` and doctor say: the tree's git description and the libbpf inside.
+NT_VERSION := $(shell git describe --always --dirty 2>/dev/null || echo unknown)
+NT_LIBBPF_BUILD := $(if $(LIBBPF_DEP),static; Debian source $$(cat $(LIBBPF_DIR)/debian-version),Debian 12 libbpf-dev)
+$(BUILD)/version.h: FORCE | $(BUILD) $(LIBBPF_DEP)
+	@printf '#define NT_VERSION "%s"\n#define NT_LIBBPF_BUILD "%s"\n' '$(NT_VERSION)' "$(NT_LIBBPF_BUILD)" | \
+		cmp -s - $@ || printf '#define NT_VERSION "%s"\n#define NT_LIBBPF_BUILD "%s"\n' '$(NT_VERSION)' "$(NT_LIBBPF_BUILD)" > $@
 
 $(BUILD)/vmlinux.h: | $(BUILD)
 	@test -r $(VMLINUX_BTF) || { echo "no kernel BTF at $(VMLINUX_BTF): set VMLINUX_BTF=FILE" >&2; exit 1; }
@@ -65,7 +95,7 @@ $(BUILD)/vmlinux.h: | $(BUILD)
 
 # BPF objects: debug info stripped (BTF kept, CO-RE still works), then a skeleton.
 # vmlinux.h is generated, so it is named here: it must exist before the first compile.
-$(BUILD)/%.bpf.o: %.bpf.c $(BUILD)/vmlinux.h | $(BUILD)
+$(BUILD)/%.bpf.o: %.bpf.c $(BUILD)/vmlinux.h | $(BUILD) $(LIBBPF_DEP)
 	$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -I$(dir $<) -c $< -o $@
 	$(STRIP) -g $@
 
@@ -74,11 +104,11 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 
 # The skeletons are generated headers: order-only, so that they exist before the first
 # compile; from then on each object's .d names the skeleton it includes.
-$(BUILD)/obj/%.o: %.c | $(SKELS) $(BUILD)
+$(BUILD)/obj/%.o: %.c | $(SKELS) $(BUILD) $(LIBBPF_DEP) $(BUILD)/version.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(DEPFLAGS) -I$(dir $<) -c $< -o $@
 
-$(BUILD)/nettrail: $(APP_OBJS) $(BUILD)/.flavour
+$(BUILD)/nettrail: $(APP_OBJS) $(BUILD)/.flavour $(LIBBPF_DEP)
 	$(CC) $(LDFLAGS) -o $@ $(APP_OBJS) $(LDLIBS)
 
 static:
@@ -114,17 +144,30 @@ demo: deps $(BUILD)/nettrail
 deps:
 	@bash .ci/install-deps.sh
 
-bench: $(BUILD)/nettrail $(BUILD)/bench-calibrate $(BUILD)/calibrate.bpf.o
+# the start-up table compares this build with the same tree on Debian 12's libbpf (built
+# in its own directory) and with a one-program skeleton (bench/floor.c)
+BENCH_OLD := $(BUILD)/libbpf-system/nettrail
+bench: $(BUILD)/nettrail $(BUILD)/bench-calibrate $(BUILD)/calibrate.bpf.o $(BUILD)/bench-floor bench-old
+	NT_OLD=$(BENCH_OLD) NT_FLOOR=$(BUILD)/bench-floor \
 	NT_CALIBRATE="$(BUILD)/bench-calibrate $(BUILD)/calibrate.bpf.o" bash bench/run.sh
+
+bench-old:
+	$(MAKE) BUILD=$(BUILD)/libbpf-system LIBBPF=system $(BENCH_OLD)
+
+$(BUILD)/floor.bpf.o: bench/floor.bpf.c $(BUILD)/vmlinux.h | $(LIBBPF_DEP)
+	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench-floor: bench/floor.c $(BUILD)/floor.skel.h $(LIBBPF_DEP)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
 soak: $(BUILD)/nettrail
 	NT=$(abspath $(BUILD)/nettrail) bash tests/soak/soak.sh
 
 # empty programs: the kernel accounting's own cost per program run (bench/calibrate.bpf.c)
-$(BUILD)/calibrate.bpf.o: bench/calibrate.bpf.c $(BUILD)/vmlinux.h
+$(BUILD)/calibrate.bpf.o: bench/calibrate.bpf.c $(BUILD)/vmlinux.h | $(LIBBPF_DEP)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
 
-$(BUILD)/bench-calibrate: bench/calibrate.c
+$(BUILD)/bench-calibrate: bench/calibrate.c $(LIBBPF_DEP)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)
 
 clean:

@@ -4,7 +4,8 @@
 set -euo pipefail
 
 pkgs=(
-	make gcc clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool   # build
+	make gcc clang llvm libelf-dev zlib1g-dev bpftool               # build
+	dpkg-dev debian-archive-keyring libbpf-dev   # libbpf from Debian's source (scripts/libbpf.sh); 1.1 for the bench
 	iproute2 iptables nftables iputils-ping jq python3 strace       # lab + e2e
 	iperf3 procps sockperf                                          # bench
 	qemu-system-x86 busybox-static kmod cpio xz-utils zstd          # guest tier

@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 NT=${NT:-$PWD/build/nettrail}   # BENCH_PART=overhead: only the overhead comparison, =startup: only
-# the start-up table (NT=OTHER_BINARY compares another build);
+# the start-up table (NT_OLD=OTHER_BINARY beside it; make bench builds Debian 12's libbpf one);
 # OVH_TOOLS=all (or a comma list of tools) for the overhead part
 RUNS=${RUNS:-7}
 SECS=${SECS:-5}
@@ -28,4 +28,7 @@ ip netns exec "$LAB_ROUTER_NS" iptables -A FORWARD -m conntrack --ctstate INVALI
 
 export LAB_CLIENT_NS LAB_ROUTER_NS LAB_SERVER_NS LAB_CLIENT_IP LAB_SERVER_IP LAB_RX_IF LAB_TX_IF \
 	LAB_CLIENT_IF LAB_SERVER_IF
-/usr/bin/python3 bench/measure.py "$NT" "$RUNS" "$SECS"
+# the start-up table (bench/startup.py: every tool, this build beside NT_OLD and the
+# NT_FLOOR skeleton), then ns per program run and the overhead part (bench/measure.py)
+[[ ${BENCH_PART:-} == overhead ]] || /usr/bin/python3 bench/startup.py "$NT" "$RUNS"
+[[ ${BENCH_PART:-} == startup ]] || /usr/bin/python3 bench/measure.py "$NT" "$RUNS" "$SECS"

@@ -20,7 +20,8 @@ static void usage(FILE *f)
 		   "Usage: nettrail TOOL [options]     (or a symlink named TOOL)\n"
 		   "       nettrail TOOL --help        options and examples of one tool\n"
 		   "       nettrail TOOL ... --dry-run which probe each stage would use; loads nothing\n"
-		   "       nettrail doctor             what this kernel supports, per tool\n\n");
+		   "       nettrail doctor             what this kernel supports, per tool\n"
+		   "       nettrail --version          this build and the libbpf inside\n\n");
 	for (int g = 0; g < NT_GROUP_MAX; g++) {
 		bool any = false;
 
@@ -62,6 +63,10 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
+		return NT_EXIT_OK;
+	}
+	if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "-V")) {
+		nt_version_print(stdout);
 		return NT_EXIT_OK;
 	}
 	t = nt_tool_find(argv[1]);

@@ -168,14 +168,21 @@ bool ksyms__range(const struct ksyms *ks, const char *name, uint64_t *start, uin
 	return true;
 }
 
+static struct ksyms *shared_ks;
+static bool shared_tried;
+
 struct ksyms *nt_ksyms(void)
 {
-	static struct ksyms *ks;
-	static int tried;
-
-	if (!tried) {
-		tried = 1;
-		ks = ksyms__load();
+	if (!shared_tried) {
+		shared_tried = true;
+		shared_ks = ksyms__load();
 	}
-	return ks;
+	return shared_ks;
+}
+
+void nt_ksyms_stale(void)
+{
+	ksyms__free(shared_ks);
+	shared_ks = NULL;
+	shared_tried = false;
 }

@@ -29,7 +29,11 @@ const char *ksyms__fmt(const struct ksyms *ks, uint64_t addr, char *buf, size_t 
 const struct ksym *ksyms__find(const struct ksyms *ks, const char *name);
 /* [start, end) of the function @name (end = next symbol). */
 bool ksyms__range(const struct ksyms *ks, const char *name, uint64_t *start, uint64_t *end);
-/* Shared, lazily loaded instance. */
+/* Shared instance, loaded at its first use: a tool that prints no stack or
+ * location never reads /proc/kallsyms (~10 MB of memory). */
 struct ksyms *nt_ksyms(void);
+/* Forget the shared instance (read before our programs existed, it lacks their
+ * frames); the next nt_ksyms() reads /proc/kallsyms again. */
+void nt_ksyms_stale(void);
 
 #endif

@@ -55,4 +55,9 @@ extern const int nt_ntools;
 const struct nt_tool *nt_tool_find(const char *name);
 const char *nt_group_name(enum nt_group g);
 
+/* This binary: "nettrail <git describe> (libbpf vX.Y: how it is linked)" (version.c). */
+void nt_version_print(FILE *f);
+/* How the libbpf inside was built: "static; Debian source 1.7.0-1" or the system's. */
+const char *nt_libbpf_build(void);
+
 #endif

@@ -9,6 +9,7 @@
 #include "btfinfo.h"
 #include "output.h"
 #include "run.h"
+#include "ksyms.h"
 #include "tool.h"
 
 /* The skeleton's first two members, whatever the tool (bpftool's layout). */
@@ -133,6 +134,8 @@ static int start(struct nt_run *r)
 	}
 	if (nt_stages_attach(r->obj, r->plans, d->nstages))
 		return NT_EXIT_RUNTIME;
+	/* symbols a plan read lack our programs' frames: read again when first needed */
+	nt_ksyms_stale();
 	return CALL(r, attached);
 }
 

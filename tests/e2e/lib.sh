@@ -21,6 +21,7 @@
 #   NT_GUEST=1       running inside the qemu guest tier (kprobe/fentry usable)
 #   NT_E2E_FILTER    extended regex; only cases whose name matches run
 #   NT_E2E_TAGS      TAG[,TAG...]; only cases carrying one of these tags run (and NT_E2E_FILTER)
+#   NT_E2E_ATTACH_MODES  the guest's attach modes for the cases run per mode (default: all)
 #   NT_E2E_LIST=1    print the names of the selected cases, run nothing (no lab is built)
 #   NT_E2E_VERBOSE=1 print diagnostics of passing cases too
 #   NT_KEEP=1        keep work directories of failed cases (path is printed)
@@ -48,9 +49,10 @@ trap '_NT_TERM=1' TERM
 nt_in_guest() { [[ ${NT_GUEST:-0} == 1 ]]; }
 
 # attach modes each tracing case should be run with. On the host only tracepoints/tp_btf
-# work; the guest tier also has fentry and kprobe.
+# work; the guest tier also has fentry and kprobe. NT_E2E_ATTACH_MODES narrows the guest's
+# list (tests/run-all.sh: every mode on the users' 5.10, "auto" on 6.1 and 6.12).
 nt_attach_modes() {
-	if nt_in_guest; then echo "auto fentry kprobe"; else echo "auto"; fi
+	if nt_in_guest; then echo "${NT_E2E_ATTACH_MODES:-auto fentry kprobe}"; else echo "auto"; fi
 }
 
 # timeouts of the wait helpers are multiplied by this (the guest tier is 10-50x slower)
@@ -90,6 +92,9 @@ nt_tags_for_mode() {
 			tags+=("${spec%%=*}")
 		fi
 	done
+	# a case run per attach mode in the guest is about the kernel's probe points: every
+	# guest kernel runs it, in the modes that kernel's NT_E2E_ATTACH_MODES lists
+	[[ " ${tags[*]} " == *" guest "* ]] && tags+=(newer)
 	local IFS=,
 	echo "${tags[*]}"
 }
@@ -111,7 +116,11 @@ _nt_selected() {
 
 # nt_case [--tag TAG[,TAG...]]... NAME FUNCTION [ARGS...]
 # Tags say which selections run the case besides the full suite (run.sh -T, NT_E2E_TAGS):
-#   guest        the CI guest tier's selection (make vmtest's VM_CMD, tests/vm/vm.mk)
+#   guest        the guest tier on the users' kernel, 5.10: every case that needs a guest
+#                (kprobe, fentry, modules); make vmtest's default VM_CMD (tests/vm/vm.mk)
+#   newer        also on the newer guest kernels, 6.1 and 6.12 (tests/run-all.sh): what
+#                differs between kernels. nt_tags_for_mode adds it to every per-mode guest
+#                case; each kernel runs those in its own NT_E2E_ATTACH_MODES
 #   nobtf        both runs without kernel BTF (tests/run-all.sh: host, and guest 5.10)
 #   guest-nobtf  the guest's run without kernel BTF only (function probes needed)
 nt_case() {
@@ -127,8 +136,9 @@ nt_case() {
 		echo "$name"
 		return 0
 	fi
-	local w rc
+	local w rc t0 took
 	w=$(mktemp -d "${TMPDIR:-/tmp}/nt-e2e.XXXXXX")
+	t0=$(date +%s%N)
 	(
 		W=$w
 		# shellcheck disable=SC2034 # for test functions
@@ -139,9 +149,11 @@ nt_case() {
 		"$@"
 	) >"$w/case.log" 2>&1
 	rc=$?
+	# the case's wall time, after its name as a TAP comment: what the CI budget is made of
+	took="# $((($(date +%s%N) - t0) / 1000000)) ms"
 	case $rc in
 	0)
-		echo "ok - $name"
+		echo "ok - $name $took"
 		NT_PASSED=$((NT_PASSED + 1))
 		[[ ${NT_E2E_VERBOSE:-0} == 1 ]] && sed 's/^/#   /' "$w/case.log"
 		;;
@@ -150,7 +162,7 @@ nt_case() {
 		NT_SKIPPED=$((NT_SKIPPED + 1))
 		;;
 	*)
-		echo "not ok - $name"
+		echo "not ok - $name $took"
 		NT_FAILED=$((NT_FAILED + 1))
 		sed 's/^/#   /' "$w/case.log"
 		[[ $rc == 130 ]] && echo "#   (interrupted)"

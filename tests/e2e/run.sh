@@ -22,7 +22,7 @@
 # NT_E2E_NO_COPY=1), NT_GUEST=1 inside the qemu guest tier (case names and tags of the
 # attach-mode variants depend on it: list with NT_GUEST=1 for the guest's selection),
 # NT_E2E_FILTER / NT_E2E_TAGS (as -k / -T), NT_KEEP=1 keeps work directories of failed cases.
-# Output: per case "ok - NAME" / "not ok - NAME" (+ "#" diagnostics) / "skip - NAME (why)";
+# Output: per case "ok - NAME # N ms" / "not ok - NAME # N ms" (+ "#" diagnostics) / "skip - NAME (why)";
 # the last line is "N passed, N failed" (", N skipped" when some were skipped);
 # exit status 1 if anything failed.
 set -u

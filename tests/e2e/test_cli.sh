@@ -454,44 +454,6 @@ case_btf_debug() {
 		"2 NETFILTER_DROP events with --btf and --debug"
 }
 
-# ---- doctor ------------------------------------------------------------------------------
-
-# doctor tells the truth about this machine: tp_btf works, fentry and kprobe do not on the
-# host tier (testbed.md); in the guest tier both work
-case_doctor() {
-	nt_need_binary
-	"$NT" doctor >"$W/D.out" 2>"$W/D.err"
-	echo $? >"$W/D.rc"
-	echo "+ $NT doctor" >"$W/D.cmd"
-	assert_exit D 0
-	grep -q "$(uname -r)" "$W/D.out" || fail "doctor does not show the kernel release$(nt_show D)"
-	"$NT" doctor --json >"$W/J.out" 2>"$W/J.err"
-	echo $? >"$W/J.rc"
-	echo "+ $NT doctor --json" >"$W/J.cmd"
-	assert_exit J 0
-	assert_eq "doctor --json: stdout lines" "$(grep -c . "$W/J.out")" 1 J
-	local dup
-	dup=$($PY -c '
-import json, sys
-def hook(pairs):
-    keys = [k for k, _ in pairs]
-    for k in set(keys):
-        if keys.count(k) > 1:
-            print("duplicate key %r in object with keys %s" % (k, keys))
-    return dict(pairs)
-json.loads(open(sys.argv[1]).read(), object_pairs_hook=hook)' "$W/J.out" 2>&1)
-	[[ -z $dup ]] || fail "doctor --json is not clean JSON: $(sort -u <<<"$dup" | head -n 3)"
-	local want_f=false want_k=false
-	if nt_in_guest; then want_f=true want_k=true; fi
-	assert_jq J ".[0] | .tool == \"doctor\" and .attach_types.tp_btf.available == true" \
-		"doctor reports tp_btf available"
-	assert_jq J ".[0].attach_types.fentry.available == $want_f and .[0].attach_types.kprobe.available == $want_k" \
-		"doctor reports fentry available=$want_f, kprobe available=$want_k"
-	assert_jq J "[.[0].tools[].name] | index([\"icmp_path_tracer\"]) != null and index([\"eth_drop\"]) != null" \
-		"doctor lists icmp_path_tracer and eth_drop"
-	assert_jq J "all(.[0].tools[]; .auto.ok == true)" "every tool can attach all stages in auto mode"
-}
-
 # ---- streams ------------------------------------------------------------------------------
 
 # results are written as they happen also when stdout is a pipe (manual: ... | tee log)
@@ -592,7 +554,6 @@ nt_case "help: nettrail --help lists the tools" case_help
 nt_case "help: per-tool --help shows flags and examples" case_tool_help
 nt_case "multi-call: symlinks named eth_drop / icmp_path_tracer run that tool" case_symlink
 nt_case "options: --btf FILE and --debug" case_btf_debug
-nt_case --tag guest "doctor: truthful attach types (text and --json)" case_doctor
 nt_case "streams: events arrive through a pipe while the tool runs" case_pipe_line_buffered
 nt_case "attach: --attach-mode kprobe unavailable on the host -> exit 1 naming kprobe" \
 	case_forced_mode_unavailable kprobe

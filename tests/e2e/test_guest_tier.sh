@@ -98,8 +98,14 @@ case_netem_external_delay() {
 	jq -n --argjson b "$base" --argjson w "$with" --argjson d "$want" \
 		'(($w - $b) - $d) | fabs <= ($d * 0.10)' | grep -qx true ||
 		fail "external segment grew by $(jq -n "$with - $base") us, want ${want} us +-10 %"
-	assert_jq T "all(\$ev[]; .internal_req_us < $((want / 10)) and .internal_rep_us < $((want / 10)))" \
+	# No exchange carries D in an internal segment, and a typical one is far below it. (Not
+	# "every one below D/10": under TCG the first packet through freshly attached programs
+	# pays the translation of their code, 5.7 ms once in CI on 6.1.)
+	assert_jq T "all(\$ev[]; .internal_req_us < $((want / 2)) and .internal_rep_us < $((want / 2)))" \
 		"the delay is not attributed to the host's internal segments"
+	assert_jq T "([\$ev[].internal_req_us] | sort | .[length / 2 | floor]) < $((want / 10)) and
+		([\$ev[].internal_rep_us] | sort | .[length / 2 | floor]) < $((want / 10))" \
+		"the median internal segments are below D/10"
 }
 
 # ---- drop reasons by name ---------------------------------------------------------------
@@ -162,6 +168,6 @@ nt_case --tag guest "guest: bond slaves (--rx-iface slave1,slave2) traced whiche
 	case_bond_slaves
 nt_case --tag guest "guest: netem delay D on the far side -> external segment grows by D (+-10 %)" \
 	case_netem_external_delay
-nt_case --tag guest --tag nobtf "reasons: NETFILTER_DROP by name with the running kernel's own number" case_reason_by_name
+nt_case --tag guest --tag newer --tag nobtf "reasons: NETFILTER_DROP by name with the running kernel's own number" case_reason_by_name
 nt_case --tag nobtf "btf: no kernel BTF -> exit 1 naming --btf; with --btf FILE it runs (raw_tp)" case_no_kernel_btf
 nt_done

@@ -38,5 +38,5 @@ case_ovs() {
 	assert_jq T "\$sum.exchanges.completed == $n and \$sum.exchanges.reported == $n and \$sum.lost_events == 0" \
 		"summary counts"
 }
-nt_case --tag guest "system_network_icmp_rtt: OVS datapath (internal port -> flow -> physical port) -> OVS stages in order on both paths (guest tier)" case_ovs
+nt_case --tag guest --tag newer "system_network_icmp_rtt: OVS datapath (internal port -> flow -> physical port) -> OVS stages in order on both paths (guest tier)" case_ovs
 nt_done

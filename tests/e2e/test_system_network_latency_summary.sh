@@ -270,18 +270,18 @@ for m in $(nt_attach_modes); do
 	nt_case "$S: 100 UDP datagrams -> tx completed 100 (+-2 %), a report per interval also idle [$m]" case_counts "$m"
 done
 for m in $(nt_attach_modes); do
-	nt_case --tag guest "$S: 20 UDP datagrams to a socket -> rx completed 20, ends where queued to the socket [$m]" case_udp_rx "$m"
+	nt_case --tag "$(nt_tags_for_mode "$m" guest)" "$S: 20 UDP datagrams to a socket -> rx completed 20, ends where queued to the socket [$m]" case_udp_rx "$m"
 done
 for m in $(nt_attach_modes); do
-	nt_case --tag guest "$S: UDP from another namespace to the same port -> no record, only the client's 20 [$m]" case_other_netns "$m"
+	nt_case --tag "$(nt_tags_for_mode "$m" guest)" "$S: UDP from another namespace to the same port -> no record, only the client's 20 [$m]" case_other_netns "$m"
 done
 nt_case "$S: reader takes each TCP message 20 ms late -> rx histogram in the 16384-32767 us bucket" case_rx_delay
 nt_case --tag guest "$S: icmp+tcp+udp mixed, --protocol icmp -> only the pings counted" case_proto_filter
 nt_case --tag guest "$S: iperf3 UDP load -> tx completed == packets sent (+-2 %)" case_load
 for m in $(nt_attach_modes); do
-	nt_case --tag guest "$S: netem delay 20 ms -> qdisc stage pair in D's bucket, no other pair (guest tier) [$m]" case_netem "$m"
+	nt_case --tag "$(nt_tags_for_mode "$m" guest)" "$S: netem delay 20 ms -> qdisc stage pair in D's bucket, no other pair (guest tier) [$m]" case_netem "$m"
 done
-nt_case --tag guest "$S: per-interface tc hooks on --phy-interface: same counts as the tracepoints, nothing left" case_per_interface
+nt_case --tag guest --tag newer "$S: per-interface tc hooks on --phy-interface: same counts as the tracepoints, nothing left" case_per_interface
 
 # Open vSwitch (guest tier): UDP from the datapath's internal port out of its veth port
 # (tests/lab/lab_latency.sh latlab_ovs). With --stage-latency the OVS stages are pairs of the

@@ -173,8 +173,8 @@ case_usage() {
 }
 
 nt_case "$TOOL: without fentry and kprobe -> exit 1 naming the missing attach types" case_host_no_probes
-nt_case --tag guest --tag guest-nobtf "$TOOL: NEW/DESTROY with tuples for a TCP connection and a UDP exchange (function probes)" case_events
-nt_case --tag guest "$TOOL: INVALID counted in the kernel == iptables INVALID counter (exit probes)" case_invalid_counts
+nt_case --tag guest --tag newer --tag guest-nobtf "$TOOL: NEW/DESTROY with tuples for a TCP connection and a UDP exchange (function probes)" case_events
+nt_case --tag guest --tag newer "$TOOL: INVALID counted in the kernel == iptables INVALID counter (exit probes)" case_invalid_counts
 nt_case --tag guest "$TOOL: a full verdict table (--max-entries 1) -> totals == both INVALID rules, the rest not broken down" case_invalid_table_full
 nt_case "$TOOL: bad input -> exit 2 before loading" case_usage
 nt_done

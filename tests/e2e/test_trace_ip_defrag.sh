@@ -109,7 +109,7 @@ case_usage() {
 	drop_usage_error --protocol bogus $TOOL --protocol bogus
 }
 
-nt_case --tag guest --tag guest-nobtf "$TOOL: lone first fragment times out (identity), complete datagram reassembles" case_timeout_and_reassembly
+nt_case --tag guest --tag newer --tag guest-nobtf "$TOOL: lone first fragment times out (identity), complete datagram reassembles" case_timeout_and_reassembly
 nt_case "$TOOL: --src-ip/--protocol filters" case_filters
 nt_case "$TOOL: bad input -> exit 2 before loading" case_usage
 nt_done

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/utsname.h>
+#include <bpf/libbpf.h>
 #include "nt.h"
 #include "attach.h"
 #include "btfinfo.h"
@@ -59,6 +60,8 @@ static void doctor_json(const struct utsname *u, const void *btf)
 	char desc[2048];
 
 	nt_json_str(j, "kernel", u->release);
+	nt_json_str(j, "libbpf", libbpf_version_string());
+	nt_json_str(j, "libbpf_build", nt_libbpf_build());
 	nt_json_str(j, "machine", u->machine);
 	nt_json_str(j, "btf", btf ? nt_btf_path() : "");
 	nt_json_obj(j, "attach_types");
@@ -114,6 +117,7 @@ static void doctor_text(const struct utsname *u, const void *btf, const char *bt
 		printf("BTF:     %s (%u types)\n", nt_btf_path(), nt_btf_type_count());
 	else
 		printf("BTF:     none: %s\n", btf_why);
+	printf("libbpf:  %s (%s)\n", libbpf_version_string(), nt_libbpf_build());
 	printf("\nAttach types (each tried by loading and attaching a test program):\n");
 	for (size_t i = 0; i < NT_ARRAY_SIZE(kinds); i++) {
 		const char *why = NULL;

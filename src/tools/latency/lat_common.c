@@ -340,7 +340,6 @@ struct lat_state {
 	struct bpf_object *obj;
 	const struct nt_stage_plan *hook_plan[LH_MAX];
 	struct bpf_map *counters, *stacks;
-	struct ksyms *ks;
 	/* RTT / details / metrics */
 	double recent[16];
 	int nrecent, recent_next;
@@ -419,8 +418,8 @@ static void json_stack(struct lat_state *s, struct nt_json *j, const char *key, 
 	char sym[256];
 
 	nt_json_arr(j, key);
-	for (int i = nt_stack_first_frame(st, n, s->ks); i < n && i < NT_STACK_DEPTH && st[i]; i++)
-		nt_json_str(j, NULL, ksyms__fmt(s->ks, st[i], sym, sizeof(sym)));
+	for (int i = nt_stack_first_frame(st, n, nt_ksyms()); i < n && i < NT_STACK_DEPTH && st[i]; i++)
+		nt_json_str(j, NULL, ksyms__fmt(nt_ksyms(), st[i], sym, sizeof(sym)));
 	nt_json_arr_end(j);
 }
 
@@ -429,8 +428,8 @@ static void text_stack(struct lat_state *s, const char *title, const __u64 *st, 
 	char sym[256];
 
 	nt_text("  %s:\n", title);
-	for (int i = nt_stack_first_frame(st, n, s->ks); i < n && i < NT_STACK_DEPTH && st[i]; i++)
-		nt_text("    %s\n", ksyms__fmt(s->ks, st[i], sym, sizeof(sym)));
+	for (int i = nt_stack_first_frame(st, n, nt_ksyms()); i < n && i < NT_STACK_DEPTH && st[i]; i++)
+		nt_text("    %s\n", ksyms__fmt(nt_ksyms(), st[i], sym, sizeof(sym)));
 }
 
 static int stack_of(struct lat_state *s, int id, __u64 *st)
@@ -1326,9 +1325,6 @@ static int lat_attached(struct nt_run *r)
 {
 	state.counters = bpf_object__find_map_by_name(r->obj, "nt_counters");
 	state.stacks = bpf_object__find_map_by_name(r->obj, "lat_stacks");
-	/* symbols read after our programs exist, so their frames are recognised */
-	if (!state.cfg->no_stacks)
-		state.ks = ksyms__load();
 	return 0;
 }
 
@@ -1368,8 +1364,6 @@ static void lat_finish(struct nt_run *r)
 
 static void lat_cleanup(struct nt_run *r)
 {
-	ksyms__free(state.ks);
-	state.ks = NULL;
 }
 
 const struct nt_tool_hooks lat_tool_hooks = {
