@@ -62,7 +62,7 @@ DEPFLAGS    = -MMD -MP -MF $(@:.o=.d)
 
 vpath %.bpf.c $(sort $(dir $(BPF_SRCS)))
 
-.PHONY: all clean test test-host test-unit test-e2e demo bench bench-old soak static deps
+.PHONY: all clean test test-host test-guest test-unit test-e2e demo bench bench-old soak static deps
 .DELETE_ON_ERROR:
 .SECONDARY: $(BPF_OBJS) $(SKELS)
 
@@ -137,6 +137,10 @@ test: $(BUILD)/nettrail $(BUILD)/unit_tests
 # The host tier only (no qemu): the quick loop while developing.
 test-host: $(BUILD)/nettrail $(BUILD)/unit_tests
 	@NT_SKIP_GUEST=1 bash tests/run-all.sh
+
+# The guest tier only, as make test runs it (NT_GUEST_KERNELS narrows it).
+test-guest:
+	@NT_SKIP_HOST=1 bash tests/run-all.sh
 
 demo: deps $(BUILD)/nettrail
 	bash scripts/demo.sh

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: unit tests, the end-to-end suite against real packets on this
-# host, then the guest tier (qemu; NT_SKIP_GUEST=1 skips it), then one closing
-# line with the totals so CI reads a single verdict.
+# host, then the guest tier (qemu; NT_SKIP_GUEST=1 skips it, NT_SKIP_HOST=1 runs
+# only it), then one closing line with the totals so CI reads a single verdict.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 BUILD=${BUILD:-build}
@@ -31,25 +31,27 @@ tally() {   # parse a run's closing "N passed, N failed[, N skipped]" line from 
 log=$(mktemp -d)
 trap 'rm -rf "$log"' EXIT
 
-echo "== unit tests"
-"$BUILD/unit_tests" | tee "$log/unit"
-tally "$log/unit" unit
+if [ "${NT_SKIP_HOST:-0}" != 1 ]; then
+	echo "== unit tests"
+	"$BUILD/unit_tests" | tee "$log/unit"
+	tally "$log/unit" unit
 
-echo "== end-to-end tests (host tier: $(uname -r))"
-NT="$PWD/$BUILD/nettrail" bash tests/e2e/run.sh | tee "$log/e2e"
-tally "$log/e2e" e2e
+	echo "== end-to-end tests (host tier: $(uname -r))"
+	NT="$PWD/$BUILD/nettrail" bash tests/e2e/run.sh | tee "$log/e2e"
+	tally "$log/e2e" e2e
 
-# A kernel without BTF, imitated here: each tool runs with /sys/kernel/btf hidden and a
-# saved copy passed as --btf (tp_btf/fentry are then unavailable: raw_tp, tracepoint). The
-# cases tagged nobtf (nt_case --tag nobtf, tests/e2e/lib.sh).
-echo "== host tier without kernel BTF (--btf FILE)"
-btf_copy="$log/vmlinux.btf"
-cp /sys/kernel/btf/vmlinux "$btf_copy"
-NT="$PWD/$BUILD/nettrail" NT_E2E_HIDE_BTF=1 NT_GUEST_BTF="$btf_copy" \
-	NT_E2E_TOOL_ARGS="--btf $btf_copy" \
-	bash tests/e2e/run.sh -T nobtf |
-	tee "$log/nobtf"
-tally "$log/nobtf" "no-BTF run"
+	# A kernel without BTF, imitated here: each tool runs with /sys/kernel/btf hidden and a
+	# saved copy passed as --btf (tp_btf/fentry are then unavailable: raw_tp, tracepoint). The
+	# cases tagged nobtf (nt_case --tag nobtf, tests/e2e/lib.sh).
+	echo "== host tier without kernel BTF (--btf FILE)"
+	btf_copy="$log/vmlinux.btf"
+	cp /sys/kernel/btf/vmlinux "$btf_copy"
+	NT="$PWD/$BUILD/nettrail" NT_E2E_HIDE_BTF=1 NT_GUEST_BTF="$btf_copy" \
+		NT_E2E_TOOL_ARGS="--btf $btf_copy" \
+		bash tests/e2e/run.sh -T nobtf |
+		tee "$log/nobtf"
+	tally "$log/nobtf" "no-BTF run"
+fi
 
 # In the guest (run-guest.sh --hide-btf keeps the BTF at $NT_GUEST_BTF): the same cases, in
 # their auto (raw_tp with that kernel's tracepoint arguments) and kprobe modes, and those
@@ -105,6 +107,7 @@ if [ "${NT_SKIP_GUEST:-0}" != 1 ]; then
 fi
 
 echo
+echo "# make test: $((SECONDS / 60)) min $((SECONDS % 60)) s"
 if ((total_skip)); then
 	echo "$total_pass passed, $total_fail failed, $total_skip skipped"
 else
