@@ -37,6 +37,7 @@ NT=${NT:-$REPO/build/nettrail}
 # shellcheck disable=SC2034 # used by test files
 PY=/usr/bin/python3 # Debian's python (stdlib only), not the pyenv one on PATH
 . "$REPO/tests/lab/lab.sh"
+. "$REPO/tests/lab/lab_vm.sh"
 
 NT_PASSED=0 NT_FAILED=0 NT_SKIPPED=0
 
@@ -534,8 +535,9 @@ nt_prog_names() {
 # nt_ns_inode NS: netns inode of a lab namespace
 nt_ns_inode() { lab_netns_inode "$1"; }
 
-# nt_shared_lab router|router2: build one lab for the whole test file (cases only read it);
-# removed when the test file's shell exits
+# nt_shared_lab router|router2|vm: build one lab for the whole test file (cases only read
+# it, or undo what they change); removed when the test file's shell exits. vm: a real qemu
+# guest behind a tap (tests/lab/lab_vm.sh), booted once per file
 nt_shared_lab() {
 	[[ ${NT_E2E_LIST:-0} == 1 ]] && return 0
 	local p
@@ -546,6 +548,7 @@ nt_shared_lab() {
 	case $1 in
 	router) lab_router_topology "$p" ;;
 	router2) lab_router_topology2 "$p" ;;
+	vm) lab_vm_topology "$p" ;;
 	esac || { lab_cleanup "$p"; echo "not ok - shared lab $1 could not be built"; NT_FAILED=$((NT_FAILED + 1)); return 1; }
 }
 _NT_SHARED_LABS=()

@@ -446,10 +446,29 @@ EOF
 
 # lab_cleanup PREFIX...: delete every namespace of lab PREFIX (and of its twins); the
 # interfaces go with them. Idempotent; safe to call from a trap when nothing was built.
+# _lab_vm_stop PREFIX: stop the VM of a lab_vm_topology lab (tests/lab/lab_vm.sh), if it
+# has one: its process group, then its control directory
+_lab_vm_dir() { echo "$LAB_STATE_DIR/vm.$1"; }
+_lab_vm_stop() {
+	local d pid i
+	d=$(_lab_vm_dir "$1")
+	[[ -e $d/pid ]] || return 0
+	pid=$(cat "$d/pid")
+	touch "$d/stop"
+	kill -TERM -- "-$pid" 2>/dev/null
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL -- "-$pid" 2>/dev/null
+	rm -rf "$d"
+}
+
 lab_cleanup() {
 	local p t ns f
 	for p in "$@"; do
 		[[ -n $p ]] || continue
+		_lab_vm_stop "$p"
 		for f in "$LAB_STATE_DIR"/twins/*; do
 			[[ -e $f ]] || continue
 			if [[ $(cat "$f" 2>/dev/null) == "$p" ]]; then

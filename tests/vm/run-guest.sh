@@ -43,7 +43,7 @@ MODULES="$DEFAULT_MODULES ${NT_VM_MODULES:-}"
 BOOT_MODULES="virtio_pci 9pnet_virtio 9p overlay"
 
 REFRESH=0 INTERACTIVE=0 VERBOSE=0 HIDE_BTF=0 PREPARE_ONLY=0 QUIET=0
-RW_PATHS=()
+RW_PATHS=() NICS=()
 
 usage() {
 	cat <<EOF
@@ -64,6 +64,10 @@ options:
   --modules "M…" extra modules to load in the guest       [NT_VM_MODULES]
   --rw DIR       share host directory DIR read-write at the same path
                  (repeatable; e.g. to collect artifacts)
+  --nic TAP      a virtio-net NIC backed by the host tap TAP (an existing
+                 persistent tap, or one qemu creates; vhost off), in the
+                 network namespace this script runs in; the guest names the
+                 NICs eth0, eth1, ... in order (repeatable)
   --hide-btf     hide /sys/kernel/btf/vmlinux in the guest; a copy is kept at
                  \$NT_GUEST_BTF (/run/nettrail-vm/vmlinux.btf)
   --refresh      re-resolve the newest kernel of the series (needs the mirror)
@@ -95,6 +99,7 @@ while [ "$#" -gt 0 ]; do
 	--smp) need_arg "$@"; SMP=$2; shift 2 ;;
 	--modules) need_arg "$@"; MODULES="$MODULES $2"; shift 2 ;;
 	--rw) need_arg "$@"; RW_PATHS+=("$2"); shift 2 ;;
+	--nic) need_arg "$@"; NICS+=("$2"); shift 2 ;;
 	--hide-btf) HIDE_BTF=1; shift ;;
 	--refresh) REFRESH=1; shift ;;
 	--prepare) PREPARE_ONLY=1; shift ;;
@@ -108,6 +113,7 @@ while [ "$#" -gt 0 ]; do
 done
 [[ $TIMEOUT =~ ^[0-9]+$ ]] || usage_err "--timeout: '$TIMEOUT' is not a number of seconds"
 [[ $SMP =~ ^[1-9][0-9]*$ ]] || usage_err "--smp: '$SMP' is not a CPU count"
+[ "${#NICS[@]}" = 0 ] || MODULES="$MODULES virtio_net"
 if [ "$PREPARE_ONLY" = 0 ] && [ "$#" -eq 0 ]; then
 	usage_err "no command given; e.g. $PROG -- uname -r"
 fi
@@ -389,6 +395,14 @@ qemu=(qemu-system-x86_64 -accel tcg -cpu max -machine pc -m "$MEM" -smp "$SMP"
 i=0
 for d in "${RW_PATHS[@]}"; do
 	qemu+=(-virtfs "local,path=$d,mount_tag=ntrw$i,security_model=none,multidevs=remap")
+	i=$((i + 1))
+done
+
+# virtio-net NICs on host taps (the guest's eth0, eth1, ... in this order)
+i=0
+for t in "${NICS[@]}"; do
+	qemu+=(-netdev "tap,id=nic$i,ifname=$t,script=no,downscript=no,vhost=off"
+		-device "virtio-net-pci,netdev=nic$i,mac=52:54:00:6e:74:$(printf '%02x' "$i")")
 	i=$((i + 1))
 done
 
