@@ -4,6 +4,8 @@
 # the manual's VM scenario (1.2 scenario 3) on it: icmp_path_tracer on the VM's host sees
 # every exchange enter on the physical port, leave on the tap, and the VM's reply come back
 # through the tap; a delay made inside the VM shows as the external segment, not the host's.
+# Inside the VM (its Debian kernel: fentry, module BTF), the virtio-net tools of 3.8.4 on a
+# real virtio-net NIC: their counts against the guest kernel's own counters.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 nt_shared_lab vm || { nt_done; exit 1; }
@@ -81,6 +83,110 @@ case_vm_delay() {
 		"the median host segments are below D/10"
 }
 
+# ---- inside the VM ----------------------------------------------------------------------
+
+# the shared directory the VM sees at the same path: the binary and the tools' output
+vm_dir() { _lab_vm_dir "$LAB_PREFIX"; }
+
+# vm_start T TOOL ARGS...: start nettrail TOOL in the VM (T.out, T.err and, when it ends,
+# T.rc in the shared directory) and wait for its ready line
+vm_start() {
+	local t=$1 d i
+	shift
+	d=$(vm_dir)
+	[[ -x $d/nettrail ]] || cp "$NT" "$d/nettrail" || fail "cannot copy the binary for the VM"
+	rm -f "$d/$t.out" "$d/$t.err" "$d/$t.rc"
+	echo "+ (in the VM) nettrail $*" >"$W/$t.cmd"
+	labvm_exec "cd /; ($d/nettrail $* >$d/$t.out 2>$d/$t.err; echo \$? >$d/$t.rc) </dev/null >/dev/null 2>&1 &" ||
+		fail "VM: cannot start $1"
+	for ((i = 0; i < 300; i++)); do
+		grep -q '^Tracing' "$d/$t.err" 2>/dev/null && return 0
+		[[ -e $d/$t.rc ]] && break
+		sleep 0.1
+	done
+	fail "VM: $1 did not get ready in 30 s: $(cat "$d/$t.err")"
+}
+
+# vm_stop T: SIGINT to the tool in the VM, wait for its end; T.out, T.err, T.rc to $W
+vm_stop() {
+	local t=$1 d i
+	d=$(vm_dir)
+	labvm_exec "pkill -INT -f '^$d/nettrail '" || fail "VM: no nettrail to stop"
+	for ((i = 0; i < 100; i++)); do
+		[[ -s $d/$t.rc ]] && break
+		sleep 0.1
+	done
+	cp "$d/$t.out" "$W/$t.out"
+	cp "$d/$t.err" "$W/$t.err"
+	cp "$d/$t.rc" "$W/$t.rc" 2>/dev/null || fail "VM: $t did not end within 10 s of SIGINT$(nt_show "$t")"
+}
+
+# vm_counters: "rx_packets" and "IRQ calls" lines of the VM's eth0 now (its receive IRQ from /proc/interrupts)
+vm_counters() {
+	labvm_exec 'dev=$(basename $(readlink /sys/class/net/eth0/device));
+		echo $(cat /sys/class/net/eth0/statistics/rx_packets)
+		awk -v n="$dev-input.0" '"'"'$NF == n { s = 0; for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i; else break; print s }'"'"' /proc/interrupts'
+}
+
+# within N TRUTH PCT: |N - TRUTH| <= PCT % of TRUTH + 3 (the edges of the windows)
+within() { jq -n --argjson n "$1" --argjson t "$2" --argjson p "$3" '(($n - $t) | fabs) <= ($t * $p / 100 + 3)' | grep -qx true; }
+
+# traffic into the VM: 400 pings at 5 ms and 400 UDP datagrams (to a closed port: freed, and
+# counted as received by the NIC all the same)
+vm_traffic() {
+	ip netns exec "$LAB_CLIENT_NS" ping -n -q -c 400 -i 0.005 -W 2 "$LAB_SERVER_IP" >/dev/null ||
+		fail "lab: pings to the VM lost replies"
+	lab_udp_send "$LAB_CLIENT_NS" "$LAB_CLIENT_IP" 40000 "$LAB_SERVER_IP" 9 400 ||
+		fail "lab: UDP datagrams not sent"
+}
+
+# virtnet_poll_monitor inside the VM: the receive queue's packets == what the guest's eth0
+# received (+-5 %), its receive interrupts (skb_recv_done by fentry) == the input IRQ's calls
+case_virtnet_poll() {
+	local before after rx irq got_rx got_irq
+	vm_start P virtnet_poll_monitor --interface eth0 --json --interval 600
+	read -r -d '' before < <(vm_counters)
+	vm_traffic
+	read -r -d '' after < <(vm_counters)
+	vm_stop P
+	assert_exit P 0
+	rx=$(($(sed -n 1p <<<"$after") - $(sed -n 1p <<<"$before")))
+	irq=$(($(sed -n 2p <<<"$after") - $(sed -n 2p <<<"$before")))
+	echo "# the VM's eth0 received $rx packets; its input IRQ fired $irq times"
+	assert_jq P "\$sum.queues | map(select(.direction == \"rx\" and .name == \"input-0\" and .interface == \"eth0\")) | length == 1" \
+		"the summary has eth0's receive queue input-0"
+	got_rx=$(jq -s '[.[] | select(.type == "summary")] | last | .queues[] | select(.name == "input-0") | .packets' "$W/P.out")
+	got_irq=$(jq -s '[.[] | select(.type == "summary")] | last | .queues[] | select(.name == "input-0") | .recv_interrupts' "$W/P.out")
+	echo "# virtnet_poll_monitor: $got_rx packets polled, $got_irq receive interrupts"
+	within "$got_rx" "$rx" 5 || fail "polled $got_rx packets, the NIC received $rx (+-5 %)"
+	within "$got_irq" "$irq" 5 || fail "$got_irq receive interrupts, the input IRQ fired $irq times (+-5 %)"
+	assert_jq P "\$sum.queues[] | select(.name == \"input-0\") | .polls >= .recv_interrupts and .budget > 0" \
+		"a poll per interrupt at least, and the budget is known"
+}
+
+# virtnet_irq_monitor inside the VM: the input IRQ's calls == /proc/interrupts (+-5 %), named
+# after the device, on eth0
+case_virtnet_irq() {
+	local before after irq got
+	vm_start Q virtnet_irq_monitor --interface eth0 --json --interval 600
+	read -r -d '' before < <(vm_counters)
+	vm_traffic
+	read -r -d '' after < <(vm_counters)
+	vm_stop Q
+	assert_exit Q 0
+	irq=$(($(sed -n 2p <<<"$after") - $(sed -n 2p <<<"$before")))
+	got=$(jq -s '[.[] | select(.type == "summary")] | last | .irqs[] | select(.name | test("^virtio[0-9]+-input\\.0$")) | .calls' "$W/Q.out")
+	echo "# the input IRQ fired $irq times; virtnet_irq_monitor counted $got"
+	[[ -n $got ]] || fail "no virtioN-input.0 IRQ in the summary$(nt_show Q)"
+	within "$got" "$irq" 5 || fail "counted $got calls, /proc/interrupts says $irq (+-5 %)"
+	assert_jq Q "\$sum.irqs | all(.interface == \"eth0\") and any(.name | test(\"-config\$\"))" \
+		"every IRQ is eth0's, the config IRQ among them"
+	assert_jq Q "\$sum.irqs[] | select(.name | test(\"input\\\\.0\$\")) | .handled == .calls - .none and .avg_us > 0" \
+		"calls are handled or IRQ_NONE, and handler time is measured"
+}
+
 nt_case "vm lab: icmp_path_tracer on a real VM's host -> in on the physical port, out on the tap, the VM's reply back through the tap" case_vm_path
 nt_case "vm lab: netem D inside the VM -> each exchange >= D outside the host, the least grows by D (+-10 %), the host's segments do not" case_vm_delay
+nt_case "vm lab: virtnet_poll_monitor in the VM -> input-0 packets == eth0 rx_packets, receive interrupts == the input IRQ (+-5 %)" case_virtnet_poll
+nt_case "vm lab: virtnet_irq_monitor in the VM -> the input IRQ's calls == /proc/interrupts (+-5 %), IRQs named after the device" case_virtnet_irq
 nt_done

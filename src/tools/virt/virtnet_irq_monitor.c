@@ -1,0 +1,376 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * virtnet_irq_monitor — inside a guest: how often do the virtio-net device's
+ * interrupts fire, on which CPUs, how long do their handlers take, and how
+ * many find nothing to do (IRQ_NONE)? (manual 3.8.4)
+ *
+ * Kernel events: irq:irq_handler_entry / irq_handler_exit (tp_btf, raw_tp or
+ * tracepoint), filtered in the kernel to the watched IRQ numbers and counted
+ * per IRQ and CPU. The IRQs are the device's own, found in /proc/interrupts
+ * by its virtio device name (virtio0-input.0, ...), or --irqs.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "nt.h"
+#include "tool.h"
+#include "cli.h"
+#include "output.h"
+#include "run.h"
+#include "virtnet_common.h"
+#include "virtnet_irq_monitor.skel.h"
+
+#define IRQ_STAGE(P, TP) { NT_PK_TP_BTF, TP, P "_btf" }, { NT_PK_RAW_TP, TP, P "_raw" }, \
+			 { NT_PK_TRACEPOINT, "irq/" TP, P "_tp" }
+
+static const struct nt_stage stages[] = {
+	{ "entry", "a hard IRQ handler starts", false, { IRQ_STAGE("nt_vni_entry", "irq_handler_entry") } },
+	{ "exit", "a hard IRQ handler returns", false, { IRQ_STAGE("nt_vni_exit", "irq_handler_exit") } },
+};
+
+struct config {
+	const char *ifname;
+	char irq_buf[256];
+	char *irq_items[VN_MAX_IRQS];
+	int nirq_items;
+	double interval;
+};
+
+enum { OPT_IFACE = 1, OPT_IRQS, OPT_INTERVAL, OPT_TRACE_CPU };
+
+static const struct nt_opt options[] = {
+	{ "interface", 0, "IF", "the virtio-net interface whose IRQs to watch (default: every "
+	  "virtio-net interface)", OPT_IFACE },
+	{ "device", 0, "IF", "same as --interface (reference name)", OPT_IFACE },
+	{ "irqs", 0, "N[,N]", "watch these IRQ numbers instead (/proc/interrupts)", OPT_IRQS },
+	{ "interval", 0, "SEC", "print the counts every SEC seconds (default 5)", OPT_INTERVAL },
+	{ "trace-cpu", 0, NULL, "accepted for the reference's command lines (CPUs are always "
+	  "shown)", OPT_TRACE_CPU },
+};
+
+static int handle_opt(int key, const char *arg, void *data)
+{
+	struct config *c = data;
+
+	switch (key) {
+	case OPT_IFACE:
+		c->ifname = arg;
+		return 0;
+	case OPT_IRQS:
+		c->nirq_items = nt_arg_list("--irqs", arg, c->irq_buf, sizeof(c->irq_buf),
+					    c->irq_items, VN_MAX_IRQS);
+		for (int i = 0; i < c->nirq_items; i++) {
+			unsigned long long v;
+
+			if (nt_arg_uint("--irqs", c->irq_items[i], 0, 1u << 20, NULL, &v))
+				return -1;
+		}
+		return c->nirq_items < 0 ? -1 : 0;
+	case OPT_INTERVAL:
+		return nt_arg_number("--interval", arg, 0.1, NT_MAX_SECONDS, "s", &c->interval);
+	case OPT_TRACE_CPU:
+		return 0;
+	}
+	return -1;
+}
+
+static int validate(void *data)
+{
+	const struct config *c = data;
+
+	if (c->ifname && c->nirq_items)
+		return nt_usage_error("--irqs", NULL, "conflicts with --interface (the interface's "
+				      "IRQs are found from the device)");
+	return 0;
+}
+
+/* ---- counts ---------------------------------------------------------------- */
+
+struct row {                    /* one IRQ on one CPU */
+	struct vn_irq_key k;
+	struct vn_irq_val v, prev;
+};
+
+struct tool {
+	struct virtnet_irq_monitor_bpf *skel;
+	struct vn_if ifs[NT_MAX_IFACES];
+	int nifs;
+	struct vn_irq irqs[VN_MAX_IRQS];
+	int nirqs;
+	struct row rows[VN_MAX_ROWS];
+	int nrows;
+	uint64_t last_ns, start_ns;
+};
+
+static struct row *row_of(struct tool *t, const struct vn_irq_key *k)
+{
+	for (int i = 0; i < t->nrows; i++)
+		if (t->rows[i].k.irq == k->irq && t->rows[i].k.cpu == k->cpu)
+			return &t->rows[i];
+	if (t->nrows >= VN_MAX_ROWS)
+		return NULL;
+	memset(&t->rows[t->nrows], 0, sizeof(t->rows[0]));
+	t->rows[t->nrows].k = *k;
+	return &t->rows[t->nrows++];
+}
+
+static void read_rows(struct tool *t)
+{
+	int fd = bpf_map__fd(t->skel->maps.irqs);
+	struct vn_irq_key k, *prev = NULL;
+	struct vn_irq_val v;
+	struct row *r;
+
+	while (!bpf_map_get_next_key(fd, prev, &k)) {
+		if (!bpf_map_lookup_elem(fd, &k, &v) && (r = row_of(t, &k)))
+			r->v = v;
+		prev = &k;
+	}
+}
+
+/* An IRQ's totals over CPUs since @since (prev, or zero for the whole run). */
+struct irq_sum {
+	uint64_t calls, handled, none, ns_sum, ns_max;
+};
+
+static struct irq_sum sum_irq(const struct tool *t, unsigned int irq, bool whole)
+{
+	struct irq_sum s = {};
+
+	for (int i = 0; i < t->nrows; i++) {
+		const struct row *r = &t->rows[i];
+
+		if (r->k.irq != irq)
+			continue;
+		s.calls += r->v.calls - (whole ? 0 : r->prev.calls);
+		s.handled += r->v.handled - (whole ? 0 : r->prev.handled);
+		s.none += r->v.none - (whole ? 0 : r->prev.none);
+		s.ns_sum += r->v.ns_sum - (whole ? 0 : r->prev.ns_sum);
+		if (r->v.ns_max > s.ns_max)
+			s.ns_max = r->v.ns_max;         /* the max is since the start */
+	}
+	return s;
+}
+
+static void cpus_text(const struct tool *t, unsigned int irq, bool whole, char *buf, size_t len)
+{
+	size_t off = 0;
+
+	buf[0] = 0;
+	for (int i = 0; i < t->nrows && off < len; i++) {
+		const struct row *r = &t->rows[i];
+		uint64_t n = r->v.calls - (whole ? 0 : r->prev.calls);
+
+		if (r->k.irq == irq && n)
+			off += snprintf(buf + off, len - off, "%s%u:%llu", off ? " " : "", r->k.cpu,
+					(unsigned long long)n);
+	}
+	if (!buf[0])
+		snprintf(buf, len, "-");
+}
+
+static void cpus_json(struct nt_json *j, const struct tool *t, unsigned int irq, bool whole)
+{
+	char key[16];
+
+	nt_json_obj(j, "cpus");
+	for (int i = 0; i < t->nrows; i++) {
+		const struct row *r = &t->rows[i];
+		uint64_t n = r->v.calls - (whole ? 0 : r->prev.calls);
+
+		if (r->k.irq != irq || !n)
+			continue;
+		snprintf(key, sizeof(key), "%u", r->k.cpu);
+		nt_json_u64(j, key, n);
+	}
+	nt_json_obj_end(j);
+}
+
+static const char *irq_iface(const struct tool *t, const struct vn_irq *q)
+{
+	return q->ifi >= 0 ? t->ifs[q->ifi].name : "";
+}
+
+static void report(struct tool *t, bool whole)
+{
+	uint64_t now = nt_mono_ns(), since = whole ? t->start_ns : t->last_ns;
+	double secs = (now - since) / 1e9;
+	struct nt_json *j = NULL;
+	char when[32], cpus[256];
+
+	read_rows(t);
+	if (nt_out_json()) {
+		j = nt_json_begin(whole ? "summary" : "interval", 0);
+		nt_json_f64(j, "seconds", secs);
+		nt_json_arr(j, "irqs");
+	} else {
+		nt_fmt_clock(nt_mono_to_wall_ns(now), when, sizeof(when));
+		nt_text("%s[%s] IRQ statistics, %s %.1f s\n", whole ? "\n" : "", when,
+			whole ? "whole run" : "last", secs);
+		nt_text("%5s  %-22s %-8s %8s %9s %6s %8s %8s  %s\n", "IRQ", "NAME", "IF", "CALLS",
+			"RATE/s", "NONE%", "AVG_US", "MAX_US", "CPU:CALLS");
+	}
+	for (int i = 0; i < t->nirqs; i++) {
+		const struct vn_irq *q = &t->irqs[i];
+		struct irq_sum s = sum_irq(t, q->irq, whole);
+		double none_pct = s.calls ? 100.0 * s.none / s.calls : 0;
+		double avg_us = s.calls ? s.ns_sum / 1e3 / s.calls : 0;
+
+		if (j) {
+			nt_json_obj(j, NULL);
+			nt_json_u64(j, "irq", q->irq);
+			nt_json_str(j, "name", q->name);
+			nt_json_str(j, "interface", irq_iface(t, q));
+			nt_json_u64(j, "calls", s.calls);
+			nt_json_f64(j, "rate", secs > 0 ? s.calls / secs : 0);
+			nt_json_u64(j, "handled", s.handled);
+			nt_json_u64(j, "none", s.none);
+			nt_json_f64(j, "none_pct", none_pct);
+			nt_json_f64(j, "avg_us", avg_us);
+			nt_json_f64(j, "max_us", s.ns_max / 1e3);
+			cpus_json(j, t, q->irq, whole);
+			nt_json_obj_end(j);
+			continue;
+		}
+		cpus_text(t, q->irq, whole, cpus, sizeof(cpus));
+		nt_text("%5u  %-22s %-8s %8llu %9.1f %5.1f%% %8.1f %8.1f  %s%s\n", q->irq, q->name,
+			irq_iface(t, q)[0] ? irq_iface(t, q) : "-", (unsigned long long)s.calls,
+			secs > 0 ? s.calls / secs : 0, none_pct, avg_us, s.ns_max / 1e3, cpus,
+			none_pct >= 1 ? "  <- IRQ_NONE >= 1 %" : "");
+	}
+	if (j) {
+		nt_json_arr_end(j);
+		nt_json_u64(j, "map_full", nt_counter_sum(t->skel->maps.nt_counters, NT_CNT_MAP_FULL));
+		nt_json_end(j);
+	}
+	if (!whole)
+		for (int i = 0; i < t->nrows; i++)
+			t->rows[i].prev = t->rows[i].v;
+	t->last_ns = now;
+}
+
+static void on_tick(void *ctx)
+{
+	report(ctx, false);
+}
+
+/* ---- the run --------------------------------------------------------------- */
+
+NT_SKEL(virtnet_irq_monitor);
+
+static struct config cfg = { .interval = 5 };
+static struct tool *tool;
+
+static int find_irqs(struct tool *t)
+{
+	if (cfg.nirq_items) {
+		for (int i = 0; i < cfg.nirq_items; i++) {
+			t->irqs[i].irq = strtoul(cfg.irq_items[i], NULL, 10);
+			t->irqs[i].ifi = -1;
+			vn_irq_name(t->irqs[i].irq, t->irqs[i].name, sizeof(t->irqs[i].name));
+		}
+		t->nirqs = cfg.nirq_items;
+		return 0;
+	}
+	t->nifs = vn_find_ifs("--interface", cfg.ifname, t->ifs, NT_MAX_IFACES);
+	if (t->nifs < 0)
+		return NT_EXIT_RUNTIME;
+	if (!t->nifs) {
+		nt_err("no virtio-net interface here (this tool runs inside a guest; --irqs N "
+		       "watches given IRQs)");
+		return NT_EXIT_RUNTIME;
+	}
+	t->nirqs = vn_find_irqs(t->ifs, t->nifs, t->irqs, 0, VN_MAX_IRQS);
+	if (!t->nirqs) {
+		nt_err("no IRQ of %s (%s) in /proc/interrupts", t->ifs[0].name, t->ifs[0].vdev);
+		return NT_EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+static int configure(struct nt_run *r)
+{
+	struct virtnet_irq_monitor_bpf *skel = r->skel;
+	int err;
+
+	tool = calloc(1, sizeof(*tool));
+	if (!tool) {
+		nt_err("out of memory");
+		return NT_EXIT_RUNTIME;
+	}
+	r->ctx = tool;
+	tool->skel = skel;
+	err = find_irqs(tool);
+	if (err)
+		return err;
+	for (int i = 0; i < tool->nirqs; i++)
+		((__u32 *)skel->rodata->targ_irqs)[i] = tool->irqs[i].irq;
+	skel->rodata->targ_nirqs = tool->nirqs;
+	r->tick_ms = (int)(cfg.interval * 1000);
+	return 0;
+}
+
+static int attached(struct nt_run *r)
+{
+	tool->start_ns = tool->last_ns = nt_mono_ns();
+	return 0;
+}
+
+static void describe(struct nt_run *r, char *buf, size_t len)
+{
+	size_t off = snprintf(buf, len, "%d IRQ%s (", tool->nirqs, tool->nirqs == 1 ? "" : "s");
+
+	for (int i = 0; i < tool->nirqs && off < len; i++)
+		off += snprintf(buf + off, len - off, "%s%u %s", i ? ", " : "", tool->irqs[i].irq,
+				tool->irqs[i].name);
+	if (off < len)
+		snprintf(buf + off, len - off, "), counts every %g s", cfg.interval);
+}
+
+static void finish(struct nt_run *r)
+{
+	report(tool, true);
+}
+
+static void cleanup(struct nt_run *r)
+{
+	free(tool);
+	tool = NULL;
+}
+
+static const struct nt_tool_hooks hooks = {
+	.configure = configure,
+	.attached = attached,
+	.describe = describe,
+	.tick = on_tick,
+	.finish = finish,
+	.cleanup = cleanup,
+};
+
+const struct nt_tool_def virtnet_irq_monitor_tool = {
+	.cli = {
+		.tool = "virtnet_irq_monitor",
+		.synopsis = "[--interface IF | --irqs N[,N]] [--interval SEC] [options]",
+		.description =
+			"Inside a guest: the virtio-net device's interrupts (found in /proc/interrupts\n"
+			"by the device's name: virtio0-input.0, virtio0-output.0, virtio0-config) -\n"
+			"calls per IRQ and CPU, rate, handler time (average, maximum) and the share\n"
+			"that found nothing to do (IRQ_NONE, flagged at 1 % and more). Counted in the\n"
+			"kernel from the irq:irq_handler_entry/exit tracepoints; printed every\n"
+			"--interval and for the whole run at the end.",
+		.examples =
+			"  nettrail virtnet_irq_monitor                      # every virtio-net NIC\n"
+			"  nettrail virtnet_irq_monitor --interface eth0 --interval 1\n"
+			"  nettrail virtnet_irq_monitor --irqs 24,25 --json --duration 30\n",
+		.opts = options,
+		.nopts = NT_ARRAY_SIZE(options),
+		.handle = handle_opt,
+		.validate = validate,
+		.cfg = &cfg,
+	},
+	.stages = stages,
+	.nstages = NT_ARRAY_SIZE(stages),
+	.skel = &virtnet_irq_monitor_skel,
+	.hooks = &hooks,
+};

@@ -1,0 +1,328 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * virtnet_poll_monitor — inside a guest: how often does virtio-net poll each
+ * queue, and how much does a poll take (packets vs its budget)? (manual 3.8.4)
+ *
+ * Kernel events: napi:napi_poll (tp_btf, raw_tp or tracepoint) after every
+ * NAPI poll, kept when the poll function is virtio-net's (virtnet_poll for
+ * receive, virtnet_poll_tx for transmit completions; addresses from kallsyms)
+ * and the device is watched; and, where function probes work, skb_recv_done
+ * (fentry, else kprobe): the receive virtqueue's callback, i.e. the receive
+ * interrupts that reached the driver. Counted in the kernel per device,
+ * direction and queue; printed every --interval and for the whole run.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/bpf.h>
+#include "nt.h"
+#include "tool.h"
+#include "cli.h"
+#include "iface.h"
+#include "ksyms.h"
+#include "output.h"
+#include "run.h"
+#include "virtnet_common.h"
+#include "virtnet_poll_monitor.skel.h"
+
+static const struct nt_stage stages[] = {
+	{ "poll", "a NAPI poll ends (packets processed, budget)", false, {
+		{ NT_PK_TP_BTF, "napi_poll", "nt_vnp_poll_btf" },
+		{ NT_PK_RAW_TP, "napi_poll", "nt_vnp_poll_raw" },
+		{ NT_PK_TRACEPOINT, "napi/napi_poll", "nt_vnp_poll_tp" } } },
+	{ "recv_done", "the receive virtqueue's callback (skb_recv_done): a receive interrupt",
+	  true, {
+		{ NT_PK_FENTRY, "skb_recv_done", "nt_vnp_done_fe" },
+		{ NT_PK_KPROBE, "skb_recv_done", "nt_vnp_done_kp" } } },
+};
+
+struct config {
+	const char *ifname;
+	unsigned long long queue;
+	bool has_queue;
+	double interval;
+};
+
+enum { OPT_IFACE = 1, OPT_QUEUE, OPT_INTERVAL };
+
+static const struct nt_opt options[] = {
+	{ "interface", 0, "IF", "the virtio-net interface (default: every one)", OPT_IFACE },
+	{ "device", 0, "IF", "same as --interface (reference name)", OPT_IFACE },
+	{ "queue", 'q', "N", "only queue N (receive and transmit)", OPT_QUEUE },
+	{ "interval", 0, "SEC", "print the counts every SEC seconds (default 5)", OPT_INTERVAL },
+};
+
+static int handle_opt(int key, const char *arg, void *data)
+{
+	struct config *c = data;
+
+	switch (key) {
+	case OPT_IFACE:
+		c->ifname = arg;
+		return 0;
+	case OPT_QUEUE:
+		c->has_queue = true;
+		return nt_arg_uint("--queue", arg, 0, VN_QUEUE_UNKNOWN - 1, NULL, &c->queue);
+	case OPT_INTERVAL:
+		return nt_arg_number("--interval", arg, 0.1, NT_MAX_SECONDS, "s", &c->interval);
+	}
+	return -1;
+}
+
+/* ---- counts ---------------------------------------------------------------- */
+
+struct row {
+	struct vn_napi_key k;
+	struct vn_napi_val v, prev;
+};
+
+struct tool {
+	struct virtnet_poll_monitor_bpf *skel;
+	struct vn_if ifs[NT_MAX_IFACES];
+	int nifs;
+	struct row rows[VN_MAX_ROWS];
+	int nrows;
+	uint64_t last_ns, start_ns;
+};
+
+static int row_cmp(const void *a, const void *b)
+{
+	const struct vn_napi_key *x = &((const struct row *)a)->k, *y = &((const struct row *)b)->k;
+
+	if (x->dev.ifindex != y->dev.ifindex)
+		return x->dev.ifindex < y->dev.ifindex ? -1 : 1;
+	if (x->dir != y->dir)
+		return x->dir - y->dir;
+	if (x->queue != y->queue)
+		return x->queue - y->queue;
+	return x->napi < y->napi ? -1 : x->napi > y->napi;
+}
+
+static struct row *row_of(struct tool *t, const struct vn_napi_key *k)
+{
+	for (int i = 0; i < t->nrows; i++)
+		if (!memcmp(&t->rows[i].k, k, sizeof(*k)))
+			return &t->rows[i];
+	if (t->nrows >= VN_MAX_ROWS)
+		return NULL;
+	memset(&t->rows[t->nrows], 0, sizeof(t->rows[0]));
+	t->rows[t->nrows].k = *k;
+	return &t->rows[t->nrows++];
+}
+
+static void read_rows(struct tool *t)
+{
+	int fd = bpf_map__fd(t->skel->maps.queues);
+	struct vn_napi_key k, *prev = NULL;
+	struct vn_napi_val v;
+	struct row *r;
+
+	while (!bpf_map_get_next_key(fd, prev, &k)) {
+		if (!bpf_map_lookup_elem(fd, &k, &v) && (r = row_of(t, &k)))
+			r->v = v;
+		prev = &k;
+	}
+	qsort(t->rows, t->nrows, sizeof(t->rows[0]), row_cmp);
+}
+
+static const char *dir_name(int d)
+{
+	return d == VN_RX ? "rx" : d == VN_TX ? "tx" : "?";
+}
+
+static void queue_name(const struct vn_napi_key *k, char *buf, size_t len)
+{
+	if (k->queue == VN_QUEUE_UNKNOWN)
+		snprintf(buf, len, "napi@%llx", (unsigned long long)k->napi);
+	else
+		snprintf(buf, len, "%s-%u", k->dir == VN_RX ? "input" : "output", k->queue);
+}
+
+static void row_out(struct nt_json *j, const struct row *r, bool whole, double secs)
+{
+	struct vn_napi_val d = r->v;
+	char ifn[32], q[40], irqs[24];
+
+	if (!whole) {
+		d.polls -= r->prev.polls;
+		d.work -= r->prev.work;
+		d.full -= r->prev.full;
+		d.idle -= r->prev.idle;
+		d.recv_done -= r->prev.recv_done;
+	}
+	nt_iface_name(&r->k.dev, ifn, sizeof(ifn));
+	queue_name(&r->k, q, sizeof(q));
+	if (j) {
+		nt_json_obj(j, NULL);
+		nt_json_str(j, "interface", ifn);
+		nt_json_str(j, "direction", dir_name(r->k.dir));
+		if (r->k.queue != VN_QUEUE_UNKNOWN)
+			nt_json_u64(j, "queue", r->k.queue);
+		nt_json_str(j, "name", q);
+		nt_json_u64(j, "polls", d.polls);
+		nt_json_u64(j, "packets", d.work);
+		nt_json_f64(j, "per_poll", d.polls ? (double)d.work / d.polls : 0);
+		nt_json_u64(j, "budget", r->v.budget);
+		nt_json_u64(j, "budget_exhausted", d.full);
+		nt_json_u64(j, "idle_polls", d.idle);
+		nt_json_f64(j, "polls_per_s", secs > 0 ? d.polls / secs : 0);
+		if (r->k.dir == VN_RX)
+			nt_json_u64(j, "recv_interrupts", d.recv_done);
+		nt_json_obj_end(j);
+		return;
+	}
+	if (r->k.dir == VN_RX)
+		snprintf(irqs, sizeof(irqs), "%llu", (unsigned long long)d.recv_done);
+	else
+		snprintf(irqs, sizeof(irqs), "-");
+	nt_text("  %-10s %-10s %8llu %9.1f %9llu %8.2f %6llu %10llu %8llu %10s\n", ifn, q,
+		(unsigned long long)d.polls, secs > 0 ? d.polls / secs : 0,
+		(unsigned long long)d.work, d.polls ? (double)d.work / d.polls : 0,
+		(unsigned long long)r->v.budget, (unsigned long long)d.full,
+		(unsigned long long)d.idle, irqs);
+}
+
+static void report(struct tool *t, bool whole)
+{
+	uint64_t now = nt_mono_ns(), since = whole ? t->start_ns : t->last_ns;
+	double secs = (now - since) / 1e9;
+	struct nt_json *j = NULL;
+	char when[32];
+
+	read_rows(t);
+	if (nt_out_json()) {
+		j = nt_json_begin(whole ? "summary" : "interval", 0);
+		nt_json_f64(j, "seconds", secs);
+		nt_json_arr(j, "queues");
+	} else {
+		nt_fmt_clock(nt_mono_to_wall_ns(now), when, sizeof(when));
+		nt_text("%s[%s] virtio-net NAPI polls, %s %.1f s\n", whole ? "\n" : "", when,
+			whole ? "whole run" : "last", secs);
+		nt_text("  %-10s %-10s %8s %9s %9s %8s %6s %10s %8s %10s\n", "IF", "QUEUE", "POLLS",
+			"POLLS/s", "PACKETS", "PER_POLL", "BUDGET", "EXHAUSTED", "IDLE", "RX_IRQS");
+	}
+	for (int i = 0; i < t->nrows; i++)
+		row_out(j, &t->rows[i], whole, secs);
+	if (j) {
+		nt_json_arr_end(j);
+		nt_json_u64(j, "map_full",
+			    nt_counter_sum(t->skel->maps.nt_counters, NT_CNT_MAP_FULL));
+		nt_json_end(j);
+	}
+	if (!whole)
+		for (int i = 0; i < t->nrows; i++)
+			t->rows[i].prev = t->rows[i].v;
+	t->last_ns = now;
+}
+
+static void on_tick(void *ctx)
+{
+	report(ctx, false);
+}
+
+/* ---- the run --------------------------------------------------------------- */
+
+NT_SKEL(virtnet_poll_monitor);
+
+static struct config cfg = { .interval = 5 };
+static struct tool *tool;
+
+static int configure(struct nt_run *r)
+{
+	struct virtnet_poll_monitor_bpf *skel = r->skel;
+	const struct ksym *rx, *tx;
+
+	tool = calloc(1, sizeof(*tool));
+	if (!tool) {
+		nt_err("out of memory");
+		return NT_EXIT_RUNTIME;
+	}
+	r->ctx = tool;
+	tool->skel = skel;
+	tool->nifs = vn_find_ifs("--interface", cfg.ifname, tool->ifs, NT_MAX_IFACES);
+	if (tool->nifs < 0)
+		return NT_EXIT_RUNTIME;
+	if (!tool->nifs) {
+		nt_err("no virtio-net interface here (this tool runs inside a guest)");
+		return NT_EXIT_RUNTIME;
+	}
+	/* the poll functions tell virtio-net's NAPI instances (and rx from tx) */
+	rx = nt_ksyms() ? ksyms__find(nt_ksyms(), "virtnet_poll") : NULL;
+	tx = nt_ksyms() ? ksyms__find(nt_ksyms(), "virtnet_poll_tx") : NULL;
+	if (!rx) {
+		nt_err("virtnet_poll is not in /proc/kallsyms: the virtio_net driver's poll "
+		       "function is needed to tell its NAPI polls");
+		return NT_EXIT_RUNTIME;
+	}
+	skel->rodata->targ_rx_poll = rx->addr;
+	skel->rodata->targ_tx_poll = tx ? tx->addr : 0;
+	for (int i = 0; i < tool->nifs; i++)
+		((struct nt_ifref *)skel->rodata->targ_ifs)[i] = tool->ifs[i].ref;
+	skel->rodata->targ_nifs = tool->nifs;
+	skel->rodata->targ_queue = cfg.has_queue ? (__s32)cfg.queue : -1;
+	r->tick_ms = (int)(cfg.interval * 1000);
+	return 0;
+}
+
+static int attached(struct nt_run *r)
+{
+	tool->start_ns = tool->last_ns = nt_mono_ns();
+	return 0;
+}
+
+static void describe(struct nt_run *r, char *buf, size_t len)
+{
+	size_t off = snprintf(buf, len, "virtio-net NAPI polls of ");
+
+	for (int i = 0; i < tool->nifs && off < len; i++)
+		off += snprintf(buf + off, len - off, "%s%s (%s)", i ? ", " : "", tool->ifs[i].name,
+				tool->ifs[i].vdev);
+	if (off < len)
+		snprintf(buf + off, len - off, ", counts every %g s", cfg.interval);
+}
+
+static void finish(struct nt_run *r)
+{
+	report(tool, true);
+}
+
+static void cleanup(struct nt_run *r)
+{
+	free(tool);
+	tool = NULL;
+}
+
+static const struct nt_tool_hooks hooks = {
+	.configure = configure,
+	.attached = attached,
+	.describe = describe,
+	.tick = on_tick,
+	.finish = finish,
+	.cleanup = cleanup,
+};
+
+const struct nt_tool_def virtnet_poll_monitor_tool = {
+	.cli = {
+		.tool = "virtnet_poll_monitor",
+		.synopsis = "[--interface IF] [--queue N] [--interval SEC] [options]",
+		.description =
+			"Inside a guest: virtio-net's NAPI polls per interface and queue - polls and\n"
+			"polls/s, packets processed and per poll, the budget and how many polls used\n"
+			"all of it (more was waiting), idle polls - and the receive interrupts that\n"
+			"reached the driver (skb_recv_done, where function probes work). Receive\n"
+			"queues are input-N, transmit completions output-N. Counted in the kernel;\n"
+			"printed every --interval and for the whole run at the end.",
+		.examples =
+			"  nettrail virtnet_poll_monitor --interface eth0\n"
+			"  nettrail virtnet_poll_monitor --interface eth0 --queue 0 --interval 1\n"
+			"  nettrail virtnet_poll_monitor --json --duration 30\n",
+		.opts = options,
+		.nopts = NT_ARRAY_SIZE(options),
+		.handle = handle_opt,
+		.cfg = &cfg,
+	},
+	.stages = stages,
+	.nstages = NT_ARRAY_SIZE(stages),
+	.skel = &virtnet_poll_monitor_skel,
+	.hooks = &hooks,
+};
