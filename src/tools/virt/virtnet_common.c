@@ -78,8 +78,7 @@ int vn_find_ifs(const char *flag, const char *only, struct vn_if *out, int max)
 	return n;
 }
 
-/* Does the /proc/interrupts action list @names hold the device @vdev? */
-static bool names_device(const char *names, const char *vdev)
+bool vn_names_device(const char *names, const char *vdev)
 {
 	size_t l = strlen(vdev);
 
@@ -93,9 +92,7 @@ static bool names_device(const char *names, const char *vdev)
 	return false;
 }
 
-/* One /proc/interrupts line: "  24:  12  0  PCI-MSI 49153-edge  virtio0-input.0".
- * The names are what follows the chip and hwirq columns: the last field(s). */
-static bool parse_line(const char *line, unsigned int *irq, char *names, size_t len)
+bool vn_parse_interrupts_line(const char *line, unsigned int *irq, char *names, size_t len)
 {
 	const char *p = line, *last;
 	char *end;
@@ -123,13 +120,13 @@ int vn_find_irqs(const struct vn_if *ifs, int nifs, struct vn_irq *out, int n, i
 	if (!f)
 		return n;
 	while (fgets(line, sizeof(line), f) && n < max) {
-		if (!parse_line(line, &irq, names, sizeof(names)))
+		if (!vn_parse_interrupts_line(line, &irq, names, sizeof(names)))
 			continue;
 		for (int i = 0; i < nifs; i++) {
-			if (!names_device(names, ifs[i].vdev))
+			if (!vn_names_device(names, ifs[i].vdev))
 				continue;
 			out[n].irq = irq;
-			snprintf(out[n].name, sizeof(out[n].name), "%s", names);
+			snprintf(out[n].name, sizeof(out[n].name), "%.*s", (int)sizeof(out[n].name) - 1, names);
 			out[n].ifi = i;
 			n++;
 			break;
@@ -149,7 +146,7 @@ void vn_irq_name(unsigned int irq, char *buf, size_t len)
 	if (!f)
 		return;
 	while (fgets(line, sizeof(line), f))
-		if (parse_line(line, &i, buf, len) && i == irq)
+		if (vn_parse_interrupts_line(line, &i, buf, len) && i == irq)
 			break;
 		else
 			buf[0] = 0;

@@ -30,6 +30,12 @@ struct vn_irq {
  * "virtio0-config", ...) for each interface, appended to @out (at most
  * @max); returns the new count. */
 int vn_find_irqs(const struct vn_if *ifs, int nifs, struct vn_irq *out, int n, int max);
+/* One /proc/interrupts line ("  24:  12  0  PCI-MSI 49153-edge  virtio0-input.0"):
+ * its IRQ number and action names (the last column, after a run of two spaces;
+ * "virtio0, uhci_hcd:usb1" on a shared line). False for the CPU header, NMI: ... */
+bool vn_parse_interrupts_line(const char *line, unsigned int *irq, char *names, size_t len);
+/* Does the action list @names name the virtio device @vdev ("virtio0", "virtio0-...")? */
+bool vn_names_device(const char *names, const char *vdev);
 /* The action names of IRQ @irq from /proc/interrupts ("" when not listed). */
 void vn_irq_name(unsigned int irq, char *buf, size_t len);
 
