@@ -7,7 +7,9 @@
 #include <unistd.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include <linux/btf.h>
 #include "nt.h"
 #include "attach.h"
 #include "btfinfo.h"
@@ -176,6 +178,49 @@ static const char *kprobe_why(void)
 	return NULL;
 }
 
+/* tp_btf, fentry and fexit: a two-instruction program (r0 = 0; exit) loaded
+ * and attached without libbpf's object layer, its attach_btf_id taken from our
+ * reader of the kernel's BTF. Through the probe object libbpf would parse the
+ * whole kernel BTF once per kind (~10 ms each, and a second mapping of it
+ * while ours is open). */
+static int try_btf_kind(enum nt_probe_kind k, char *why, size_t len)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = 0 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	enum bpf_attach_type at = k == NT_PK_TP_BTF ? BPF_TRACE_RAW_TP :
+				  k == NT_PK_FENTRY ? BPF_TRACE_FENTRY : BPF_TRACE_FEXIT;
+	int id = k == NT_PK_TP_BTF ? nt_btf_kernel_id("btf_trace_netif_receive_skb", BTF_KIND_TYPEDEF)
+				   : nt_btf_kernel_id("netif_rx", BTF_KIND_FUNC);
+	LIBBPF_OPTS(bpf_prog_load_opts, opts, .expected_attach_type = at, .attach_btf_id = id);
+	int fd, link, err = 0;
+
+	if (id < 0) {
+		snprintf(why, len, "%s programs need the running kernel's own BTF (%s)", kind_names[k],
+			 nt_btf_vmlinux(NULL) ? "--btf gives another file's" : "none usable");
+		return -ENOENT;
+	}
+	fd = bpf_prog_load(BPF_PROG_TYPE_TRACING, "nt_probe", "GPL", insns, NT_ARRAY_SIZE(insns),
+			   &opts);
+	if (fd < 0) {
+		err = -errno;
+		snprintf(why, len, "%s programs are refused by this kernel (load: %s)", kind_names[k],
+			 strerror(-err));
+		return err;
+	}
+	/* the tracing attach every kernel with these kinds has (5.5+) */
+	link = bpf_raw_tracepoint_open(NULL, fd);
+	if (link < 0) {
+		err = -errno;
+		snprintf(why, len, "%s attach failed: %s", kind_names[k], strerror(-err));
+	} else {
+		close(link);
+	}
+	close(fd);
+	return err;
+}
+
 /* Load and attach the probe object's program for @k alone. */
 static int try_kind(enum nt_probe_kind k, char *why, size_t len)
 {
@@ -199,6 +244,8 @@ static int try_kind(enum nt_probe_kind k, char *why, size_t len)
 		snprintf(why, len, "tracefs is not mounted and cannot be mounted");
 		return -ENOENT;
 	}
+	if (k == NT_PK_TP_BTF || k == NT_PK_FENTRY || k == NT_PK_FEXIT)
+		return try_btf_kind(k, why, len);
 	obj = probe_bpf__open();
 	if (!obj) {
 		snprintf(why, len, "cannot open probe object: %s", strerror(errno));
@@ -389,18 +436,18 @@ static bool candidate_ok(const struct nt_candidate *c, struct nt_stage_plan *pl,
 	case NT_PK_FEXIT:
 	case NT_PK_KPROBE:
 	case NT_PK_KRETPROBE:
-		if (!function_ok(c->kind, c->target, c->arg0_depth, pl->symbol, sizeof(pl->symbol),
-				 why, wlen))
-			return false;
-		if (c->target2 && !function_ok(c->kind, c->target2, 0, pl->symbol2,
-					       sizeof(pl->symbol2), why, wlen))
-			return false;
+		/* the kind first (tried once, cached): where kprobes do not exist,
+		 * /proc/kallsyms (~10 MB parsed) is never read for them */
 		if (!nt_kind_works(c->kind, &kwhy) ||
 		    (c->prog2 && !nt_kind_works(nt_companion_kind(c->kind), &kwhy))) {
 			snprintf(why, wlen, "%s", kwhy);
 			return false;
 		}
-		return true;
+		if (!function_ok(c->kind, c->target, c->arg0_depth, pl->symbol, sizeof(pl->symbol),
+				 why, wlen))
+			return false;
+		return !c->target2 || function_ok(c->kind, c->target2, 0, pl->symbol2,
+						  sizeof(pl->symbol2), why, wlen);
 	case NT_PK_TC_INGRESS:
 	case NT_PK_TC_EGRESS:
 		if (!plan_nifaces(pl)) {

@@ -341,19 +341,37 @@ static const char *name_of(const struct nt_btf *b, __u32 off)
 	return off < b->str_len ? b->strs + off : "";
 }
 
-static const struct btf_type *find(const char *name, int kind)
+/* Type id of the first type @name of @kind in the kernel's BTF, 0 if none. */
+static __u32 find_id(const char *name, int kind)
 {
 	const struct nt_btf *b = nt_btf_vmlinux(NULL);
 
 	if (!b)
-		return NULL;
+		return 0;
 	for (__u32 id = 1; id <= b->ntypes; id++) {
 		const struct btf_type *t = type_by_id(b, id);
 
 		if ((int)kind_of(t) == kind && t->name_off && !strcmp(name_of(b, t->name_off), name))
-			return t;
+			return id;
 	}
-	return NULL;
+	return 0;
+}
+
+static const struct btf_type *find(const char *name, int kind)
+{
+	__u32 id = find_id(name, kind);
+
+	return id ? type_by_id(nt_btf_vmlinux(NULL), id) : NULL;
+}
+
+int nt_btf_kernel_id(const char *name, int kind)
+{
+	/* another file's ids (--btf) are not the kernel's own */
+	if (btf_path)
+		return -1;
+	__u32 id = find_id(name, kind);
+
+	return id ? (int)id : -1;
 }
 
 /* Is @name a FUNC in the split BTF of a loaded module (/sys/kernel/btf/<module>)?

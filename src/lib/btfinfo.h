@@ -32,6 +32,9 @@ unsigned int nt_btf_type_count(void);
 void nt_btf_release(void);
 
 bool nt_btf_has_func(const char *name);
+/* Id of type @name of BTF_KIND @kind in the running kernel's own BTF (what a
+ * program's attach_btf_id names); -1 when absent or when --btf gave another file. */
+int nt_btf_kernel_id(const char *name, int kind);
 bool nt_btf_has_raw_tp(const char *tp);     /* typedef btf_trace_<tp> */
 /* Number of arguments the tracepoint passes (without the leading void *), -1 if unknown. */
 int nt_btf_tp_nargs(const char *tp);
