@@ -119,7 +119,13 @@ UNIT_SRCS := $(wildcard tests/unit/test_*.c)
 UNIT_LIB_OBJS := $(filter $(BUILD)/obj/src/lib/%,$(APP_OBJS)) \
                  $(filter-out $(BUILD)/obj/src/main.o,$(APP_OBJS))
 
-$(BUILD)/unit_tests: $(UNIT_SRCS) tests/unit/unit.h $(filter-out $(BUILD)/obj/src/main.o,$(APP_OBJS))
+# Build test: the latency engine on a synthetic 40-hook path (tests/unit/lat_path40.h)
+# compiles only if records, masks and the event are sized by the tool's list.
+$(BUILD)/lat_path40.bpf.o: tests/unit/lat_path40.bpf.c $(BUILD)/vmlinux.h | $(BUILD)
+	$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -Isrc/tools/latency -Itests/unit -c $< -o $@
+
+$(BUILD)/unit_tests: $(UNIT_SRCS) tests/unit/unit.h $(filter-out $(BUILD)/obj/src/main.o,$(APP_OBJS)) \
+		$(BUILD)/lat_path40.bpf.o
 	$(CC) $(CFLAGS) -Itests/unit -Isrc/tools/boundary -Isrc/tools/drops -DNT_UNIT_TEST -o $@ $(UNIT_SRCS) \
 		$(filter-out $(BUILD)/obj/src/main.o,$(APP_OBJS)) $(LDLIBS)
 
@@ -177,6 +183,6 @@ $(BUILD)/bench-calibrate: bench/calibrate.c $(LIBBPF_DEP)
 clean:
 	rm -rf $(BUILD)
 
--include $(APP_OBJS:.o=.d) $(BPF_OBJS:.o=.d)
+-include $(APP_OBJS:.o=.d) $(BPF_OBJS:.o=.d) $(BUILD)/lat_path40.bpf.d
 
 -include tests/vm/vm.mk

@@ -6,8 +6,8 @@
  *    unpack (skb, location, reason) and call handler(ctx, skb, location,
  *    reason): skb:kfree_skb as tp_btf / raw_tp / classic tracepoint, and the
  *    drop function as fentry / kprobe (sk_skb_reason_drop on 6.11+,
- *    kfree_skb_reason on 5.17-6.10, kfree_skb before). The matching stage
- *    candidates are NT_DROP_CANDIDATES in src/lib/drops.h.
+ *    kfree_skb_reason on 5.17-6.10, kfree_skb before), one per row of
+ *    NT_DROP_ROWS (nt_drop.h), whose user side is the stage's candidates.
  *  - nt_drop_is_normal(): frees that are housekeeping, not lost packets (by
  *    reason where the kernel has reasons, else by the caller's address range).
  *  - nt_drop_capture(): the eth_drop filters and event (headers, reason,
@@ -179,66 +179,78 @@ static __always_inline bool nt_drop_consumed(__u32 reason)
 	return false;
 }
 
-/* Programs of stage "drop" (names as in NT_DROP_CANDIDATES). kprobes read
- * the caller as the location; fentry has none: user space takes it from the
- * stack (and the normal-free check looks at the first frames). */
-#define NT_DROP_PROGRAMS(handler)                                                     \
-SEC("tp_btf/kfree_skb")                                                               \
-int nt_drop_btf(unsigned long long *ctx)                                              \
+/* Programs of stage "drop" by flavour (NT_DROP_ROWS names, targets and
+ * orders them). kprobes read the caller as the location; fentry has none:
+ * user space takes it from the stack (and the normal-free check looks at
+ * the first frames). */
+#define NT_DROP_P_TP_BTF(prog, target, handler)                                        \
+SEC("tp_btf/" target)                                                                 \
+int prog(unsigned long long *ctx)                                                     \
 {                                                                                     \
 	__u32 reason = NT_DROP_NO_REASON;                                             \
 	if (NT_DROP_HAS_REASON)                                                       \
 		reason = (__u32)ctx[2];                                               \
 	return handler(ctx, (const struct sk_buff *)ctx[0], ctx[1], reason);          \
-}                                                                                     \
-SEC("raw_tp/kfree_skb")                                                               \
-int nt_drop_raw(unsigned long long *ctx)                                              \
+}
+#define NT_DROP_P_RAW_TP(prog, target, handler)                                        \
+SEC("raw_tp/" target)                                                                 \
+int prog(unsigned long long *ctx)                                                     \
 {                                                                                     \
 	__u32 reason = NT_DROP_NO_REASON;                                             \
 	if (NT_DROP_HAS_REASON)                                                       \
 		reason = (__u32)ctx[2];                                               \
 	return handler(ctx, (const struct sk_buff *)ctx[0], ctx[1], reason);          \
-}                                                                                     \
-SEC("tracepoint/skb/kfree_skb")                                                       \
-int nt_drop_tp(struct trace_event_raw_kfree_skb *ctx)                                 \
+}
+#define NT_DROP_P_TRACEPOINT(prog, target, handler)                                    \
+SEC("tracepoint/" target)                                                             \
+int prog(struct trace_event_raw_kfree_skb *ctx)                                       \
 {                                                                                     \
 	__u32 reason = NT_DROP_NO_REASON;                                             \
 	if (bpf_core_field_exists(ctx->reason))                                       \
 		reason = BPF_CORE_READ(ctx, reason);                                  \
 	return handler(ctx, (const struct sk_buff *)ctx->skbaddr,                     \
 		       (__u64)BPF_CORE_READ(ctx, location), reason);                  \
-}                                                                                     \
-SEC("fentry/sk_skb_reason_drop")                  /* 6.11+ */                         \
-int BPF_PROG(nt_drop_fe_sk, struct sock *sk, struct sk_buff *skb, int reason)         \
+}
+#define NT_DROP_P_FE_SK(prog, target, handler)                                         \
+SEC("fentry/" target)                                                                 \
+int BPF_PROG(prog, struct sock *sk, struct sk_buff *skb, int reason)                  \
 {                                                                                     \
 	return nt_drop_consumed(reason) ? 0 : handler(ctx, skb, 0, reason);           \
-}                                                                                     \
-SEC("fentry/kfree_skb_reason")                    /* 5.17 - 6.10 */                   \
-int BPF_PROG(nt_drop_fe_r, struct sk_buff *skb, int reason)                           \
+}
+#define NT_DROP_P_FE_REASON(prog, target, handler)                                     \
+SEC("fentry/" target)                                                                 \
+int BPF_PROG(prog, struct sk_buff *skb, int reason)                                   \
 {                                                                                     \
 	return nt_drop_consumed(reason) ? 0 : handler(ctx, skb, 0, reason);           \
-}                                                                                     \
-SEC("fentry/kfree_skb")                           /* up to 5.16 */                    \
-int BPF_PROG(nt_drop_fe, struct sk_buff *skb)                                         \
+}
+#define NT_DROP_P_FE(prog, target, handler)                                            \
+SEC("fentry/" target)                                                                 \
+int BPF_PROG(prog, struct sk_buff *skb)                                               \
 {                                                                                     \
 	return handler(ctx, skb, 0, NT_DROP_NO_REASON);                               \
-}                                                                                     \
-SEC("kprobe/sk_skb_reason_drop")                                                      \
-int BPF_KPROBE(nt_drop_kp_sk, struct sock *sk, struct sk_buff *skb, int reason)       \
+}
+#define NT_DROP_P_KP_SK(prog, target, handler)                                         \
+SEC("kprobe/" target)                                                                 \
+int BPF_KPROBE(prog, struct sock *sk, struct sk_buff *skb, int reason)                \
 {                                                                                     \
 	return nt_drop_consumed(reason) ? 0                                           \
 		: handler(ctx, skb, nt_kprobe_caller(ctx), reason);                   \
-}                                                                                     \
-SEC("kprobe/kfree_skb_reason")                                                        \
-int BPF_KPROBE(nt_drop_kp_r, struct sk_buff *skb, int reason)                         \
+}
+#define NT_DROP_P_KP_REASON(prog, target, handler)                                     \
+SEC("kprobe/" target)                                                                 \
+int BPF_KPROBE(prog, struct sk_buff *skb, int reason)                                 \
 {                                                                                     \
 	return nt_drop_consumed(reason) ? 0                                           \
 		: handler(ctx, skb, nt_kprobe_caller(ctx), reason);                   \
-}                                                                                     \
-SEC("kprobe/kfree_skb")                                                               \
-int BPF_KPROBE(nt_drop_kp, struct sk_buff *skb)                                       \
+}
+#define NT_DROP_P_KP(prog, target, handler)                                            \
+SEC("kprobe/" target)                                                                 \
+int BPF_KPROBE(prog, struct sk_buff *skb)                                             \
 {                                                                                     \
 	return handler(ctx, skb, nt_kprobe_caller(ctx), NT_DROP_NO_REASON);           \
 }
+#define NT_DROP_PROGRAM(kind, target, prog, flavour, handler) \
+	NT_DROP_P_##flavour(prog, target, handler)
+#define NT_DROP_PROGRAMS(handler) NT_DROP_ROWS(NT_DROP_PROGRAM, handler)
 
 #endif

@@ -13,6 +13,24 @@
 #define NT_DROP_MAX_NORMAL_REASONS 4
 #define NT_DROP_NO_REASON 0xffffffffu   /* kernel without enum skb_drop_reason */
 
+/*
+ * Stage "drop": one row per candidate, first choice first: its probe kind
+ * (NT_PK_<kind>), target, program name and the program's flavour. The user
+ * side expands the rows into the stage's candidates (NT_DROP_CANDIDATES,
+ * drops.h), the BPF side into the programs (NT_DROP_PROGRAMS, nt_drop.bpf.h:
+ * flavour F is NT_DROP_P_<F>), so a candidate and its program are one line.
+ */
+#define NT_DROP_ROWS(X, A)                                                              \
+	X(TP_BTF, "kfree_skb", nt_drop_btf, TP_BTF, A)                                  \
+	X(RAW_TP, "kfree_skb", nt_drop_raw, RAW_TP, A)                                  \
+	X(TRACEPOINT, "skb/kfree_skb", nt_drop_tp, TRACEPOINT, A)                       \
+	X(FENTRY, "sk_skb_reason_drop", nt_drop_fe_sk, FE_SK, A)       /* 6.11+ */      \
+	X(FENTRY, "kfree_skb_reason", nt_drop_fe_r, FE_REASON, A)      /* 5.17 - 6.10 */ \
+	X(FENTRY, "kfree_skb", nt_drop_fe, FE, A)                      /* up to 5.16 */ \
+	X(KPROBE, "sk_skb_reason_drop", nt_drop_kp_sk, KP_SK, A)                        \
+	X(KPROBE, "kfree_skb_reason", nt_drop_kp_r, KP_REASON, A)                       \
+	X(KPROBE, "kfree_skb", nt_drop_kp, KP, A)
+
 /* One dropped packet as eth_drop reports it. */
 struct nt_drop_event {
 	__u64 ts;

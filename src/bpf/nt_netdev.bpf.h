@@ -7,14 +7,15 @@
  * latter fires after the driver took the skb (for veth it may already be
  * on its way up the peer's stack, on another CPU), so its fields may be reused.
  *
- * NT_NETDEV_PROGRAMS(handler, p) defines, per candidate of the stage table
- * NT_NETDEV_STAGES("nt_p", ...) (src/lib/stages.h), a thin program named
- * nt_<p>_{rx,tx}_{btf,raw,tp,fe,kp,kp1} calling handler(skb, dev, is_rx).
+ * NT_NETDEV_PROGRAMS(handler, p) defines, per row of src/bpf/nt_netdev.h
+ * (whose user side is the stages' candidates, src/lib/stages.h), a thin
+ * program named nt_<p>_<row's program> calling handler(skb, dev, is_rx).
  */
 #ifndef NT_NETDEV_BPF_H
 #define NT_NETDEV_BPF_H
 
 #include "nt_common.bpf.h"
+#include "nt_netdev.h"
 
 /* skbs handled per __netif_receive_skb_list_core call (GRO flushes up to
  * gro_normal_batch, 8 by default); more are counted in NT_CNT_LIST_TRUNC. */
@@ -39,69 +40,88 @@
 			nt_count(NT_CNT_LIST_TRUNC);                                \
 	} while (0)
 
-#define NT_NETDEV_PROGRAMS(HANDLER, P)                                                   \
-	SEC("tp_btf/netif_receive_skb")                                             \
-	int BPF_PROG(nt_##P##_rx_btf, struct sk_buff *skb)                          \
-	{ return HANDLER(skb, BPF_CORE_READ(skb, dev), true); }                     \
-	SEC("raw_tp/netif_receive_skb")                                             \
-	int BPF_PROG(nt_##P##_rx_raw, struct sk_buff *skb)                          \
-	{ return HANDLER(skb, BPF_CORE_READ(skb, dev), true); }                     \
-	SEC("tracepoint/net/netif_receive_skb")                                     \
-	int nt_##P##_rx_tp(struct trace_event_raw_net_dev_template *ctx)            \
+/* Programs by flavour (NT_NETDEV_P_<flavour>(name, target, handler)). */
+#define NT_NETDEV_P_RX_BTF(N, T, H)                                                 \
+	SEC("tp_btf/" T)                                                            \
+	int BPF_PROG(N, struct sk_buff *skb)                                        \
+	{ return H(skb, BPF_CORE_READ(skb, dev), true); }
+#define NT_NETDEV_P_RX_RAW(N, T, H)                                                 \
+	SEC("raw_tp/" T)                                                            \
+	int BPF_PROG(N, struct sk_buff *skb)                                        \
+	{ return H(skb, BPF_CORE_READ(skb, dev), true); }
+#define NT_NETDEV_P_RX_TP(N, T, H)                                                  \
+	SEC("tracepoint/" T)                                                        \
+	int N(struct trace_event_raw_net_dev_template *ctx)                         \
 	{                                                                           \
 		const struct sk_buff *skb = (const struct sk_buff *)ctx->skbaddr;   \
-		return HANDLER(skb, BPF_CORE_READ(skb, dev), true);                 \
-	}                                                                           \
-	/* __netif_receive_skb_core takes struct sk_buff ** since 5.x */           \
-	/* 5.10's verifier refuses a direct ctx read of a pointer-to-pointer   \
-	 * argument (newer kernels take it as a scalar): read arg 0 by copy. */ \
-	SEC("fentry/__netif_receive_skb_core")                                      \
-	int nt_##P##_rx_fe(unsigned long long *ctx)                                 \
+		return H(skb, BPF_CORE_READ(skb, dev), true);                       \
+	}
+/* 5.10's verifier refuses a direct ctx read of a pointer-to-pointer argument
+ * (newer kernels take it as a scalar): read arg 0 by copy. */
+#define NT_NETDEV_P_RX_FE_PSKB(N, T, H)                                             \
+	SEC("fentry/" T)                                                            \
+	int N(unsigned long long *ctx)                                              \
 	{                                                                           \
 		struct sk_buff **pskb = NULL, *skb = NULL;                          \
 		bpf_probe_read_kernel(&pskb, sizeof(pskb), ctx);                    \
 		bpf_probe_read_kernel(&skb, sizeof(skb), pskb);                     \
-		return skb ? HANDLER(skb, BPF_CORE_READ(skb, dev), true) : 0;       \
-	}                                                                           \
-	SEC("kprobe/__netif_receive_skb_core")                                      \
-	int BPF_KPROBE(nt_##P##_rx_kp, struct sk_buff **pskb)                       \
+		return skb ? H(skb, BPF_CORE_READ(skb, dev), true) : 0;             \
+	}
+#define NT_NETDEV_P_RX_KP_PSKB(N, T, H)                                             \
+	SEC("kprobe/" T)                                                            \
+	int BPF_KPROBE(N, struct sk_buff **pskb)                                    \
 	{                                                                           \
 		struct sk_buff *skb = NULL;                                         \
 		bpf_probe_read_kernel(&skb, sizeof(skb), pskb);                     \
-		return skb ? HANDLER(skb, BPF_CORE_READ(skb, dev), true) : 0;       \
-	}                                                                           \
-	SEC("kprobe/__netif_receive_skb_core")                                      \
-	int BPF_KPROBE(nt_##P##_rx_kp1, struct sk_buff *skb)                        \
-	{ return HANDLER(skb, BPF_CORE_READ(skb, dev), true); }                     \
-	SEC("fentry/__netif_receive_skb_one_core")                                  \
-	int BPF_PROG(nt_##P##_rx_fe1, struct sk_buff *skb)                          \
-	{ return HANDLER(skb, BPF_CORE_READ(skb, dev), true); }                     \
-	SEC("fentry/__netif_receive_skb_list_core")                                 \
-	int BPF_PROG(nt_##P##_rx_fel, struct list_head *head)                       \
-	{ NT_FOR_EACH_LISTED_SKB(head, HANDLER); return 0; }                        \
-	SEC("kprobe/__netif_receive_skb_one_core")                                  \
-	int BPF_KPROBE(nt_##P##_rx_kp2, struct sk_buff *skb)                        \
-	{ return HANDLER(skb, BPF_CORE_READ(skb, dev), true); }                     \
-	SEC("kprobe/__netif_receive_skb_list_core")                                 \
-	int BPF_KPROBE(nt_##P##_rx_kpl, struct list_head *head)                     \
-	{ NT_FOR_EACH_LISTED_SKB(head, HANDLER); return 0; }                        \
-	SEC("tp_btf/net_dev_start_xmit")                                            \
-	int BPF_PROG(nt_##P##_tx_btf, struct sk_buff *skb, struct net_device *dev)  \
-	{ return HANDLER(skb, dev, false); }                                        \
-	SEC("raw_tp/net_dev_start_xmit")                                            \
-	int BPF_PROG(nt_##P##_tx_raw, struct sk_buff *skb, struct net_device *dev)  \
-	{ return HANDLER(skb, dev, false); }                                        \
-	SEC("tracepoint/net/net_dev_start_xmit")                                    \
-	int nt_##P##_tx_tp(struct trace_event_raw_net_dev_start_xmit *ctx)          \
+		return skb ? H(skb, BPF_CORE_READ(skb, dev), true) : 0;             \
+	}
+#define NT_NETDEV_P_RX_FE(N, T, H)                                                  \
+	SEC("fentry/" T)                                                            \
+	int BPF_PROG(N, struct sk_buff *skb)                                        \
+	{ return H(skb, BPF_CORE_READ(skb, dev), true); }
+#define NT_NETDEV_P_RX_KP(N, T, H)                                                  \
+	SEC("kprobe/" T)                                                            \
+	int BPF_KPROBE(N, struct sk_buff *skb)                                      \
+	{ return H(skb, BPF_CORE_READ(skb, dev), true); }
+#define NT_NETDEV_P_RX_FE_LIST(N, T, H)                                             \
+	SEC("fentry/" T)                                                            \
+	int BPF_PROG(N, struct list_head *head)                                     \
+	{ NT_FOR_EACH_LISTED_SKB(head, H); return 0; }
+#define NT_NETDEV_P_RX_KP_LIST(N, T, H)                                             \
+	SEC("kprobe/" T)                                                            \
+	int BPF_KPROBE(N, struct list_head *head)                                   \
+	{ NT_FOR_EACH_LISTED_SKB(head, H); return 0; }
+#define NT_NETDEV_P_TX_BTF(N, T, H)                                                 \
+	SEC("tp_btf/" T)                                                            \
+	int BPF_PROG(N, struct sk_buff *skb, struct net_device *dev)                \
+	{ return H(skb, dev, false); }
+#define NT_NETDEV_P_TX_RAW(N, T, H)                                                 \
+	SEC("raw_tp/" T)                                                            \
+	int BPF_PROG(N, struct sk_buff *skb, struct net_device *dev)                \
+	{ return H(skb, dev, false); }
+#define NT_NETDEV_P_TX_TP(N, T, H)                                                  \
+	SEC("tracepoint/" T)                                                        \
+	int N(struct trace_event_raw_net_dev_start_xmit *ctx)                       \
 	{                                                                           \
 		const struct sk_buff *skb = (const struct sk_buff *)ctx->skbaddr;   \
-		return HANDLER(skb, BPF_CORE_READ(skb, dev), false);                \
-	}                                                                           \
-	SEC("fentry/dev_hard_start_xmit")                                           \
-	int BPF_PROG(nt_##P##_tx_fe, struct sk_buff *first, struct net_device *dev) \
-	{ return HANDLER(first, dev, false); }                                      \
-	SEC("kprobe/dev_hard_start_xmit")                                           \
-	int BPF_KPROBE(nt_##P##_tx_kp, struct sk_buff *first, struct net_device *dev) \
-	{ return HANDLER(first, dev, false); }
+		return H(skb, BPF_CORE_READ(skb, dev), false);                      \
+	}
+#define NT_NETDEV_P_TX_FE(N, T, H)                                                  \
+	SEC("fentry/" T)                                                            \
+	int BPF_PROG(N, struct sk_buff *first, struct net_device *dev)              \
+	{ return H(first, dev, false); }
+#define NT_NETDEV_P_TX_KP(N, T, H)                                                  \
+	SEC("kprobe/" T)                                                            \
+	int BPF_KPROBE(N, struct sk_buff *first, struct net_device *dev)            \
+	{ return H(first, dev, false); }
+
+#define NT_NETDEV_PROG(kind, target, depth, prog, flavour, H, P) \
+	NT_NETDEV_P_##flavour(nt_##P##_##prog, target, H)
+#define NT_NETDEV_PROG2(kind, target, depth, prog, flavour, target2, prog2, flavour2, H, P) \
+	NT_NETDEV_PROG(kind, target, depth, prog, flavour, H, P)                    \
+	NT_NETDEV_PROG(kind, target2, depth, prog2, flavour2, H, P)
+#define NT_NETDEV_PROGRAMS(H, P)                                                    \
+	NT_NETDEV_RX_ROWS(NT_NETDEV_PROG, NT_NETDEV_PROG2, H, P)                    \
+	NT_NETDEV_TX_ROWS(NT_NETDEV_PROG, NT_NETDEV_PROG2, H, P)
 
 #endif

@@ -16,17 +16,9 @@
 struct ksyms;
 struct nt_json;
 
-/* Candidates of stage "drop" (programs of NT_DROP_PROGRAMS), first choice first. */
-#define NT_DROP_CANDIDATES                                              \
-	{ NT_PK_TP_BTF, "kfree_skb", "nt_drop_btf" },                   \
-	{ NT_PK_RAW_TP, "kfree_skb", "nt_drop_raw" },                   \
-	{ NT_PK_TRACEPOINT, "skb/kfree_skb", "nt_drop_tp" },            \
-	{ NT_PK_FENTRY, "sk_skb_reason_drop", "nt_drop_fe_sk" },        \
-	{ NT_PK_FENTRY, "kfree_skb_reason", "nt_drop_fe_r" },           \
-	{ NT_PK_FENTRY, "kfree_skb", "nt_drop_fe" },                    \
-	{ NT_PK_KPROBE, "sk_skb_reason_drop", "nt_drop_kp_sk" },        \
-	{ NT_PK_KPROBE, "kfree_skb_reason", "nt_drop_kp_r" },           \
-	{ NT_PK_KPROBE, "kfree_skb", "nt_drop_kp" }
+/* Candidates of stage "drop" (the rows of nt_drop.h), first choice first. */
+#define NT_DROP_CANDIDATE(kind, target, prog, flavour, a) { NT_PK_##kind, target, #prog },
+#define NT_DROP_CANDIDATES NT_DROP_ROWS(NT_DROP_CANDIDATE, )
 
 /* Reason name from the running kernel's BTF ("NETFILTER_DROP"); kernels
  * without reasons give "NOT_SPECIFIED", unknown numbers "UNKNOWN(<n>)". */

@@ -2,8 +2,24 @@
 #include <string.h>
 #include "unit.h"
 #include "../../src/tools/latency/lat.h"
+#include "lat_path40.h"
 
 double lat_pct_us(const struct nt_lat *l, double pct);
+
+/* A path of every catalogue hook in catalogue order: slot == hook. */
+static const struct lat_hook_info *const *all_hooks(void)
+{
+	static const struct lat_hook_info *slots[LH_MAX];
+
+	for (int h = 0; h < LH_MAX; h++)
+		slots[h] = &lat_hooks[h];
+	return slots;
+}
+
+static void layout(struct lat_kcfg *k, enum lat_kind kind, int dir, const bool *planned)
+{
+	lat_layout(k, kind, dir, all_hooks(), LH_MAX, planned);
+}
 
 /* host tier: only tracepoint stages; ICMP tx: request starts at the device layer,
  * replies never open an exchange, socket read ends it */
@@ -13,12 +29,12 @@ TEST(lat_layout_host_icmp_tx)
 	struct lat_kcfg k;
 
 	planned[LH_DEV_QUEUE] = planned[LH_DEV_XMIT] = planned[LH_NETIF_RX] = planned[LH_SOCK_COPY] = true;
-	lat_layout(&k, LAT_KIND_RTT, LAT_DIR_TX, planned);
+	layout(&k, LAT_KIND_RTT, LAT_DIR_TX, planned);
 	CHECK(k.pos[0][LH_DEV_QUEUE] && k.pos[0][LH_DEV_XMIT] > k.pos[0][LH_DEV_QUEUE]);
 	CHECK(!k.pos[0][LH_NETIF_RX] && k.pos[1][LH_NETIF_RX]);
 	CHECK(k.pos[1][LH_SOCK_COPY] > k.pos[1][LH_NETIF_RX]);
 	CHECK(k.end_pos[1] == k.pos[1][LH_SOCK_COPY]);
-	CHECK(k.start_mask[0] == (1u << LH_DEV_QUEUE));
+	CHECK(k.start_mask[0] == (1ull << LH_DEV_QUEUE));
 	CHECK(k.start_mask[1] == 0);
 	CHECK(k.final_path == 1);
 	CHECK(k.open_mask[0] == 0 && k.open_mask[1] == 0);   /* exchanges: always looked up */
@@ -33,14 +49,14 @@ TEST(lat_layout_open_mask)
 
 	for (int h = 0; h < LH_MAX; h++)
 		planned[h] = true;
-	lat_layout(&k, LAT_KIND_SUMMARY, LAT_DIR_BOTH, planned);
-	CHECK(k.open_mask[0] == ((1u << LH_IP_QUEUE_XMIT) | (1u << LH_IP_SEND_SKB)));
-	CHECK(k.start_mask[0] & (1u << LH_IP_LOCAL_OUT));
-	CHECK(k.open_mask[1] == (1u << LH_NETIF_RX));
+	layout(&k, LAT_KIND_SUMMARY, LAT_DIR_BOTH, planned);
+	CHECK(k.open_mask[0] == ((1ull << LH_IP_QUEUE_XMIT) | (1ull << LH_IP_SEND_SKB)));
+	CHECK(k.start_mask[0] & (1ull << LH_IP_LOCAL_OUT));
+	CHECK(k.open_mask[1] == (1ull << LH_NETIF_RX));
 	memset(planned, 0, sizeof(planned));
 	planned[LH_DEV_QUEUE] = planned[LH_DEV_XMIT] = planned[LH_NETIF_RX] = planned[LH_SOCK_COPY] = true;
-	lat_layout(&k, LAT_KIND_DETAILS, LAT_DIR_TX, planned);
-	CHECK(k.open_mask[0] == (1u << LH_DEV_QUEUE) && k.open_mask[1] == 0);
+	layout(&k, LAT_KIND_DETAILS, LAT_DIR_TX, planned);
+	CHECK(k.open_mask[0] == (1ull << LH_DEV_QUEUE) && k.open_mask[1] == 0);
 }
 
 /* guest tier: the IP layer opens records; OVS hooks never do; rx requests do not end at
@@ -52,16 +68,16 @@ TEST(lat_layout_guest)
 
 	for (int h = 0; h < LH_MAX; h++)
 		planned[h] = true;
-	lat_layout(&k, LAT_KIND_DETAILS, LAT_DIR_BOTH, planned);
-	CHECK(k.start_mask[0] & (1u << LH_IP_SEND_SKB));
-	CHECK(!(k.start_mask[0] & (1u << LH_DEV_QUEUE)));
-	CHECK(!(k.start_mask[0] & (1u << LH_OVS_INT_XMIT)));
-	CHECK(k.start_mask[1] == (1u << LH_NETIF_RX));
+	layout(&k, LAT_KIND_DETAILS, LAT_DIR_BOTH, planned);
+	CHECK(k.start_mask[0] & (1ull << LH_IP_SEND_SKB));
+	CHECK(!(k.start_mask[0] & (1ull << LH_DEV_QUEUE)));
+	CHECK(!(k.start_mask[0] & (1ull << LH_OVS_INT_XMIT)));
+	CHECK(k.start_mask[1] == (1ull << LH_NETIF_RX));
 	CHECK(k.pos[0][LH_OVS_DP_PROCESS] && k.pos[1][LH_OVS_DP_PROCESS]);
-	lat_layout(&k, LAT_KIND_RTT, LAT_DIR_RX, planned);
+	layout(&k, LAT_KIND_RTT, LAT_DIR_RX, planned);
 	CHECK(k.pos[0][LH_ICMP_RCV] && !k.pos[0][LH_SOCK_COPY] && !k.pos[0][LH_CONSUME]);
 	CHECK(k.pos[1][LH_IP_LOCAL_OUT] && k.end_pos[1] == k.pos[1][LH_DEV_XMIT]);
-	lat_layout(&k, LAT_KIND_SUMMARY, LAT_DIR_TX, planned);
+	layout(&k, LAT_KIND_SUMMARY, LAT_DIR_TX, planned);
 	CHECK(k.end_pos[1] == 0 && k.start_mask[1] == 0);
 }
 
@@ -73,14 +89,14 @@ TEST(lat_layout_udp_end)
 	struct lat_kcfg k;
 
 	planned[LH_NETIF_RX] = planned[LH_SOCK_COPY] = planned[LH_CONSUME] = true;
-	lat_layout(&k, LAT_KIND_SUMMARY, LAT_DIR_RX, planned);
-	CHECK(k.udp_end_hook == LH_MAX && k.end_pos[1] == k.pos[1][LH_SOCK_COPY]);
+	layout(&k, LAT_KIND_SUMMARY, LAT_DIR_RX, planned);
+	CHECK(k.udp_end_slot == LAT_NO_SLOT && k.end_pos[1] == k.pos[1][LH_SOCK_COPY]);
 	planned[LH_UDP_RCV] = true;
-	lat_layout(&k, LAT_KIND_SUMMARY, LAT_DIR_RX, planned);
-	CHECK(k.udp_end_hook == LH_UDP_RCV);
+	layout(&k, LAT_KIND_SUMMARY, LAT_DIR_RX, planned);
+	CHECK(k.udp_end_slot == LH_UDP_RCV);
 	planned[LH_SK_DATA_READY] = true;
-	lat_layout(&k, LAT_KIND_DETAILS, LAT_DIR_RX, planned);
-	CHECK(k.udp_end_hook == LH_SK_DATA_READY);
+	layout(&k, LAT_KIND_DETAILS, LAT_DIR_RX, planned);
+	CHECK(k.udp_end_slot == LH_SK_DATA_READY);
 	CHECK(k.pos[1][LH_UDP_RCV] < k.pos[1][LH_SK_DATA_READY] &&
 	      k.pos[1][LH_SK_DATA_READY] < k.pos[1][LH_SOCK_COPY]);
 }
@@ -97,18 +113,69 @@ TEST(lat_bottleneck_abnormal)
 	CHECK(!lat_abnormal(h, 5, 150));
 }
 
+static void stamp(struct lat_rec_head *r, const struct lat_geom *g, int path, int slot, __u64 ts)
+{
+	((struct lat_stamp *)lat_stamp(r, g, path, slot))->ts = ts;
+}
+
 TEST(lat_rec_order_by_time)
 {
-	static struct lat_rec r;
-	int hooks[2 * LH_MAX], paths[2 * LH_MAX];
+	static __u64 buf[LAT_REC_SIZE(LH_MAX, 2) / 8];
+	struct lat_rec_head *r = (void *)buf;
+	const struct lat_geom g = { LH_MAX, 2, LAT_EVENT_SIZE(LH_MAX, 2) };
+	int slots[2 * LH_MAX], paths[2 * LH_MAX];
 
-	memset(&r, 0, sizeof(r));
-	r.st[0][LH_DEV_XMIT].ts = 20;
-	r.st[0][LH_DEV_QUEUE].ts = 10;
-	r.st[1][LH_NETIF_RX].ts = 30;
-	r.st[1][LH_SOCK_COPY].ts = 40;
-	CHECK(lat_rec_order(&r, hooks, paths) == 4);
-	CHECK(hooks[0] == LH_DEV_QUEUE && hooks[1] == LH_DEV_XMIT && paths[2] == 1 && hooks[3] == LH_SOCK_COPY);
+	stamp(r, &g, 0, LH_DEV_XMIT, 20);
+	stamp(r, &g, 0, LH_DEV_QUEUE, 10);
+	stamp(r, &g, 1, LH_NETIF_RX, 30);
+	stamp(r, &g, 1, LH_SOCK_COPY, 40);
+	CHECK(lat_rec_order(r, &g, slots, paths) == 4);
+	CHECK(slots[0] == LH_DEV_QUEUE && slots[1] == LH_DEV_XMIT && paths[2] == 1 && slots[3] == LH_SOCK_COPY);
+	/* the stack ids follow both paths' stamps */
+	((__s32 *)((char *)r + sizeof(*r) + 2 * LH_MAX * sizeof(struct lat_stamp)))[LH_MAX + 1] = 7;
+	CHECK(lat_stack_id(r, &g, 1, 1) == 7);
+}
+
+/* A path tool is its list: the record, masks and event of a 40-hook one-way
+ * path (lat_path40.h, whose engine build is a build test) fit, its slots
+ * above 32 get positions and mask bits, and its stages expand. */
+static const struct lat_hook_info cat40[LAT_SYN_END] = {
+	LAT_HOOKS(LAT_HOOK_INFO, LAT_U) LAT_SYN_HOOKS(LAT_HOOK_INFO, LAT_U)
+};
+static const int path40[] = { LAT_PATH40(LAT_HOOK_ID, LAT_HOOK_ID) };
+static const struct nt_stage stages40[] = { LAT_PATH40(LAT_STAGE, LAT_STAGE_PER_IF) };
+_Static_assert(sizeof(path40) / sizeof(path40[0]) == 40 &&
+	       sizeof(stages40) / sizeof(stages40[0]) == 40, "40 hooks");
+_Static_assert(LAT_EVENT_SIZE(40, 1) <= NT_EVENT_MAX, "a 40-hook one-way event fits");
+_Static_assert(sizeof(((struct lat_kcfg *)0)->start_mask[0]) * 8 >= 40, "40 mask bits");
+
+TEST(lat_layout_path40)
+{
+	const struct lat_hook_info *slots[40];
+	bool planned[40];
+	struct lat_kcfg k;
+
+	for (int i = 0; i < 40; i++) {
+		slots[i] = &cat40[path40[i]];
+		planned[i] = true;
+	}
+	lat_layout(&k, LAT_KIND_DETAILS, LAT_DIR_BOTH, slots, 40, planned);
+	CHECK(k.pos[0][39] == 29 && k.end_pos[0] == 29);    /* the last synthetic hook ends tx */
+	CHECK(k.pos[0][23] == 13 && !k.pos[1][39]);
+	CHECK(k.start_mask[0] == ((1ull << LH_IP_QUEUE_XMIT) | (1ull << LH_IP_SEND_SKB) |
+				  (1ull << LH_IP_LOCAL_OUT) | (1ull << LH___IP_LOCAL_OUT) |
+				  (1ull << LH_IP_OUTPUT)));
+	CHECK(k.start_mask[1] == 1ull << LH_NETIF_RX && k.udp_end_slot == LH_SK_DATA_READY);
+	/* slots 32..39 start the path once the IP layer is gone */
+	for (int i = 0; i < 23; i++)
+		planned[i] = false;
+	lat_layout(&k, LAT_KIND_DETAILS, LAT_DIR_TX, slots, 40, planned);
+	CHECK(k.start_mask[0] == 0 && k.end_pos[0] == 29);
+	planned[LH_DEV_QUEUE] = true;
+	lat_layout(&k, LAT_KIND_DETAILS, LAT_DIR_TX, slots, 40, planned);
+	CHECK(k.start_mask[0] == 1ull << LH_DEV_QUEUE && k.pos[0][35] == 25);
+	CHECK(!strcmp(stages40[39].name, "syn16") && !strcmp(stages40[39].cands[0].prog, "nt_lat_syn16_btf"));
+	CHECK(stages40[LH_DEV_QUEUE].cands[0].kind == NT_PK_TC_EGRESS);
 }
 
 /* summary slots hold microseconds, count/min/max nanoseconds */

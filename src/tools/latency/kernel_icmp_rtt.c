@@ -19,15 +19,9 @@
 #include "lat.h"
 #include "kernel_icmp_rtt.skel.h"
 
-static const struct nt_stage stages[] = {
-	LAT_ST_IP_LOCAL_OUT, LAT_ST___IP_LOCAL_OUT, LAT_ST_DEV_QUEUE, LAT_ST_DEV_XMIT,
-	LAT_ST_NETIF_RX, LAT_ST_IP_RCV, LAT_ST_ICMP_RCV, LAT_ST_SOCK_COPY,
-};
-static const int stage_hooks[] = {
-	LH_IP_LOCAL_OUT, LH___IP_LOCAL_OUT, LH_DEV_QUEUE, LH_DEV_XMIT,
-	LH_NETIF_RX, LH_IP_RCV, LH_ICMP_RCV, LH_SOCK_COPY,
-};
-_Static_assert(NT_ARRAY_SIZE(stage_hooks) == NT_ARRAY_SIZE(stages), "one hook per stage");
+/* its path (lat_paths.h): one stage per hook, stage i is slot i */
+static const struct nt_stage stages[] = { LAT_PATH_KERNEL_ICMP_RTT(LAT_STAGE, LAT_STAGE_PER_IF) };
+static const int stage_hooks[] = { LAT_PATH_KERNEL_ICMP_RTT(LAT_HOOK_ID, LAT_HOOK_ID) };
 
 static const struct nt_opt options[] = {
 	{ "src-ip", 0, "IP", "echo request source (required; this host with --direction tx)", LAT_OPT_SRC },
@@ -43,7 +37,8 @@ NT_SKEL(kernel_icmp_rtt);
 
 static struct lat_config cfg = { .direction = LAT_DIR_TX,
 				  .needs = LAT_NEED_PAIR | LAT_NEED_ONE_DIR };
-static const struct lat_tool lat = { "kernel_icmp_rtt", LAT_KIND_RTT, stage_hooks };
+static const struct lat_tool lat = { "kernel_icmp_rtt", LAT_KIND_RTT, stage_hooks,
+				       NT_ARRAY_SIZE(stage_hooks) };
 
 
 const struct nt_tool_def kernel_icmp_rtt_tool = {

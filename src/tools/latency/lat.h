@@ -5,13 +5,13 @@
  * system_network_perfomance_metrics) shares one kernel engine
  * (lat_engine.bpf.h) and this header.
  *
- * A "hook" is one kernel point a packet passes (net_dev_queue, icmp_rcv, ...).
- * Each tool lists the hooks it wants as stages (src/tools/latency/lat_common.c
- * declares their candidates); user space orders the planned hooks of each
- * path into positions (targ_cfg.pos) and the kernel stamps a packet's record
- * at every hook, first stamp wins. Two paths: for the ICMP RTT tools path 0 is
- * the echo request and path 1 the reply; for the one-way tools path 0 is
- * transmit (socket -> NIC) and path 1 receive (NIC -> socket).
+ * A "hook" is one kernel point a packet passes (net_dev_queue, icmp_rcv, ...),
+ * declared once in the catalogue below. Each tool is its ordered list of
+ * hooks (lat_paths.h), one stage per hook; user space orders the planned
+ * slots of each path into positions (targ_cfg.pos) and the kernel stamps a
+ * packet's record at every hook, first stamp wins. Two paths: for the ICMP
+ * RTT tools path 0 is the echo request and path 1 the reply; for the one-way
+ * tools path 0 is transmit (socket -> NIC) and path 1 receive (NIC -> socket).
  */
 #ifndef NT_LAT_H
 #define NT_LAT_H
@@ -19,32 +19,130 @@
 #include "nt_types.h"
 #include "nt_hist.h"
 
-enum lat_hook {
-	LH_IP_QUEUE_XMIT = 0,   /* __ip_queue_xmit (TCP transmit; addresses from the socket) */
-	LH_IP_SEND_SKB,         /* ip_send_skb (UDP, ICMP transmit) */
-	LH_IP_LOCAL_OUT,        /* ip_local_out */
-	LH___IP_LOCAL_OUT,      /* __ip_local_out (called directly by some 5.10 builds) */
-	LH_IP_OUTPUT,           /* ip_output */
-	LH_OVS_INT_XMIT,        /* internal_dev_xmit: host stack -> OVS internal port */
-	LH_OVS_FRAME_HOOK,      /* netdev_frame_hook: NIC -> OVS */
-	LH_OVS_DP_PROCESS,      /* ovs_dp_process_packet */
-	LH_OVS_DP_UPCALL,       /* ovs_dp_upcall (flow miss) */
-	LH_OVS_KEY_EXTRACT_US,  /* ovs_flow_key_extract_userspace (packet back from ovs-vswitchd) */
-	LH_OVS_VPORT_SEND,      /* ovs_vport_send */
-	LH_DEV_QUEUE,           /* net:net_dev_queue on a physical interface */
-	LH_QDISC_ENQ,           /* qdisc:qdisc_enqueue on a physical interface */
-	LH_QDISC_DEQ,           /* qdisc:qdisc_dequeue on a physical interface */
-	LH_DEV_XMIT,            /* net:net_dev_start_xmit on a physical interface (driver) */
-	LH_NETIF_RX,            /* net:netif_receive_skb on a physical interface */
-	LH_IP_RCV,              /* ip_rcv_core / ip_rcv */
-	LH_TCP_RCV,             /* tcp_v4_rcv */
-	LH_UDP_RCV,             /* __udp4_lib_rcv */
-	LH_ICMP_RCV,            /* icmp_rcv */
-	LH_SK_DATA_READY,       /* sock:sk_data_ready on a UDP socket: the datagram queued to it (6.6+) */
-	LH_SOCK_COPY,           /* skb:skb_copy_datagram_iovec: a reader copies it out of a socket */
-	LH_CONSUME,             /* skb:consume_skb: freed after use (e.g. echo request answered) */
-	LH_MAX,
-};
+/*
+ * The hook catalogue: one row per kernel hook, expanded by both sides.
+ *   X(ID, name, what, optional, class, tx_pos, rx_pos, candidates...)
+ * class: LAT_CL_DEV hooks are matched against --phy-interface, LAT_CL_SOCK
+ * hooks have no device, LAT_CL_OVS hooks never open a record. tx_pos/rx_pos:
+ * the hook's default position in the transmit/receive order (0: not there).
+ * Candidates are K##_KIND(ID, ...) items: each is one probe candidate and
+ * the BPF program serving it, so K picks the side: LAT_U* gives the stage's
+ * struct nt_candidate rows (lat_common.c), LAT_B* the programs
+ * (lat_engine.bpf.h); the *T variants also expand K##_TC, the per-interface
+ * tc candidate (a path lists the hook with T() for it). Kinds:
+ *   TP(ID, tag, tracepoint, category, skb arg, trace_event_raw struct)
+ *      tp_btf, raw_tp and classic tracepoint
+ *   FN(ID, tag, function, skb arg, sock arg (-1: none), LAT_F_* flags)
+ *      fentry and kprobe
+ *   TC(ID, NT_PK_TC_*, "egress"|"ingress", tag)   RXC(ID): the receive core's function probes
+ *   SKR(ID): sock:sk_data_ready (the socket's newest skb)
+ * The skb argument of a program is the candidate's own (e.g. qdisc
+ * tracepoints take it third): one hook, several signatures.
+ */
+#define LAT_CL_IP   0
+#define LAT_CL_OVS  1
+#define LAT_CL_DEV  2
+#define LAT_CL_SOCK 3
+
+#define LAT_H_IP_QUEUE_XMIT(X, K) X(IP_QUEUE_XMIT, "ip_queue_xmit", \
+	"TCP segment handed to IP (__ip_queue_xmit)", true, LAT_CL_IP, 1, 0, \
+	K##_FN(IP_QUEUE_XMIT, ipqx, __ip_queue_xmit, 1, 0, 0))
+#define LAT_H_IP_SEND_SKB(X, K) X(IP_SEND_SKB, "ip_send_skb", \
+	"UDP/ICMP datagram handed to IP (ip_send_skb)", true, LAT_CL_IP, 1, 0, \
+	K##_FN(IP_SEND_SKB, ipss, ip_send_skb, 1, -1, 0))
+#define LAT_H_IP_LOCAL_OUT(X, K) X(IP_LOCAL_OUT, "ip_local_out", \
+	"locally generated packet enters IP output (ip_local_out)", true, LAT_CL_IP, 2, 0, \
+	K##_FN(IP_LOCAL_OUT, iplo, ip_local_out, 2, -1, 0))
+#define LAT_H___IP_LOCAL_OUT(X, K) X(__IP_LOCAL_OUT, "__ip_local_out", \
+	"IP output called directly (__ip_local_out, some 5.10 builds)", true, LAT_CL_IP, 2, 0, \
+	K##_FN(__IP_LOCAL_OUT, iplo2, __ip_local_out, 2, -1, 0))
+#define LAT_H_IP_OUTPUT(X, K) X(IP_OUTPUT, "ip_output", \
+	"IP output after netfilter OUTPUT (ip_output)", true, LAT_CL_IP, 3, 0, \
+	K##_FN(IP_OUTPUT, ipout, ip_output, 2, -1, 0))
+#define LAT_H_OVS_INT_XMIT(X, K) X(OVS_INT_XMIT, "internal_dev_xmit", \
+	"host stack -> OVS internal port (openvswitch module)", true, LAT_CL_OVS, 4, 0, \
+	K##_FN(OVS_INT_XMIT, ovsix, internal_dev_xmit, 0, -1, 0))
+#define LAT_H_OVS_FRAME_HOOK(X, K) X(OVS_FRAME_HOOK, "netdev_frame_hook", \
+	"NIC -> OVS bridge (openvswitch module)", true, LAT_CL_OVS, 0, 2, \
+	K##_FN(OVS_FRAME_HOOK, ovsfh, netdev_frame_hook, 0, -1, LAT_F_PSKB))
+#define LAT_H_OVS_DP_PROCESS(X, K) X(OVS_DP_PROCESS, "ovs_dp_process_packet", \
+	"OVS datapath flow lookup (openvswitch module)", true, LAT_CL_OVS, 5, 3, \
+	K##_FN(OVS_DP_PROCESS, ovsdp, ovs_dp_process_packet, 0, -1, 0))
+#define LAT_H_OVS_DP_UPCALL(X, K) X(OVS_DP_UPCALL, "ovs_dp_upcall", \
+	"OVS flow miss sent to ovs-vswitchd (openvswitch module)", true, LAT_CL_OVS, 6, 4, \
+	K##_FN(OVS_DP_UPCALL, ovsup, ovs_dp_upcall, 1, -1, 0))
+#define LAT_H_OVS_KEY_EXTRACT_US(X, K) X(OVS_KEY_EXTRACT_US, "ovs_flow_key_extract_userspace", \
+	"packet back from ovs-vswitchd (openvswitch module)", true, LAT_CL_OVS, 7, 5, \
+	K##_FN(OVS_KEY_EXTRACT_US, ovske, ovs_flow_key_extract_userspace, 2, -1, LAT_F_FROM_DATA))
+#define LAT_H_OVS_VPORT_SEND(X, K) X(OVS_VPORT_SEND, "ovs_vport_send", \
+	"OVS sends to a port (openvswitch module)", true, LAT_CL_OVS, 8, 6, \
+	K##_FN(OVS_VPORT_SEND, ovsvs, ovs_vport_send, 1, -1, 0))
+#define LAT_H_DEV_QUEUE(X, K) X(DEV_QUEUE, "net_dev_queue", \
+	"packet queued to a physical interface (dev_queue_xmit)", true, LAT_CL_DEV, 9, 0, \
+	K##_TC(DEV_QUEUE, NT_PK_TC_EGRESS, "egress", devq) \
+	K##_TP(DEV_QUEUE, devq, net_dev_queue, "net", 0, trace_event_raw_net_dev_template) \
+	K##_FN(DEV_QUEUE, devq, __dev_queue_xmit, 0, -1, 0))
+/* qdisc tracepoints: (qdisc, txq, skb) / (qdisc, txq, packets, skb) */
+#define LAT_H_QDISC_ENQ(X, K) X(QDISC_ENQ, "qdisc_enqueue", \
+	"packet enqueued to the physical interface's qdisc", true, LAT_CL_DEV, 10, 0, \
+	K##_TP(QDISC_ENQ, qenq, qdisc_enqueue, "qdisc", 2, trace_event_raw_qdisc_enqueue))
+#define LAT_H_QDISC_DEQ(X, K) X(QDISC_DEQ, "qdisc_dequeue", \
+	"packet dequeued from the physical interface's qdisc", true, LAT_CL_DEV, 11, 0, \
+	K##_TP(QDISC_DEQ, qdeq, qdisc_dequeue, "qdisc", 3, trace_event_raw_qdisc_dequeue))
+#define LAT_H_DEV_XMIT(X, K) X(DEV_XMIT, "net_dev_xmit", \
+	"packet handed to the physical interface's driver", false, LAT_CL_DEV, 12, 0, \
+	K##_TP(DEV_XMIT, xmit, net_dev_start_xmit, "net", 0, trace_event_raw_net_dev_start_xmit) \
+	K##_FN(DEV_XMIT, xmit, dev_hard_start_xmit, 0, -1, 0))
+#define LAT_H_NETIF_RX(X, K) X(NETIF_RX, "netif_receive_skb", \
+	"packet received on a physical interface", false, LAT_CL_DEV, 0, 1, \
+	K##_TC(NETIF_RX, NT_PK_TC_INGRESS, "ingress", rx) \
+	K##_TP(NETIF_RX, rx, netif_receive_skb, "net", 0, trace_event_raw_net_dev_template) \
+	K##_RXC(NETIF_RX))
+#define LAT_H_IP_RCV(X, K) X(IP_RCV, "ip_rcv", \
+	"IPv4 receive (ip_rcv_core, used by ip_rcv and ip_list_rcv)", true, LAT_CL_IP, 0, 7, \
+	K##_FN(IP_RCV, iprcv, ip_rcv_core, 0, -1, 0) K##_FN(IP_RCV, iprcv2, ip_rcv, 0, -1, 0))
+#define LAT_H_TCP_RCV(X, K) X(TCP_RCV, "tcp_v4_rcv", \
+	"TCP receive (tcp_v4_rcv)", true, LAT_CL_IP, 0, 8, \
+	K##_FN(TCP_RCV, tcprcv, tcp_v4_rcv, 0, -1, 0))
+#define LAT_H_UDP_RCV(X, K) X(UDP_RCV, "__udp4_lib_rcv", \
+	"UDP receive (__udp4_lib_rcv)", true, LAT_CL_IP, 0, 8, \
+	K##_FN(UDP_RCV, udprcv, __udp4_lib_rcv, 0, -1, 0))
+#define LAT_H_ICMP_RCV(X, K) X(ICMP_RCV, "icmp_rcv", \
+	"ICMP receive (icmp_rcv)", true, LAT_CL_IP, 0, 8, \
+	K##_FN(ICMP_RCV, icmprcv, icmp_rcv, 0, -1, 0))
+#define LAT_H_SK_DATA_READY(X, K) X(SK_DATA_READY, "sk_data_ready", \
+	"UDP datagram queued to its socket (sock:sk_data_ready, 6.6+)", true, LAT_CL_SOCK, 0, 9, \
+	K##_SKR(SK_DATA_READY))
+#define LAT_H_SOCK_COPY(X, K) X(SOCK_COPY, "skb_copy_datagram_iovec", \
+	"a reader copies the packet out of its socket", true, LAT_CL_SOCK, 0, 10, \
+	K##_TP(SOCK_COPY, copy, skb_copy_datagram_iovec, "skb", 0, trace_event_raw_skb_copy_datagram_iovec))
+#define LAT_H_CONSUME(X, K) X(CONSUME, "consume_skb", \
+	"packet freed after use (e.g. an echo request answered by the kernel)", true, LAT_CL_SOCK, 0, 10, \
+	K##_TP(CONSUME, consume, consume_skb, "skb", 0, trace_event_raw_consume_skb))
+
+/* Every row, in catalogue (enum) order. */
+#define LAT_HOOKS(X, K)                                                          \
+	LAT_H_IP_QUEUE_XMIT(X, K) LAT_H_IP_SEND_SKB(X, K) LAT_H_IP_LOCAL_OUT(X, K)  \
+	LAT_H___IP_LOCAL_OUT(X, K) LAT_H_IP_OUTPUT(X, K) LAT_H_OVS_INT_XMIT(X, K)  \
+	LAT_H_OVS_FRAME_HOOK(X, K) LAT_H_OVS_DP_PROCESS(X, K)                      \
+	LAT_H_OVS_DP_UPCALL(X, K) LAT_H_OVS_KEY_EXTRACT_US(X, K)                   \
+	LAT_H_OVS_VPORT_SEND(X, K) LAT_H_DEV_QUEUE(X, K) LAT_H_QDISC_ENQ(X, K)     \
+	LAT_H_QDISC_DEQ(X, K) LAT_H_DEV_XMIT(X, K) LAT_H_NETIF_RX(X, K)            \
+	LAT_H_IP_RCV(X, K) LAT_H_TCP_RCV(X, K) LAT_H_UDP_RCV(X, K)                 \
+	LAT_H_ICMP_RCV(X, K) LAT_H_SK_DATA_READY(X, K) LAT_H_SOCK_COPY(X, K)       \
+	LAT_H_CONSUME(X, K)
+
+#define LAT_HOOK_ENUM(id, ...) LH_##id,
+enum lat_hook { LAT_HOOKS(LAT_HOOK_ENUM, LAT_U) LH_MAX };
+
+/*
+ * A path tool is its ordered list of hooks (lat_paths.h): P(ID), or T(ID) for
+ * the hook's per-interface tc candidate first. A hook's place in the list is
+ * its slot: records, positions and masks are indexed by slot, so they are
+ * sized by the tool's list, not by the catalogue.
+ */
+#define LAT_MAX_HOOKS 64        /* hooks per path tool: the width of the slot masks */
+#define LAT_NO_SLOT   0xff
 
 #define LAT_NPATHS 2
 #define LAT_MAX_PHY NT_MAX_IFACES
@@ -57,12 +155,13 @@ enum lat_mode {
 /* Everything user space tells the kernel, in one rodata struct so the common
  * code can fill it for every tool's skeleton. */
 struct lat_kcfg {
-	__u8  pos[LAT_NPATHS][LH_MAX];   /* 1-based position of a hook in a path; 0: not in it */
-	__u8  end_pos[LAT_NPATHS];       /* a stamp at this position (or later) ends the path */
-	__u32 start_mask[LAT_NPATHS];    /* hooks that may open a record of this path */
-	__u32 open_mask[LAT_NPATHS];     /* flow mode: start hooks at the path's first position,
+	__u64 start_mask[LAT_NPATHS];    /* slots that may open a record of this path */
+	__u64 open_mask[LAT_NPATHS];     /* flow mode: start slots at the path's first position,
 					  * where any record of the key is stale: the new one
 					  * is stored without looking it up first */
+	__u64 threshold_ns;              /* report only packets at least this slow */
+	__u8  pos[LAT_NPATHS][LAT_MAX_HOOKS]; /* 1-based position of a slot in a path; 0: not in it */
+	__u8  end_pos[LAT_NPATHS];       /* a stamp at this position (or later) ends the path */
 	__u8  mode;                      /* enum lat_mode */
 	__u8  final_path;                /* ICMP: the path whose end completes the exchange */
 	__u8  stage_stacks;              /* ICMP: a stack id at every stage */
@@ -71,13 +170,12 @@ struct lat_kcfg {
 	__u8  aggregate;                 /* summary: no events, histograms only */
 	__u8  proto;                     /* 0 = tcp, udp and icmp */
 	__u8  has_src, has_dst;
-	__u8  udp_end_hook;              /* a UDP packet's receive path ends here (LH_MAX: at end_pos) */
-	__u8  pad[2];
+	__u8  udp_end_slot;              /* a UDP packet's receive path ends here (LAT_NO_SLOT: at end_pos) */
+	__u8  pad[4];
 	__u32 src, dst;                  /* network order; ICMP: request source/destination */
 	__u16 sport, dport;              /* host order, 0 = any */
 	__u32 nphy;
 	struct nt_ifref phy[LAT_MAX_PHY];
-	__u64 threshold_ns;              /* report only packets at least this slow */
 };
 
 /* A packet's identity across hooks. ICMP mode: id1 = echo id << 16 | seq.
@@ -116,32 +214,54 @@ struct lat_pkt {
 
 #define LAT_PKT_NO_PAYLOAD 1     /* TCP segment carrying no data (pure ACK, bare SYN/FIN) */
 
-/* A packet (or an echo exchange) in flight. */
-struct lat_rec {
-	struct lat_stamp st[LAT_NPATHS][LH_MAX];
-	__s32 stack_id[LAT_NPATHS][LH_MAX];      /* ICMP stage stacks, -1 = none */
-	__u64 first_ts, last_ts;
-	__u32 pid[LAT_NPATHS];                   /* task at each path's first stamp */
-	char  comm[LAT_NPATHS][16];
-	struct lat_pkt pkt;
-	__u8  path;                              /* flow mode: the packet's path */
-	__u8  last_hook, last_pos;
-	__u8  pad[5];
+/*
+ * A packet (or an echo exchange) in flight: this head, then the per-slot
+ * arrays of the tool's list,
+ *   struct lat_stamp st[rec_paths][nhooks];
+ *   __s32 stack_id[rec_paths][nhooks];      ICMP stage stacks, -1 = none
+ * rec_paths is 2 for the ICMP tools (an exchange has both paths) and 1 for
+ * the one-way ones (a record is of one path). The engine declares the whole
+ * record (lat_engine.bpf.h); user space reads the arrays with lat_geom.
+ */
+#define LAT_REC_HEAD_FIELDS                                                      \
+	__u64 first_ts, last_ts;                                                 \
+	__u32 pid[LAT_NPATHS];          /* task at each path's first stamp */    \
+	char  comm[LAT_NPATHS][16];                                              \
+	struct lat_pkt pkt;                                                      \
+	__u8  path;                     /* flow mode: the packet's path */       \
+	__u8  last_slot, last_pos;                                               \
+	__u8  pad[5]
+struct lat_rec_head {
+	LAT_REC_HEAD_FIELDS;
 };
+
+#define LAT_REC_SIZE(nhooks, rec_paths)                                               \
+	((sizeof(struct lat_rec_head) +                                               \
+	  (rec_paths) * (nhooks) * (sizeof(struct lat_stamp) + sizeof(__s32)) + 7) & ~7ul)
 
 /* The summary's record: only what the histograms need. */
 struct lat_srec {
 	__u64 first_ts, last_ts;
-	__u8  path, last_hook, last_pos, pad[5];
+	__u8  path, last_slot, last_pos, pad[5];
 };
 
-struct lat_event {
+/* An event: this head, then the record (LAT_REC_SIZE bytes). */
+struct lat_event_head {
 	struct lat_key key;
-	struct lat_rec rec;
 	__u64 total_ns;
 	__s32 stack_bytes;       /* bytes of stack[] (last stage's stack), <0: none */
 	__u32 pad;
 	__u64 stack[NT_STACK_DEPTH];
+};
+
+#define LAT_EVENT_SIZE(nhooks, rec_paths) \
+	(sizeof(struct lat_event_head) + LAT_REC_SIZE(nhooks, rec_paths))
+
+/* A tool's record geometry, in its object's rodata (lat_geom): user space
+ * reads its events with it. */
+struct lat_geom {
+	__u16 nhooks, rec_paths;
+	__u32 event_size;
 };
 
 /* Summary aggregation (per interval generation) */
@@ -190,88 +310,48 @@ struct bpf_object_open_opts;
 struct nt_json;
 struct ksyms;
 
-/* What a stage is and where it sits: display name, and its position in the
- * transmit and the receive order (0 = not on that side). */
+/* A catalogue row as user space needs it (lat_hooks[], indexed by hook). */
 struct lat_hook_info {
+	int id;                 /* enum lat_hook */
 	const char *name;
+	int cls;                /* LAT_CL_* */
 	int tx_pos, rx_pos;
-	bool dev_filtered;      /* matched against --phy-interface */
 };
 extern const struct lat_hook_info lat_hooks[LH_MAX];
+#define LAT_HOOK_INFO(id, name, what, opt, cls, tx, rx, ...) \
+	[LH_##id] = { LH_##id, name, cls, tx, rx },
 
-/* ---- stage candidates, one macro per hook (tools list the ones they use) */
-#define LAT_TP_CANDS(tp, cat, tag)                                               \
+/* ---- a path tool's stages, from its list (src/tools/latency/lat_paths.h):
+ *   static const struct nt_stage stages[] = { LAT_PATH_X(LAT_STAGE, LAT_STAGE_PER_IF) };
+ *   static const int hooks[] = { LAT_PATH_X(LAT_HOOK_ID, LAT_HOOK_ID) };        */
+#define LAT_STAGE_ROW(id, name, what, opt, cls, tx, rx, ...) { name, what, opt, { __VA_ARGS__ } },
+#define LAT_STAGE(id) LAT_H_##id(LAT_STAGE_ROW, LAT_U)
+#define LAT_STAGE_PER_IF(id) LAT_H_##id(LAT_STAGE_ROW, LAT_UT)
+#define LAT_HOOK_ID(id) LH_##id,
+
+/* candidates (program names as lat_engine.bpf.h defines them) */
+#define LAT_U_TP(id, tag, tp, cat, argi, raw)                                    \
 	{ NT_PK_TP_BTF, #tp, "nt_lat_" #tag "_btf" },                            \
 	{ NT_PK_RAW_TP, #tp, "nt_lat_" #tag "_raw" },                            \
-	{ NT_PK_TRACEPOINT, cat "/" #tp, "nt_lat_" #tag "_tp" }
-#define LAT_FN_CANDS(fn, tag)                                                    \
+	{ NT_PK_TRACEPOINT, cat "/" #tp, "nt_lat_" #tag "_tp" },
+#define LAT_U_FN(id, tag, fn, argi, ski, flags)                                  \
 	{ NT_PK_FENTRY, #fn, "nt_lat_" #tag "_fe" },                             \
-	{ NT_PK_KPROBE, #fn, "nt_lat_" #tag "_kp" }
-
-#define LAT_ST_IP_QUEUE_XMIT { "ip_queue_xmit", "TCP segment handed to IP (__ip_queue_xmit)", true, { \
-	LAT_FN_CANDS(__ip_queue_xmit, ipqx) } }
-#define LAT_ST_IP_SEND_SKB { "ip_send_skb", "UDP/ICMP datagram handed to IP (ip_send_skb)", true, { \
-	LAT_FN_CANDS(ip_send_skb, ipss) } }
-#define LAT_ST_IP_LOCAL_OUT { "ip_local_out", "locally generated packet enters IP output (ip_local_out)", true, { \
-	LAT_FN_CANDS(ip_local_out, iplo) } }
-#define LAT_ST___IP_LOCAL_OUT { "__ip_local_out", "IP output called directly (__ip_local_out, some 5.10 builds)", true, { \
-	LAT_FN_CANDS(__ip_local_out, iplo2) } }
-#define LAT_ST_IP_OUTPUT { "ip_output", "IP output after netfilter OUTPUT (ip_output)", true, { \
-	LAT_FN_CANDS(ip_output, ipout) } }
-#define LAT_ST_OVS_INT_XMIT { "internal_dev_xmit", "host stack -> OVS internal port (openvswitch module)", true, { \
-	LAT_FN_CANDS(internal_dev_xmit, ovsix) } }
-#define LAT_ST_OVS_FRAME_HOOK { "netdev_frame_hook", "NIC -> OVS bridge (openvswitch module)", true, { \
-	LAT_FN_CANDS(netdev_frame_hook, ovsfh) } }
-#define LAT_ST_OVS_DP_PROCESS { "ovs_dp_process_packet", "OVS datapath flow lookup (openvswitch module)", true, { \
-	LAT_FN_CANDS(ovs_dp_process_packet, ovsdp) } }
-#define LAT_ST_OVS_DP_UPCALL { "ovs_dp_upcall", "OVS flow miss sent to ovs-vswitchd (openvswitch module)", true, { \
-	LAT_FN_CANDS(ovs_dp_upcall, ovsup) } }
-#define LAT_ST_OVS_KEY_EXTRACT_US { "ovs_flow_key_extract_userspace", "packet back from ovs-vswitchd (openvswitch module)", true, { \
-	LAT_FN_CANDS(ovs_flow_key_extract_userspace, ovske) } }
-#define LAT_ST_OVS_VPORT_SEND { "ovs_vport_send", "OVS sends to a port (openvswitch module)", true, { \
-	LAT_FN_CANDS(ovs_vport_send, ovsvs) } }
-#define LAT_DEV_QUEUE_WHAT "packet queued to a physical interface (dev_queue_xmit)"
-#define LAT_DEV_QUEUE_CANDS LAT_TP_CANDS(net_dev_queue, "net", devq), LAT_FN_CANDS(__dev_queue_xmit, devq)
-#define LAT_ST_DEV_QUEUE { "net_dev_queue", LAT_DEV_QUEUE_WHAT, true, { LAT_DEV_QUEUE_CANDS } }
-/* the summary: tc egress on the --phy-interface list first (lat_engine.bpf.h) */
-#define LAT_ST_DEV_QUEUE_PER_IF { "net_dev_queue", LAT_DEV_QUEUE_WHAT, true, { \
-	{ NT_PK_TC_EGRESS, "egress", "nt_lat_devq_tc" }, LAT_DEV_QUEUE_CANDS } }
-#define LAT_ST_QDISC_ENQ { "qdisc_enqueue", "packet enqueued to the physical interface's qdisc", true, { \
-	LAT_TP_CANDS(qdisc_enqueue, "qdisc", qenq) } }
-#define LAT_ST_QDISC_DEQ { "qdisc_dequeue", "packet dequeued from the physical interface's qdisc", true, { \
-	LAT_TP_CANDS(qdisc_dequeue, "qdisc", qdeq) } }
-#define LAT_ST_DEV_XMIT { "net_dev_xmit", "packet handed to the physical interface's driver", false, { \
-	LAT_TP_CANDS(net_dev_start_xmit, "net", xmit), \
-	LAT_FN_CANDS(dev_hard_start_xmit, xmit) } }
-#define LAT_NETIF_RX_WHAT "packet received on a physical interface"
-#define LAT_NETIF_RX_CANDS \
-	LAT_TP_CANDS(netif_receive_skb, "net", rx), \
-	{ NT_PK_FENTRY, "__netif_receive_skb_core", "nt_lat_rx_fe", 2 }, \
-	{ NT_PK_FENTRY, "__netif_receive_skb_one_core", "nt_lat_rx_fe1", 0, \
-	  "__netif_receive_skb_list_core", "nt_lat_rx_fel" }, \
-	{ NT_PK_KPROBE, "__netif_receive_skb_core", "nt_lat_rx_kp", 2 }, \
-	{ NT_PK_KPROBE, "__netif_receive_skb_core", "nt_lat_rx1_kp", 1 }, \
-	{ NT_PK_KPROBE, "__netif_receive_skb_one_core", "nt_lat_rx_kp2", 0, \
-	  "__netif_receive_skb_list_core", "nt_lat_rx_kpl" }
-#define LAT_ST_NETIF_RX { "netif_receive_skb", LAT_NETIF_RX_WHAT, false, { LAT_NETIF_RX_CANDS } }
-/* the summary: tc ingress on the --phy-interface list first (lat_engine.bpf.h) */
-#define LAT_ST_NETIF_RX_PER_IF { "netif_receive_skb", LAT_NETIF_RX_WHAT, false, { \
-	{ NT_PK_TC_INGRESS, "ingress", "nt_lat_rx_tc" }, LAT_NETIF_RX_CANDS } }
-#define LAT_ST_IP_RCV { "ip_rcv", "IPv4 receive (ip_rcv_core, used by ip_rcv and ip_list_rcv)", true, { \
-	LAT_FN_CANDS(ip_rcv_core, iprcv), \
-	LAT_FN_CANDS(ip_rcv, iprcv2) } }
-#define LAT_ST_TCP_RCV { "tcp_v4_rcv", "TCP receive (tcp_v4_rcv)", true, { \
-	LAT_FN_CANDS(tcp_v4_rcv, tcprcv) } }
-#define LAT_ST_UDP_RCV { "__udp4_lib_rcv", "UDP receive (__udp4_lib_rcv)", true, { \
-	LAT_FN_CANDS(__udp4_lib_rcv, udprcv) } }
-#define LAT_ST_ICMP_RCV { "icmp_rcv", "ICMP receive (icmp_rcv)", true, { \
-	LAT_FN_CANDS(icmp_rcv, icmprcv) } }
-#define LAT_ST_SK_DATA_READY { "sk_data_ready", "UDP datagram queued to its socket (sock:sk_data_ready, 6.6+)", true, { \
-	LAT_TP_CANDS(sk_data_ready, "sock", skready) } }
-#define LAT_ST_SOCK_COPY { "skb_copy_datagram_iovec", "a reader copies the packet out of its socket", true, { \
-	LAT_TP_CANDS(skb_copy_datagram_iovec, "skb", copy) } }
-#define LAT_ST_CONSUME { "consume_skb", "packet freed after use (e.g. an echo request answered by the kernel)", true, { \
-	LAT_TP_CANDS(consume_skb, "skb", consume) } }
+	{ NT_PK_KPROBE, #fn, "nt_lat_" #tag "_kp" },
+#define LAT_U_TC(id, kind, dir, tag)
+#define LAT_U_RXC(id)                                                            \
+	{ NT_PK_FENTRY, "__netif_receive_skb_core", "nt_lat_rx_fe", 2 },         \
+	{ NT_PK_FENTRY, "__netif_receive_skb_one_core", "nt_lat_rx_fe1", 0,      \
+	  "__netif_receive_skb_list_core", "nt_lat_rx_fel" },                    \
+	{ NT_PK_KPROBE, "__netif_receive_skb_core", "nt_lat_rx_kp", 2 },         \
+	{ NT_PK_KPROBE, "__netif_receive_skb_core", "nt_lat_rx1_kp", 1 },        \
+	{ NT_PK_KPROBE, "__netif_receive_skb_one_core", "nt_lat_rx_kp2", 0,      \
+	  "__netif_receive_skb_list_core", "nt_lat_rx_kpl" },
+#define LAT_U_SKR(id) LAT_U_TP(id, skready, sk_data_ready, "sock", 0, )
+#define LAT_UT_TP LAT_U_TP
+#define LAT_UT_FN LAT_U_FN
+#define LAT_UT_TC(id, kind, dir, tag) { kind, dir, "nt_lat_" #tag "_tc" },
+#define LAT_UT_RXC LAT_U_RXC
+#define LAT_UT_SKR LAT_U_SKR
 
 /* ---- the common runner */
 enum lat_kind { LAT_KIND_RTT, LAT_KIND_SUMMARY, LAT_KIND_DETAILS, LAT_KIND_METRICS };
@@ -318,23 +398,44 @@ int lat_handle_opt(int key, const char *arg, void *cfg);
 /* Cross-flag checks (nt_cli.validate): 0, or -1 after nt_usage_error(). */
 int lat_validate(void *cfg);
 
-/* A family member: its name, kind and the hook of each of its stages. It is
- * the ctx of the member's tool definition, whose hooks are lat_tool_hooks. */
+/* A family member: its name, kind and its list (the hook of each stage:
+ * stage i is slot i). It is the ctx of the member's tool definition, whose
+ * hooks are lat_tool_hooks. */
 struct lat_tool {
 	const char *name;
 	enum lat_kind kind;
-	const int *hooks;               /* hook of each stage */
+	const int *hooks;               /* hook of each slot */
+	int nhooks;
 };
 
 extern const struct nt_tool_hooks lat_tool_hooks;
 
 /* ---- pure helpers (unit-tested) */
-/* Fill pos/end_pos/start_mask of @k for @kind/@dir from the planned hooks
- * (@planned[h] true when hook h has a probe). */
-void lat_layout(struct lat_kcfg *k, enum lat_kind kind, int dir, const bool *planned);
-/* Stamped stages of @rec in time order over both paths: fills hooks/paths
- * arrays (at most 2*LH_MAX); returns how many. */
-int lat_rec_order(const struct lat_rec *rec, int *hooks, int *paths);
+/* Fill pos/end_pos/start_mask of @k for @kind/@dir from a tool's list: the
+ * catalogue row of each of its @n slots, @planned[slot] true when the slot's
+ * stage has a probe. */
+void lat_layout(struct lat_kcfg *k, enum lat_kind kind, int dir,
+		const struct lat_hook_info *const *slots, int n, const bool *planned);
+/* Stamp @slot of @path in a record of geometry @g (its arrays follow the head). */
+static inline const struct lat_stamp *lat_stamp(const struct lat_rec_head *r,
+						const struct lat_geom *g, int path, int slot)
+{
+	const struct lat_stamp *st = (const void *)(r + 1);
+
+	return &st[(path % g->rec_paths) * g->nhooks + slot];
+}
+static inline __s32 lat_stack_id(const struct lat_rec_head *r, const struct lat_geom *g,
+				 int path, int slot)
+{
+	const __s32 *ids = (const void *)((const struct lat_stamp *)(r + 1) +
+					  g->rec_paths * g->nhooks);
+
+	return ids[(path % g->rec_paths) * g->nhooks + slot];
+}
+/* Stamped slots of @rec in time order over its paths: fills slots/paths
+ * arrays (at most 2 * g->nhooks); returns how many. */
+int lat_rec_order(const struct lat_rec_head *rec, const struct lat_geom *g, int *slots,
+		  int *paths);
 /* Index of the largest gap in ts[0..n-1] (segment i = ts[i] -> ts[i+1]); -1 if n < 2. */
 int lat_bottleneck(const __u64 *ts, int n);
 /* Median-based abnormality: true when @v >= 2 x median of @hist[0..n-1] (n >= 4). */
@@ -342,5 +443,7 @@ bool lat_abnormal(const double *hist, int n, double v);
 int lat_parse_sort(const char *s);
 const char *lat_sort_name(int s);
 #endif
+
+#include "lat_paths.h"
 
 #endif

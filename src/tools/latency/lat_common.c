@@ -26,36 +26,7 @@
 #include "run.h"
 #include "lat.h"
 
-const struct lat_hook_info lat_hooks[LH_MAX] = {
-	[LH_IP_QUEUE_XMIT] = { "ip_queue_xmit", 1, 0, false },
-	[LH_IP_SEND_SKB] = { "ip_send_skb", 1, 0, false },
-	[LH_IP_LOCAL_OUT] = { "ip_local_out", 2, 0, false },
-	[LH___IP_LOCAL_OUT] = { "__ip_local_out", 2, 0, false },
-	[LH_IP_OUTPUT] = { "ip_output", 3, 0, false },
-	[LH_OVS_INT_XMIT] = { "internal_dev_xmit", 4, 0, false },
-	[LH_OVS_FRAME_HOOK] = { "netdev_frame_hook", 0, 2, false },
-	[LH_OVS_DP_PROCESS] = { "ovs_dp_process_packet", 5, 3, false },
-	[LH_OVS_DP_UPCALL] = { "ovs_dp_upcall", 6, 4, false },
-	[LH_OVS_KEY_EXTRACT_US] = { "ovs_flow_key_extract_userspace", 7, 5, false },
-	[LH_OVS_VPORT_SEND] = { "ovs_vport_send", 8, 6, false },
-	[LH_DEV_QUEUE] = { "net_dev_queue", 9, 0, true },
-	[LH_QDISC_ENQ] = { "qdisc_enqueue", 10, 0, true },
-	[LH_QDISC_DEQ] = { "qdisc_dequeue", 11, 0, true },
-	[LH_DEV_XMIT] = { "net_dev_xmit", 12, 0, true },
-	[LH_NETIF_RX] = { "netif_receive_skb", 0, 1, true },
-	[LH_IP_RCV] = { "ip_rcv", 0, 7, false },
-	[LH_TCP_RCV] = { "tcp_v4_rcv", 0, 8, false },
-	[LH_UDP_RCV] = { "__udp4_lib_rcv", 0, 8, false },
-	[LH_ICMP_RCV] = { "icmp_rcv", 0, 8, false },
-	[LH_SK_DATA_READY] = { "sk_data_ready", 0, 9, false },
-	[LH_SOCK_COPY] = { "skb_copy_datagram_iovec", 0, 10, false },
-	[LH_CONSUME] = { "consume_skb", 0, 10, false },
-};
-
-static bool is_ovs(int h)
-{
-	return h >= LH_OVS_INT_XMIT && h <= LH_OVS_VPORT_SEND;
-}
+const struct lat_hook_info lat_hooks[LH_MAX] = { LAT_HOOKS(LAT_HOOK_INFO, LAT_U) };
 
 static bool is_delivery(int h)
 {
@@ -71,17 +42,27 @@ static bool path_is_tx(enum lat_kind kind, int dir, int p)
 }
 
 /* The lowest position of path @p (0: the path is empty). */
-static int first_pos(const struct lat_kcfg *k, int p)
+static int first_pos(const struct lat_kcfg *k, int p, int n)
 {
 	int first = 0;
 
-	for (int h = 0; h < LH_MAX; h++)
-		if (k->pos[p][h] && (!first || k->pos[p][h] < first))
-			first = k->pos[p][h];
+	for (int i = 0; i < n; i++)
+		if (k->pos[p][i] && (!first || k->pos[p][i] < first))
+			first = k->pos[p][i];
 	return first;
 }
 
-void lat_layout(struct lat_kcfg *k, enum lat_kind kind, int dir, const bool *planned)
+/* The first planned slot of hook @h, else LAT_NO_SLOT. */
+static int planned_slot(const struct lat_hook_info *const *slots, int n, const bool *planned, int h)
+{
+	for (int i = 0; i < n; i++)
+		if (planned[i] && slots[i]->id == h)
+			return i;
+	return LAT_NO_SLOT;
+}
+
+void lat_layout(struct lat_kcfg *k, enum lat_kind kind, int dir,
+		const struct lat_hook_info *const *slots, int n, const bool *planned)
 {
 	memset(k->pos, 0, sizeof(k->pos));
 	memset(k->end_pos, 0, sizeof(k->end_pos));
@@ -93,17 +74,17 @@ void lat_layout(struct lat_kcfg *k, enum lat_kind kind, int dir, const bool *pla
 
 		if (kind != LAT_KIND_RTT && !(dir & (p == 0 ? LAT_DIR_TX : LAT_DIR_RX)))
 			continue;
-		for (int h = 0; h < LH_MAX; h++) {
-			int pos = tx ? lat_hooks[h].tx_pos : lat_hooks[h].rx_pos;
+		for (int i = 0; i < n; i++) {
+			int h = slots[i]->id, pos = tx ? slots[i]->tx_pos : slots[i]->rx_pos;
 
-			if (!planned[h] || !pos)
+			if (!planned[i] || !pos)
 				continue;
 			/* delivery to a socket ends a path only where the packet is
 			 * received for good: not the echo request the kernel answers
 			 * before the reply path starts */
 			if (is_delivery(h) && kind == LAT_KIND_RTT && p == 0)
 				continue;
-			k->pos[p][h] = pos;
+			k->pos[p][i] = pos;
 			if (pos > k->end_pos[p])
 				k->end_pos[p] = pos;
 			if (tx && pos <= 3 && (!ip_start || pos < ip_start))
@@ -117,52 +98,53 @@ void lat_layout(struct lat_kcfg *k, enum lat_kind kind, int dir, const bool *pla
 		/* Records open at the earliest layer that is planned: the IP layer
 		 * when function probes work, else the device layer. OVS hooks never
 		 * open one (they also carry traffic that is not the host's). */
-		for (int h = 0; h < LH_MAX; h++) {
-			int pos = k->pos[p][h];
+		for (int i = 0; i < n; i++) {
+			int pos = k->pos[p][i];
 
-			if (!pos || is_ovs(h))
+			if (!pos || slots[i]->cls == LAT_CL_OVS)
 				continue;
 			if (ip_start ? (pos <= 3) : (pos <= dev_start))
-				k->start_mask[p] |= 1u << h;
+				k->start_mask[p] |= 1ull << i;
 		}
 		/* A one-way packet's first hook restarts any record of its key
 		 * (see lat_on): no need to look one up. */
-		for (int h = 0, first = first_pos(k, p); h < LH_MAX && kind != LAT_KIND_RTT; h++)
-			if ((k->start_mask[p] & (1u << h)) && k->pos[p][h] == first)
-				k->open_mask[p] |= 1u << h;
+		for (int i = 0, first = first_pos(k, p, n); i < n && kind != LAT_KIND_RTT; i++)
+			if ((k->start_mask[p] & (1ull << i)) && k->pos[p][i] == first)
+				k->open_mask[p] |= 1ull << i;
 	}
 	k->final_path = 1;
 	/* UDP hands linear datagrams to the reader without skb_copy_datagram_iovec
 	 * (copy_linear_skb) and frees them late (deferred to the allocating CPU on
 	 * 6.18), so neither ends its path: it ends where the datagram is queued to
 	 * the socket (sk_data_ready, 6.6+), else at __udp4_lib_rcv. */
-	k->udp_end_hook = planned[LH_SK_DATA_READY] ? LH_SK_DATA_READY :
-			  planned[LH_UDP_RCV] ? LH_UDP_RCV : LH_MAX;
+	k->udp_end_slot = planned_slot(slots, n, planned, LH_SK_DATA_READY);
+	if (k->udp_end_slot == LAT_NO_SLOT)
+		k->udp_end_slot = planned_slot(slots, n, planned, LH_UDP_RCV);
 }
 
-int lat_rec_order(const struct lat_rec *rec, int *hooks, int *paths)
+int lat_rec_order(const struct lat_rec_head *rec, const struct lat_geom *g, int *slots, int *paths)
 {
 	int n = 0;
 
-	for (int p = 0; p < LAT_NPATHS; p++)
-		for (int h = 0; h < LH_MAX; h++)
-			if (rec->st[p][h].ts) {
-				hooks[n] = h;
+	for (int p = 0; p < g->rec_paths; p++)
+		for (int h = 0; h < g->nhooks; h++)
+			if (lat_stamp(rec, g, p, h)->ts) {
+				slots[n] = h;
 				paths[n] = p;
 				n++;
 			}
 	/* insertion sort by time: request stages before reply stages on ties */
 	for (int i = 1; i < n; i++) {
-		int hh = hooks[i], pp = paths[i], j = i - 1;
-		__u64 t = rec->st[pp][hh].ts;
+		int hh = slots[i], pp = paths[i], j = i - 1;
+		__u64 t = lat_stamp(rec, g, pp, hh)->ts;
 
-		while (j >= 0 && (rec->st[paths[j]][hooks[j]].ts > t ||
-				  (rec->st[paths[j]][hooks[j]].ts == t && paths[j] > pp))) {
-			hooks[j + 1] = hooks[j];
+		while (j >= 0 && (lat_stamp(rec, g, paths[j], slots[j])->ts > t ||
+				  (lat_stamp(rec, g, paths[j], slots[j])->ts == t && paths[j] > pp))) {
+			slots[j + 1] = slots[j];
 			paths[j + 1] = paths[j];
 			j--;
 		}
-		hooks[j + 1] = hh;
+		slots[j + 1] = hh;
 		paths[j + 1] = pp;
 	}
 	return n;
@@ -338,7 +320,8 @@ struct lat_state {
 	const struct lat_tool *tool;
 	struct lat_config *cfg;
 	struct bpf_object *obj;
-	const struct nt_stage_plan *hook_plan[LH_MAX];
+	const struct nt_stage_plan *slot_plan[LAT_MAX_HOOKS];   /* NULL: not planned */
+	struct lat_geom geom;           /* the tool's record layout (its object's lat_geom) */
 	struct bpf_map *counters, *stacks;
 	/* RTT / details / metrics */
 	double recent[16];
@@ -383,9 +366,23 @@ static const char *ifname(__u32 ifindex, char *buf, size_t len)
 	return nt_iface_name(&ref, buf, len);
 }
 
-static const char *probe_of(const struct lat_state *s, int h, char *buf, size_t len)
+static const char *slot_name(const struct lat_state *s, int slot)
 {
-	const struct nt_stage_plan *pl = s->hook_plan[h];
+	return lat_hooks[s->tool->hooks[slot]].name;
+}
+
+/* The tool's slot of hook @h, -1 if its list has none. */
+static int slot_of(const struct lat_state *s, int h)
+{
+	for (int i = 0; i < s->tool->nhooks; i++)
+		if (s->tool->hooks[i] == h)
+			return i;
+	return -1;
+}
+
+static const char *probe_of(const struct lat_state *s, int slot, char *buf, size_t len)
+{
+	const struct nt_stage_plan *pl = s->slot_plan[slot];
 
 	if (!pl || !pl->cand)
 		snprintf(buf, len, "-");
@@ -463,23 +460,23 @@ static const char *seg_kind(const struct lat_state *s, int fp, int tp)
 	return fp == 0 ? "request" : "reply";
 }
 
-static void rtt_event(struct lat_state *s, const struct lat_event *e)
+static void rtt_event(struct lat_state *s, const struct lat_event_head *e)
 {
-	const struct lat_rec *r = &e->rec;
-	int hooks[2 * LH_MAX], paths[2 * LH_MAX], n, bn;
-	__u64 ts[2 * LH_MAX];
+	const struct lat_rec_head *r = (const void *)(e + 1);
+	int slots[2 * LAT_MAX_HOOKS], paths[2 * LAT_MAX_HOOKS], n, bn;
+	__u64 ts[2 * LAT_MAX_HOOKS];
 	double total_us = e->total_ns / 1000.0, inter_us = -1, pathus[2] = { 0, 0 };
 	bool tx = s->cfg->direction == LAT_DIR_TX, abnormal;
 	char when[32], b1[160], b2[160], ifn[32], d[32];
 	unsigned id = e->key.id1 >> 16, seq = e->key.id1 & 0xffff;
 
-	n = lat_rec_order(r, hooks, paths);
+	n = lat_rec_order(r, &s->geom, slots, paths);
 	for (int i = 0; i < n; i++)
-		ts[i] = r->st[paths[i]][hooks[i]].ts;
+		ts[i] = lat_stamp(r, &s->geom, paths[i], slots[i])->ts;
 	bn = lat_bottleneck(ts, n);
 	for (int i = 0; i + 1 < n; i++) {
 		double us = (ts[i + 1] - ts[i]) / 1000.0;
-		struct seg_stat *sg = seg_get(s, paths[i], hooks[i], paths[i + 1], hooks[i + 1]);
+		struct seg_stat *sg = seg_get(s, paths[i], slots[i], paths[i + 1], slots[i + 1]);
 
 		if (sg)
 			nt_lat_add_value(&sg->l, ts[i + 1] - ts[i]);
@@ -514,12 +511,12 @@ static void rtt_event(struct lat_state *s, const struct lat_event *e)
 		nt_json_bool(j, "abnormal", abnormal);
 		nt_json_arr(j, "stages");
 		for (int i = 0; i < n; i++) {
-			const struct lat_stamp *sp = &r->st[paths[i]][hooks[i]];
+			const struct lat_stamp *sp = lat_stamp(r, &s->geom, paths[i], slots[i]);
 
 			nt_json_obj(j, NULL);
 			nt_json_str(j, "path", paths[i] ? "reply" : "request");
-			nt_json_str(j, "name", lat_hooks[hooks[i]].name);
-			nt_json_str(j, "probe", probe_of(s, hooks[i], b1, sizeof(b1)));
+			nt_json_str(j, "name", slot_name(s, slots[i]));
+			nt_json_str(j, "probe", probe_of(s, slots[i], b1, sizeof(b1)));
 			nt_json_str(j, "iface", ifname(sp->ifindex, ifn, sizeof(ifn)));
 			nt_json_u64(j, "cpu", sp->cpu);
 			nt_json_u64(j, "ts_ns", sp->ts);
@@ -529,8 +526,8 @@ static void rtt_event(struct lat_state *s, const struct lat_event *e)
 		nt_json_arr(j, "segments");
 		for (int i = 0; i + 1 < n; i++) {
 			nt_json_obj(j, NULL);
-			nt_json_str(j, "from", lat_hooks[hooks[i]].name);
-			nt_json_str(j, "to", lat_hooks[hooks[i + 1]].name);
+			nt_json_str(j, "from", slot_name(s, slots[i]));
+			nt_json_str(j, "to", slot_name(s, slots[i + 1]));
 			nt_json_str(j, "kind", seg_kind(s, paths[i], paths[i + 1]));
 			nt_json_f64(j, "us", (ts[i + 1] - ts[i]) / 1000.0);
 			if (i == bn)
@@ -549,12 +546,12 @@ static void rtt_event(struct lat_state *s, const struct lat_event *e)
 		if (!s->cfg->no_stacks) {
 			nt_json_obj(j, "stacks");
 			for (int i = 0; i < n; i++) {
-				int k = stack_of(s, r->stack_id[paths[i]][hooks[i]], st);
+				int k = stack_of(s, lat_stack_id(r, &s->geom, paths[i], slots[i]), st);
 
 				if (!k)
 					continue;
 				snprintf(b2, sizeof(b2), "%s:%s", paths[i] ? "reply" : "request",
-					 lat_hooks[hooks[i]].name);
+					 slot_name(s, slots[i]));
 				json_stack(s, j, b2, st, k);
 			}
 			nt_json_obj_end(j);
@@ -581,10 +578,11 @@ static void rtt_event(struct lat_state *s, const struct lat_event *e)
 			label = (paths[i] == 0) == tx ? "TX:" : "RX:";
 		fmt_us(us, d, sizeof(d));
 		nt_text("  %-10s [%d->%d] %s (%s) -> %s (%s): %s us%s\n", label, i, i + 1,
-			lat_hooks[hooks[i]].name,
-			ifname(r->st[paths[i]][hooks[i]].ifindex, b1, sizeof(b1)),
-			lat_hooks[hooks[i + 1]].name,
-			ifname(r->st[paths[i + 1]][hooks[i + 1]].ifindex, b2, sizeof(b2)), d,
+			slot_name(s, slots[i]),
+			ifname(lat_stamp(r, &s->geom, paths[i], slots[i])->ifindex, b1, sizeof(b1)),
+			slot_name(s, slots[i + 1]),
+			ifname(lat_stamp(r, &s->geom, paths[i + 1], slots[i + 1])->ifindex, b2,
+			       sizeof(b2)), d,
 			i == bn ? "  <<<< BOTTLENECK" : "");
 	}
 	if (inter_us >= 0) {
@@ -594,11 +592,11 @@ static void rtt_event(struct lat_state *s, const struct lat_event *e)
 	nt_text("  REQUEST_PATH %.1fus  REPLY_PATH %.1fus\n", pathus[0], pathus[1]);
 	if (!s->cfg->no_stacks && bn >= 0) {
 		__u64 st[NT_STACK_DEPTH];
-		int k = stack_of(s, r->stack_id[paths[bn + 1]][hooks[bn + 1]], st);
+		int k = stack_of(s, lat_stack_id(r, &s->geom, paths[bn + 1], slots[bn + 1]), st);
 		char title[96];
 
 		snprintf(title, sizeof(title), "stack at %s (end of the bottleneck)",
-			 lat_hooks[hooks[bn + 1]].name);
+			 slot_name(s, slots[bn + 1]));
 		if (k)
 			text_stack(s, title, st, k);
 	}
@@ -613,8 +611,8 @@ static void seg_summary(struct lat_state *s, struct nt_json *j)
 			const struct seg_stat *sg = &s->segs[i];
 
 			nt_json_obj(j, NULL);
-			nt_json_str(j, "from", lat_hooks[sg->from].name);
-			nt_json_str(j, "to", lat_hooks[sg->to].name);
+			nt_json_str(j, "from", slot_name(s, sg->from));
+			nt_json_str(j, "to", slot_name(s, sg->to));
 			nt_json_str(j, "kind", s->tool->kind == LAT_KIND_RTT ?
 				    seg_kind(s, sg->fp, sg->tp) : sg->fp ? "rx" : "tx");
 			nt_lat_json(j, "latency_us", NULL, &sg->l, 1000.0);
@@ -630,7 +628,7 @@ static void seg_summary(struct lat_state *s, struct nt_json *j)
 		const struct seg_stat *sg = &s->segs[i];
 		char name[96];
 
-		snprintf(name, sizeof(name), "%s -> %s", lat_hooks[sg->from].name, lat_hooks[sg->to].name);
+		snprintf(name, sizeof(name), "%s -> %s", slot_name(s, sg->from), slot_name(s, sg->to));
 		nt_text("  %-56s %8llu %8.1f %8.1f\n", name, (unsigned long long)sg->l.count,
 			sg->l.count ? (double)sg->l.sum / sg->l.count / 1000.0 : 0,
 			sg->l.max / 1000.0);
@@ -689,32 +687,44 @@ static void pkt_json(struct nt_json *j, const struct lat_pkt *p)
 	nt_json_u64(j, "skb_len", p->len);
 }
 
-static void packet_event(struct lat_state *s, const struct lat_event *e)
+/* The stamp of hook @h on @path (a zero one if the tool's list has no @h). */
+static const struct lat_stamp *hook_stamp(const struct lat_state *s, const struct lat_rec_head *r,
+					  int path, int h)
 {
-	const struct lat_rec *r = &e->rec;
+	static const struct lat_stamp none;
+	int slot = slot_of(s, h);
+
+	return slot < 0 ? &none : lat_stamp(r, &s->geom, path, slot);
+}
+
+static void packet_event(struct lat_state *s, const struct lat_event_head *e)
+{
+	const struct lat_rec_head *r = (const void *)(e + 1);
 	const struct lat_pkt *p = &r->pkt;
-	int path = r->path & 1, hooks[LH_MAX], n = 0, bn;
-	__u64 ts[LH_MAX];
+	int path = r->path & 1, slots[LAT_MAX_HOOKS], n = 0, bn;
+	__u64 ts[LAT_MAX_HOOKS];
 	bool metrics = s->tool->kind == LAT_KIND_METRICS;
 	char when[32], line[256], ifn[32], b1[160], d[32];
-	const struct lat_stamp *qe = &r->st[path][LH_QDISC_ENQ], *qd = &r->st[path][LH_QDISC_DEQ];
+	const struct lat_stamp *qe = hook_stamp(s, r, path, LH_QDISC_ENQ);
+	const struct lat_stamp *qd = hook_stamp(s, r, path, LH_QDISC_DEQ);
 
 	/* stamps of the path in time order */
-	for (int h = 0; h < LH_MAX; h++) {
+	for (int h = 0; h < s->geom.nhooks; h++) {
+		__u64 t = lat_stamp(r, &s->geom, path, h)->ts;
 		int i;
 
-		if (!r->st[path][h].ts)
+		if (!t)
 			continue;
-		for (i = n; i > 0 && r->st[path][hooks[i - 1]].ts > r->st[path][h].ts; i--)
-			hooks[i] = hooks[i - 1];
-		hooks[i] = h;
+		for (i = n; i > 0 && lat_stamp(r, &s->geom, path, slots[i - 1])->ts > t; i--)
+			slots[i] = slots[i - 1];
+		slots[i] = h;
 		n++;
 	}
 	for (int i = 0; i < n; i++)
-		ts[i] = r->st[path][hooks[i]].ts;
+		ts[i] = lat_stamp(r, &s->geom, path, slots[i])->ts;
 	bn = lat_bottleneck(ts, n);
 	for (int i = 0; i + 1 < n; i++) {
-		struct seg_stat *sg = seg_get(s, path, hooks[i], path, hooks[i + 1]);
+		struct seg_stat *sg = seg_get(s, path, slots[i], path, slots[i + 1]);
 
 		if (sg)
 			nt_lat_add_value(&sg->l, ts[i + 1] - ts[i]);
@@ -732,24 +742,24 @@ static void packet_event(struct lat_state *s, const struct lat_event *e)
 		nt_json_str(j, "comm", r->comm[path]);
 		nt_json_arr(j, "stages");
 		for (int i = 0; i < n; i++) {
-			const struct lat_stamp *sp = &r->st[path][hooks[i]];
+			const struct lat_stamp *sp = lat_stamp(r, &s->geom, path, slots[i]);
 
 			nt_json_obj(j, NULL);
-			nt_json_str(j, "name", lat_hooks[hooks[i]].name);
-			nt_json_str(j, "probe", probe_of(s, hooks[i], b1, sizeof(b1)));
+			nt_json_str(j, "name", slot_name(s, slots[i]));
+			nt_json_str(j, "probe", probe_of(s, slots[i], b1, sizeof(b1)));
 			nt_json_str(j, "iface", ifname(sp->ifindex, ifn, sizeof(ifn)));
 			nt_json_u64(j, "cpu", sp->cpu);
 			nt_json_u64(j, "ts_ns", sp->ts);
 			if (i)
 				nt_json_f64(j, "delta_us", (ts[i] - ts[i - 1]) / 1000.0);
-			if (hooks[i] == LH_QDISC_ENQ)
+			if (s->tool->hooks[slots[i]] == LH_QDISC_ENQ)
 				nt_json_u64(j, "qlen", sp->qlen);
 			nt_json_obj_end(j);
 		}
 		nt_json_arr_end(j);
 		if (bn >= 0) {
-			snprintf(line, sizeof(line), "%s -> %s", lat_hooks[hooks[bn]].name,
-				 lat_hooks[hooks[bn + 1]].name);
+			snprintf(line, sizeof(line), "%s -> %s", slot_name(s, slots[bn]),
+				 slot_name(s, slots[bn + 1]));
 			nt_json_str(j, "bottleneck", line);
 		}
 		if (metrics && qe->ts && qd->ts && qd->ts >= qe->ts) {
@@ -777,11 +787,11 @@ static void packet_event(struct lat_state *s, const struct lat_event *e)
 		nt_text("5-TUPLE: %s:%u -> %s:%u %s DIR=%s\n", ip_str(p->saddr, a, sizeof(a)), p->sport,
 			ip_str(p->daddr, b, sizeof(b)), p->dport, b1, path ? "RX" : "TX");
 		for (int i = 0; i < n; i++) {
-			const struct lat_stamp *sp = &r->st[path][hooks[i]];
+			const struct lat_stamp *sp = lat_stamp(r, &s->geom, path, slots[i]);
 
 			fmt_us(i ? (ts[i] - ts[i - 1]) / 1000.0 : 0, d, sizeof(d));
 			nt_text("  Stage %d: %-30s (KTIME=%lluns) +%sus  DEV=%s CPU=%u%s\n", i,
-				lat_hooks[hooks[i]].name, (unsigned long long)sp->ts, d,
+				slot_name(s, slots[i]), (unsigned long long)sp->ts, d,
 				ifname(sp->ifindex, ifn, sizeof(ifn)), sp->cpu,
 				i && i - 1 == bn ? "  <<<< BOTTLENECK" : "");
 		}
@@ -789,7 +799,7 @@ static void packet_event(struct lat_state *s, const struct lat_event *e)
 		nt_text("TOTAL DURATION: %sus\n", d);
 		nt_text("PACKET: ip_len=%u skb_len=%u  PROCESS: pid=%u comm=%s  FINAL_STAGE: %s\n",
 			p->ip_len, p->len, r->pid[path], r->comm[path],
-			n ? lat_hooks[hooks[n - 1]].name : "-");
+			n ? slot_name(s, slots[n - 1]) : "-");
 		if (qe->ts && qd->ts && qd->ts >= qe->ts)
 			nt_text("PHY_QDISC: sojourn=%.1fus qlen=%u\n", (qd->ts - qe->ts) / 1000.0, qe->qlen);
 	} else {
@@ -798,14 +808,14 @@ static void packet_event(struct lat_state *s, const struct lat_event *e)
 		nt_text("Process: PID %u COMM %s\n", r->pid[path], r->comm[path]);
 		for (int i = 0; i + 1 < n; i++) {
 			fmt_us((ts[i + 1] - ts[i]) / 1000.0, d, sizeof(d));
-			nt_text("  [%d->%d] %s -> %s: %s us%s\n", i, i + 1, lat_hooks[hooks[i]].name,
-				lat_hooks[hooks[i + 1]].name, d, i == bn ? "  <<<< BOTTLENECK" : "");
+			nt_text("  [%d->%d] %s -> %s: %s us%s\n", i, i + 1, slot_name(s, slots[i]),
+				slot_name(s, slots[i + 1]), d, i == bn ? "  <<<< BOTTLENECK" : "");
 		}
 		fmt_us(e->total_ns / 1000.0, d, sizeof(d));
 		nt_text("Total One-Way Latency: %s us\n", d);
 	}
 	if (e->stack_bytes > 0) {
-		snprintf(b1, sizeof(b1), "stack at %s", n ? lat_hooks[hooks[n - 1]].name : "-");
+		snprintf(b1, sizeof(b1), "stack at %s", n ? slot_name(s, slots[n - 1]) : "-");
 		text_stack(s, b1, e->stack, e->stack_bytes / 8);
 	}
 	nt_text("\n");
@@ -815,7 +825,7 @@ static int lat_on_event(void *ctx, void *data, size_t len)
 {
 	struct lat_state *s = ctx;
 
-	if (len < sizeof(struct lat_event))
+	if (len < s->geom.event_size)
 		return 0;
 	if (s->tool->kind == LAT_KIND_RTT)
 		rtt_event(s, data);
@@ -1058,8 +1068,8 @@ static void summary_report(struct lat_state *s, bool final)
 					if (pairs[i].k.path != p)
 						continue;
 					nt_json_obj(j, NULL);
-					nt_json_str(j, "from", lat_hooks[pairs[i].k.prev].name);
-					nt_json_str(j, "to", lat_hooks[pairs[i].k.cur].name);
+					nt_json_str(j, "from", slot_name(s, pairs[i].k.prev));
+					nt_json_str(j, "to", slot_name(s, pairs[i].k.cur));
 					hist_json(j, "latency_us", "hist_us", &pairs[i].l);
 					nt_json_obj_end(j);
 				}
@@ -1115,7 +1125,7 @@ static void summary_report(struct lat_state *s, bool final)
 				if (pairs[i].k.path != p)
 					continue;
 				nt_text("  Stage %s -> %s (%s): Avg %.1fus P99~ %.1fus (n=%llu)\n",
-					lat_hooks[pairs[i].k.prev].name, lat_hooks[pairs[i].k.cur].name,
+					slot_name(s, pairs[i].k.prev), slot_name(s, pairs[i].k.cur),
 					p ? "RX" : "TX",
 					(double)pairs[i].l.sum / pairs[i].l.count / 1000.0,
 					lat_pct_us(&pairs[i].l, 99), (unsigned long long)pairs[i].l.count);
@@ -1258,6 +1268,11 @@ static int lat_plan(struct nt_run *r)
 {
 	state.tool = r->def->ctx;
 	state.cfg = r->def->cli.cfg;
+	if (state.tool->nhooks > LAT_MAX_HOOKS || state.tool->nhooks != r->def->nstages) {
+		nt_err("%s: %d hooks, one per stage and at most %d", state.tool->name,
+		       state.tool->nhooks, LAT_MAX_HOOKS);
+		return NT_EXIT_RUNTIME;
+	}
 	r->ctx = &state;
 	nt_plan_ctx_set_ifaces(&r->plan_ctx, state.cfg->phy, state.cfg->nphy);
 	return 0;
@@ -1274,11 +1289,12 @@ static int lat_planned(struct nt_run *r)
 		if (!pl->cand)
 			continue;
 		/* OVS hooks only with the stage breakdown (summary) */
-		if (tool->kind == LAT_KIND_SUMMARY && is_ovs(h) && !state.cfg->stage_latency) {
+		if (tool->kind == LAT_KIND_SUMMARY && lat_hooks[h].cls == LAT_CL_OVS &&
+		    !state.cfg->stage_latency) {
 			pl->cand = NULL;
 			continue;
 		}
-		state.hook_plan[h] = pl;
+		state.slot_plan[i] = pl;
 	}
 	return 0;
 }
@@ -1288,16 +1304,22 @@ static int lat_configure(struct nt_run *r)
 	const struct lat_tool *tool = state.tool;
 	const struct lat_config *cfg = state.cfg;
 	struct lat_kcfg *k = nt_obj_var(r->obj, "targ_cfg", sizeof(*k));
-	bool planned[LH_MAX] = { false };
+	const struct lat_geom *g = nt_obj_var(r->obj, "lat_geom", sizeof(*g));
+	const struct lat_hook_info *slots[LAT_MAX_HOOKS];
+	bool planned[LAT_MAX_HOOKS] = { false };
 
-	if (!k) {
-		nt_err("BPF object has no latency configuration (targ_cfg)");
+	/* the object was built from the tool's list: the same slots */
+	if (!k || !g || g->nhooks != tool->nhooks) {
+		nt_err("BPF object does not match the tool's latency path (targ_cfg, lat_geom)");
 		return NT_EXIT_RUNTIME;
 	}
 	state.obj = r->obj;
-	for (int h = 0; h < LH_MAX; h++)
-		planned[h] = state.hook_plan[h] != NULL;
-	lat_layout(k, tool->kind, cfg->direction, planned);
+	state.geom = *g;
+	for (int i = 0; i < tool->nhooks; i++) {
+		slots[i] = &lat_hooks[tool->hooks[i]];
+		planned[i] = state.slot_plan[i] != NULL;
+	}
+	lat_layout(k, tool->kind, cfg->direction, slots, tool->nhooks, planned);
 	k->mode = tool->kind == LAT_KIND_RTT ? LAT_MODE_ICMP : LAT_MODE_FLOW;
 	k->stage_stacks = tool->kind == LAT_KIND_RTT && !cfg->no_stacks;
 	k->final_stack = tool->kind != LAT_KIND_RTT && tool->kind != LAT_KIND_SUMMARY && !cfg->no_stacks;

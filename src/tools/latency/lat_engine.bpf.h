@@ -12,7 +12,10 @@
  *      histograms and the flow table; the others send the record up only when
  *      it is at least targ_cfg.threshold_ns slow (details/metrics filter here,
  *      so only slow packets cross to user space).
- * Include from a tool's .bpf.c; define LAT_SMALL_REC first for the summary.
+ * Include from a tool's .bpf.c after defining LAT_PATH as the tool's list
+ * (lat_paths.h): only its hooks get programs, and its records, positions
+ * and masks have one slot per entry. LAT_SMALL_REC: the summary's record;
+ * LAT_REC_PATHS 1: a one-way tool's record holds one path's stamps.
  */
 #ifndef LAT_ENGINE_BPF_H
 #define LAT_ENGINE_BPF_H
@@ -24,7 +27,57 @@
 #include "nt_skb.bpf.h"
 #include "lat.h"
 
+#ifndef LAT_PATH
+#error "define LAT_PATH (the tool's list, lat_paths.h) before including lat_engine.bpf.h"
+#endif
+
+/* The tool's slots: LS_<hook> is the hook's place in its list. */
+#define LAT_SLOT_ENUM(id) LS_##id,
+enum lat_path_slot { LAT_PATH(LAT_SLOT_ENUM, LAT_SLOT_ENUM) LAT_NHOOKS };
+_Static_assert(LAT_NHOOKS <= LAT_MAX_HOOKS, "a path has at most LAT_MAX_HOOKS hooks (u64 masks)");
+
+/* Slot of a hook of the list (a constant: programs pass constant hooks). */
+#define LAT_SLOT_CASE(id) case LH_##id: return LS_##id;
+static __always_inline int lat_slot_of(const int hook)
+{
+	switch (hook) {
+	LAT_PATH(LAT_SLOT_CASE, LAT_SLOT_CASE)
+	}
+	return -1;
+}
+
+/* The catalogue's class of a hook (LAT_CL_*; hooks outside it: LAT_CL_IP). */
+#define LAT_CLASS_CASE(id, name, what, opt, cls, ...) case LH_##id: return cls;
+static __always_inline int lat_hook_class(const int hook)
+{
+	switch (hook) {
+	LAT_HOOKS(LAT_CLASS_CASE, LAT_B)
+	}
+	return LAT_CL_IP;
+}
+
+#ifndef LAT_REC_PATHS
+#define LAT_REC_PATHS LAT_NPATHS
+#endif
+/* row of a path's stamps in the record */
+#define LAT_RP(path) (LAT_REC_PATHS == 1 ? 0 : (path))
+
+/* The record, sized by the list (the layout lat.h describes). */
+struct lat_rec {
+	LAT_REC_HEAD_FIELDS;
+	struct lat_stamp st[LAT_REC_PATHS][LAT_NHOOKS];
+	__s32 stack_id[LAT_REC_PATHS][LAT_NHOOKS];
+};
+_Static_assert(__builtin_offsetof(struct lat_rec, st) == sizeof(struct lat_rec_head) &&
+	       sizeof(struct lat_rec) == LAT_REC_SIZE(LAT_NHOOKS, LAT_REC_PATHS), "lat.h's layout");
+
+struct lat_event {
+	struct lat_event_head hd;
+	struct lat_rec rec;
+};
+
 const volatile struct lat_kcfg targ_cfg = {};
+const volatile struct lat_geom lat_geom = { LAT_NHOOKS, LAT_REC_PATHS, sizeof(struct lat_event) };
 volatile __u8 cur_gen = 0;
 
 #ifdef LAT_SMALL_REC
@@ -126,18 +179,17 @@ static __always_inline void lat_gen_count(__u8 gen, __u8 path, __u32 c)
 
 static __always_inline bool lat_dev_hook(int hook)
 {
-	return hook == LH_DEV_QUEUE || hook == LH_QDISC_ENQ || hook == LH_QDISC_DEQ ||
-	       hook == LH_DEV_XMIT || hook == LH_NETIF_RX;
+	return lat_hook_class(hook) == LAT_CL_DEV;
 }
 
 static __always_inline bool lat_sock_hook(int hook)
 {
-	return hook == LH_SK_DATA_READY || hook == LH_SOCK_COPY || hook == LH_CONSUME;
+	return lat_hook_class(hook) == LAT_CL_SOCK;
 }
 
 static __always_inline bool lat_ovs_hook(int hook)
 {
-	return hook >= LH_OVS_INT_XMIT && hook <= LH_OVS_VPORT_SEND;
+	return lat_hook_class(hook) == LAT_CL_OVS;
 }
 
 /* The network namespace an IP-layer or socket hook runs in, 0 when it cannot
@@ -577,8 +629,10 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 #endif
 	bool fresh = false;             /* r is a new record not stored yet (summary) */
 	__u8 pos, gen = cur_gen & 1;
+	const int slot = lat_slot_of(hook);
+	const __u64 bit = 1ull << (slot & (LAT_MAX_HOOKS - 1));
 
-	if (!targ_cfg.pos[0][hook] && !targ_cfg.pos[1][hook])
+	if (slot < 0 || (!targ_cfg.pos[0][slot] && !targ_cfg.pos[1][slot]))
 		return 0;
 	if (pre) {
 		p = *pre;
@@ -638,12 +692,12 @@ parsed:
 		/* A TCP segment without data (pure ACK, bare SYN or FIN) is never
 		 * copied to a reader: its receive path cannot end, so it gets no
 		 * record there (and costs no map lookup at each receive hook). */
-		if ((p.flags & LAT_PKT_NO_PAYLOAD) && targ_cfg.pos[1][hook] && !targ_cfg.pos[0][hook])
+		if ((p.flags & LAT_PKT_NO_PAYLOAD) && targ_cfg.pos[1][slot] && !targ_cfg.pos[0][slot])
 			return 0;
 		lat_flow_key(&p, &key);
-		if (targ_cfg.pos[0][hook] && !targ_cfg.pos[1][hook])
+		if (targ_cfg.pos[0][slot] && !targ_cfg.pos[1][slot])
 			path = 0;
-		else if (targ_cfg.pos[1][hook] && !targ_cfg.pos[0][hook])
+		else if (targ_cfg.pos[1][slot] && !targ_cfg.pos[0][slot])
 			path = 1;
 	}
 
@@ -651,7 +705,7 @@ parsed:
 	/* The path's first hook opens a new record whatever the key holds (a
 	 * record of this key is a restart or another path's): it is stored
 	 * without a lookup, see lat_store_new(). */
-	opens = path >= 0 && (targ_cfg.open_mask[path & 1] & (1u << hook));
+	opens = path >= 0 && (targ_cfg.open_mask[path & 1] & bit);
 	r = opens ? NULL : lat_rec_find(&key);
 	if (path < 0) {                 /* hook on both sides: the record says which */
 		if (!r)
@@ -659,7 +713,7 @@ parsed:
 		path = r->path & 1;
 	}
 	path &= 1;
-	pos = targ_cfg.pos[path][hook];
+	pos = targ_cfg.pos[path][slot];
 	if (!pos)
 		return 0;
 	if (targ_cfg.mode == LAT_MODE_FLOW && r && r->path != path) {
@@ -668,7 +722,7 @@ parsed:
 		 * record under its key. It arriving at a receive start hook on the
 		 * physical interface is authoritative; anything else (the tx skb
 		 * freed at consume_skb) is ignored. */
-		if (!(targ_cfg.start_mask[path] & (1u << hook)))
+		if (!(targ_cfg.start_mask[path] & bit))
 			return 0;
 		lat_rec_drop(&key, r);
 		r = NULL;
@@ -676,14 +730,14 @@ parsed:
 
 	/* A start hook seeing a key whose record already went past it: the key
 	 * was reused (echo id/seq wrap, TCP retransmission): start over. */
-	if (r && (targ_cfg.start_mask[path] & (1u << hook)) &&
+	if (r && (targ_cfg.start_mask[path] & bit) &&
 	    (targ_cfg.mode == LAT_MODE_FLOW ? pos <= r->last_pos : path == 0 && r->path == 1)) {
 		lat_rec_drop(&key, r);
 		lat_count_restart(gen, path);
 		r = NULL;
 	}
 	if (!r) {
-		if (!(targ_cfg.start_mask[path] & (1u << hook)))
+		if (!(targ_cfg.start_mask[path] & bit))
 			return 0;
 #ifdef LAT_SMALL_REC
 		/* The summary's small record is built on the stack and stored
@@ -707,8 +761,8 @@ parsed:
 		__builtin_memset(init, 0, sizeof(*init));
 		init->path = path;
 		init->first_ts = now;
-		for (int i = 0; i < LAT_NPATHS; i++)
-			for (int j = 0; j < LH_MAX; j++)
+		for (int i = 0; i < LAT_REC_PATHS; i++)
+			for (int j = 0; j < LAT_NHOOKS; j++)
 				init->stack_id[i][j] = -1;
 		init->pkt = p;
 		init->pkt.len = NT_RD(btf, skb, len);
@@ -726,7 +780,7 @@ parsed:
 
 #ifndef LAT_SMALL_REC
 	{
-		struct lat_stamp *st = &r->st[path][hook];
+		struct lat_stamp *st = &r->st[LAT_RP(path)][slot];
 
 		if (st->ts)
 			return 0;       /* first stamp wins (looped, cloned, re-queued) */
@@ -742,8 +796,8 @@ parsed:
 		if (!r->pid[path]) {
 			bool first = true;
 
-			for (int j = 0; j < LH_MAX; j++)
-				if (j != hook && r->st[path][j].ts)
+			for (int j = 0; j < LAT_NHOOKS; j++)
+				if (j != slot && r->st[LAT_RP(path)][j].ts)
 					first = false;
 			if (first) {
 				r->pid[path] = bpf_get_current_pid_tgid() >> 32;
@@ -751,22 +805,22 @@ parsed:
 			}
 		}
 		if (targ_cfg.stage_stacks)
-			r->stack_id[path][hook] = bpf_get_stackid(ctx, &lat_stacks, 0);
+			r->stack_id[LAT_RP(path)][slot] = bpf_get_stackid(ctx, &lat_stacks, 0);
 	}
 #endif
 	if (targ_cfg.pair_hist && r->last_pos && pos > r->last_pos && r->path == path)
-		lat_pair(gen, path, r->last_hook, hook, now - r->last_ts);
+		lat_pair(gen, path, r->last_slot, slot, now - r->last_ts);
 	if (pos > r->last_pos || targ_cfg.mode == LAT_MODE_ICMP) {
 		r->last_pos = pos;
-		r->last_hook = hook;
+		r->last_slot = slot;
 		r->path = path;
 	}
 	r->last_ts = now;
 
-	/* the end? UDP: see udp_end_hook in lat_layout() */
+	/* the end? UDP: see udp_end_slot in lat_layout() */
 	if ((targ_cfg.mode == LAT_MODE_ICMP && path != targ_cfg.final_path) ||
 	    (pos < targ_cfg.end_pos[path] &&
-	     !(p.proto == NT_IPPROTO_UDP && hook == targ_cfg.udp_end_hook))) {
+	     !(p.proto == NT_IPPROTO_UDP && slot == targ_cfg.udp_end_slot))) {
 		if (fresh)
 			lat_store_new(&key, r, path, opens, gen);
 		return 0;
@@ -785,16 +839,17 @@ parsed:
 			struct lat_event *e = nt_event_reserve(struct lat_event);
 
 			if (e) {
-				e->key = key;
+				e->hd.key = key;
 				bpf_probe_read_kernel(&e->rec, sizeof(e->rec), r);
-				e->total_ns = total;
-				e->pad = 0;
+				e->hd.total_ns = total;
+				e->hd.pad = 0;
 				if (targ_cfg.final_stack) {
-					e->stack_bytes = bpf_get_stack(ctx, e->stack, sizeof(e->stack), 0);
-					if (e->stack_bytes < 0)
+					e->hd.stack_bytes = bpf_get_stack(ctx, e->hd.stack,
+									  sizeof(e->hd.stack), 0);
+					if (e->hd.stack_bytes < 0)
 						nt_count(NT_CNT_STACK_LOST);
 				} else {
-					e->stack_bytes = -1;
+					e->hd.stack_bytes = -1;
 				}
 				nt_event_submit(e);
 				nt_count(LAT_CNT_REPORTED);
@@ -807,24 +862,27 @@ parsed:
 	return 0;
 }
 
-/* ---- programs: one family per hook, each only unpacks its arguments ---- */
+/* ---- programs: the candidates of the tool's hooks (LAT_B_* items of the
+ * catalogue rows, lat.h), each only unpacks its arguments ---- */
 
-#define LAT_TP_PROGS(tag, tpname, cat, argi, hook, raw_struct)                         \
+#define LAT_B_TP(id, tag, tpname, cat, argi, raw_struct)                               \
 SEC("tp_btf/" #tpname)                                                                 \
 int nt_lat_##tag##_btf(unsigned long long *ctx)                                        \
 {                                                                                      \
-	return lat_on(ctx, (const struct sk_buff *)ctx[argi], (const void *)ctx[0], hook,  \
+	return lat_on(ctx, (const struct sk_buff *)ctx[argi], (const void *)ctx[0], LH_##id, \
 		      LAT_F_BTF, NULL, 0);                                             \
 }                                                                                      \
 SEC("raw_tp/" #tpname)                                                                 \
 int nt_lat_##tag##_raw(unsigned long long *ctx)                                        \
 {                                                                                      \
-	return lat_on(ctx, (const struct sk_buff *)ctx[argi], (const void *)ctx[0], hook, 0, NULL, 0); \
+	return lat_on(ctx, (const struct sk_buff *)ctx[argi], (const void *)ctx[0], LH_##id, \
+		      0, NULL, 0);                                                     \
 }                                                                                      \
 SEC("tracepoint/" cat "/" #tpname)                                                     \
 int nt_lat_##tag##_tp(struct raw_struct *ctx)                                          \
 {                                                                                      \
-	return lat_on(ctx, (const struct sk_buff *)BPF_CORE_READ(ctx, skbaddr), NULL, hook, 0, NULL, 0); \
+	return lat_on(ctx, (const struct sk_buff *)BPF_CORE_READ(ctx, skbaddr), NULL, LH_##id, \
+		      0, NULL, 0);                                                     \
 }
 
 static __always_inline unsigned long lat_kp_arg(struct pt_regs *ctx, int i)
@@ -845,109 +903,76 @@ static __always_inline const struct sk_buff *lat_deref(unsigned long pskb)
 	return skb;
 }
 
-#define LAT_FN_PROGS(tag, fn, argi, hook, flags)                                       \
+/* @ski: the socket argument (__ip_queue_xmit: addresses from the socket), -1: none */
+#define LAT_B_FN(id, tag, fn, argi, ski, flags)                                        \
 SEC("fentry/" #fn)                                                                     \
 int nt_lat_##tag##_fe(unsigned long long *ctx)                                         \
 {                                                                                      \
+	const struct sock *sk = (ski) < 0 ? NULL : (const struct sock *)ctx[(ski) < 0 ? 0 : (ski)]; \
 	unsigned long a = 0;                                                           \
 	/* 5.10's verifier refuses a direct ctx read of a pointer-to-pointer arg */    \
-	if (flags & LAT_F_PSKB)                                                        \
+	if ((flags) & LAT_F_PSKB)                                                      \
 		bpf_probe_read_kernel(&a, sizeof(a), &ctx[argi]);                      \
 	else                                                                           \
 		a = ctx[argi];                                                         \
-	if (flags & LAT_F_PSKB)                                                        \
-		return lat_on(ctx, lat_deref(a), NULL, hook, flags, NULL, 0);                   \
-	return lat_on(ctx, (const struct sk_buff *)a, NULL, hook, flags | LAT_F_BTF, NULL, 0);  \
+	if ((flags) & LAT_F_PSKB)                                                      \
+		return lat_on(ctx, lat_deref(a), sk, LH_##id, flags, NULL, 0);         \
+	return lat_on(ctx, (const struct sk_buff *)a, sk, LH_##id, (flags) | LAT_F_BTF, NULL, 0); \
 }                                                                                      \
 SEC("kprobe/" #fn)                                                                     \
 int nt_lat_##tag##_kp(struct pt_regs *ctx)                                             \
 {                                                                                      \
 	unsigned long a = lat_kp_arg(ctx, argi);                                       \
-	return lat_on(ctx, (flags & LAT_F_PSKB) ? lat_deref(a) : (const struct sk_buff *)a, \
-		      NULL, hook, flags, NULL, 0);                                     \
+	return lat_on(ctx, ((flags) & LAT_F_PSKB) ? lat_deref(a) : (const struct sk_buff *)a, \
+		      (const struct sock *)lat_kp_arg(ctx, ski), LH_##id, flags, NULL, 0); \
 }
 
-/* transmit side */
-SEC("fentry/__ip_queue_xmit")
-int nt_lat_ipqx_fe(unsigned long long *ctx)
-{
-	return lat_on(ctx, (const struct sk_buff *)ctx[1], (const struct sock *)ctx[0],
-		      LH_IP_QUEUE_XMIT, LAT_F_BTF, NULL, 0);
-}
-SEC("kprobe/__ip_queue_xmit")
-int nt_lat_ipqx_kp(struct pt_regs *ctx)
-{
-	return lat_on(ctx, (const struct sk_buff *)PT_REGS_PARM2(ctx),
-		      (const struct sock *)PT_REGS_PARM1(ctx), LH_IP_QUEUE_XMIT, 0, NULL, 0);
-}
-LAT_FN_PROGS(ipss, ip_send_skb, 1, LH_IP_SEND_SKB, 0)
-LAT_FN_PROGS(iplo, ip_local_out, 2, LH_IP_LOCAL_OUT, 0)
-LAT_FN_PROGS(iplo2, __ip_local_out, 2, LH___IP_LOCAL_OUT, 0)
-LAT_FN_PROGS(ipout, ip_output, 2, LH_IP_OUTPUT, 0)
-LAT_FN_PROGS(ovsix, internal_dev_xmit, 0, LH_OVS_INT_XMIT, 0)
-LAT_FN_PROGS(ovsfh, netdev_frame_hook, 0, LH_OVS_FRAME_HOOK, LAT_F_PSKB)
-LAT_FN_PROGS(ovsdp, ovs_dp_process_packet, 0, LH_OVS_DP_PROCESS, 0)
-LAT_FN_PROGS(ovsup, ovs_dp_upcall, 1, LH_OVS_DP_UPCALL, 0)
-LAT_FN_PROGS(ovske, ovs_flow_key_extract_userspace, 2, LH_OVS_KEY_EXTRACT_US, LAT_F_FROM_DATA)
-LAT_FN_PROGS(ovsvs, ovs_vport_send, 1, LH_OVS_VPORT_SEND, 0)
-LAT_TP_PROGS(devq, net_dev_queue, "net", 0, LH_DEV_QUEUE, trace_event_raw_net_dev_template)
-LAT_FN_PROGS(devq, __dev_queue_xmit, 0, LH_DEV_QUEUE, 0)
-/* qdisc tracepoints: (qdisc, txq, skb) / (qdisc, txq, packets, skb); ctx[0]
- * (the qdisc) rides in the sock argument for the queue length. */
-LAT_TP_PROGS(qenq, qdisc_enqueue, "qdisc", 2, LH_QDISC_ENQ, trace_event_raw_qdisc_enqueue)
-LAT_TP_PROGS(qdeq, qdisc_dequeue, "qdisc", 3, LH_QDISC_DEQ, trace_event_raw_qdisc_dequeue)
-LAT_TP_PROGS(xmit, net_dev_start_xmit, "net", 0, LH_DEV_XMIT, trace_event_raw_net_dev_start_xmit)
-LAT_FN_PROGS(xmit, dev_hard_start_xmit, 0, LH_DEV_XMIT, 0)
-
-/* receive side */
-LAT_TP_PROGS(rx, netif_receive_skb, "net", 0, LH_NETIF_RX, trace_event_raw_net_dev_template)
-LAT_FN_PROGS(rx, __netif_receive_skb_core, 0, LH_NETIF_RX, LAT_F_PSKB)
-SEC("kprobe/__netif_receive_skb_core")
-int nt_lat_rx1_kp(struct pt_regs *ctx)
-{
-	return lat_on(ctx, (const struct sk_buff *)PT_REGS_PARM1(ctx), NULL, LH_NETIF_RX, 0, NULL, 0);
-}
-/* 6.1: the core exists only as a .constprop clone (absent from BTF): fentry
- * takes its two callers, the single skb and the GRO/list batch */
-static __noinline int lat_on_rx(void *ctx, const struct sk_buff *skb)
-{
-	return lat_on(ctx, skb, NULL, LH_NETIF_RX, 0, NULL, 0);
+/* The receive core (RXC): __netif_receive_skb_core takes struct sk_buff **
+ * since 5.x (BTF picks by the argument's depth). 6.1: the core exists only as
+ * a .constprop clone (absent from BTF): fentry takes its two callers, the
+ * single skb and the GRO/list batch. The list walker calls the engine as a
+ * subprogram: its frame and the engine's share the 512-byte stack. */
+#define LAT_B_RXC(id)                                                                  \
+LAT_B_FN(id, rx, __netif_receive_skb_core, 0, -1, LAT_F_PSKB)                          \
+SEC("kprobe/__netif_receive_skb_core")                                                 \
+int nt_lat_rx1_kp(struct pt_regs *ctx)                                                 \
+{                                                                                      \
+	return lat_on(ctx, (const struct sk_buff *)PT_REGS_PARM1(ctx), NULL, LH_##id, 0, NULL, 0); \
+}                                                                                      \
+static __noinline int lat_on_rx(void *ctx, const struct sk_buff *skb)                  \
+{                                                                                      \
+	return lat_on(ctx, skb, NULL, LH_##id, 0, NULL, 0);                            \
+}                                                                                      \
+SEC("fentry/__netif_receive_skb_one_core")                                             \
+int nt_lat_rx_fe1(unsigned long long *ctx)                                             \
+{                                                                                      \
+	return lat_on(ctx, (const struct sk_buff *)ctx[0], NULL, LH_##id, LAT_F_BTF, NULL, 0); \
+}                                                                                      \
+SEC("fentry/__netif_receive_skb_list_core")                                            \
+int nt_lat_rx_fel(unsigned long long *ctx)                                             \
+{                                                                                      \
+	struct list_head *head = (struct list_head *)ctx[0];                           \
+	NT_FOR_EACH_LISTED_SKB(head, LAT_RX_LISTED);                                   \
+	return 0;                                                                      \
+}                                                                                      \
+SEC("kprobe/__netif_receive_skb_one_core")                                             \
+int nt_lat_rx_kp2(struct pt_regs *ctx)                                                 \
+{                                                                                      \
+	return lat_on(ctx, (const struct sk_buff *)PT_REGS_PARM1(ctx), NULL, LH_##id, 0, NULL, 0); \
+}                                                                                      \
+SEC("kprobe/__netif_receive_skb_list_core")                                            \
+int nt_lat_rx_kpl(struct pt_regs *ctx)                                                 \
+{                                                                                      \
+	struct list_head *head = (struct list_head *)PT_REGS_PARM1(ctx);               \
+	NT_FOR_EACH_LISTED_SKB(head, LAT_RX_LISTED);                                   \
+	return 0;                                                                      \
 }
 #define LAT_RX_LISTED(skb, dev, rx) lat_on_rx(ctx, skb)
-SEC("fentry/__netif_receive_skb_one_core")
-int nt_lat_rx_fe1(unsigned long long *ctx)
-{
-	return lat_on(ctx, (const struct sk_buff *)ctx[0], NULL, LH_NETIF_RX, LAT_F_BTF, NULL, 0);
-}
-SEC("fentry/__netif_receive_skb_list_core")
-int nt_lat_rx_fel(unsigned long long *ctx)
-{
-	struct list_head *head = (struct list_head *)ctx[0];
 
-	NT_FOR_EACH_LISTED_SKB(head, LAT_RX_LISTED);
-	return 0;
-}
-SEC("kprobe/__netif_receive_skb_one_core")
-int nt_lat_rx_kp2(struct pt_regs *ctx)
-{
-	return lat_on(ctx, (const struct sk_buff *)PT_REGS_PARM1(ctx), NULL, LH_NETIF_RX, 0, NULL, 0);
-}
-SEC("kprobe/__netif_receive_skb_list_core")
-int nt_lat_rx_kpl(struct pt_regs *ctx)
-{
-	struct list_head *head = (struct list_head *)PT_REGS_PARM1(ctx);
-
-	NT_FOR_EACH_LISTED_SKB(head, LAT_RX_LISTED);
-	return 0;
-}
-LAT_FN_PROGS(iprcv, ip_rcv_core, 0, LH_IP_RCV, 0)
-LAT_FN_PROGS(iprcv2, ip_rcv, 0, LH_IP_RCV, 0)
-LAT_FN_PROGS(tcprcv, tcp_v4_rcv, 0, LH_TCP_RCV, 0)
-LAT_FN_PROGS(udprcv, __udp4_lib_rcv, 0, LH_UDP_RCV, 0)
-LAT_FN_PROGS(icmprcv, icmp_rcv, 0, LH_ICMP_RCV, 0)
-/* sock:sk_data_ready(sk): for a UDP socket the datagram just queued is the
- * tail of sk_receive_queue (__udp_enqueue_schedule_skb queues, then wakes). */
-static __always_inline int lat_on_sk_ready(void *ctx, const struct sock *sk, const __u32 flags)
+/* sock:sk_data_ready(sk) (SKR): for a UDP socket the datagram just queued is
+ * the tail of sk_receive_queue (__udp_enqueue_schedule_skb queues, then wakes). */
+static __always_inline int lat_on_sk_ready(void *ctx, const struct sock *sk, const int hook,
+					   const __u32 flags)
 {
 	const bool btf = flags & LAT_F_BTF;
 	unsigned long q;
@@ -959,29 +984,27 @@ static __always_inline int lat_on_sk_ready(void *ctx, const struct sock *sk, con
 	skb = NT_RD(btf, sk, sk_receive_queue.prev);
 	if (!skb || (unsigned long)skb == q)
 		return 0;               /* already read (empty queue) */
-	return lat_on(ctx, skb, sk, LH_SK_DATA_READY, flags, NULL, 0);
+	return lat_on(ctx, skb, sk, hook, flags, NULL, 0);
 }
-SEC("tp_btf/sk_data_ready")
-int nt_lat_skready_btf(unsigned long long *ctx)
-{
-	return lat_on_sk_ready(ctx, (const struct sock *)ctx[0], LAT_F_BTF);
+#define LAT_B_SKR(id)                                                                  \
+SEC("tp_btf/sk_data_ready")                                                            \
+int nt_lat_skready_btf(unsigned long long *ctx)                                        \
+{                                                                                      \
+	return lat_on_sk_ready(ctx, (const struct sock *)ctx[0], LH_##id, LAT_F_BTF);  \
+}                                                                                      \
+SEC("raw_tp/sk_data_ready")                                                            \
+int nt_lat_skready_raw(unsigned long long *ctx)                                        \
+{                                                                                      \
+	return lat_on_sk_ready(ctx, (const struct sock *)ctx[0], LH_##id, 0);          \
+}                                                                                      \
+SEC("tracepoint/sock/sk_data_ready")                                                   \
+int nt_lat_skready_tp(struct trace_event_raw_sk_data_ready *ctx)                       \
+{                                                                                      \
+	return lat_on_sk_ready(ctx, (const struct sock *)BPF_CORE_READ(ctx, skaddr), LH_##id, 0); \
 }
-SEC("raw_tp/sk_data_ready")
-int nt_lat_skready_raw(unsigned long long *ctx)
-{
-	return lat_on_sk_ready(ctx, (const struct sock *)ctx[0], 0);
-}
-SEC("tracepoint/sock/sk_data_ready")
-int nt_lat_skready_tp(struct trace_event_raw_sk_data_ready *ctx)
-{
-	return lat_on_sk_ready(ctx, (const struct sock *)BPF_CORE_READ(ctx, skaddr), 0);
-}
-LAT_TP_PROGS(copy, skb_copy_datagram_iovec, "skb", 0, LH_SOCK_COPY, trace_event_raw_skb_copy_datagram_iovec)
-LAT_TP_PROGS(consume, consume_skb, "skb", 0, LH_CONSUME, trace_event_raw_consume_skb)
 
-#ifdef LAT_SMALL_REC
 /*
- * Per-interface hooks (the summary): tc programs on each --phy-interface
+ * Per-interface hooks (T() in a path: the summary): tc programs on each --phy-interface
  * alone, in place of the device tracepoints that run for every device of
  * every namespace and filter afterwards. Egress runs in __dev_queue_xmit just
  * before net:net_dev_queue, ingress in __netif_receive_skb_core just after
@@ -1033,23 +1056,31 @@ static __always_inline int lat_on_tc(struct __sk_buff *ctx, const int hook)
 {
 	struct lat_pkt p = {};
 
-	if ((targ_cfg.pos[0][hook] || targ_cfg.pos[1][hook]) && !lat_parse_tc(ctx, &p))
+	const int slot = lat_slot_of(hook);
+
+	if (slot >= 0 && (targ_cfg.pos[0][slot] || targ_cfg.pos[1][slot]) && !lat_parse_tc(ctx, &p))
 		lat_on(ctx, NULL, NULL, hook, 0, &p, ctx->ifindex);
 	return LAT_TC_ACT_UNSPEC;
 }
 
-SEC("tc")
-int nt_lat_devq_tc(struct __sk_buff *ctx)
-{
-	return lat_on_tc(ctx, LH_DEV_QUEUE);
+#define LAT_BT_TC(id, kind, dir, tag)                                                  \
+SEC("tc")                                                                              \
+int nt_lat_##tag##_tc(struct __sk_buff *ctx)                                           \
+{                                                                                      \
+	return lat_on_tc(ctx, LH_##id);                                                \
 }
 
-SEC("tc")
-int nt_lat_rx_tc(struct __sk_buff *ctx)
-{
-	return lat_on_tc(ctx, LH_NETIF_RX);
-}
-#endif
+/* B: a hook's programs; BT: with its per-interface tc program */
+#define LAT_B_TC(id, kind, dir, tag)
+#define LAT_PROG_ROW(id, name, what, opt, cls, tx, rx, ...) __VA_ARGS__
+#define LAT_PROGS(id) LAT_H_##id(LAT_PROG_ROW, LAT_B)
+#define LAT_PROGS_PER_IF(id) LAT_H_##id(LAT_PROG_ROW, LAT_BT)
+#define LAT_BT_TP LAT_B_TP
+#define LAT_BT_FN LAT_B_FN
+#define LAT_BT_RXC LAT_B_RXC
+#define LAT_BT_SKR LAT_B_SKR
+
+LAT_PATH(LAT_PROGS, LAT_PROGS_PER_IF)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 

@@ -16,20 +16,9 @@
 #include "lat.h"
 #include "system_network_latency_details.skel.h"
 
-static const struct nt_stage stages[] = {
-	LAT_ST_IP_QUEUE_XMIT, LAT_ST_IP_SEND_SKB, LAT_ST_IP_LOCAL_OUT, LAT_ST___IP_LOCAL_OUT, LAT_ST_OVS_INT_XMIT, LAT_ST_OVS_FRAME_HOOK,
-	LAT_ST_OVS_DP_PROCESS, LAT_ST_OVS_DP_UPCALL, LAT_ST_OVS_KEY_EXTRACT_US,
-	LAT_ST_OVS_VPORT_SEND, LAT_ST_DEV_QUEUE, LAT_ST_DEV_XMIT, LAT_ST_NETIF_RX,
-	LAT_ST_IP_RCV, LAT_ST_TCP_RCV, LAT_ST_UDP_RCV, LAT_ST_ICMP_RCV, LAT_ST_SK_DATA_READY, LAT_ST_SOCK_COPY,
-	LAT_ST_CONSUME,
-};
-static const int stage_hooks[] = {
-	LH_IP_QUEUE_XMIT, LH_IP_SEND_SKB, LH_IP_LOCAL_OUT, LH___IP_LOCAL_OUT, LH_OVS_INT_XMIT, LH_OVS_FRAME_HOOK,
-	LH_OVS_DP_PROCESS, LH_OVS_DP_UPCALL, LH_OVS_KEY_EXTRACT_US,
-	LH_OVS_VPORT_SEND, LH_DEV_QUEUE, LH_DEV_XMIT, LH_NETIF_RX,
-	LH_IP_RCV, LH_TCP_RCV, LH_UDP_RCV, LH_ICMP_RCV, LH_SK_DATA_READY, LH_SOCK_COPY, LH_CONSUME,
-};
-_Static_assert(NT_ARRAY_SIZE(stage_hooks) == NT_ARRAY_SIZE(stages), "one hook per stage");
+/* its path (lat_paths.h): one stage per hook, stage i is slot i */
+static const struct nt_stage stages[] = { LAT_PATH_SYSTEM_NETWORK_LATENCY_DETAILS(LAT_STAGE, LAT_STAGE_PER_IF) };
+static const int stage_hooks[] = { LAT_PATH_SYSTEM_NETWORK_LATENCY_DETAILS(LAT_HOOK_ID, LAT_HOOK_ID) };
 
 static const struct nt_opt options[] = {
 	{ "phy-interface", 0, "IF[,IF]", "physical interface(s), e.g. bond slaves (required)", LAT_OPT_PHY },
@@ -47,7 +36,8 @@ static const struct nt_opt options[] = {
 NT_SKEL(system_network_latency_details);
 
 static struct lat_config cfg = { .needs = LAT_NEED_PHY | LAT_NEED_DIR };
-static const struct lat_tool lat = { "system_network_latency_details", LAT_KIND_DETAILS, stage_hooks };
+static const struct lat_tool lat = { "system_network_latency_details", LAT_KIND_DETAILS, stage_hooks,
+				       NT_ARRAY_SIZE(stage_hooks) };
 
 
 const struct nt_tool_def system_network_latency_details_tool = {
