@@ -166,7 +166,7 @@ const struct nt_tool_def eth_drop_tool = {
 	.cli = {
 		.tool = "eth_drop",
 		.synopsis = "[--interface IF] [--src-ip IP] [--dst-ip IP] [--protocol P] "
-			    "[--src-port N] [--dst-port N] [options]",
+			    "[--src-port N] [--dst-port N] [--port N] [options]",
 		.description =
 			"Report every packet the kernel drops: interface, addresses, ports, the drop\n"
 			"reason (by name, from this kernel's BTF), the dropping function and the\n"

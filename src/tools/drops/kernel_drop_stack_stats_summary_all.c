@@ -692,7 +692,7 @@ const struct nt_tool_def kernel_drop_stack_stats_summary_all_tool = {
 	.cli = {
 		.tool = "kernel_drop_stack_stats_summary_all",
 		.synopsis = "[-i SEC] [-t N] [-n IF] [--src-ip IP] [--dst-ip IP] [--protocol P] "
-			    "[--src-port N] [--dst-port N] [options]",
+			    "[--src-port N] [--dst-port N] [--port N] [options]",
 		.description =
 			"Count dropped packets in the kernel per (kernel stack, drop reason, device,\n"
 			"5-tuple) and print, every --interval, the stacks that drop most with their\n"

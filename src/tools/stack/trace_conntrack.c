@@ -486,7 +486,7 @@ const struct nt_tool_def trace_conntrack_tool = {
 	.cli = {
 		.tool = "trace_conntrack",
 		.synopsis = "[--src-ip IP] [--dst-ip IP] [--protocol P] [--src-port N] "
-			    "[--dst-port N] [--events LIST] [--interval SEC]",
+			    "[--dst-port N] [--port N] [--events LIST] [--interval SEC]",
 		.description =
 			"Follow conntrack entries: created (confirmed into the table), refreshed by\n"
 			"packets (--events update), destroyed — with both tuples, zone, mark,\n"
