@@ -325,6 +325,30 @@ static int parse_enum(const char *flag, const struct nt_opt *o, const char *v, i
 	return nt_usage_error(flag, v, "must be %s", enum_names(o->names, names, sizeof(names)));
 }
 
+#define LIST_MAX 16
+
+static int parse_list(const char *flag, const struct nt_opt *o, const char *v, unsigned *out)
+{
+	char buf[256], *items[LIST_MAX], names[256];
+	int n = nt_arg_list(flag, v, buf, sizeof(buf), items, LIST_MAX);
+	const struct nt_enum *e;
+
+	if (n < 0)
+		return -1;
+	*out = 0;
+	for (int i = 0; i < n; i++) {
+		for (e = o->names; e->name && strcmp(items[i], e->name); e++)
+			;
+		if (!e->name)
+			return nt_usage_error(flag, items[i], "not one of %s",
+					      enum_names(o->names, names, sizeof(names)));
+		if (!e->value && n > 1)
+			return nt_usage_error(flag, v, "%s cannot be combined with others", e->name);
+		*out |= e->value;
+	}
+	return 0;
+}
+
 static int parse_filter(const char *flag, const struct nt_opt *o, const char *v,
 			struct nt_filter *f)
 {
@@ -380,6 +404,13 @@ static int parse_typed(const struct nt_opt *o, const char *v, void *cfg)
 		return nt_arg_seconds(flag, v, at);
 	case NT_OPT_ENUM:
 		return parse_enum(flag, o, v, at);
+	case NT_OPT_LIST:
+		return parse_list(flag, o, v, at);
+	case NT_OPT_DIR:
+		if (nt_arg_writable_dir(flag, v))
+			return -1;
+		*(const char **)at = v;
+		return 0;
 	case NT_OPT_IFACE:
 		ifc->name = v;
 		return nt_iface_resolve(flag, v, &ifc->ref);

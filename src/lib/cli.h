@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause */
 /*
- * Command lines: each tool declares its options as a table; the options every
- * tool has (--json, --duration, -v, --attach-mode, --btf, --help) are added
- * here. Every bad value is reported in one line naming the flag, the value
+ * Command lines: each tool declares its options as a table of typed rows
+ * (what the value is, where it lands in the tool's config, whether it is
+ * required) and splices in the groups many tools share (the 5-tuple filter,
+ * the forwarding path, --interval, the stack switches); nt_cli_parse fills
+ * and checks them, and a tool's handler sees only its custom rows. The
+ * options every tool has (--json, --duration, -v, --attach-mode, --btf,
+ * --help) are added here. Every bad value is reported in one line naming the flag, the value
  * and why, before anything is loaded, and gives exit code 2.
  *
  * The rules (README "Command line"): long options may be shortened to a
@@ -32,6 +36,9 @@ enum nt_opt_type {
 	NT_OPT_NUMBER,          /* double from .min (0: above 0) to .max in .unit */
 	NT_OPT_SECONDS,         /* double seconds, above 0, at most NT_MAX_SECONDS */
 	NT_OPT_ENUM,            /* int: .value of the matching entry of .names */
+	NT_OPT_LIST,            /* unsigned: the .values of a comma list of .names OR'ed; a
+				 * name of value 0 ("none") only alone */
+	NT_OPT_DIR,             /* const char *: a directory we can create files in */
 	NT_OPT_IFACE,           /* struct nt_iface: one interface */
 	NT_OPT_IFLIST,          /* struct nt_iflist: IF[,IF] (bond slaves) */
 	/* parts of one struct nt_filter at .offset (the 5-tuple group, NT_OPTS_FILTER) */
@@ -74,6 +81,8 @@ struct nt_opt {
 	NT_OPT_ROW(name, 0, meta, help, NT_OPT_NUMBER, T, F, 0, lo, hi, unit)
 #define NT_OPT_E(name, meta, help, T, F, table, fl)                                         \
 	NT_OPT_ROW(name, 0, meta, help, NT_OPT_ENUM, T, F, fl, 0, 0, NULL, table)
+#define NT_OPT_L(name, meta, help, T, F, table)                                             \
+	NT_OPT_ROW(name, 0, meta, help, NT_OPT_LIST, T, F, 0, 0, 0, NULL, table)
 
 /* An interface given on the command line; .name is NULL when it was not. */
 struct nt_iface {
@@ -181,7 +190,8 @@ const char *nt_cli_show(const char *s, char *buf, size_t len);
 /* The longest --duration and other times in seconds: 31 days. */
 #define NT_MAX_SECONDS (31.0 * 24 * 3600)
 
-/* Value parsers for tool handlers; each reports its own error. */
+/* The value parsers behind the typed rows, for custom rows too; each reports
+ * its own error. */
 int nt_arg_ip(const char *flag, const char *v, union nt_addr *a, __u8 *family);
 /* For tools that see IPv4 only: an IPv6 address is refused saying so. */
 int nt_arg_ipv4(const char *flag, const char *v, __u32 *addr);

@@ -15,6 +15,8 @@ struct tcfg {
 	struct nt_iflist ifs;
 	struct nt_filter f, f4;
 	int custom_key;
+	unsigned bits;
+	const char *dir;
 };
 
 static int custom(int key, const char *arg, void *cfg)
@@ -23,6 +25,9 @@ static int custom(int key, const char *arg, void *cfg)
 	return 0;
 }
 
+static const struct nt_enum kinds[] = {
+	{ "a", 1 }, { "b", 2 }, { "c", 4 }, { "all", 7 }, { "none", 0 }, { NULL },
+};
 static const struct nt_enum modes[] = { { "tx", 1 }, { "rx", 2 }, { "both", 3 }, { NULL } };
 
 #define C struct tcfg
@@ -35,6 +40,8 @@ static const struct nt_opt opts[] = {
 	NT_OPT_ROW("ifs", 0, "IF[,IF]", "x", NT_OPT_IFLIST, C, ifs, 0),
 	NT_OPTS_FILTER(C, f, 0),
 	{ "custom", 0, "X", "x", 42 },
+	NT_OPT_L("kinds", "LIST", "x", C, bits, kinds),
+	NT_OPT_ROW("dir", 0, "DIR", "x", NT_OPT_DIR, C, dir, 0),
 };
 #undef C
 
@@ -173,4 +180,23 @@ TEST(cli_filter_pair)
 	CHECK(nt_filter_validate_pair(&cfg.f) == -1);
 	cfg.f.daddr.v6[15] = 2;
 	CHECK(nt_filter_validate_pair(&cfg.f) == 0);
+}
+
+TEST(cli_list_and_dir_rows)
+{
+	char *ab[] = { "t", "--mode", "tx", "--kinds", "a,c", "--dir", "/tmp", NULL };
+	char *none[] = { "t", "--mode", "tx", "--kinds", "none", NULL };
+	char *none_and[] = { "t", "--mode", "tx", "--kinds", "none,a", NULL };
+	char *unknown[] = { "t", "--mode", "tx", "--kinds", "a,zz", NULL };
+	char *empty[] = { "t", "--mode", "tx", "--kinds", "a,", NULL };
+	char *nodir[] = { "t", "--mode", "tx", "--dir", "/nonexistent/nt", NULL };
+
+	CHECK_STR(parse(ab), "");
+	CHECK(cfg.bits == 5 && !strcmp(cfg.dir, "/tmp"));
+	CHECK_STR(parse(none), "");
+	CHECK(cfg.bits == 0);
+	CHECK(HAS(none_and, "--kinds: 'none,a': none cannot be combined with others"));
+	CHECK(HAS(unknown, "--kinds: 'zz': not one of a, b, c, all or none"));
+	CHECK(HAS(empty, "--kinds: 'a,': item 2 of the list is empty"));
+	CHECK(HAS(nodir, "--dir: '/nonexistent/nt'"));
 }

@@ -26,14 +26,6 @@
 
 /* ---- flags ------------------------------------------------------------- */
 
-int l4pt_handle_opt(int key, const char *arg, void *data)
-{
-	struct l4pt_config *c = data;
-
-	c->interval_given = true;
-	return nt_arg_uint("--stats-interval", arg, 1, 86400, "s", &c->stats_interval);
-}
-
 #define C struct l4pt_config
 const struct nt_opt l4pt_options[] = {
 	NT_OPTS_FWD_PATH(C, path, "source of the traced direction (required)",
@@ -45,7 +37,8 @@ const struct nt_opt l4pt_options[] = {
 		 C, timeout_ms, 1, 3600000, "ms"),
 	NT_OPT_B("stats-mode", "in-kernel aggregation, one report per interval (low overhead)",
 		 C, stats_mode),
-	{ "stats-interval", 0, "SEC", "seconds between --stats-mode reports (default 10)", 1 },
+	NT_OPT_U("stats-interval", "SEC", "seconds between --stats-mode reports (default 10)", C,
+		 stats_interval, 1, 86400, "s"),
 	NT_OPT_B("verbose", "every packet with its stages, latency and status (default: drops only)",
 		 C, verbose),
 };
@@ -60,8 +53,10 @@ int l4pt_validate(void *cfg)
 	if (c->stats_mode && c->verbose)
 		return nt_usage_error("--verbose", NULL,
 				      "cannot be combined with --stats-mode (the modes are exclusive)");
-	if (c->interval_given && !c->stats_mode)
+	if (c->stats_interval && !c->stats_mode)
 		return nt_usage_error("--stats-interval", NULL, "only meaningful with --stats-mode");
+	if (!c->stats_interval)
+		c->stats_interval = L4PT_STATS_INTERVAL;
 	return 0;
 }
 

@@ -128,15 +128,15 @@ enum l4pt_proto { L4PT_TCP, L4PT_UDP };
 struct l4pt_config {
 	enum l4pt_proto proto;
 	struct nt_fwd_path path;        /* --src-ip/--dst-ip/--rx-iface/--tx-iface (cli.h) */
-	unsigned long long timeout_ms, stats_interval;
-	bool verbose, stats_mode, interval_given;
+	unsigned long long timeout_ms;
+	unsigned long long stats_interval;      /* 0: not given (then L4PT_STATS_INTERVAL) */
+	bool verbose, stats_mode;
 };
 
 /* Both tools' option rows (the count is checked against the definition). */
 #define L4PT_NOPTIONS 11
+#define L4PT_STATS_INTERVAL 10     /* seconds */
 extern const struct nt_opt l4pt_options[L4PT_NOPTIONS];
-/* --stats-interval, the rows' one custom option */
-int l4pt_handle_opt(int key, const char *arg, void *cfg);
 int l4pt_validate(void *cfg);      /* struct l4pt_config *, as nt_cli.validate */
 
 struct l4pt_maps {

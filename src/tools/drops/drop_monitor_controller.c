@@ -47,16 +47,6 @@ struct config {
 	const char *log_dir;     /* NULL: captures on stdout only */
 };
 
-static int handle_opt(int key, const char *arg, void *data)
-{
-	struct config *c = data;
-
-	if (nt_arg_writable_dir("--log-dir", arg))
-		return -1;
-	c->log_dir = arg;
-	return 0;
-}
-
 #define C struct config
 static const struct nt_opt options[] = {
 	NT_OPT_N("threshold", "N", "drops per second that count as an incident (default 100)",
@@ -77,8 +67,8 @@ static const struct nt_opt options[] = {
 		 no_normal_filter),
 	NT_OPT_B("verbose", "print the rate of every sample on stderr; pid/comm/cpu per drop",
 		 C, verbose),
-	{ "log-dir", 0, "DIR", "also write each capture (its trigger first) to its own file in DIR",
-	  1 },
+	NT_OPT_ROW("log-dir", 0, "DIR", "also write each capture (its trigger first) to its own "
+		   "file in DIR", NT_OPT_DIR, C, log_dir, 0),
 };
 #undef C
 
@@ -397,7 +387,6 @@ const struct nt_tool_def drop_monitor_controller_tool = {
 			"  nettrail drop_monitor_controller --threshold 50 --log-dir /var/log/drops\n",
 		.opts = options,
 		.nopts = NT_ARRAY_SIZE(options),
-		.handle = handle_opt,
 		.cfg = &cfg,
 	},
 	.stages = stages,

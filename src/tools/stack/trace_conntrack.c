@@ -76,47 +76,19 @@ struct config {
 	unsigned long long max_entries;  /* rows of the per-key verdict table */
 };
 
-/* --events: a comma list of new, update, destroy, all or none. */
-static int parse_events(const char *arg, __u32 *types)
-{
-	char buf[128], *items[8];
-	int n = nt_arg_list("--events", arg, buf, sizeof(buf), items, 8);
-
-	if (n < 0)
-		return -1;
-	*types = 0;
-	for (int i = 0; i < n; i++) {
-		int t;
-
-		if (!strcmp(items[i], "none")) {
-			if (n > 1)
-				return nt_usage_error("--events", arg, "none cannot be combined with types");
-			continue;
-		}
-		if (!strcmp(items[i], "all")) {
-			*types |= TCT_EV_BIT(TCT_NEW) | TCT_EV_BIT(TCT_UPDATE) | TCT_EV_BIT(TCT_DESTROY);
-			continue;
-		}
-		for (t = 1; t < 4 && strcmp(items[i], type_names[t]); t++)
-			;
-		if (t == 4)
-			return nt_usage_error("--events", items[i],
-					      "not one of new, update, destroy, all, none");
-		*types |= TCT_EV_BIT(t);
-	}
-	return 0;
-}
-
-static int handle_opt(int key, const char *arg, void *data)
-{
-	return parse_events(arg, &((struct config *)data)->types);
-}
+/* --events: new, update, destroy, all or none (alone) */
+static const struct nt_enum event_names[] = {
+	{ "new", TCT_EV_BIT(TCT_NEW) }, { "update", TCT_EV_BIT(TCT_UPDATE) },
+	{ "destroy", TCT_EV_BIT(TCT_DESTROY) },
+	{ "all", TCT_EV_BIT(TCT_NEW) | TCT_EV_BIT(TCT_UPDATE) | TCT_EV_BIT(TCT_DESTROY) },
+	{ "none", 0 }, { NULL },
+};
 
 #define C struct config
 static const struct nt_opt options[] = {
 	NT_OPTS_FILTER(C, filter, 0),
-	{ "events", 0, "LIST", "new,update,destroy, all or none (default new,destroy; update "
-	  "fires per packet; none: only the verdict counts)", 1 },
+	NT_OPT_L("events", "LIST", "new,update,destroy, all or none (default new,destroy; update "
+		 "fires per packet; none: only the verdict counts)", C, types, event_names),
 	NT_OPT_INTERVAL(0, C, interval, "print the verdict counts (INVALID, dropped) every SEC seconds"),
 	NT_OPT_U("max-entries", "N", "rows of the per-namespace/protocol verdict table (1-1024, "
 		 "default 1024); verdicts beyond it are counted as not broken down", C, max_entries,
@@ -502,7 +474,6 @@ const struct nt_tool_def trace_conntrack_tool = {
 			"  nettrail trace_conntrack --events none --interval 5\n",
 		.opts = options,
 		.nopts = NT_ARRAY_SIZE(options),
-		.handle = handle_opt,
 		.cfg = &cfg,
 	},
 	.stages = stages,
