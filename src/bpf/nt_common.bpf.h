@@ -125,6 +125,8 @@ static __always_inline bool nt_filter_match(const volatile struct nt_filter *f,
 		return false;
 	if (f->dport && f->dport != p->dport)
 		return false;
+	if (f->port && f->port != p->sport && f->port != p->dport)
+		return false;
 	return true;
 }
 

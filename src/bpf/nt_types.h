@@ -69,6 +69,8 @@ struct nt_filter {
 	__u8  l4_proto;         /* 0 any */
 	__u8  has_saddr;
 	__u8  has_daddr;
+	__u16 port;             /* either sport or dport */
+	__u16 pad;
 };
 
 #endif

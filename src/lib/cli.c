@@ -10,6 +10,7 @@
 #include "nt.h"
 #include "btfinfo.h"
 #include "cli.h"
+#include "iface.h"
 
 enum {
 	KEY_JSON = 0x1000,
@@ -266,6 +267,15 @@ struct given {
 	const char *value;
 };
 
+/* One option under several names: custom rows by key, typed rows by where
+ * (and as what) they land. */
+static bool same_opt(const struct nt_opt *a, const struct nt_opt *b)
+{
+	if (a->type != b->type)
+		return false;
+	return a->type == NT_OPT_CUSTOM ? a->key == b->key : a->offset == b->offset;
+}
+
 static int once(struct given *seen, int *nseen, const struct nt_opt *o, const char *value)
 {
 	char prev[NT_SHOW_LEN], flag[80];
@@ -273,7 +283,7 @@ static int once(struct given *seen, int *nseen, const struct nt_opt *o, const ch
 	if (!o->metavar)
 		return 0;
 	for (int i = 0; i < *nseen; i++) {
-		if (seen[i].opt->key != o->key)
+		if (!same_opt(seen[i].opt, o))
 			continue;
 		snprintf(flag, sizeof(flag), "--%s", o->name);
 		nt_cli_show(seen[i].value, prev, sizeof(prev));
@@ -284,6 +294,179 @@ static int once(struct given *seen, int *nseen, const struct nt_opt *o, const ch
 				      "('%s'): give one of them", seen[i].opt->name, prev);
 	}
 	seen[(*nseen)++] = (struct given){ o, value };
+	return 0;
+}
+
+/* "a, b or c" of an enum table (the first spelling of each value). */
+static const char *enum_names(const struct nt_enum *e, char *buf, size_t len)
+{
+	size_t n = 0;
+	int count = 0, i;
+
+	for (i = 0; e[i].name; i++)
+		count++;
+	buf[0] = 0;
+	for (i = 0; i < count && n < len; i++)
+		n += snprintf(buf + n, len - n, "%s%s", i == 0 ? "" : i == count - 1 ? " or " : ", ",
+			      e[i].name);
+	return buf;
+}
+
+static int parse_enum(const char *flag, const struct nt_opt *o, const char *v, int *out)
+{
+	char names[256];
+
+	for (const struct nt_enum *e = o->names; e->name; e++) {
+		if (!strcmp(v, e->name)) {
+			*out = e->value;
+			return 0;
+		}
+	}
+	return nt_usage_error(flag, v, "must be %s", enum_names(o->names, names, sizeof(names)));
+}
+
+#define LIST_MAX 16
+
+static int parse_list(const char *flag, const struct nt_opt *o, const char *v, unsigned *out)
+{
+	char buf[256], *items[LIST_MAX], names[256];
+	int n = nt_arg_list(flag, v, buf, sizeof(buf), items, LIST_MAX);
+	const struct nt_enum *e;
+
+	if (n < 0)
+		return -1;
+	*out = 0;
+	for (int i = 0; i < n; i++) {
+		for (e = o->names; e->name && strcmp(items[i], e->name); e++)
+			;
+		if (!e->name)
+			return nt_usage_error(flag, items[i], "not one of %s",
+					      enum_names(o->names, names, sizeof(names)));
+		if (!e->value && n > 1)
+			return nt_usage_error(flag, v, "%s cannot be combined with others", e->name);
+		*out |= e->value;
+	}
+	return 0;
+}
+
+static int parse_filter(const char *flag, const struct nt_opt *o, const char *v,
+			struct nt_filter *f)
+{
+	bool v4 = o->flags & NT_OPT_V4;
+
+	switch (o->type) {
+	case NT_OPT_SRC_IP:
+	case NT_OPT_DST_IP:
+		if (v4 && nt_arg_ipv4(flag, v, &(__u32){ 0 }))
+			return -1;
+		return nt_arg_filter_ip(flag, v, f, o->type == NT_OPT_SRC_IP);
+	case NT_OPT_SRC_PORT:
+		return nt_arg_port(flag, v, &f->sport);
+	case NT_OPT_DST_PORT:
+		return nt_arg_port(flag, v, &f->dport);
+	case NT_OPT_PORT:
+		return nt_arg_port(flag, v, &f->port);
+	default:
+		return (v4 ? nt_arg_l4proto_v4 : nt_arg_l4proto)(flag, v, &f->l4_proto);
+	}
+}
+
+static int parse_iflist(const char *flag, const char *v, struct nt_iflist *l)
+{
+	l->n = nt_iface_resolve_list(flag, v, l->ref);
+	if (l->n < 0)
+		return -1;
+	l->str = v;
+	return 0;
+}
+
+/* Parse, check and store the value of typed row @o into @cfg. */
+static int parse_typed(const struct nt_opt *o, const char *v, void *cfg)
+{
+	void *at = (char *)cfg + o->offset;
+	char flag[80];
+	struct nt_iface *ifc = at;
+
+	snprintf(flag, sizeof(flag), "--%s", o->name);
+	switch (o->type) {
+	case NT_OPT_FLAG:
+		*(bool *)at = true;
+		return 0;
+	case NT_OPT_STR:
+		*(const char **)at = v;
+		return 0;
+	case NT_OPT_UINT:
+		return nt_arg_uint(flag, v, (unsigned long long)o->min, (unsigned long long)o->max,
+				   o->unit, at);
+	case NT_OPT_NUMBER:
+		return nt_arg_number(flag, v, o->min, o->max, o->unit, at);
+	case NT_OPT_SECONDS:
+		return nt_arg_seconds(flag, v, at);
+	case NT_OPT_ENUM:
+		return parse_enum(flag, o, v, at);
+	case NT_OPT_LIST:
+		return parse_list(flag, o, v, at);
+	case NT_OPT_DIR:
+		if (nt_arg_writable_dir(flag, v))
+			return -1;
+		*(const char **)at = v;
+		return 0;
+	case NT_OPT_IFACE:
+		ifc->name = v;
+		return nt_iface_resolve(flag, v, &ifc->ref);
+	case NT_OPT_IFLIST:
+		return parse_iflist(flag, v, at);
+	case NT_OPT_CUSTOM:
+		break;
+	default:
+		return parse_filter(flag, o, v, at);
+	}
+	return -1;
+}
+
+/* The first required row of @cli not given (@seen: the value options given). */
+static int check_required(const struct nt_cli *cli, const struct given *seen, int nseen)
+{
+	char flag[80], names[256];
+
+	for (int i = 0; i < cli->nopts; i++) {
+		const struct nt_opt *o = &cli->opts[i];
+		bool given = false;
+
+		if (!(o->flags & NT_OPT_REQUIRED))
+			continue;
+		for (int j = 0; j < nseen && !given; j++)
+			given = same_opt(seen[j].opt, o);
+		if (given)
+			continue;
+		snprintf(flag, sizeof(flag), "--%s", o->name);
+		if (o->type == NT_OPT_ENUM)
+			return nt_usage_error(flag, NULL, "required (%s)",
+					      enum_names(o->names, names, sizeof(names)));
+		return nt_usage_error(flag, NULL, "required");
+	}
+	return 0;
+}
+
+static bool is_filter_row(const struct nt_opt *o)
+{
+	return o->type >= NT_OPT_SRC_IP && o->type <= NT_OPT_PROTO;
+}
+
+/* The rules of each 5-tuple group of @cli (nt_filter_validate), once per filter. */
+static int check_groups(const struct nt_cli *cli)
+{
+	for (int i = 0; i < cli->nopts; i++) {
+		const struct nt_opt *o = &cli->opts[i];
+		bool done = false;
+
+		if (!is_filter_row(o))
+			continue;
+		for (int j = 0; j < i && !done; j++)
+			done = is_filter_row(&cli->opts[j]) && cli->opts[j].offset == o->offset;
+		if (!done && nt_filter_validate((const struct nt_filter *)((char *)cli->cfg + o->offset)))
+			return -1;
+	}
 	return 0;
 }
 
@@ -343,15 +526,21 @@ int nt_cli_parse(const struct nt_cli *cli, int argc, char **argv, struct nt_comm
 		ret = once(seen, &nseen, o, optarg);
 		if (ret)
 			break;
-		if (o->key >= KEY_JSON && o->key <= KEY_HELP)
+		if (o->type != NT_OPT_CUSTOM)
+			ret = parse_typed(o, optarg, cli->cfg);
+		else if (o->key >= KEY_JSON && o->key <= KEY_HELP)
 			ret = handle_common(o->key, optarg, common);
 		else
-			ret = cli->handle(o->key, optarg, cli->cfg);
+			ret = cli->handle ? cli->handle(o->key, optarg, cli->cfg) : -1;
 		if (ret)
 			break;
 	}
 	if (!ret && optind < argc)
 		ret = nt_usage_error(argv[optind], NULL, "unexpected argument");
+	if (!ret)
+		ret = check_required(cli, seen, nseen);
+	if (!ret)
+		ret = check_groups(cli);
 	if (!ret && cli->validate)
 		ret = cli->validate(cli->cfg);
 	free(os.lopts);
@@ -529,6 +718,38 @@ int nt_arg_filter_ip(const char *flag, const char *v, struct nt_filter *f, bool 
 	return 0;
 }
 
+bool nt_filter_any(const struct nt_filter *f)
+{
+	return f->has_saddr || f->has_daddr || f->sport || f->dport || f->port || f->l4_proto;
+}
+
+int nt_filter_validate_pair(const struct nt_filter *f)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (!f->has_saddr)
+		return nt_usage_error("--src-ip", NULL, "required");
+	if (!f->has_daddr)
+		return nt_usage_error("--dst-ip", NULL, "required");
+	if (!memcmp(&f->saddr, &f->daddr, sizeof(f->saddr)))
+		return nt_usage_error("--dst-ip", nt_addr_str(&f->daddr, f->family, a, sizeof(a)),
+				      "same as --src-ip");
+	return 0;
+}
+
+int nt_fwd_path_validate(struct nt_fwd_path *p)
+{
+	if (nt_filter_validate_pair(&p->filter))
+		return -1;
+	for (int i = 0; i < p->rx.n; i++)
+		for (int j = 0; j < p->tx.n; j++)
+			if (p->rx.ref[i].ifindex == p->tx.ref[j].ifindex)
+				return nt_usage_error("--tx-iface", p->tx.str, "also named in --rx-iface");
+	nt_addr_str(&p->filter.saddr, p->filter.family, p->src_str, sizeof(p->src_str));
+	nt_addr_str(&p->filter.daddr, p->filter.family, p->dst_str, sizeof(p->dst_str));
+	return 0;
+}
+
 int nt_filter_validate(const struct nt_filter *f)
 {
 	const char *addr_flag = f->has_saddr ? "--src-ip" : "--dst-ip";
@@ -540,9 +761,16 @@ int nt_filter_validate(const struct nt_filter *f)
 				      "an IPv%d protocol, but %s is an IPv%u address%s", pf,
 				      addr_flag, f->family,
 				      pf == 4 ? " (ICMP over IPv6 is icmpv6)" : "");
-	if ((f->sport || f->dport) && !nt_l4_has_ports(f->l4_proto)) {
-		snprintf(port, sizeof(port), "%u", f->sport ? f->sport : f->dport);
-		return nt_usage_error(f->sport ? "--src-port" : "--dst-port", port,
+	if (f->port && (f->sport || f->dport)) {
+		snprintf(port, sizeof(port), "%u", f->port);
+		return nt_usage_error("--port", port, "either port; %s names one side: give one "
+				      "of them", f->sport ? "--src-port" : "--dst-port");
+	}
+	if ((f->sport || f->dport || f->port) && !nt_l4_has_ports(f->l4_proto)) {
+		const char *flag = f->sport ? "--src-port" : f->dport ? "--dst-port" : "--port";
+
+		snprintf(port, sizeof(port), "%u", f->sport ? f->sport : f->dport ? f->dport : f->port);
+		return nt_usage_error(flag, port,
 				      "--protocol %s has no ports (only tcp and udp do)",
 				      nt_l4_key(f->l4_proto));
 	}

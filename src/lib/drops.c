@@ -310,34 +310,3 @@ void nt_drop_event_text(const struct nt_drop_event *e, bool verbose, const struc
 
 /* ---- filters --------------------------------------------------------------- */
 
-int nt_drop_filter_opt(struct nt_drop_filters *c, int key, const char *arg, const char *if_flag)
-{
-	struct nt_filter *f = &c->filter;
-
-	switch (key) {
-	case NT_DROP_OPT_IF:
-		c->if_str = arg;
-		return nt_iface_resolve(if_flag, arg, &c->iface);
-	case NT_DROP_OPT_SRC:
-		c->filter_l3 = true;
-		return nt_arg_filter_ip("--src-ip", arg, f, true);
-	case NT_DROP_OPT_DST:
-		c->filter_l3 = true;
-		return nt_arg_filter_ip("--dst-ip", arg, f, false);
-	case NT_DROP_OPT_PROTO:
-		c->filter_l3 = true;
-		return nt_arg_l4proto("--protocol", arg, &f->l4_proto);
-	case NT_DROP_OPT_SPORT:
-		c->filter_l3 = true;
-		return nt_arg_port("--src-port", arg, &f->sport);
-	case NT_DROP_OPT_DPORT:
-		c->filter_l3 = true;
-		return nt_arg_port("--dst-port", arg, &f->dport);
-	}
-	return 1;
-}
-
-int nt_drop_filter_validate(const struct nt_drop_filters *c)
-{
-	return nt_filter_validate(&c->filter);
-}

@@ -11,6 +11,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "attach.h"
+#include "cli.h"
 #include "nt_drop.h"
 
 struct ksyms;
@@ -56,25 +57,23 @@ void nt_drop_normal_filter(bool disabled, __u32 *reasons, __u32 *nreasons, __u64
 /* ---- filters every drop tool takes (interface, addresses, ports, protocol) */
 struct nt_drop_filters {
 	struct nt_filter filter;
-	bool filter_l3;                 /* any address/port/proto filter set */
-	const char *if_str;
-	struct nt_ifref iface;
+	struct nt_iface iface;          /* .name NULL: any interface */
 };
 
-enum {
-	NT_DROP_OPT_IF = 0x800, NT_DROP_OPT_SRC, NT_DROP_OPT_DST, NT_DROP_OPT_PROTO,
-	NT_DROP_OPT_SPORT, NT_DROP_OPT_DPORT,
-};
+/* Option rows of a config T whose struct nt_drop_filters is F: the 5-tuple
+ * group (cli.h; IPv4 and IPv6) and the interface under the tool's own name
+ * and short name. */
+#define NT_DROP_OPTS_FILTER(T, F) NT_OPTS_FILTER(T, F.filter, 0)
+#define NT_DROP_OPT_IFACE(name, sh, help, T, F)                                 \
+	NT_OPT_ROW(name, sh, "IF", help, NT_OPT_IFACE, T, F.iface, 0)
 
-/* Option rows for the address/port/protocol filters (the interface option is
- * the tool's own: its short name differs between tools). */
-#define NT_DROP_FILTER_OPTS                                                                   	{ "src-ip", 0, "IP", "only packets from this IPv4/IPv6 address", NT_DROP_OPT_SRC },   	{ "dst-ip", 0, "IP", "only packets to this address", NT_DROP_OPT_DST },               	{ "protocol", 0, "PROTO", "tcp|udp|icmp|icmpv6|all (default all)", NT_DROP_OPT_PROTO }, 	{ "l4-protocol", 0, "PROTO", "same as --protocol (reference name)", NT_DROP_OPT_PROTO }, 	{ "src-port", 0, "PORT", "only this TCP/UDP source port", NT_DROP_OPT_SPORT },        	{ "dst-port", 0, "PORT", "only this TCP/UDP destination port", NT_DROP_OPT_DPORT }
-
-/* Handle one of the NT_DROP_OPT_* keys: 0 ok, -1 bad value (reported), 1 not ours. */
-int nt_drop_filter_opt(struct nt_drop_filters *f, int key, const char *arg, const char *if_flag);
-/* Cross-flag checks (exit 2 territory): 0 or -1 (reported). */
-int nt_drop_filter_validate(const struct nt_drop_filters *f);
-#define NT_DROP_SET_FILTERS(rodata, f)                          	do {                                                    		(rodata)->targ_filter = (f)->filter;            		(rodata)->targ_filter_l3 = (f)->filter_l3;      		(rodata)->targ_if = (f)->iface;                 		(rodata)->targ_has_if = (f)->if_str != NULL;    	} while (0)
+#define NT_DROP_SET_FILTERS(rodata, f)                                          \
+	do {                                                                    \
+		(rodata)->targ_filter = (f)->filter;                            \
+		(rodata)->targ_filter_l3 = nt_filter_any(&(f)->filter);         \
+		(rodata)->targ_if = (f)->iface.ref;                             \
+		(rodata)->targ_has_if = (f)->iface.name != NULL;                \
+	} while (0)
 
 /* "198.18.0.2:5555", "[2001:2::1]:80", or the bare address. */
 void nt_drop_endpoint(const struct nt_pkt *p, bool src, char *buf, size_t len);

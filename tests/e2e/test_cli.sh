@@ -211,6 +211,25 @@ case_ipv4_only_tools() {
 nt_case "filters: IPv6 --src-ip/--dst-ip/--protocol on IPv4-only tools say so, every tool" \
 	case_ipv4_only_tools
 
+# the manual's generic --port (either direction) is taken wherever --src-port/--dst-port are,
+# with the same range check; it names one side less than --src-port/--dst-port, not both
+case_port_wherever_ports() {
+	nt_need_binary
+	local tools t n=0
+	tools=$(nt_tools) || fail "$tools"
+	for t in $tools; do
+		grep -q -- "--src-port " "$W/help.$t" || continue
+		grep -q -- "--port PORT" "$W/help.$t" || fail "$t has --src-port but no --port"
+		NO_STRACE=1 usage_error - --port 70000 "$t" --port 70000 $SENTINEL
+		n=$((n + 1))
+	done
+	((n >= 10)) || fail "only $n tools with --src-port: the walk saw too few tools"
+	both_named - --port 80 --dst-port eth_drop --port 80 --dst-port 81 --duration 1
+	both_named - --port 80 --protocol trace_conntrack --protocol icmp --port 80 --duration 1
+}
+nt_case "filters: --port (either direction) wherever --src-port is, every tool" \
+	case_port_wherever_ports
+
 # ---- generic rules: options given twice, empty list items ---------------------------------
 
 # a value option given twice is refused (the last would win silently), every tool; a flag

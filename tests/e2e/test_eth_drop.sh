@@ -167,15 +167,18 @@ case_udp_ports() {
 	dropper D "$LAB_ROUTER_NS" --protocol udp --src-ip "$LAB_CLIENT_IP" --dst-ip "$LAB_SERVER_IP" \
 		--src-port 40001 --dst-port 5555
 	dropper A "$LAB_ROUTER_NS" --protocol udp --src-ip "$LAB_CLIENT_IP"
+	dropper P "$LAB_ROUTER_NS" --protocol udp --src-ip "$LAB_CLIENT_IP" --port 40002
 	lab_udp_send "$LAB_CLIENT_NS" "$LAB_CLIENT_IP" 40001 "$LAB_SERVER_IP" 5555 3
 	lab_udp_send "$LAB_CLIENT_NS" "$LAB_CLIENT_IP" 40002 "$LAB_SERVER_IP" 5555 2
 	lab_udp_send "$LAB_CLIENT_NS" "$LAB_CLIENT_IP" 40001 "$LAB_SERVER_IP" 5556 2
 	assert_eq "lab: router FORWARD UDP drops counted" "$(lab_fault_packets)" 7
 	nt_wait_events D 3 5
 	nt_wait_events A 7 5
+	nt_wait_events P 2 5
 	sleep 0.3
 	finish D
 	finish A
+	finish P
 	only_lab_events D
 	expect_drops D 3 "$LAB_CLIENT_IP" "$LAB_SERVER_IP" UDP "$LAB_RX_IF" "$LAB_ROUTER_NS" NETFILTER_DROP
 	expect_nf_stack D
@@ -184,6 +187,8 @@ case_udp_ports() {
 	assert_jq A "[\$ev[] | \"\(.src_port)>\(.dst_port)\"] | sort ==
 		[\"40001>5555\", \"40001>5555\", \"40001>5555\", \"40001>5556\", \"40001>5556\", \"40002>5555\", \"40002>5555\"]" \
 		"unfiltered by port: all 7 drops with their ports"
+	assert_jq P "[\$ev[] | \"\(.src_port)>\(.dst_port)\"] == [\"40002>5555\", \"40002>5555\"]" \
+		"--port 40002 (either direction): the 2 drops from source port 40002"
 }
 
 # UDP to a closed port on the server: reason NO_SOCKET, seen in the server's namespace
@@ -374,7 +379,7 @@ for m in $(nt_attach_modes); do
 		case_request_drop "$m"
 done
 nt_case "eth_drop: reply drops; --interface, direction-exact IP and protocol filters" case_reply_drop_filters
-nt_case "eth_drop: UDP drops with ports; --src-port/--dst-port filters" case_udp_ports
+nt_case "eth_drop: UDP drops with ports; --src-port/--dst-port/--port filters" case_udp_ports
 nt_case "eth_drop: UDP to a closed port -> NO_SOCKET" case_no_socket
 nt_case "eth_drop: IPv6 drop reported with IPv6 addresses" case_ipv6
 nt_case "eth_drop: healthy ping/UDP/TCP traffic not reported, one injected drop is" case_healthy_silent

@@ -62,12 +62,18 @@ case_filter() {
 	nt_lab router
 	nt_start T "$LAB_CLIENT_NS" $S --phy-interface "$LAB_CLIENT_IF" --direction tx --protocol udp \
 		--dst-ip "$LAB_SERVER_IP" --dst-port 5001 --json --disable-kernel-stacks
+	nt_start P "$LAB_CLIENT_NS" $S --phy-interface "$LAB_CLIENT_IF" --direction tx --protocol udp \
+		--dst-ip "$LAB_SERVER_IP" --port 4001 --json --disable-kernel-stacks
 	lab_udp_send "$LAB_CLIENT_NS" "$LAB_CLIENT_IP" 4000 "$LAB_SERVER_IP" 5000 10
 	lab_udp_send "$LAB_CLIENT_NS" "$LAB_CLIENT_IP" 4001 "$LAB_SERVER_IP" 5001 20
 	sleep 0.3
 	nt_stop T TERM
+	nt_stop P TERM
 	assert_jq T "(\$ev | length) == 20" "20 datagrams to port 5001"
 	assert_jq T "[\$ev[] | .dst_port] | unique == [5001]" "only --dst-port 5001"
+	assert_jq P "[\$ev[] | .src_port] | (length == 20 and unique == [4001])" \
+		"--port 4001 (either direction): the 20 datagrams from source port 4001"
+	assert_unloaded P
 	assert_jq T "[\$ev[] | has(\"stack\")] | any | not" "--disable-kernel-stacks"
 	if ! nt_in_guest; then
 		assert_jq T "[\$ev[] | [.stages[].name]] | unique == [[\"net_dev_queue\",\"net_dev_xmit\"]]" \

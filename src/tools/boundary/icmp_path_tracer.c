@@ -35,73 +35,26 @@ static const struct nt_stage stages[] = {
 };
 
 struct config {
-	__u32 src, dst;
-	const char *src_str, *dst_str, *rx_str, *tx_str;
-	struct nt_ifref rx[NT_MAX_IFACES], tx[NT_MAX_IFACES];
-	int nrx, ntx;
+	struct nt_fwd_path path;
 	unsigned long long timeout_ms;
 	bool verbose;
 };
 
-enum { OPT_SRC = 1, OPT_DST, OPT_RX, OPT_TX, OPT_TIMEOUT, OPT_VERBOSE };
-
+#define C struct config
 static const struct nt_opt options[] = {
-	{ "src-ip", 0, "IP", "echo request source (required)", OPT_SRC },
-	{ "dst-ip", 0, "IP", "echo request destination (required)", OPT_DST },
-	{ "rx-iface", 0, "IF[,IF]", "interface(s) the request enters, e.g. bond slaves (required)", OPT_RX },
-	{ "tx-iface", 0, "IF", "interface the request leaves by (required)", OPT_TX },
-	{ "timeout-ms", 0, "MS", "judge an exchange missing a stage after MS (default 1000)", OPT_TIMEOUT },
-	{ "verbose", 0, NULL, "print every stage as it happens", OPT_VERBOSE },
+	NT_OPTS_FWD_PATH(C, path, "echo request source (required)",
+			 "echo request destination (required)",
+			 "interface(s) the request enters, e.g. bond slaves (required)",
+			 "IF", "interface the request leaves by (required)"),
+	NT_OPT_U("timeout-ms", "MS", "judge an exchange missing a stage after MS (default 1000)",
+		 C, timeout_ms, 1, 3600000, "ms"),
+	NT_OPT_B("verbose", "print every stage as it happens", C, verbose),
 };
-
-static int handle_opt(int key, const char *arg, void *data)
-{
-	struct config *c = data;
-
-	switch (key) {
-	case OPT_SRC:
-		c->src_str = arg;
-		return nt_arg_ipv4("--src-ip", arg, &c->src);
-	case OPT_DST:
-		c->dst_str = arg;
-		return nt_arg_ipv4("--dst-ip", arg, &c->dst);
-	case OPT_RX:
-		c->rx_str = arg;
-		c->nrx = nt_iface_resolve_list("--rx-iface", arg, c->rx);
-		return c->nrx < 0 ? -1 : 0;
-	case OPT_TX:
-		c->tx_str = arg;
-		c->ntx = nt_iface_resolve_list("--tx-iface", arg, c->tx);
-		return c->ntx < 0 ? -1 : 0;
-	case OPT_TIMEOUT:
-		return nt_arg_uint("--timeout-ms", arg, 1, 3600000, "ms", &c->timeout_ms);
-	case OPT_VERBOSE:
-		c->verbose = true;
-		return 0;
-	}
-	return -1;
-}
+#undef C
 
 static int validate(void *cfg)
 {
-	const struct config *c = cfg;
-
-	if (!c->src_str)
-		return nt_usage_error("--src-ip", NULL, "required");
-	if (!c->dst_str)
-		return nt_usage_error("--dst-ip", NULL, "required");
-	if (c->src == c->dst)
-		return nt_usage_error("--dst-ip", c->dst_str, "same as --src-ip");
-	if (!c->rx_str)
-		return nt_usage_error("--rx-iface", NULL, "required");
-	if (!c->tx_str)
-		return nt_usage_error("--tx-iface", NULL, "required");
-	for (int i = 0; i < c->nrx; i++)
-		for (int j = 0; j < c->ntx; j++)
-			if (c->rx[i].ifindex == c->tx[j].ifindex)
-				return nt_usage_error("--tx-iface", c->tx_str,
-						      "also named in --rx-iface");
-	return 0;
+	return nt_fwd_path_validate(&((struct config *)cfg)->path);
 }
 
 /* ---- verdicts (pure) ---------------------------------------------------- */
@@ -290,8 +243,8 @@ static void report_json(struct tracer *t, const char *type, const struct icmp_pt
 	struct nt_json *j = nt_json_begin(type, nt_mono_to_wall_ns(icmp_pt_first_ts(rec)));
 	char ifn[32];
 
-	nt_json_str(j, "src_ip", t->cfg->src_str);
-	nt_json_str(j, "dst_ip", t->cfg->dst_str);
+	nt_json_str(j, "src_ip", t->cfg->path.src_str);
+	nt_json_str(j, "dst_ip", t->cfg->path.dst_str);
 	nt_json_u64(j, "id", key->id);
 	nt_json_u64(j, "seq", key->seq);
 	if (stage >= 0) {
@@ -345,7 +298,7 @@ static void report_text_exchange(struct tracer *t, const struct icmp_pt_key *key
 
 	nt_fmt_clock(nt_mono_to_wall_ns(icmp_pt_first_ts(rec)), when, sizeof(when));
 	nt_text("[%s] ICMP id=%u seq=%u %s -> %s\n", when, key->id, key->seq,
-		t->cfg->src_str, t->cfg->dst_str);
+		t->cfg->path.src_str, t->cfg->path.dst_str);
 	for (int s = 0; s < ICMP_PT_NSTAGES; s++) {
 		if (icmp_pt_stage_partial(rec, s)) {
 			nt_text("  [%d] %-7s %-10s only %u fragment(s) of the echo, not all\n", s,
@@ -429,7 +382,7 @@ static void report_late(struct tracer *t, const struct icmp_pt_event *e)
 	nt_fmt_clock(nt_mono_to_wall_ns(icmp_pt_first_ts(&j->rec)), when, sizeof(when));
 	nt_text("[%s] ICMP id=%u seq=%u %s -> %s\n  STATUS: TIMEOUT (%s arrived %.1fms after the "
 		"first stage, later than --timeout-ms %llu; reported above as %s)\n\n", when,
-		e->key.id, e->key.seq, t->cfg->src_str, t->cfg->dst_str,
+		e->key.id, e->key.seq, t->cfg->path.src_str, t->cfg->path.dst_str,
 		icmp_pt_stage_name(e->stage),
 		(e->rec.ts[e->stage] - icmp_pt_first_ts(&j->rec)) / 1e6, t->cfg->timeout_ms,
 		icmp_pt_status_name(old));
@@ -517,8 +470,8 @@ static void report_summary(struct tracer *t)
 	if (nt_out_json()) {
 		struct nt_json *j = nt_json_begin("summary", 0);
 
-		nt_json_str(j, "src_ip", t->cfg->src_str);
-		nt_json_str(j, "dst_ip", t->cfg->dst_str);
+		nt_json_str(j, "src_ip", t->cfg->path.src_str);
+		nt_json_str(j, "dst_ip", t->cfg->path.dst_str);
 		nt_json_u64(j, "exchanges", s->exchanges);
 		nt_json_obj(j, "statuses");
 		for (int st = 0; st < ICMP_PT_NSTATUS; st++)
@@ -543,7 +496,7 @@ static void report_summary(struct tracer *t)
 		nt_json_end(j);
 		return;
 	}
-	nt_text("=== ICMP path summary: %s -> %s ===\n", t->cfg->src_str, t->cfg->dst_str);
+	nt_text("=== ICMP path summary: %s -> %s ===\n", t->cfg->path.src_str, t->cfg->path.dst_str);
 	nt_text("Exchanges: %llu\n", (unsigned long long)s->exchanges);
 	for (int st = 0; st < ICMP_PT_NSTATUS; st++)
 		nt_text("  %-18s %llu\n", icmp_pt_status_name(st), (unsigned long long)s->status[st]);
@@ -575,12 +528,12 @@ static int configure(struct nt_run *r)
 
 	tracer.cfg = &cfg;
 	tracer.skel = skel;
-	skel->rodata->targ_src = cfg.src;
-	skel->rodata->targ_dst = cfg.dst;
-	memcpy((void *)skel->rodata->targ_rx, cfg.rx, sizeof(cfg.rx));
-	skel->rodata->targ_nrx = cfg.nrx;
-	memcpy((void *)skel->rodata->targ_tx, cfg.tx, sizeof(cfg.tx));
-	skel->rodata->targ_ntx = cfg.ntx;
+	skel->rodata->targ_src = cfg.path.filter.saddr.v4;
+	skel->rodata->targ_dst = cfg.path.filter.daddr.v4;
+	memcpy((void *)skel->rodata->targ_rx, cfg.path.rx.ref, sizeof(cfg.path.rx.ref));
+	skel->rodata->targ_nrx = cfg.path.rx.n;
+	memcpy((void *)skel->rodata->targ_tx, cfg.path.tx.ref, sizeof(cfg.path.tx.ref));
+	skel->rodata->targ_ntx = cfg.path.tx.n;
 	skel->rodata->targ_verbose = cfg.verbose;
 	r->tick_ms = 100;
 	return 0;
@@ -589,7 +542,7 @@ static int configure(struct nt_run *r)
 static void describe(struct nt_run *r, char *buf, size_t len)
 {
 	snprintf(buf, len, "ICMP %s -> %s: rx-iface %s, tx-iface %s, timeout %llums",
-		 cfg.src_str, cfg.dst_str, cfg.rx_str, cfg.tx_str, cfg.timeout_ms);
+		 cfg.path.src_str, cfg.path.dst_str, cfg.path.rx.str, cfg.path.tx.str, cfg.timeout_ms);
 }
 
 static void finish(struct nt_run *r)
@@ -630,7 +583,6 @@ const struct nt_tool_def icmp_path_tracer_tool = {
 			"      --dst-ip 10.0.0.2 --rx-iface eth0 --tx-iface eth1    # in a namespace\n",
 		.opts = options,
 		.nopts = NT_ARRAY_SIZE(options),
-		.handle = handle_opt,
 		.validate = validate,
 		.cfg = &cfg,
 	},

@@ -26,90 +26,37 @@
 
 /* ---- flags ------------------------------------------------------------- */
 
-enum { OPT_SRC = 1, OPT_DST, OPT_RX, OPT_TX, OPT_SPORT, OPT_DPORT, OPT_TIMEOUT,
-       OPT_STATS, OPT_INTERVAL, OPT_VERBOSE };
-
+#define C struct l4pt_config
 const struct nt_opt l4pt_options[] = {
-	{ "src-ip", 0, "IP", "source of the traced direction (required)", OPT_SRC },
-	{ "dst-ip", 0, "IP", "destination of the traced direction (required)", OPT_DST },
-	{ "rx-iface", 0, "IF[,IF]", "interface(s) src->dst packets enter, e.g. bond slaves (required)", OPT_RX },
-	{ "tx-iface", 0, "IF[,IF]", "interface(s) src->dst packets leave by (required)", OPT_TX },
-	{ "src-port", 0, "PORT", "source port of src->dst packets (0 = any)", OPT_SPORT },
-	{ "dst-port", 0, "PORT", "destination port of src->dst packets (0 = any)", OPT_DPORT },
-	{ "timeout-ms", 0, "MS", "a packet not out MS after it entered is a drop (default 1000)", OPT_TIMEOUT },
-	{ "stats-mode", 0, NULL, "in-kernel aggregation, one report per interval (low overhead)", OPT_STATS },
-	{ "stats-interval", 0, "SEC", "seconds between --stats-mode reports (default 10)", OPT_INTERVAL },
-	{ "verbose", 0, NULL, "every packet with its stages, latency and status (default: drops only)", OPT_VERBOSE },
+	NT_OPTS_FWD_PATH(C, path, "source of the traced direction (required)",
+			 "destination of the traced direction (required)",
+			 "interface(s) src->dst packets enter, e.g. bond slaves (required)",
+			 "IF[,IF]", "interface(s) src->dst packets leave by (required)"),
+	NT_OPTS_FILTER_PORTS(C, path.filter),
+	NT_OPT_U("timeout-ms", "MS", "a packet not out MS after it entered is a drop (default 1000)",
+		 C, timeout_ms, 1, 3600000, "ms"),
+	NT_OPT_B("stats-mode", "in-kernel aggregation, one report per interval (low overhead)",
+		 C, stats_mode),
+	NT_OPT_U("stats-interval", "SEC", "seconds between --stats-mode reports (default 10)", C,
+		 stats_interval, 1, 86400, "s"),
+	NT_OPT_B("verbose", "every packet with its stages, latency and status (default: drops only)",
+		 C, verbose),
 };
-
-int l4pt_handle_opt(int key, const char *arg, void *data)
-{
-	struct l4pt_config *c = data;
-	unsigned long long x;
-
-	switch (key) {
-	case OPT_SRC:
-		c->src_str = arg;
-		return nt_arg_ipv4("--src-ip", arg, &c->src);
-	case OPT_DST:
-		c->dst_str = arg;
-		return nt_arg_ipv4("--dst-ip", arg, &c->dst);
-	case OPT_RX:
-		c->rx_str = arg;
-		c->nrx = nt_iface_resolve_list("--rx-iface", arg, c->rx);
-		return c->nrx < 0 ? -1 : 0;
-	case OPT_TX:
-		c->tx_str = arg;
-		c->ntx = nt_iface_resolve_list("--tx-iface", arg, c->tx);
-		return c->ntx < 0 ? -1 : 0;
-	case OPT_SPORT:
-	case OPT_DPORT:
-		if (nt_arg_uint(key == OPT_SPORT ? "--src-port" : "--dst-port", arg, 0, 65535, NULL, &x))
-			return -1;
-		if (key == OPT_SPORT)
-			c->sport = x, c->sport_str = arg;
-		else
-			c->dport = x, c->dport_str = arg;
-		return 0;
-	case OPT_TIMEOUT:
-		return nt_arg_uint("--timeout-ms", arg, 1, 3600000, "ms", &c->timeout_ms);
-	case OPT_STATS:
-		c->stats_mode = true;
-		return 0;
-	case OPT_INTERVAL:
-		c->interval_given = true;
-		return nt_arg_uint("--stats-interval", arg, 1, 86400, "s", &c->stats_interval);
-	case OPT_VERBOSE:
-		c->verbose = true;
-		return 0;
-	}
-	return -1;
-}
+#undef C
 
 int l4pt_validate(void *cfg)
 {
-	const struct l4pt_config *c = cfg;
+	struct l4pt_config *c = cfg;
 
-	if (!c->src_str)
-		return nt_usage_error("--src-ip", NULL, "required");
-	if (!c->dst_str)
-		return nt_usage_error("--dst-ip", NULL, "required");
-	if (c->src == c->dst)
-		return nt_usage_error("--dst-ip", c->dst_str, "same as --src-ip");
-	if (!c->rx_str)
-		return nt_usage_error("--rx-iface", NULL, "required");
-	if (!c->tx_str)
-		return nt_usage_error("--tx-iface", NULL, "required");
+	if (nt_fwd_path_validate(&c->path))
+		return -1;
 	if (c->stats_mode && c->verbose)
 		return nt_usage_error("--verbose", NULL,
 				      "cannot be combined with --stats-mode (the modes are exclusive)");
-	if (c->interval_given && !c->stats_mode)
+	if (c->stats_interval && !c->stats_mode)
 		return nt_usage_error("--stats-interval", NULL, "only meaningful with --stats-mode");
-	for (int i = 0; i < c->nrx; i++)
-		for (int j = 0; j < c->ntx; j++)
-			if (c->rx[i].ifindex == c->tx[j].ifindex)
-				return nt_usage_error("--tx-iface", c->tx_str,
-						      "also named in --rx-iface");
+	if (!c->stats_interval)
+		c->stats_interval = L4PT_STATS_INTERVAL;
 	return 0;
 }
 
@@ -219,8 +166,8 @@ static const char *ifname(__u32 ifindex, char *buf, size_t len)
 static void pkt_addrs(const struct l4pt_config *c, const struct l4pt_key *k,
 		      const char **sip, const char **dip)
 {
-	*sip = k->dir == L4PT_REP ? c->dst_str : c->src_str;
-	*dip = k->dir == L4PT_REP ? c->src_str : c->dst_str;
+	*sip = k->dir == L4PT_REP ? c->path.dst_str : c->path.src_str;
+	*dip = k->dir == L4PT_REP ? c->path.src_str : c->path.dst_str;
 }
 
 static void report_json(struct l4pt_runner *r, const struct l4pt_key *k,
@@ -332,7 +279,7 @@ static void report_text(struct l4pt_runner *r, const struct l4pt_key *k,
 			nt_text("Type: PARTIAL FRAGMENT DROP\n");
 	}
 	nt_text("Dropped INTERNALLY (entered %s, did not leave %s)\n\n",
-		ifname(rec->if_in, ifa, sizeof(ifa)), r->cfg->tx_str);
+		ifname(rec->if_in, ifa, sizeof(ifa)), r->cfg->path.tx.str);
 }
 
 static void report_packet(struct l4pt_runner *r, const struct l4pt_key *k,
@@ -456,9 +403,9 @@ static void dir_text(struct l4pt_runner *r, int d, const struct dir_totals *t)
 
 	if (r->ndirs > 1)
 		nt_text("%s (%s -> %s):\n", d == L4PT_FWD ? "Forward" : "Reply",
-			d == L4PT_FWD ? c->src_str : c->dst_str, d == L4PT_FWD ? c->dst_str : c->src_str);
+			d == L4PT_FWD ? c->path.src_str : c->path.dst_str, d == L4PT_FWD ? c->path.dst_str : c->path.src_str);
 	else
-		nt_text("%s -> %s:\n", c->src_str, c->dst_str);
+		nt_text("%s -> %s:\n", c->path.src_str, c->path.dst_str);
 	nt_text("  Packets   RX: %llu  TX: %llu  (TX without RX: %llu)\n",
 		(unsigned long long)t->k.in_pkts, (unsigned long long)t->k.out_pkts,
 		(unsigned long long)t->k.out_unmatched);
@@ -570,8 +517,8 @@ void l4pt_runner_finish(struct l4pt_runner *r)
 	if (nt_out_json()) {
 		struct nt_json *j = nt_json_begin("summary", 0);
 
-		nt_json_str(j, "src_ip", c->src_str);
-		nt_json_str(j, "dst_ip", c->dst_str);
+		nt_json_str(j, "src_ip", c->path.src_str);
+		nt_json_str(j, "dst_ip", c->path.dst_str);
 		nt_json_str(j, "mode", c->stats_mode ? "stats" : c->verbose ? "verbose" : "drops");
 		for (int d = 0; d < r->ndirs; d++)
 			dir_json(j, keys[d], &r->total[d]);
@@ -582,7 +529,7 @@ void l4pt_runner_finish(struct l4pt_runner *r)
 		nt_json_u64(j, "map_full", full);
 		nt_json_end(j);
 	} else {
-		nt_text("=== %s path summary: %s -> %s ===\n", proto_name(c), c->src_str, c->dst_str);
+		nt_text("=== %s path summary: %s -> %s ===\n", proto_name(c), c->path.src_str, c->path.dst_str);
 		for (int d = 0; d < r->ndirs; d++)
 			dir_text(r, d, &r->total[d]);
 		if (r->pending)
@@ -611,12 +558,16 @@ static int l4pt_configure(struct nt_run *r)
 	const struct l4pt_config *c = config_of(r);
 	struct bpf_object *o = r->obj;
 
-	if (NT_OBJ_SET(o, targ_src, c->src) || NT_OBJ_SET(o, targ_dst, c->dst) ||
-	    NT_OBJ_SET(o, targ_sport, c->sport) || NT_OBJ_SET(o, targ_dport, c->dport) ||
-	    nt_obj_set(o, "targ_rx", c->rx, sizeof(c->rx)) ||
-	    NT_OBJ_SET(o, targ_nrx, (__u32)c->nrx) ||
-	    nt_obj_set(o, "targ_tx", c->tx, sizeof(c->tx)) ||
-	    NT_OBJ_SET(o, targ_ntx, (__u32)c->ntx) || NT_OBJ_SET(o, targ_verbose, c->verbose))
+	const struct nt_fwd_path *p = &c->path;
+
+	if (NT_OBJ_SET(o, targ_src, p->filter.saddr.v4) ||
+	    NT_OBJ_SET(o, targ_dst, p->filter.daddr.v4) ||
+	    NT_OBJ_SET(o, targ_sport, p->filter.sport) || NT_OBJ_SET(o, targ_dport, p->filter.dport) ||
+	    NT_OBJ_SET(o, targ_port, p->filter.port) ||
+	    nt_obj_set(o, "targ_rx", p->rx.ref, sizeof(p->rx.ref)) ||
+	    NT_OBJ_SET(o, targ_nrx, (__u32)p->rx.n) ||
+	    nt_obj_set(o, "targ_tx", p->tx.ref, sizeof(p->tx.ref)) ||
+	    NT_OBJ_SET(o, targ_ntx, (__u32)p->tx.n) || NT_OBJ_SET(o, targ_verbose, c->verbose))
 		return NT_EXIT_RUNTIME;
 	if (!c->verbose)
 		r->events = NULL;       /* drops and stats come from the sweep */
@@ -652,9 +603,14 @@ static void l4pt_describe(struct nt_run *r, char *buf, size_t len)
 {
 	const struct l4pt_config *c = config_of(r);
 
-	snprintf(buf, len, "%s %s -> %s: rx-iface %s, tx-iface %s, ports %u -> %u (0 = any), "
-		 "timeout %llums, %s", c->proto == L4PT_TCP ? "TCP" : "UDP", c->src_str,
-		 c->dst_str, c->rx_str, c->tx_str, c->sport, c->dport, c->timeout_ms,
+	const struct nt_fwd_path *p = &c->path;
+	char either[24] = "";
+
+	if (p->filter.port)
+		snprintf(either, sizeof(either), ", either port %u", p->filter.port);
+	snprintf(buf, len, "%s %s -> %s: rx-iface %s, tx-iface %s, ports %u -> %u (0 = any)%s, "
+		 "timeout %llums, %s", c->proto == L4PT_TCP ? "TCP" : "UDP", p->src_str, p->dst_str,
+		 p->rx.str, p->tx.str, p->filter.sport, p->filter.dport, either, c->timeout_ms,
 		 c->stats_mode ? "stats mode" : c->verbose ? "verbose" : "drops only");
 }
 

@@ -12,6 +12,9 @@
 
 #include "nt_types.h"
 #include "nt_hist.h"
+#ifndef __bpf__
+#include "cli.h"
+#endif
 
 enum l4pt_dir {
 	L4PT_FWD = 0,           /* src -> dst: enters --rx-iface, leaves --tx-iface */
@@ -124,19 +127,16 @@ enum l4pt_proto { L4PT_TCP, L4PT_UDP };
 
 struct l4pt_config {
 	enum l4pt_proto proto;
-	__u32 src, dst;
-	__u16 sport, dport;
-	const char *src_str, *dst_str, *rx_str, *tx_str, *sport_str, *dport_str;
-	struct nt_ifref rx[NT_MAX_IFACES], tx[NT_MAX_IFACES];
-	int nrx, ntx;
-	unsigned long long timeout_ms, stats_interval;
-	bool verbose, stats_mode, interval_given;
+	struct nt_fwd_path path;        /* --src-ip/--dst-ip/--rx-iface/--tx-iface (cli.h) */
+	unsigned long long timeout_ms;
+	unsigned long long stats_interval;      /* 0: not given (then L4PT_STATS_INTERVAL) */
+	bool verbose, stats_mode;
 };
 
 /* Both tools' option rows (the count is checked against the definition). */
-#define L4PT_NOPTIONS 10
+#define L4PT_NOPTIONS 11
+#define L4PT_STATS_INTERVAL 10     /* seconds */
 extern const struct nt_opt l4pt_options[L4PT_NOPTIONS];
-int l4pt_handle_opt(int key, const char *arg, void *cfg);
 int l4pt_validate(void *cfg);      /* struct l4pt_config *, as nt_cli.validate */
 
 struct l4pt_maps {

@@ -91,13 +91,9 @@ static __always_inline int handle(const struct sk_buff *skb, const struct net_de
 		return 0;
 	key.sport = bpf_ntohs(th.source);
 	key.dport = bpf_ntohs(th.dest);
-	if (key.dir == L4PT_FWD) {
-		if ((targ_sport && key.sport != targ_sport) || (targ_dport && key.dport != targ_dport))
-			return 0;
-	} else {
-		if ((targ_sport && key.dport != targ_sport) || (targ_dport && key.sport != targ_dport))
-			return 0;
-	}
+	if (key.dir == L4PT_FWD ? !l4pt_ports_match(key.sport, key.dport) :
+				  !l4pt_ports_match(key.dport, key.sport))
+		return 0;
 
 	tot = bpf_ntohs(iph.tot_len);
 	hl = iph.ihl * 4 + (th.doff_res >> 4) * 4;

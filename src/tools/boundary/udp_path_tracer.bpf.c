@@ -60,7 +60,7 @@ static __always_inline int handle(const struct sk_buff *skb, const struct net_de
 			return 0;
 		key.sport = bpf_ntohs(uh.source);
 		key.dport = bpf_ntohs(uh.dest);
-		if ((targ_sport && key.sport != targ_sport) || (targ_dport && key.dport != targ_dport)) {
+		if (!l4pt_ports_match(key.sport, key.dport)) {
 			/* its later fragments must not join an older group */
 			if (m.frag && rx)
 				bpf_map_delete_elem(&udppt_frag_ports, &id);

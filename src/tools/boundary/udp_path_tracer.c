@@ -27,7 +27,7 @@ static const struct nt_stage stages[] = {
 
 NT_SKEL(udp_path_tracer);
 
-static struct l4pt_config cfg = { .proto = L4PT_UDP, .timeout_ms = 1000, .stats_interval = 10 };
+static struct l4pt_config cfg = { .proto = L4PT_UDP, .timeout_ms = 1000 };
 
 const struct nt_tool_def udp_path_tracer_tool = {
 	.cli = {
@@ -56,7 +56,6 @@ const struct nt_tool_def udp_path_tracer_tool = {
 			"  nettrail merge hostA.jsonl hostB.jsonl\n",
 		.opts = l4pt_options,
 		.nopts = L4PT_NOPTIONS,
-		.handle = l4pt_handle_opt,
 		.validate = l4pt_validate,
 		.cfg = &cfg,
 	},

@@ -47,72 +47,30 @@ struct config {
 	const char *log_dir;     /* NULL: captures on stdout only */
 };
 
-enum {
-	OPT_THRESHOLD = 1, OPT_SUSTAIN, OPT_CAPTURE, OPT_MAX, OPT_NOSTACK, OPT_NONORMAL,
-	OPT_VERBOSE, OPT_LOGDIR,
-};
-
+#define C struct config
 static const struct nt_opt options[] = {
-	{ "threshold", 0, "N", "drops per second that count as an incident (default 100)",
-	  OPT_THRESHOLD },
-	{ "sustain", 0, "SEC", "the rate must stay above --threshold this long (default 3)",
-	  OPT_SUSTAIN },
-	{ "capture-seconds", 0, "SEC", "capture every drop this long after a trigger (default 10)",
-	  OPT_CAPTURE },
-	{ "interval", 0, "SEC", "same as --capture-seconds (reference name)", OPT_CAPTURE },
-	{ "max-captures", 0, "N", "stop after N captures (default 0: never)", OPT_MAX },
-	{ "interface", 'i', "IF", "watch and capture drops on this interface only (its "
-	  "rx/tx_dropped counters are watched too)", NT_DROP_OPT_IF },
-	NT_DROP_FILTER_OPTS,
-	{ "no-stack", 0, NULL, "captured drops without kernel stacks", OPT_NOSTACK },
-	{ "disable-kernel-stacks", 0, NULL, "same as --no-stack", OPT_NOSTACK },
-	{ "disable-normal-filter", 0, NULL, "also count normal frees (QUEUE_PURGE ...)",
-	  OPT_NONORMAL },
-	{ "verbose", 0, NULL, "print the rate of every sample on stderr; pid/comm/cpu per drop",
-	  OPT_VERBOSE },
-	{ "log-dir", 0, "DIR", "also write each capture (its trigger first) to its own file in DIR",
-	  OPT_LOGDIR },
+	NT_OPT_N("threshold", "N", "drops per second that count as an incident (default 100)",
+		 C, threshold, 0, 1e9, "drops/s"),
+	NT_OPT_N("sustain", "SEC", "the rate must stay above --threshold this long (default 3)",
+		 C, sustain, PERIOD_MS / 1000.0, NT_MAX_SECONDS, "s"),
+	NT_OPT_ROW("capture-seconds", 0, "SEC", "capture every drop this long after a trigger "
+		   "(default 10)", NT_OPT_SECONDS, C, capture, 0),
+	NT_OPT_ROW("interval", 0, "SEC", "same as --capture-seconds (reference name)",
+		   NT_OPT_SECONDS, C, capture, 0),
+	NT_OPT_U("max-captures", "N", "stop after N captures (default 0: never)", C, max_captures,
+		 0, 1000000, NULL),
+	NT_DROP_OPT_IFACE("interface", 'i', "watch and capture drops on this interface only (its "
+			  "rx/tx_dropped counters are watched too)", C, f),
+	NT_DROP_OPTS_FILTER(C, f),
+	NT_OPTS_NO_STACK(C, no_stack, "captured drops without kernel stacks"),
+	NT_OPT_B("disable-normal-filter", "also count normal frees (QUEUE_PURGE ...)", C,
+		 no_normal_filter),
+	NT_OPT_B("verbose", "print the rate of every sample on stderr; pid/comm/cpu per drop",
+		 C, verbose),
+	NT_OPT_ROW("log-dir", 0, "DIR", "also write each capture (its trigger first) to its own "
+		   "file in DIR", NT_OPT_DIR, C, log_dir, 0),
 };
-
-static int validate(void *cfg)
-{
-	return nt_drop_filter_validate(&((struct config *)cfg)->f);
-}
-
-static int handle_opt(int key, const char *arg, void *data)
-{
-	struct config *c = data;
-	int r = nt_drop_filter_opt(&c->f, key, arg, "--interface");
-
-	if (r <= 0)
-		return r;
-	switch (key) {
-	case OPT_THRESHOLD:
-		return nt_arg_number("--threshold", arg, 0, 1e9, "drops/s", &c->threshold);
-	case OPT_SUSTAIN:
-		return nt_arg_number("--sustain", arg, PERIOD_MS / 1000.0, NT_MAX_SECONDS, "s",
-				     &c->sustain);
-	case OPT_CAPTURE:
-		return nt_arg_seconds("--capture-seconds", arg, &c->capture);
-	case OPT_MAX:
-		return nt_arg_uint("--max-captures", arg, 0, 1000000, NULL, &c->max_captures);
-	case OPT_NOSTACK:
-		c->no_stack = true;
-		return 0;
-	case OPT_NONORMAL:
-		c->no_normal_filter = true;
-		return 0;
-	case OPT_VERBOSE:
-		c->verbose = true;
-		return 0;
-	case OPT_LOGDIR:
-		if (nt_arg_writable_dir("--log-dir", arg))
-			return -1;
-		c->log_dir = arg;
-		return 0;
-	}
-	return -1;
-}
+#undef C
 
 /* ---- watch logic (pure) ---------------------------------------------------- */
 
@@ -195,14 +153,14 @@ static uint64_t iface_dropped(const struct config *c)
 	static const char *files[] = { "rx_dropped", "tx_dropped" };
 	uint64_t sum = 0;
 
-	if (!c->f.if_str)
+	if (!c->f.iface.name)
 		return 0;
 	for (size_t i = 0; i < NT_ARRAY_SIZE(files); i++) {
 		char path[256];
 		unsigned long long v = 0;
 		FILE *f;
 
-		snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s", c->f.if_str, files[i]);
+		snprintf(path, sizeof(path), "/sys/class/net/%s/statistics/%s", c->f.iface.name, files[i]);
 		f = fopen(path, "r");
 		if (!f)
 			continue;
@@ -255,8 +213,8 @@ static void start_capture(struct tool *t, double rate, double if_rate, const cha
 		nt_json_u64(j, "capture", t->captures);
 		nt_json_str(j, "source", source);
 		nt_json_f64(j, "rate", rate);
-		if (t->cfg->f.if_str) {
-			nt_json_str(j, "interface", t->cfg->f.if_str);
+		if (t->cfg->f.iface.name) {
+			nt_json_str(j, "interface", t->cfg->f.iface.name);
 			nt_json_f64(j, "iface_dropped_rate", if_rate);
 		}
 		nt_json_f64(j, "threshold", t->cfg->threshold);
@@ -429,8 +387,6 @@ const struct nt_tool_def drop_monitor_controller_tool = {
 			"  nettrail drop_monitor_controller --threshold 50 --log-dir /var/log/drops\n",
 		.opts = options,
 		.nopts = NT_ARRAY_SIZE(options),
-		.handle = handle_opt,
-		.validate = validate,
 		.cfg = &cfg,
 	},
 	.stages = stages,

@@ -32,44 +32,18 @@ static struct config {
 	bool no_stack, no_normal_filter, verbose;
 } cfg;
 
-enum { OPT_NOSTACK = 1, OPT_NONORMAL, OPT_VERBOSE };
-
+#define C struct config
 static const struct nt_opt options[] = {
-	{ "interface", 'i', "IF", "only drops of skbs on this interface", NT_DROP_OPT_IF },
-	NT_DROP_FILTER_OPTS,
-	{ "no-stack", 0, NULL, "do not take kernel stacks (cheaper)", OPT_NOSTACK },
-	{ "disable-kernel-stacks", 0, NULL, "same as --no-stack", OPT_NOSTACK },
-	{ "no-stack-trace", 0, NULL, "same as --no-stack (reference name)", OPT_NOSTACK },
-	{ "disable-normal-filter", 0, NULL, "also report normal frees (QUEUE_PURGE at socket "
-	  "teardown; on kernels without reasons, frees from normal receive paths)", OPT_NONORMAL },
-	{ "verbose", 0, NULL, "also print pid, comm, cpu and length of each drop", OPT_VERBOSE },
+	NT_DROP_OPT_IFACE("interface", 'i', "only drops of skbs on this interface", C, f),
+	NT_DROP_OPTS_FILTER(C, f),
+	NT_OPTS_NO_STACK(C, no_stack, "do not take kernel stacks (cheaper)"),
+	NT_OPT_B("no-stack-trace", "same as --no-stack (reference name)", C, no_stack),
+	NT_OPT_B("disable-normal-filter", "also report normal frees (QUEUE_PURGE at socket "
+		 "teardown; on kernels without reasons, frees from normal receive paths)",
+		 C, no_normal_filter),
+	NT_OPT_B("verbose", "also print pid, comm, cpu and length of each drop", C, verbose),
 };
-
-static int validate(void *cfg)
-{
-	return nt_drop_filter_validate(&((struct config *)cfg)->f);
-}
-
-static int handle_opt(int key, const char *arg, void *data)
-{
-	struct config *c = data;
-	int r = nt_drop_filter_opt(&c->f, key, arg, "--interface");
-
-	if (r <= 0)
-		return r;
-	switch (key) {
-	case OPT_NOSTACK:
-		c->no_stack = true;
-		return 0;
-	case OPT_NONORMAL:
-		c->no_normal_filter = true;
-		return 0;
-	case OPT_VERBOSE:
-		c->verbose = true;
-		return 0;
-	}
-	return -1;
-}
+#undef C
 
 /* ---- reporting ----------------------------------------------------------- */
 
@@ -192,7 +166,7 @@ const struct nt_tool_def eth_drop_tool = {
 	.cli = {
 		.tool = "eth_drop",
 		.synopsis = "[--interface IF] [--src-ip IP] [--dst-ip IP] [--protocol P] "
-			    "[--src-port N] [--dst-port N] [options]",
+			    "[--src-port N] [--dst-port N] [--port N] [options]",
 		.description =
 			"Report every packet the kernel drops: interface, addresses, ports, the drop\n"
 			"reason (by name, from this kernel's BTF), the dropping function and the\n"
@@ -206,8 +180,6 @@ const struct nt_tool_def eth_drop_tool = {
 			"  nettrail eth_drop --json --duration 30 > drops.jsonl\n",
 		.opts = options,
 		.nopts = NT_ARRAY_SIZE(options),
-		.handle = handle_opt,
-		.validate = validate,
 		.cfg = &cfg,
 	},
 	.stages = stages,

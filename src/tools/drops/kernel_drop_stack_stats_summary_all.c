@@ -38,7 +38,7 @@ struct config {
 	struct nt_drop_filters f;
 	double interval;
 	unsigned long long top, max_entries, max_stacks, frames;
-	enum group_by group_by;
+	int group_by;                   /* enum group_by */
 	bool no_stack, no_normal_filter;
 };
 
@@ -51,72 +51,33 @@ static struct config cfg = {
 	.group_by = GROUP_ALL,
 };
 
-enum {
-	OPT_INTERVAL = 1, OPT_TOP, OPT_MAX_ENTRIES, OPT_MAX_STACKS, OPT_GROUP_BY, OPT_FRAMES,
-	OPT_NOSTACK, OPT_NONORMAL,
+static const struct nt_enum group_names[] = {
+	{ "all", GROUP_ALL }, { "stack", GROUP_STACK }, { "fivetuple", GROUP_FLOW },
+	{ "flow", GROUP_FLOW }, { NULL },
 };
 
+#define C struct config
 static const struct nt_opt options[] = {
-	{ "interval", 'i', "SEC", "report every SEC seconds (default 10)", OPT_INTERVAL },
-	{ "top", 't', "N", "show the N largest stacks/flows per report (default 5)", OPT_TOP },
-	{ "name", 'n', "IF", "only drops of skbs on this interface", NT_DROP_OPT_IF },
-	{ "interface", 0, "IF", "same as --name", NT_DROP_OPT_IF },
-	NT_DROP_FILTER_OPTS,
-	{ "group-by", 0, "WHAT", "all|stack|fivetuple: which tables to print (default all)",
-	  OPT_GROUP_BY },
-	{ "max-entries", 0, "N", "kernel cells (stack, reason, device, flow) per interval; "
-	  "inserts beyond are counted as map_full (default 10240)", OPT_MAX_ENTRIES },
-	{ "max-stacks", 0, "N", "distinct stacks kept (default 1024)", OPT_MAX_STACKS },
-	{ "frames", 0, "N", "stack frames printed per stack in text (default 5)", OPT_FRAMES },
-	{ "no-stack", 0, NULL, "count per reason/device/flow only, no stacks (cheaper)",
-	  OPT_NOSTACK },
-	{ "disable-kernel-stacks", 0, NULL, "same as --no-stack", OPT_NOSTACK },
-	{ "disable-normal-filter", 0, NULL, "also count normal frees (QUEUE_PURGE ...)",
-	  OPT_NONORMAL },
+	NT_OPT_INTERVAL('i', C, interval, "report every SEC seconds (default 10)"),
+	NT_OPT_ROW("top", 't', "N", "show the N largest stacks/flows per report (default 5)",
+		   NT_OPT_UINT, C, top, 0, 1, 1000, NULL),
+	NT_DROP_OPT_IFACE("name", 'n', "only drops of skbs on this interface", C, f),
+	NT_DROP_OPT_IFACE("interface", 0, "same as --name", C, f),
+	NT_DROP_OPTS_FILTER(C, f),
+	NT_OPT_E("group-by", "WHAT", "all|stack|fivetuple: which tables to print (default all)",
+		 C, group_by, group_names, 0),
+	NT_OPT_U("max-entries", "N", "kernel cells (stack, reason, device, flow) per interval; "
+		 "inserts beyond are counted as map_full (default 10240)", C, max_entries,
+		 16, 1 << 20, NULL),
+	NT_OPT_U("max-stacks", "N", "distinct stacks kept (default 1024)", C, max_stacks,
+		 16, 1 << 16, NULL),
+	NT_OPT_U("frames", "N", "stack frames printed per stack in text (default 5)", C, frames,
+		 1, NT_STACK_DEPTH, NULL),
+	NT_OPTS_NO_STACK(C, no_stack, "count per reason/device/flow only, no stacks (cheaper)"),
+	NT_OPT_B("disable-normal-filter", "also count normal frees (QUEUE_PURGE ...)", C,
+		 no_normal_filter),
 };
-
-static int validate(void *cfg)
-{
-	return nt_drop_filter_validate(&((struct config *)cfg)->f);
-}
-
-static int handle_opt(int key, const char *arg, void *data)
-{
-	struct config *c = data;
-	int r = nt_drop_filter_opt(&c->f, key, arg, "--name");
-
-	if (r <= 0)
-		return r;
-	switch (key) {
-	case OPT_INTERVAL:
-		return nt_arg_number("--interval", arg, 0.1, NT_MAX_SECONDS, "s", &c->interval);
-	case OPT_TOP:
-		return nt_arg_uint("--top", arg, 1, 1000, NULL, &c->top);
-	case OPT_MAX_ENTRIES:
-		return nt_arg_uint("--max-entries", arg, 16, 1 << 20, NULL, &c->max_entries);
-	case OPT_MAX_STACKS:
-		return nt_arg_uint("--max-stacks", arg, 16, 1 << 16, NULL, &c->max_stacks);
-	case OPT_FRAMES:
-		return nt_arg_uint("--frames", arg, 1, NT_STACK_DEPTH, NULL, &c->frames);
-	case OPT_GROUP_BY:
-		if (!strcmp(arg, "all"))
-			c->group_by = GROUP_ALL;
-		else if (!strcmp(arg, "stack"))
-			c->group_by = GROUP_STACK;
-		else if (!strcmp(arg, "fivetuple") || !strcmp(arg, "flow"))
-			c->group_by = GROUP_FLOW;
-		else
-			return nt_usage_error("--group-by", arg, "not one of all, stack, fivetuple");
-		return 0;
-	case OPT_NOSTACK:
-		c->no_stack = true;
-		return 0;
-	case OPT_NONORMAL:
-		c->no_normal_filter = true;
-		return 0;
-	}
-	return -1;
-}
+#undef C
 
 /* ---- grouping (pure) ------------------------------------------------------- */
 
@@ -731,7 +692,7 @@ const struct nt_tool_def kernel_drop_stack_stats_summary_all_tool = {
 	.cli = {
 		.tool = "kernel_drop_stack_stats_summary_all",
 		.synopsis = "[-i SEC] [-t N] [-n IF] [--src-ip IP] [--dst-ip IP] [--protocol P] "
-			    "[--src-port N] [--dst-port N] [options]",
+			    "[--src-port N] [--dst-port N] [--port N] [options]",
 		.description =
 			"Count dropped packets in the kernel per (kernel stack, drop reason, device,\n"
 			"5-tuple) and print, every --interval, the stacks that drop most with their\n"
@@ -746,8 +707,6 @@ const struct nt_tool_def kernel_drop_stack_stats_summary_all_tool = {
 			"  nettrail kernel_drop_stack_stats_summary_all --group-by stack --json -d 60\n",
 		.opts = options,
 		.nopts = NT_ARRAY_SIZE(options),
-		.handle = handle_opt,
-		.validate = validate,
 		.cfg = &cfg,
 	},
 	.stages = stages,

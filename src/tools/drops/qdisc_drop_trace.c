@@ -44,49 +44,24 @@ static const char *qdisc_callers[] = { "__dev_xmit_skb", "dev_qdisc_enqueue", "_
 struct config {
 	struct nt_drop_filters f;
 	double interval;
-	bool summary, verbose;
+	bool summary, verbose, drops_only;
 	unsigned long long max_entries;  /* rows of the device/qdisc/reason table */
 };
 
-enum { OPT_INTERVAL = 1, OPT_SUMMARY, OPT_VERBOSE, OPT_DROPS_ONLY, OPT_MAX_ENTRIES };
-
+#define C struct config
 static const struct nt_opt options[] = {
-	{ "interface", 'i', "IF", "only drops on this (egress) interface", NT_DROP_OPT_IF },
-	NT_DROP_FILTER_OPTS,
-	{ "interval", 0, "SEC", "print per-qdisc drop counts every SEC seconds (default 10)",
-	  OPT_INTERVAL },
-	{ "summary", 0, NULL, "no per-drop events, only the counts (cheapest)", OPT_SUMMARY },
-	{ "verbose", 0, NULL, "also print pid, comm, cpu, tx queue, parent and location",
-	  OPT_VERBOSE },
-	{ "drops-only", 0, NULL, "accepted for the reference's command lines (only drops are "
-	  "ever reported)", OPT_DROPS_ONLY },
-	{ "max-entries", 0, "N", "rows of the device/qdisc/reason count table (1-1024, default "
-	  "1024); drops beyond it are counted as not broken down", OPT_MAX_ENTRIES },
+	NT_DROP_OPT_IFACE("interface", 'i', "only drops on this (egress) interface", C, f),
+	NT_DROP_OPTS_FILTER(C, f),
+	NT_OPT_INTERVAL(0, C, interval, "print per-qdisc drop counts every SEC seconds (default 10)"),
+	NT_OPT_B("summary", "no per-drop events, only the counts (cheapest)", C, summary),
+	NT_OPT_B("verbose", "also print pid, comm, cpu, tx queue, parent and location", C, verbose),
+	NT_OPT_B("drops-only", "accepted for the reference's command lines (only drops are "
+		 "ever reported)", C, drops_only),
+	NT_OPT_U("max-entries", "N", "rows of the device/qdisc/reason count table (1-1024, default "
+		 "1024); drops beyond it are counted as not broken down", C, max_entries,
+		 1, QDT_MAX_KEYS, "rows"),
 };
-
-static int handle_opt(int key, const char *arg, void *data)
-{
-	struct config *c = data;
-	int r = nt_drop_filter_opt(&c->f, key, arg, "--interface");
-
-	if (r <= 0)
-		return r;
-	switch (key) {
-	case OPT_INTERVAL:
-		return nt_arg_number("--interval", arg, 0.1, NT_MAX_SECONDS, "s", &c->interval);
-	case OPT_MAX_ENTRIES:
-		return nt_arg_uint("--max-entries", arg, 1, QDT_MAX_KEYS, "rows", &c->max_entries);
-	case OPT_SUMMARY:
-		c->summary = true;
-		return 0;
-	case OPT_VERBOSE:
-		c->verbose = true;
-		return 0;
-	case OPT_DROPS_ONLY:
-		return 0;
-	}
-	return -1;
-}
+#undef C
 
 static int validate(void *cfg)
 {
@@ -94,7 +69,7 @@ static int validate(void *cfg)
 
 	if (c->summary && c->verbose)
 		return nt_usage_error("--verbose", NULL, "conflicts with --summary (no events)");
-	return nt_drop_filter_validate(&c->f);
+	return 0;
 }
 
 static void handle_str(__u32 h, char *buf, size_t len)
@@ -470,7 +445,6 @@ const struct nt_tool_def qdisc_drop_trace_tool = {
 			"  nettrail qdisc_drop_trace --protocol udp --dst-ip 10.0.0.2 --verbose\n",
 		.opts = options,
 		.nopts = NT_ARRAY_SIZE(options),
-		.handle = handle_opt,
 		.validate = validate,
 		.cfg = &cfg,
 	},

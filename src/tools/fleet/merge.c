@@ -458,25 +458,12 @@ struct merge_cfg {
 	bool all, sender_first;
 };
 
-enum { OPT_ALL = 1, OPT_SENDER_FIRST };
-
 static const struct nt_opt options[] = {
-	{ "all", 0, NULL, "also print every delivered packet (default: lost ones only)", OPT_ALL },
-	{ "sender-first", 0, NULL, "the first file is the sender's host (default: found from the packets)", OPT_SENDER_FIRST },
+	NT_OPT_B("all", "also print every delivered packet (default: lost ones only)",
+		 struct merge_cfg, all),
+	NT_OPT_B("sender-first", "the first file is the sender's host (default: found from the "
+		 "packets)", struct merge_cfg, sender_first),
 };
-
-static int handle_opt(int key, const char *arg, void *data)
-{
-	struct merge_cfg *c = data;
-
-	if (key == OPT_ALL)
-		c->all = true;
-	else if (key == OPT_SENDER_FIRST)
-		c->sender_first = true;
-	else
-		return -1;
-	return 0;
-}
 
 static const char *conclusion(const struct merge_result *res, char *buf, size_t len)
 {
@@ -517,7 +504,6 @@ const struct nt_tool_def merge_tool = {
 			"  nettrail merge --sender-first sender.jsonl receiver.jsonl\n",
 		.opts = options,
 		.nopts = NT_ARRAY_SIZE(options),
-		.handle = handle_opt,
 		.cfg = &merge_cfg,
 	},
 	.main = merge_main,

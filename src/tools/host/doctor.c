@@ -16,11 +16,6 @@
 #include "output.h"
 #include "tool.h"
 
-static int no_opts(int key, const char *arg, void *cfg)
-{
-	return -1;
-}
-
 static const enum nt_probe_kind kinds[] = {
 	NT_PK_TRACEPOINT, NT_PK_TP_BTF, NT_PK_RAW_TP, NT_PK_FENTRY, NT_PK_FEXIT, NT_PK_KPROBE,
 	NT_PK_KRETPROBE, NT_PK_UPROBE, NT_PK_TC_INGRESS, NT_PK_TC_EGRESS,
@@ -158,7 +153,6 @@ const struct nt_tool_def doctor_tool = {
 			       "this kernel (found by trying) and, per tool and --attach-mode, whether\n"
 			       "every stage can attach and with which probe point.",
 		.examples = "  nettrail doctor\n  nettrail doctor --json | jq .\n",
-		.handle = no_opts,
 	},
 	.main = doctor_main,
 };

@@ -24,19 +24,13 @@ static const struct nt_stage stages[] = { LAT_PATH_KERNEL_ICMP_RTT(LAT_STAGE, LA
 static const int stage_hooks[] = { LAT_PATH_KERNEL_ICMP_RTT(LAT_HOOK_ID, LAT_HOOK_ID) };
 
 static const struct nt_opt options[] = {
-	{ "src-ip", 0, "IP", "echo request source (required; this host with --direction tx)", LAT_OPT_SRC },
-	{ "dst-ip", 0, "IP", "echo request destination (required)", LAT_OPT_DST },
-	{ "interface", 0, "IF[,IF]", "interface(s) the pings use, e.g. bond slaves (default: any)", LAT_OPT_IFACE },
-	{ "direction", 0, "tx|rx", "tx: this host pings (default); rx: the peer pings this host", LAT_OPT_DIR },
-	{ "latency-ms", 0, "MS", "report only exchanges whose RTT is at least MS", LAT_OPT_LAT_MS },
-	{ "latency-us", 0, "US", "the same threshold in microseconds", LAT_OPT_LAT_US },
-	{ "disable-kernel-stacks", 0, NULL, "no kernel stacks per stage", LAT_OPT_NO_STACKS },
+	LAT_OPTS_RTT(LAT_OPT_IFLIST("interface", "interface(s) the pings use, e.g. bond slaves "
+				    "(default: any)", 0)),
 };
 
 NT_SKEL(kernel_icmp_rtt);
 
-static struct lat_config cfg = { .direction = LAT_DIR_TX,
-				  .needs = LAT_NEED_PAIR | LAT_NEED_ONE_DIR };
+static struct lat_config cfg = LAT_RTT_CONFIG;
 static const struct lat_tool lat = { "kernel_icmp_rtt", LAT_KIND_RTT, stage_hooks,
 				       NT_ARRAY_SIZE(stage_hooks) };
 

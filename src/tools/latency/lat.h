@@ -174,6 +174,8 @@ struct lat_kcfg {
 	__u8  pad[4];
 	__u32 src, dst;                  /* network order; ICMP: request source/destination */
 	__u16 sport, dport;              /* host order, 0 = any */
+	__u16 port;                      /* either sport or dport, 0 = any */
+	__u16 pad2;
 	__u32 nphy;
 	struct nt_ifref phy[LAT_MAX_PHY];
 };
@@ -361,14 +363,12 @@ enum lat_dir { LAT_DIR_TX = 1, LAT_DIR_RX = 2, LAT_DIR_BOTH = 3 };
 enum lat_sort { LAT_SORT_COUNT, LAT_SORT_AVG, LAT_SORT_P90, LAT_SORT_P99 };
 
 struct lat_config {
-	const char *src_str, *dst_str, *phy_str, *internal_str;
-	__u32 src, dst;
-	bool has_src, has_dst;
-	__u16 sport, dport;
-	__u8 proto;                     /* 0 all */
+	struct nt_filter filter;        /* IPv4 only: the kernel side matches IPv4 */
+	const char *src_str, *dst_str;  /* the filter's addresses (lat_validate), NULL: any */
+	char src_buf[INET6_ADDRSTRLEN], dst_buf[INET6_ADDRSTRLEN];
 	int direction;                  /* enum lat_dir, 0 = not given */
-	struct nt_ifref phy[LAT_MAX_PHY];
-	int nphy;
+	struct nt_iflist phy;           /* --phy-interface (or --interface) */
+	struct nt_iface internal;       /* --internal-interface: checked, informational */
 	double interval;                /* seconds */
 	unsigned long long threshold_us;
 	bool threshold_set;
@@ -376,24 +376,59 @@ struct lat_config {
 	bool no_stacks, stage_latency, verbose;
 	unsigned long long top;
 	int sort;
-	unsigned needs;                 /* LAT_NEED_*: what the member requires, checked by lat_validate */
+	unsigned needs;                 /* LAT_NEED_*: the member's cross-flag rules (lat_validate) */
 };
 
-/* A member's required flags, declared in its config's initialiser. */
+/* A member's cross-flag rules, declared in its config's initialiser (its
+ * required flags are NT_OPT_REQUIRED rows). */
 enum lat_need {
 	LAT_NEED_PAIR = 1 << 0,         /* --src-ip and --dst-ip, different */
-	LAT_NEED_PHY = 1 << 1,          /* an interface list */
-	LAT_NEED_DIR = 1 << 2,          /* --direction */
-	LAT_NEED_ONE_DIR = 1 << 3,      /* tx or rx, not both */
+	LAT_NEED_ONE_DIR = 1 << 1,      /* tx or rx, not both */
 };
 
-/* Options every family member may take (each tool lists the ones it has). */
-enum lat_opt_key {
-	LAT_OPT_SRC = 1, LAT_OPT_DST, LAT_OPT_SPORT, LAT_OPT_DPORT, LAT_OPT_PROTO,
-	LAT_OPT_DIR, LAT_OPT_PHY, LAT_OPT_IFACE, LAT_OPT_INTERNAL, LAT_OPT_INTERVAL,
-	LAT_OPT_LAT_MS, LAT_OPT_LAT_US, LAT_OPT_NO_STACKS, LAT_OPT_STAGES, LAT_OPT_TOP,
-	LAT_OPT_SORT, LAT_OPT_VERBOSE,
-};
+extern const struct nt_enum lat_dir_names[];     /* tx, rx, both */
+extern const struct nt_enum lat_sort_names[];    /* count, avg, p90, p99 */
+
+/* The family's option rows (cli.h typed rows into struct lat_config). The
+ * threshold flags are custom rows (a member's handler: lat_handle_opt). */
+#define LAT_C struct lat_config
+#define LAT_OPT_IFLIST(name, help, fl) \
+	NT_OPT_ROW(name, 0, "IF[,IF]", help, NT_OPT_IFLIST, LAT_C, phy, fl)
+#define LAT_OPT_DIRECTION(meta, help, fl) \
+	NT_OPT_E("direction", meta, help, LAT_C, direction, lat_dir_names, fl)
+/* the 5-tuple filter; the kernel matches tcp, udp and icmp */
+#define LAT_OPTS_FILTER NT_OPTS_FILTER(LAT_C, filter, NT_OPT_V4)
+/* --src-ip/--dst-ip of an echo exchange (required; LAT_NEED_PAIR: different) */
+#define LAT_OPTS_PAIR                                                                        \
+	NT_OPT_ROW("src-ip", 0, "IP", "echo request source (required; this host with --direction tx)", \
+		   NT_OPT_SRC_IP, LAT_C, filter, NT_OPT_V4 | NT_OPT_REQUIRED),                \
+	NT_OPT_ROW("dst-ip", 0, "IP", "echo request destination (required)", NT_OPT_DST_IP,  \
+		   LAT_C, filter, NT_OPT_V4 | NT_OPT_REQUIRED)
+#define LAT_OPTS_THRESHOLD(ms_help)                                                          \
+	{ "latency-ms", 0, "MS", ms_help, LAT_OPT_LAT_MS },                                  \
+	{ "latency-us", 0, "US", "the same threshold in microseconds", LAT_OPT_LAT_US }
+#define LAT_OPT_NO_STACKS(help) NT_OPT_B("disable-kernel-stacks", help, LAT_C, no_stacks)
+
+/* Flow members (summary, details): --phy-interface and --direction, both
+ * required, then the 5-tuple filter. */
+#define LAT_OPTS_FLOW                                                                        \
+	LAT_OPT_IFLIST("phy-interface", "physical interface(s), e.g. bond slaves (required)",  \
+		       NT_OPT_REQUIRED),                                                      \
+	LAT_OPT_DIRECTION("tx|rx|both", "tx: socket -> NIC, rx: NIC -> socket (required)",     \
+			  NT_OPT_REQUIRED),                                                   \
+	LAT_OPTS_FILTER
+/* ICMP RTT members: the echo pair, the member's interface row @ifrow, one
+ * direction, the threshold and the stack switch. */
+#define LAT_OPTS_RTT(ifrow)                                                                  \
+	LAT_OPTS_PAIR, ifrow,                                                                \
+	LAT_OPT_DIRECTION("tx|rx", "tx: this host pings (default); rx: the peer pings this host", 0), \
+	LAT_OPTS_THRESHOLD("report only exchanges whose RTT is at least MS"),                \
+	LAT_OPT_NO_STACKS("no kernel stacks per stage")
+/* Their config: tx unless --direction says otherwise; the pair differs. */
+#define LAT_RTT_CONFIG { .direction = LAT_DIR_TX, .needs = LAT_NEED_PAIR | LAT_NEED_ONE_DIR }
+
+enum lat_opt_key { LAT_OPT_LAT_MS = 1, LAT_OPT_LAT_US };
+/* --latency-ms / --latency-us */
 int lat_handle_opt(int key, const char *arg, void *cfg);
 /* Cross-flag checks (nt_cli.validate): 0, or -1 after nt_usage_error(). */
 int lat_validate(void *cfg);
@@ -440,7 +475,6 @@ int lat_rec_order(const struct lat_rec_head *rec, const struct lat_geom *g, int 
 int lat_bottleneck(const __u64 *ts, int n);
 /* Median-based abnormality: true when @v >= 2 x median of @hist[0..n-1] (n >= 4). */
 bool lat_abnormal(const double *hist, int n, double v);
-int lat_parse_sort(const char *s);
 const char *lat_sort_name(int s);
 #endif
 

@@ -187,19 +187,18 @@ bool lat_abnormal(const double *hist, int n, double v)
 	return v >= 2 * med;
 }
 
-static const char *sort_names[] = { "count", "avg", "p90", "p99" };
+const struct nt_enum lat_sort_names[] = {
+	{ "count", LAT_SORT_COUNT }, { "avg", LAT_SORT_AVG }, { "p90", LAT_SORT_P90 },
+	{ "p99", LAT_SORT_P99 }, { NULL },
+};
 
-int lat_parse_sort(const char *s)
-{
-	for (int i = 0; i < 4; i++)
-		if (!strcmp(s, sort_names[i]))
-			return i;
-	return -1;
-}
+const struct nt_enum lat_dir_names[] = {
+	{ "tx", LAT_DIR_TX }, { "rx", LAT_DIR_RX }, { "both", LAT_DIR_BOTH }, { NULL },
+};
 
 const char *lat_sort_name(int s)
 {
-	return s >= 0 && s < 4 ? sort_names[s] : "?";
+	return s >= 0 && s < 4 ? lat_sort_names[s].name : "?";
 }
 
 /* ---- options ---------------------------------------------------------- */
@@ -207,111 +206,43 @@ const char *lat_sort_name(int s)
 int lat_handle_opt(int key, const char *arg, void *data)
 {
 	struct lat_config *c = data;
+	bool ms = key == LAT_OPT_LAT_MS;
 	unsigned long long v;
 
-	switch (key) {
-	case LAT_OPT_SRC:
-		c->src_str = arg;
-		c->has_src = true;
-		return nt_arg_ipv4("--src-ip", arg, &c->src);
-	case LAT_OPT_DST:
-		c->dst_str = arg;
-		c->has_dst = true;
-		return nt_arg_ipv4("--dst-ip", arg, &c->dst);
-	case LAT_OPT_SPORT:
-		return nt_arg_port("--src-port", arg, &c->sport);
-	case LAT_OPT_DPORT:
-		return nt_arg_port("--dst-port", arg, &c->dport);
-	case LAT_OPT_PROTO:
-		if (nt_arg_l4proto_v4("--protocol", arg, &c->proto))
-			return -1;
-		if (c->proto && c->proto != IPPROTO_TCP && c->proto != IPPROTO_UDP &&
-		    c->proto != IPPROTO_ICMP)
-			return nt_usage_error("--protocol", arg, "must be tcp, udp, icmp or all");
-		return 0;
-	case LAT_OPT_DIR:
-		if (!strcmp(arg, "tx"))
-			c->direction = LAT_DIR_TX;
-		else if (!strcmp(arg, "rx"))
-			c->direction = LAT_DIR_RX;
-		else if (!strcmp(arg, "both"))
-			c->direction = LAT_DIR_BOTH;
-		else
-			return nt_usage_error("--direction", arg, "must be tx, rx or both");
-		return 0;
-	case LAT_OPT_PHY:
-	case LAT_OPT_IFACE:
-		c->phy_str = arg;
-		c->nphy = nt_iface_resolve_list(key == LAT_OPT_PHY ? "--phy-interface" : "--interface",
-						arg, c->phy);
-		return c->nphy < 0 ? -1 : 0;
-	case LAT_OPT_INTERNAL: {
-		struct nt_ifref ref;
+	if (nt_arg_uint(ms ? "--latency-ms" : "--latency-us", arg, 0,
+			ms ? 3600000 : 3600000000ULL, ms ? "ms" : "us", &v))
+		return -1;
+	c->threshold_us = ms ? v * 1000 : v;
+	c->threshold_set = true;
+	c->threshold_ms_given |= ms;
+	c->threshold_us_given |= !ms;
+	return 0;
+}
 
-		c->internal_str = arg;
-		return nt_iface_resolve("--internal-interface", arg, &ref);
-	}
-	case LAT_OPT_INTERVAL:
-		return nt_arg_number("--interval", arg, 0.1, NT_MAX_SECONDS, "s", &c->interval);
-	case LAT_OPT_LAT_MS:
-		if (nt_arg_uint("--latency-ms", arg, 0, 3600000, "ms", &v))
-			return -1;
-		c->threshold_us = v * 1000;
-		c->threshold_set = true;
-		c->threshold_ms_given = true;
-		return 0;
-	case LAT_OPT_LAT_US:
-		if (nt_arg_uint("--latency-us", arg, 0, 3600000000ULL, "us", &v))
-			return -1;
-		c->threshold_us = v;
-		c->threshold_set = true;
-		c->threshold_us_given = true;
-		return 0;
-	case LAT_OPT_NO_STACKS:
-		c->no_stacks = true;
-		return 0;
-	case LAT_OPT_STAGES:
-		c->stage_latency = true;
-		return 0;
-	case LAT_OPT_TOP:
-		return nt_arg_uint("--top", arg, 1, 1000, NULL, &c->top);
-	case LAT_OPT_SORT:
-		c->sort = lat_parse_sort(arg);
-		if (c->sort < 0)
-			return nt_usage_error("--sort-by", arg, "must be count, avg, p90 or p99");
-		return 0;
-	case LAT_OPT_VERBOSE:
-		c->verbose = true;
-		return 0;
-	}
-	return -1;
+/* The filter's addresses as text for the reports, NULL when not given. */
+static const char *addr_of(bool has, const union nt_addr *a, char *buf, size_t len)
+{
+	return has ? nt_addr_str(a, 4, buf, len) : NULL;
 }
 
 int lat_validate(void *cfg)
 {
-	const struct lat_config *c = cfg;
-	/* the 5-tuple rules every filter shares; this family sees IPv4 only */
-	const struct nt_filter f = {
-		.family = c->has_src || c->has_dst ? 4 : 0, .has_saddr = c->has_src,
-		.has_daddr = c->has_dst, .l4_proto = c->proto, .sport = c->sport, .dport = c->dport,
-	};
+	struct lat_config *c = cfg;
+	const struct nt_filter *f = &c->filter;
+	__u8 p = f->l4_proto;
 
-	if ((c->needs & LAT_NEED_PAIR) && !c->has_src)
-		return nt_usage_error("--src-ip", NULL, "required");
-	if ((c->needs & LAT_NEED_PAIR) && !c->has_dst)
-		return nt_usage_error("--dst-ip", NULL, "required");
-	if ((c->needs & LAT_NEED_PAIR) && c->src == c->dst)
-		return nt_usage_error("--dst-ip", c->dst_str, "same as --src-ip");
-	if ((c->needs & LAT_NEED_PHY) && !c->phy_str)
-		return nt_usage_error("--phy-interface", NULL, "required");
-	if ((c->needs & LAT_NEED_DIR) && !c->direction)
-		return nt_usage_error("--direction", NULL, "required (tx, rx or both)");
+	if (p && p != IPPROTO_TCP && p != IPPROTO_UDP && p != IPPROTO_ICMP)
+		return nt_usage_error("--protocol", nt_l4_key(p), "must be tcp, udp, icmp or all");
+	if ((c->needs & LAT_NEED_PAIR) && nt_filter_validate_pair(f))
+		return -1;
 	if ((c->needs & LAT_NEED_ONE_DIR) && c->direction == LAT_DIR_BOTH)
 		return nt_usage_error("--direction", "both", "must be tx or rx");
 	if (c->threshold_ms_given && c->threshold_us_given)
 		return nt_usage_error("--latency-us", NULL, "conflicts with --latency-ms: "
 				      "give the threshold once, in one unit");
-	return nt_filter_validate(&f);
+	c->src_str = addr_of(f->has_saddr, &f->saddr, c->src_buf, sizeof(c->src_buf));
+	c->dst_str = addr_of(f->has_daddr, &f->daddr, c->dst_buf, sizeof(c->dst_buf));
+	return 0;
 }
 
 /* ---- shared formatting ------------------------------------------------- */
@@ -1274,7 +1205,7 @@ static int lat_plan(struct nt_run *r)
 		return NT_EXIT_RUNTIME;
 	}
 	r->ctx = &state;
-	nt_plan_ctx_set_ifaces(&r->plan_ctx, state.cfg->phy, state.cfg->nphy);
+	nt_plan_ctx_set_ifaces(&r->plan_ctx, state.cfg->phy.ref, state.cfg->phy.n);
 	return 0;
 }
 
@@ -1325,15 +1256,16 @@ static int lat_configure(struct nt_run *r)
 	k->final_stack = tool->kind != LAT_KIND_RTT && tool->kind != LAT_KIND_SUMMARY && !cfg->no_stacks;
 	k->pair_hist = tool->kind == LAT_KIND_SUMMARY && cfg->stage_latency;
 	k->aggregate = tool->kind == LAT_KIND_SUMMARY;
-	k->proto = cfg->proto;
-	k->has_src = cfg->has_src;
-	k->has_dst = cfg->has_dst;
-	k->src = cfg->src;
-	k->dst = cfg->dst;
-	k->sport = cfg->sport;
-	k->dport = cfg->dport;
-	k->nphy = cfg->nphy;
-	memcpy(k->phy, cfg->phy, sizeof(k->phy));
+	k->proto = cfg->filter.l4_proto;
+	k->has_src = cfg->filter.has_saddr;
+	k->has_dst = cfg->filter.has_daddr;
+	k->src = cfg->filter.saddr.v4;
+	k->dst = cfg->filter.daddr.v4;
+	k->sport = cfg->filter.sport;
+	k->dport = cfg->filter.dport;
+	k->port = cfg->filter.port;
+	k->nphy = cfg->phy.n;
+	memcpy(k->phy, cfg->phy.ref, sizeof(k->phy));
 	k->threshold_ns = cfg->threshold_us * 1000ULL;
 	shrink_unused(r->obj, tool->kind);
 	if (tool->kind == LAT_KIND_SUMMARY) {
@@ -1360,7 +1292,7 @@ static void lat_describe(struct nt_run *r, char *buf, size_t len)
 			 cfg->dst_str ? cfg->dst_str : "any");
 	snprintf(buf, len, "%sdirection %s%s%s", filt,
 		 cfg->direction == LAT_DIR_TX ? "tx" : cfg->direction == LAT_DIR_RX ? "rx" : "both",
-		 cfg->phy_str ? " on " : "", cfg->phy_str ? cfg->phy_str : "");
+		 cfg->phy.str ? " on " : "", cfg->phy.str ? cfg->phy.str : "");
 }
 
 static void lat_header(struct nt_run *r)

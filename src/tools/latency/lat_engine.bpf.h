@@ -376,6 +376,8 @@ static __always_inline bool lat_flow_match(const struct lat_pkt *p)
 		return false;
 	if (targ_cfg.dport && p->dport != targ_cfg.dport)
 		return false;
+	if (targ_cfg.port && p->sport != targ_cfg.port && p->dport != targ_cfg.port)
+		return false;
 	return true;
 }
 

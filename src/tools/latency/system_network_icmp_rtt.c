@@ -23,19 +23,13 @@ static const struct nt_stage stages[] = { LAT_PATH_SYSTEM_NETWORK_ICMP_RTT(LAT_S
 static const int stage_hooks[] = { LAT_PATH_SYSTEM_NETWORK_ICMP_RTT(LAT_HOOK_ID, LAT_HOOK_ID) };
 
 static const struct nt_opt options[] = {
-	{ "src-ip", 0, "IP", "echo request source (required; this host with --direction tx)", LAT_OPT_SRC },
-	{ "dst-ip", 0, "IP", "echo request destination (required)", LAT_OPT_DST },
-	{ "phy-interface", 0, "IF[,IF]", "physical interface(s), e.g. bond slaves (required)", LAT_OPT_PHY },
-	{ "direction", 0, "tx|rx", "tx: this host pings (default); rx: the peer pings this host", LAT_OPT_DIR },
-	{ "latency-ms", 0, "MS", "report only exchanges whose RTT is at least MS", LAT_OPT_LAT_MS },
-	{ "latency-us", 0, "US", "the same threshold in microseconds", LAT_OPT_LAT_US },
-	{ "disable-kernel-stacks", 0, NULL, "no kernel stacks per stage", LAT_OPT_NO_STACKS },
+	LAT_OPTS_RTT(LAT_OPT_IFLIST("phy-interface", "physical interface(s), e.g. bond slaves "
+				    "(required)", NT_OPT_REQUIRED)),
 };
 
 NT_SKEL(system_network_icmp_rtt);
 
-static struct lat_config cfg = { .direction = LAT_DIR_TX,
-				  .needs = LAT_NEED_PAIR | LAT_NEED_PHY | LAT_NEED_ONE_DIR };
+static struct lat_config cfg = LAT_RTT_CONFIG;
 static const struct lat_tool lat = { "system_network_icmp_rtt", LAT_KIND_RTT, stage_hooks,
 				       NT_ARRAY_SIZE(stage_hooks) };
 

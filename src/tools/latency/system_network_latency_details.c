@@ -21,21 +21,14 @@ static const struct nt_stage stages[] = { LAT_PATH_SYSTEM_NETWORK_LATENCY_DETAIL
 static const int stage_hooks[] = { LAT_PATH_SYSTEM_NETWORK_LATENCY_DETAILS(LAT_HOOK_ID, LAT_HOOK_ID) };
 
 static const struct nt_opt options[] = {
-	{ "phy-interface", 0, "IF[,IF]", "physical interface(s), e.g. bond slaves (required)", LAT_OPT_PHY },
-	{ "direction", 0, "tx|rx|both", "tx: socket -> NIC, rx: NIC -> socket (required)", LAT_OPT_DIR },
-	{ "src-ip", 0, "IP", "source address filter", LAT_OPT_SRC },
-	{ "dst-ip", 0, "IP", "destination address filter", LAT_OPT_DST },
-	{ "src-port", 0, "PORT", "source port filter (TCP/UDP)", LAT_OPT_SPORT },
-	{ "dst-port", 0, "PORT", "destination port filter (TCP/UDP)", LAT_OPT_DPORT },
-	{ "protocol", 0, "PROTO", "tcp, udp, icmp or all (default all)", LAT_OPT_PROTO },
-	{ "latency-ms", 0, "MS", "report only packets at least MS slow (filtered in the kernel)", LAT_OPT_LAT_MS },
-	{ "latency-us", 0, "US", "the same threshold in microseconds", LAT_OPT_LAT_US },
-	{ "disable-kernel-stacks", 0, NULL, "no kernel stack with each packet", LAT_OPT_NO_STACKS },
+	LAT_OPTS_FLOW,
+	LAT_OPTS_THRESHOLD("report only packets at least MS slow (filtered in the kernel)"),
+	LAT_OPT_NO_STACKS("no kernel stack with each packet"),
 };
 
 NT_SKEL(system_network_latency_details);
 
-static struct lat_config cfg = { .needs = LAT_NEED_PHY | LAT_NEED_DIR };
+static struct lat_config cfg;
 static const struct lat_tool lat = { "system_network_latency_details", LAT_KIND_DETAILS, stage_hooks,
 				       NT_ARRAY_SIZE(stage_hooks) };
 

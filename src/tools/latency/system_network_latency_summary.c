@@ -30,23 +30,19 @@ static const struct nt_stage stages[] = { LAT_PATH_SYSTEM_NETWORK_LATENCY_SUMMAR
 static const int stage_hooks[] = { LAT_PATH_SYSTEM_NETWORK_LATENCY_SUMMARY(LAT_HOOK_ID, LAT_HOOK_ID) };
 
 static const struct nt_opt options[] = {
-	{ "phy-interface", 0, "IF[,IF]", "physical interface(s), e.g. bond slaves (required)", LAT_OPT_PHY },
-	{ "direction", 0, "tx|rx|both", "tx: socket -> NIC, rx: NIC -> socket (required)", LAT_OPT_DIR },
-	{ "src-ip", 0, "IP", "source address filter", LAT_OPT_SRC },
-	{ "dst-ip", 0, "IP", "destination address filter", LAT_OPT_DST },
-	{ "src-port", 0, "PORT", "source port filter (TCP/UDP)", LAT_OPT_SPORT },
-	{ "dst-port", 0, "PORT", "destination port filter (TCP/UDP)", LAT_OPT_DPORT },
-	{ "protocol", 0, "PROTO", "tcp, udp, icmp or all (default all)", LAT_OPT_PROTO },
-	{ "interval", 0, "SEC", "report every SEC seconds (default 5)", LAT_OPT_INTERVAL },
-	{ "stage-latency", 0, NULL, "histograms per pair of adjacent stages (adds the OVS stages)", LAT_OPT_STAGES },
-	{ "top", 0, "N", "flows listed per report (default 10)", LAT_OPT_TOP },
-	{ "sort-by", 0, "KEY", "order flows by count, avg, p90 or p99 (default count)", LAT_OPT_SORT },
+	LAT_OPTS_FLOW,
+	NT_OPT_INTERVAL('i', LAT_C, interval, "report every SEC seconds (default 5)"),
+	NT_OPT_B("stage-latency", "histograms per pair of adjacent stages (adds the OVS stages)",
+		 LAT_C, stage_latency),
+	NT_OPT_ROW("top", 't', "N", "flows listed per report (default 10)", NT_OPT_UINT, LAT_C, top,
+		   0, 1, 1000, NULL),
+	NT_OPT_E("sort-by", "KEY", "order flows by count, avg, p90 or p99 (default count)", LAT_C,
+		 sort, lat_sort_names, 0),
 };
 
 NT_SKEL(system_network_latency_summary);
 
-static struct lat_config cfg = { .interval = 5, .top = 10, .sort = LAT_SORT_COUNT,
-				  .needs = LAT_NEED_PHY | LAT_NEED_DIR };
+static struct lat_config cfg = { .interval = 5, .top = 10, .sort = LAT_SORT_COUNT };
 static const struct lat_tool lat = { "system_network_latency_summary", LAT_KIND_SUMMARY, stage_hooks,
 				       NT_ARRAY_SIZE(stage_hooks) };
 

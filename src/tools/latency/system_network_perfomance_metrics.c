@@ -23,24 +23,21 @@ static const struct nt_stage stages[] = { LAT_PATH_SYSTEM_NETWORK_PERFOMANCE_MET
 static const int stage_hooks[] = { LAT_PATH_SYSTEM_NETWORK_PERFOMANCE_METRICS(LAT_HOOK_ID, LAT_HOOK_ID) };
 
 static const struct nt_opt options[] = {
-	{ "phy-interface", 0, "IF[,IF]", "physical interface(s), e.g. bond slaves (required)", LAT_OPT_PHY },
-	{ "internal-interface", 0, "IF", "OVS internal port of the host (checked; informational)", LAT_OPT_INTERNAL },
-	{ "direction", 0, "tx|rx|both", "tx, rx or both (default both)", LAT_OPT_DIR },
-	{ "src-ip", 0, "IP", "source address filter", LAT_OPT_SRC },
-	{ "dst-ip", 0, "IP", "destination address filter", LAT_OPT_DST },
-	{ "src-port", 0, "PORT", "source port filter (TCP/UDP)", LAT_OPT_SPORT },
-	{ "dst-port", 0, "PORT", "destination port filter (TCP/UDP)", LAT_OPT_DPORT },
-	{ "protocol", 0, "PROTO", "tcp, udp, icmp or all (default all)", LAT_OPT_PROTO },
-	{ "latency-ms", 0, "MS", "report only packets at least MS slow (filtered in the kernel)", LAT_OPT_LAT_MS },
-	{ "latency-us", 0, "US", "the same threshold in microseconds", LAT_OPT_LAT_US },
-	{ "disable-kernel-stacks", 0, NULL, "no kernel stack with each packet", LAT_OPT_NO_STACKS },
-	{ "verbose", 0, NULL, "accepted for compatibility (every stage is always printed)", LAT_OPT_VERBOSE },
+	LAT_OPT_IFLIST("phy-interface", "physical interface(s), e.g. bond slaves (required)",
+		       NT_OPT_REQUIRED),
+	NT_OPT_ROW("internal-interface", 0, "IF", "OVS internal port of the host (checked; "
+		   "informational)", NT_OPT_IFACE, LAT_C, internal, 0),
+	LAT_OPT_DIRECTION("tx|rx|both", "tx, rx or both (default both)", 0),
+	LAT_OPTS_FILTER,
+	LAT_OPTS_THRESHOLD("report only packets at least MS slow (filtered in the kernel)"),
+	LAT_OPT_NO_STACKS("no kernel stack with each packet"),
+	NT_OPT_B("verbose", "accepted for compatibility (every stage is always printed)", LAT_C,
+		 verbose),
 };
 
 NT_SKEL(system_network_perfomance_metrics);
 
-static struct lat_config cfg = { .direction = LAT_DIR_BOTH,
-				  .needs = LAT_NEED_PHY };
+static struct lat_config cfg = { .direction = LAT_DIR_BOTH };
 static const struct lat_tool lat = { "system_network_perfomance_metrics", LAT_KIND_METRICS, stage_hooks,
 				       NT_ARRAY_SIZE(stage_hooks) };
 

@@ -71,89 +71,30 @@ static const char *verdict_names[TCT_V_MAX] = { "invalid", "drop", "confirm_drop
 
 struct config {
 	struct nt_filter filter;
-	bool filter_on;
 	__u32 types;
 	double interval;         /* 0: no interval reports */
 	unsigned long long max_entries;  /* rows of the per-key verdict table */
 };
 
-enum { OPT_SRC = 1, OPT_DST, OPT_PROTO, OPT_SPORT, OPT_DPORT, OPT_EVENTS, OPT_INTERVAL,
-       OPT_MAX_ENTRIES };
-
-static const struct nt_opt options[] = {
-	{ "src-ip", 0, "IP", "only connections from this address (original direction)", OPT_SRC },
-	{ "dst-ip", 0, "IP", "only connections to this address", OPT_DST },
-	{ "protocol", 0, "PROTO", "tcp|udp|icmp|all (default all)", OPT_PROTO },
-	{ "src-port", 0, "PORT", "only this original source port", OPT_SPORT },
-	{ "dst-port", 0, "PORT", "only this original destination port", OPT_DPORT },
-	{ "events", 0, "LIST", "new,update,destroy, all or none (default new,destroy; update "
-	  "fires per packet; none: only the verdict counts)", OPT_EVENTS },
-	{ "interval", 0, "SEC", "print the verdict counts (INVALID, dropped) every SEC seconds",
-	  OPT_INTERVAL },
-	{ "max-entries", 0, "N", "rows of the per-namespace/protocol verdict table (1-1024, default "
-	  "1024); verdicts beyond it are counted as not broken down", OPT_MAX_ENTRIES },
+/* --events: new, update, destroy, all or none (alone) */
+static const struct nt_enum event_names[] = {
+	{ "new", TCT_EV_BIT(TCT_NEW) }, { "update", TCT_EV_BIT(TCT_UPDATE) },
+	{ "destroy", TCT_EV_BIT(TCT_DESTROY) },
+	{ "all", TCT_EV_BIT(TCT_NEW) | TCT_EV_BIT(TCT_UPDATE) | TCT_EV_BIT(TCT_DESTROY) },
+	{ "none", 0 }, { NULL },
 };
 
-static int validate(void *data)
-{
-	return nt_filter_validate(&((struct config *)data)->filter);
-}
-
-static int handle_opt(int key, const char *arg, void *data)
-{
-	struct config *c = data;
-	struct nt_filter *f = &c->filter;
-
-	if (key != OPT_EVENTS && key != OPT_INTERVAL && key != OPT_MAX_ENTRIES)
-		c->filter_on = true;
-	switch (key) {
-	case OPT_MAX_ENTRIES:
-		return nt_arg_uint("--max-entries", arg, 1, TCT_VKEYS_MAX, "rows", &c->max_entries);
-	case OPT_INTERVAL:
-		return nt_arg_number("--interval", arg, 0.1, NT_MAX_SECONDS, "s", &c->interval);
-	case OPT_SRC:
-		return nt_arg_filter_ip("--src-ip", arg, f, true);
-	case OPT_DST:
-		return nt_arg_filter_ip("--dst-ip", arg, f, false);
-	case OPT_PROTO:
-		return nt_arg_l4proto("--protocol", arg, &f->l4_proto);
-	case OPT_SPORT:
-		return nt_arg_port("--src-port", arg, &f->sport);
-	case OPT_DPORT:
-		return nt_arg_port("--dst-port", arg, &f->dport);
-	case OPT_EVENTS: {
-		char buf[128], *items[8];
-		int n = nt_arg_list("--events", arg, buf, sizeof(buf), items, 8);
-
-		if (n < 0)
-			return -1;
-		c->types = 0;
-		for (int i = 0; i < n; i++) {
-			int t;
-
-			if (!strcmp(items[i], "none")) {
-				if (n > 1)
-					return nt_usage_error("--events", arg,
-							      "none cannot be combined with types");
-				continue;
-			}
-			if (!strcmp(items[i], "all")) {
-				c->types |= TCT_EV_BIT(TCT_NEW) | TCT_EV_BIT(TCT_UPDATE) |
-					    TCT_EV_BIT(TCT_DESTROY);
-				continue;
-			}
-			for (t = 1; t < 4 && strcmp(items[i], type_names[t]); t++)
-				;
-			if (t == 4)
-				return nt_usage_error("--events", items[i],
-						      "not one of new, update, destroy, all, none");
-			c->types |= TCT_EV_BIT(t);
-		}
-		return 0;
-	}
-	}
-	return -1;
-}
+#define C struct config
+static const struct nt_opt options[] = {
+	NT_OPTS_FILTER(C, filter, 0),
+	NT_OPT_L("events", "LIST", "new,update,destroy, all or none (default new,destroy; update "
+		 "fires per packet; none: only the verdict counts)", C, types, event_names),
+	NT_OPT_INTERVAL(0, C, interval, "print the verdict counts (INVALID, dropped) every SEC seconds"),
+	NT_OPT_U("max-entries", "N", "rows of the per-namespace/protocol verdict table (1-1024, "
+		 "default 1024); verdicts beyond it are counted as not broken down", C, max_entries,
+		 1, TCT_VKEYS_MAX, "rows"),
+};
+#undef C
 
 /* The kernel's HZ (ct->timeout is in jiffies): from its config if readable, else 250. */
 static __u64 kernel_hz(void)
@@ -485,7 +426,7 @@ static int configure(struct nt_run *r)
 
 	tool.skel = skel;
 	skel->rodata->targ_filter = cfg.filter;
-	skel->rodata->targ_filter_on = cfg.filter_on;
+	skel->rodata->targ_filter_on = nt_filter_any(&cfg.filter);
 	skel->rodata->targ_types = cfg.types;
 	skel->rodata->targ_hz = kernel_hz();
 	bpf_map__set_max_entries(skel->maps.tct_verdicts, cfg.max_entries);
@@ -517,7 +458,7 @@ const struct nt_tool_def trace_conntrack_tool = {
 	.cli = {
 		.tool = "trace_conntrack",
 		.synopsis = "[--src-ip IP] [--dst-ip IP] [--protocol P] [--src-port N] "
-			    "[--dst-port N] [--events LIST] [--interval SEC]",
+			    "[--dst-port N] [--port N] [--events LIST] [--interval SEC]",
 		.description =
 			"Follow conntrack entries: created (confirmed into the table), refreshed by\n"
 			"packets (--events update), destroyed — with both tuples, zone, mark,\n"
@@ -533,8 +474,6 @@ const struct nt_tool_def trace_conntrack_tool = {
 			"  nettrail trace_conntrack --events none --interval 5\n",
 		.opts = options,
 		.nopts = NT_ARRAY_SIZE(options),
-		.handle = handle_opt,
-		.validate = validate,
 		.cfg = &cfg,
 	},
 	.stages = stages,

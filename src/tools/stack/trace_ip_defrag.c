@@ -51,32 +51,15 @@ static const char *frag_callers[] = { "ip_expire", "inet_frag_rbtree_purge", "ip
 static const char *type_names[] = { "?", "queue", "reassembled", "expire", "drop" };
 
 struct config {
-	__u32 saddr, daddr;
-	__u8 proto;
+	struct nt_filter filter;        /* addresses and protocol; this tool sees IPv4 only */
 };
 
-enum { OPT_SRC = 1, OPT_DST, OPT_PROTO };
-
+#define C struct config
 static const struct nt_opt options[] = {
-	{ "src-ip", 0, "IP", "only datagrams from this IPv4 address", OPT_SRC },
-	{ "dst-ip", 0, "IP", "only datagrams to this IPv4 address", OPT_DST },
-	{ "protocol", 0, "PROTO", "tcp|udp|icmp|all (default all)", OPT_PROTO },
+	NT_OPTS_FILTER_ADDRS(C, filter, NT_OPT_V4, 0),
+	NT_OPTS_FILTER_PROTO(C, filter, NT_OPT_V4),
 };
-
-static int handle_opt(int key, const char *arg, void *data)
-{
-	struct config *c = data;
-
-	switch (key) {
-	case OPT_SRC:
-		return nt_arg_ipv4("--src-ip", arg, &c->saddr);
-	case OPT_DST:
-		return nt_arg_ipv4("--dst-ip", arg, &c->daddr);
-	case OPT_PROTO:
-		return nt_arg_l4proto_v4("--protocol", arg, &c->proto);
-	}
-	return -1;
-}
+#undef C
 
 struct tool {
 	struct trace_ip_defrag_bpf *skel;
@@ -217,9 +200,9 @@ static int configure(struct nt_run *r)
 	struct trace_ip_defrag_bpf *skel = r->skel;
 
 	tool.skel = skel;
-	skel->rodata->targ_saddr = cfg.saddr;
-	skel->rodata->targ_daddr = cfg.daddr;
-	skel->rodata->targ_proto = cfg.proto;
+	skel->rodata->targ_saddr = cfg.filter.saddr.v4;        /* 0 when not given */
+	skel->rodata->targ_daddr = cfg.filter.daddr.v4;
+	skel->rodata->targ_proto = cfg.filter.l4_proto;
 	return set_drop_filter(skel) ? NT_EXIT_RUNTIME : 0;
 }
 
@@ -258,7 +241,6 @@ const struct nt_tool_def trace_ip_defrag_tool = {
 			"  nettrail trace_ip_defrag --dst-ip 10.0.0.2 --json --duration 60\n",
 		.opts = options,
 		.nopts = NT_ARRAY_SIZE(options),
-		.handle = handle_opt,
 		.cfg = &cfg,
 	},
 	.stages = stages,
