@@ -30,56 +30,48 @@ static const struct nt_stage stages[] = {
 };
 
 struct config {
-	const char *ifname;
+	struct nt_iface iface;
 	char irq_buf[256];
 	char *irq_items[VN_MAX_IRQS];
 	int nirq_items;
 	double interval;
+	bool trace_cpu;                 /* the reference's switch: CPUs are always shown */
 };
 
-enum { OPT_IFACE = 1, OPT_IRQS, OPT_INTERVAL, OPT_TRACE_CPU };
+enum { OPT_IRQS = 1 };
 
 static const struct nt_opt options[] = {
-	{ "interface", 0, "IF", "the virtio-net interface whose IRQs to watch (default: every "
-	  "virtio-net interface)", OPT_IFACE },
-	{ "device", 0, "IF", "same as --interface (reference name)", OPT_IFACE },
+	NT_OPT_ROW("interface", 0, "IF", "the virtio-net interface whose IRQs to watch (default: "
+		   "every virtio-net interface)", NT_OPT_IFACE, struct config, iface, 0),
+	NT_OPT_ROW("device", 0, "IF", "same as --interface (reference name)", NT_OPT_IFACE,
+		   struct config, iface, 0),
 	{ "irqs", 0, "N[,N]", "watch these IRQ numbers instead (/proc/interrupts)", OPT_IRQS },
-	{ "interval", 0, "SEC", "print the counts every SEC seconds (default 5)", OPT_INTERVAL },
-	{ "trace-cpu", 0, NULL, "accepted for the reference's command lines (CPUs are always "
-	  "shown)", OPT_TRACE_CPU },
+	NT_OPT_INTERVAL(0, struct config, interval, "print the counts every SEC seconds (default 5)"),
+	NT_OPT_B("trace-cpu", "accepted for the reference's command lines (CPUs are always shown)",
+		 struct config, trace_cpu),
 };
 
+/* --irqs: a comma list of IRQ numbers (the one row that is not a shared type) */
 static int handle_opt(int key, const char *arg, void *data)
 {
 	struct config *c = data;
 
-	switch (key) {
-	case OPT_IFACE:
-		c->ifname = arg;
-		return 0;
-	case OPT_IRQS:
-		c->nirq_items = nt_arg_list("--irqs", arg, c->irq_buf, sizeof(c->irq_buf),
-					    c->irq_items, VN_MAX_IRQS);
-		for (int i = 0; i < c->nirq_items; i++) {
-			unsigned long long v;
+	c->nirq_items = nt_arg_list("--irqs", arg, c->irq_buf, sizeof(c->irq_buf), c->irq_items,
+				    VN_MAX_IRQS);
+	for (int i = 0; i < c->nirq_items; i++) {
+		unsigned long long v;
 
-			if (nt_arg_uint("--irqs", c->irq_items[i], 0, 1u << 20, NULL, &v))
-				return -1;
-		}
-		return c->nirq_items < 0 ? -1 : 0;
-	case OPT_INTERVAL:
-		return nt_arg_number("--interval", arg, 0.1, NT_MAX_SECONDS, "s", &c->interval);
-	case OPT_TRACE_CPU:
-		return 0;
+		if (nt_arg_uint("--irqs", c->irq_items[i], 0, 1u << 20, NULL, &v))
+			return -1;
 	}
-	return -1;
+	return c->nirq_items < 0 ? -1 : 0;
 }
 
 static int validate(void *data)
 {
 	const struct config *c = data;
 
-	if (c->ifname && c->nirq_items)
+	if (c->iface.name && c->nirq_items)
 		return nt_usage_error("--irqs", NULL, "conflicts with --interface (the interface's "
 				      "IRQs are found from the device)");
 	return 0;
@@ -273,7 +265,7 @@ static int find_irqs(struct tool *t)
 		t->nirqs = cfg.nirq_items;
 		return 0;
 	}
-	t->nifs = vn_find_ifs("--interface", cfg.ifname, t->ifs, NT_MAX_IFACES);
+	t->nifs = vn_find_ifs("--interface", cfg.iface.name, t->ifs, NT_MAX_IFACES);
 	if (t->nifs < 0)
 		return NT_EXIT_RUNTIME;
 	if (!t->nifs) {

@@ -37,37 +37,20 @@ static const struct nt_stage stages[] = {
 };
 
 struct config {
-	const char *ifname;
-	unsigned long long queue;
-	bool has_queue;
+	struct nt_iface iface;
+	unsigned long long queue;       /* VN_QUEUE_UNKNOWN: every queue */
 	double interval;
 };
 
-enum { OPT_IFACE = 1, OPT_QUEUE, OPT_INTERVAL };
-
 static const struct nt_opt options[] = {
-	{ "interface", 0, "IF", "the virtio-net interface (default: every one)", OPT_IFACE },
-	{ "device", 0, "IF", "same as --interface (reference name)", OPT_IFACE },
-	{ "queue", 'q', "N", "only queue N (receive and transmit)", OPT_QUEUE },
-	{ "interval", 0, "SEC", "print the counts every SEC seconds (default 5)", OPT_INTERVAL },
+	NT_OPT_ROW("interface", 0, "IF", "the virtio-net interface (default: every one)",
+		   NT_OPT_IFACE, struct config, iface, 0),
+	NT_OPT_ROW("device", 0, "IF", "same as --interface (reference name)", NT_OPT_IFACE,
+		   struct config, iface, 0),
+	NT_OPT_ROW("queue", 'q', "N", "only queue N (receive and transmit)", NT_OPT_UINT,
+		   struct config, queue, 0, 0, VN_QUEUE_UNKNOWN - 1, NULL),
+	NT_OPT_INTERVAL(0, struct config, interval, "print the counts every SEC seconds (default 5)"),
 };
-
-static int handle_opt(int key, const char *arg, void *data)
-{
-	struct config *c = data;
-
-	switch (key) {
-	case OPT_IFACE:
-		c->ifname = arg;
-		return 0;
-	case OPT_QUEUE:
-		c->has_queue = true;
-		return nt_arg_uint("--queue", arg, 0, VN_QUEUE_UNKNOWN - 1, NULL, &c->queue);
-	case OPT_INTERVAL:
-		return nt_arg_number("--interval", arg, 0.1, NT_MAX_SECONDS, "s", &c->interval);
-	}
-	return -1;
-}
 
 /* ---- counts ---------------------------------------------------------------- */
 
@@ -224,7 +207,7 @@ static void on_tick(void *ctx)
 
 NT_SKEL(virtnet_poll_monitor);
 
-static struct config cfg = { .interval = 5 };
+static struct config cfg = { .queue = VN_QUEUE_UNKNOWN, .interval = 5 };
 static struct tool *tool;
 
 static int configure(struct nt_run *r)
@@ -239,7 +222,7 @@ static int configure(struct nt_run *r)
 	}
 	r->ctx = tool;
 	tool->skel = skel;
-	tool->nifs = vn_find_ifs("--interface", cfg.ifname, tool->ifs, NT_MAX_IFACES);
+	tool->nifs = vn_find_ifs("--interface", cfg.iface.name, tool->ifs, NT_MAX_IFACES);
 	if (tool->nifs < 0)
 		return NT_EXIT_RUNTIME;
 	if (!tool->nifs) {
@@ -259,7 +242,7 @@ static int configure(struct nt_run *r)
 	for (int i = 0; i < tool->nifs; i++)
 		((struct nt_ifref *)skel->rodata->targ_ifs)[i] = tool->ifs[i].ref;
 	skel->rodata->targ_nifs = tool->nifs;
-	skel->rodata->targ_queue = cfg.has_queue ? (__s32)cfg.queue : -1;
+	skel->rodata->targ_queue = cfg.queue == VN_QUEUE_UNKNOWN ? -1 : (__s32)cfg.queue;
 	r->tick_ms = (int)(cfg.interval * 1000);
 	return 0;
 }
@@ -318,7 +301,6 @@ const struct nt_tool_def virtnet_poll_monitor_tool = {
 			"  nettrail virtnet_poll_monitor --json --duration 30\n",
 		.opts = options,
 		.nopts = NT_ARRAY_SIZE(options),
-		.handle = handle_opt,
 		.cfg = &cfg,
 	},
 	.stages = stages,
