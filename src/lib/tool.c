@@ -139,6 +139,19 @@ static int start(struct nt_run *r)
 	return CALL(r, attached);
 }
 
+/* The hooks of the run of this process (one tool a process): report_tick's. */
+static const struct nt_tool_hooks *reporting;
+
+static void report_tick(void *ctx)
+{
+	reporting->report(ctx, false);
+}
+
+static void (*tick_of(const struct nt_tool_hooks *h))(void *ctx)
+{
+	return h->tick ? h->tick : h->report ? report_tick : NULL;
+}
+
 static void ready_line(struct nt_run *r)
 {
 	const struct nt_tool_def *d = r->def;
@@ -167,14 +180,17 @@ int nt_tool_run(const struct nt_tool_def *d, int argc, char **argv)
 	ready_line(&r);
 	if (h->header)
 		h->header(&r);
+	reporting = h;
 	err = nt_run_loop(r.events, h->on_event, r.ctx, r.common.duration, r.tick_ms,
-			  r.tick_ms > 0 ? h->tick : NULL) ? NT_EXIT_RUNTIME : NT_EXIT_OK;
+			  r.tick_ms > 0 ? tick_of(h) : NULL) ? NT_EXIT_RUNTIME : NT_EXIT_OK;
 	/* detached before the summary: nothing new comes in while it is made;
 	 * what came in before the detach is read now */
 	nt_stages_detach(r.plans, d->nstages);
 	nt_events_drain_detached();
 	if (h->finish)
 		h->finish(&r);
+	else if (h->report)
+		h->report(r.ctx, true);
 out:
 	if (r.plans)
 		nt_stages_detach(r.plans, d->nstages);

@@ -62,6 +62,10 @@ struct nt_tool_hooks {
 	ring_buffer_sample_fn on_event;         /* ctx = r->ctx */
 	void (*tick)(void *ctx);                /* every r->tick_ms, ctx = r->ctx */
 	void (*finish)(struct nt_run *r);       /* detached: the final summary */
+	/* A counting tool's one report: every r->tick_ms with @whole false (the
+	 * interval), after detach with @whole true (the run); stands for tick and
+	 * finish when those are not given. ctx = r->ctx. */
+	void (*report)(void *ctx, bool whole);
 	void (*cleanup)(struct nt_run *r);      /* always, last: free what hooks took */
 };
 

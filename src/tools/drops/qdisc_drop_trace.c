@@ -160,8 +160,10 @@ static void row_json(struct nt_json *j, const struct row *r, uint64_t drops, uin
 	nt_json_obj_end(j);
 }
 
-static void report_counts(struct tool *t, bool summary)
+/* every --interval (summary false) and for the whole run (true) */
+static void report_counts(void *ctx, bool summary)
 {
+	struct tool *t = ctx;
 	uint64_t lost = nt_counter_sum(t->skel->maps.nt_counters, NT_CNT_LOST_EVENTS);
 	uint64_t full = nt_counter_sum(t->skel->maps.nt_counters, NT_CNT_MAP_FULL);
 	uint64_t rows = 0, total, tbytes, unattr, ubytes;
@@ -249,11 +251,6 @@ static void report_counts(struct tool *t, bool summary)
 		nt_text("Lost events: %llu  Map full: %llu\n", (unsigned long long)lost,
 			(unsigned long long)full);
 	}
-}
-
-static void on_tick(void *ctx)
-{
-	report_counts(ctx, false);
 }
 
 /* ---- events ---------------------------------------------------------------- */
@@ -406,11 +403,6 @@ static void header(struct nt_run *r)
 			"HANDLE", "QLEN/LIMIT", "REASON", "PROTO", "SRC -> DST");
 }
 
-static void finish(struct nt_run *r)
-{
-	report_counts(tool, true);
-}
-
 static void cleanup(struct nt_run *r)
 {
 	free(tool);
@@ -422,8 +414,7 @@ static const struct nt_tool_hooks hooks = {
 	.describe = describe,
 	.header = header,
 	.on_event = on_event,
-	.tick = on_tick,
-	.finish = finish,
+	.report = report_counts,
 	.cleanup = cleanup,
 };
 

@@ -184,8 +184,10 @@ static const char *irq_iface(const struct tool *t, const struct vn_irq *q)
 	return q->ifi >= 0 ? t->ifs[q->ifi].name : "";
 }
 
-static void report(struct tool *t, bool whole)
+static void report(void *ctx, bool whole)
 {
+	struct tool *t = ctx;
+
 	uint64_t now = nt_mono_ns(), since = whole ? t->start_ns : t->last_ns;
 	double secs = (now - since) / 1e9;
 	struct nt_json *j = NULL;
@@ -242,17 +244,13 @@ static void report(struct tool *t, bool whole)
 	t->last_ns = now;
 }
 
-static void on_tick(void *ctx)
-{
-	report(ctx, false);
-}
-
 /* ---- the run --------------------------------------------------------------- */
 
 NT_SKEL(virtnet_irq_monitor);
 
 static struct config cfg = { .interval = 5 };
-static struct tool *tool;
+static struct tool tool_state;      /* one run a process */
+static struct tool *const tool = &tool_state;
 
 static int find_irqs(struct tool *t)
 {
@@ -286,11 +284,6 @@ static int configure(struct nt_run *r)
 	struct virtnet_irq_monitor_bpf *skel = r->skel;
 	int err;
 
-	tool = calloc(1, sizeof(*tool));
-	if (!tool) {
-		nt_err("out of memory");
-		return NT_EXIT_RUNTIME;
-	}
 	r->ctx = tool;
 	tool->skel = skel;
 	err = find_irqs(tool);
@@ -320,24 +313,11 @@ static void describe(struct nt_run *r, char *buf, size_t len)
 		snprintf(buf + off, len - off, "), counts every %g s", cfg.interval);
 }
 
-static void finish(struct nt_run *r)
-{
-	report(tool, true);
-}
-
-static void cleanup(struct nt_run *r)
-{
-	free(tool);
-	tool = NULL;
-}
-
 static const struct nt_tool_hooks hooks = {
 	.configure = configure,
 	.attached = attached,
 	.describe = describe,
-	.tick = on_tick,
-	.finish = finish,
-	.cleanup = cleanup,
+	.report = report,
 };
 
 const struct nt_tool_def virtnet_irq_monitor_tool = {
