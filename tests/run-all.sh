@@ -75,7 +75,7 @@ guest() {
 	fi
 }
 
-# The guest tier, one kernel at a time. A case costs ~30 s under TCG (lab, tool start,
+# The guest tier, one kernel at a time. A case costs 30-40 s under TCG (lab, tool start,
 # traffic), so not every case runs on every kernel (README "Tests": what runs where):
 #   5.10  the users' kernel: every case tagged guest, per-mode ones in auto and kprobe (the
 #         probes 4.19 and 5.4, without fentry, would take); then the BTF-less run
