@@ -55,15 +55,29 @@ static bool is_tc(enum nt_probe_kind k)
 	return k == NT_PK_TC_INGRESS || k == NT_PK_TC_EGRESS;
 }
 
-void nt_plan_ctx_set_ifaces(struct nt_plan_ctx *pc, const struct nt_ifref *ifs, int n)
+void nt_plan_ctx_set_ifaces(struct nt_plan_ctx *pc, int set, const struct nt_ifref *ifs, int n)
 {
-	pc->nifaces = n < 0 ? 0 : n > NT_MAX_IFACES ? NT_MAX_IFACES : n;
-	memcpy(pc->ifaces, ifs, pc->nifaces * sizeof(*ifs));
+	if (set < 0 || set >= NT_PLAN_IFSETS)
+		return;
+	pc->nifaces[set] = n < 0 ? 0 : n > NT_MAX_IFACES ? NT_MAX_IFACES : n;
+	memcpy(pc->ifaces[set], ifs, pc->nifaces[set] * sizeof(*ifs));
 }
 
-static int plan_nifaces(const struct nt_stage_plan *pl)
+/* The interface set of a per-interface candidate @c (NULL: none). */
+static int cand_ifset(const struct nt_candidate *c)
 {
-	return pl->ctx ? pl->ctx->nifaces : 0;
+	return c->ifset >= 0 && c->ifset < NT_PLAN_IFSETS ? c->ifset : 0;
+}
+
+static int plan_nifaces(const struct nt_stage_plan *pl, const struct nt_candidate *c)
+{
+	return pl->ctx ? pl->ctx->nifaces[cand_ifset(c)] : 0;
+}
+
+static const struct nt_ifref *plan_ifaces(const struct nt_stage_plan *pl,
+					  const struct nt_candidate *c)
+{
+	return pl->ctx->ifaces[cand_ifset(c)];
 }
 
 const char *nt_mode_name(enum nt_attach_mode m)
@@ -450,7 +464,7 @@ static bool candidate_ok(const struct nt_candidate *c, struct nt_stage_plan *pl,
 						  sizeof(pl->symbol2), why, wlen);
 	case NT_PK_TC_INGRESS:
 	case NT_PK_TC_EGRESS:
-		if (!plan_nifaces(pl)) {
+		if (!plan_nifaces(pl, c)) {
 			snprintf(why, wlen, "a per-interface hook: no interface given");
 			return false;
 		}
@@ -466,14 +480,15 @@ static bool candidate_ok(const struct nt_candidate *c, struct nt_stage_plan *pl,
 }
 
 /* "eth0,eth1": the interfaces of a per-interface hook, for messages */
-static void tc_iface_names(const struct nt_plan_ctx *pc, char *buf, size_t len)
+static void tc_iface_names(const struct nt_stage_plan *pl, const struct nt_candidate *c,
+			   char *buf, size_t len)
 {
 	buf[0] = 0;
-	for (int i = 0; i < pc->nifaces; i++) {
+	for (int i = 0; i < plan_nifaces(pl, c); i++) {
 		char name[32];
 
 		append(buf, len, "%s%s", i ? "," : "",
-		       nt_iface_name(&pc->ifaces[i], name, sizeof(name)));
+		       nt_iface_name(&plan_ifaces(pl, c)[i], name, sizeof(name)));
 	}
 }
 
@@ -499,7 +514,7 @@ int nt_stages_plan(const struct nt_stage *stages, int n, enum nt_attach_mode mod
 			if (candidate_ok(c, pl, why, sizeof(why))) {
 				pl->cand = c;
 				if (is_tc(c->kind))
-					tc_iface_names(pc, pl->symbol, sizeof(pl->symbol));
+					tc_iface_names(pl, c, pl->symbol, sizeof(pl->symbol));
 				if (!pl->symbol[0])
 					snprintf(pl->symbol, sizeof(pl->symbol), "%s", c->target);
 				break;
@@ -599,9 +614,9 @@ static int attach_tc(struct bpf_object *obj, struct nt_stage_plan *pl)
 {
 	const struct nt_candidate *c = pl->cand;
 	struct bpf_program *p = bpf_object__find_program_by_name(obj, c->prog);
-	const struct nt_ifref *ifs = pl->ctx->ifaces;
+	const struct nt_ifref *ifs = plan_ifaces(pl, c);
 
-	for (int i = 0; i < plan_nifaces(pl); i++) {
+	for (int i = 0; i < plan_nifaces(pl, c); i++) {
 		char why[256], name[32];
 		int err = nt_tc_hook_attach(&pl->tc[i], bpf_program__fd(p), ifs[i].ifindex,
 					    c->kind == NT_PK_TC_EGRESS, why, sizeof(why));

@@ -57,6 +57,7 @@ struct nt_candidate {
 	 * return value, so its entry half stashes the arguments it needs. */
 	const char *target2;
 	const char *prog2;
+	int ifset;              /* NT_PK_TC_*: which interface set of the plan context */
 };
 
 #define NT_MAX_CANDS 10
@@ -69,12 +70,14 @@ struct nt_stage {
 };
 
 /* What planning needs besides the stages: the interfaces per-interface hooks
- * (NT_PK_TC_*) go on; none: such candidates are passed over. */
+ * (NT_PK_TC_*) go on, in sets (a VM path hooks the physical interfaces and
+ * the VM's tap apart); an empty set: its candidates are passed over. */
+#define NT_PLAN_IFSETS 2
 struct nt_plan_ctx {
-	struct nt_ifref ifaces[NT_MAX_IFACES];
-	int nifaces;
+	struct nt_ifref ifaces[NT_PLAN_IFSETS][NT_MAX_IFACES];
+	int nifaces[NT_PLAN_IFSETS];
 };
-void nt_plan_ctx_set_ifaces(struct nt_plan_ctx *pc, const struct nt_ifref *ifs, int n);
+void nt_plan_ctx_set_ifaces(struct nt_plan_ctx *pc, int set, const struct nt_ifref *ifs, int n);
 
 struct nt_stage_plan {
 	const struct nt_stage *stage;

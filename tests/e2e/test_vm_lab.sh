@@ -185,6 +185,159 @@ case_virtnet_irq() {
 		"calls are handled or IRQ_NONE, and handler time is measured"
 }
 
+# ---- the VM path on its host: vm_network_latency_summary/details, vm_network_performance_metrics
+
+# vmlat T TOOL ARGS...: a VM-path tool on the VM's host, tap and physical port of the lab
+vmlat() {
+	local t=$1 tool=$2
+	shift 2
+	nt_start "$t" "$LAB_ROUTER_NS" "$tool" --vm-interface "$LAB_TX_IF" --phy-interface "$LAB_RX_IF" \
+		--json "$@"
+}
+
+vmlat_end() {
+	nt_stop "$1" INT 10
+	assert_exit "$1" 0
+	nt_check_json "$1" "$2"
+	assert_unloaded "$1"
+}
+
+# tbf QUALIFIER DEV ARGS...: a tbf as DEV's root qdisc on the VM's host, removed with the case
+tbf_on() {
+	local dev=$1
+	shift
+	ip netns exec "$LAB_ROUTER_NS" tc qdisc replace dev "$dev" root tbf "$@" || fail "lab: cannot add tbf on $dev"
+	# shellcheck disable=SC2064 # the qdisc goes with the case, also when it fails
+	trap "ip netns exec '$LAB_ROUTER_NS' tc qdisc del dev '$dev' root 2>/dev/null; _nt_case_cleanup" EXIT
+}
+
+# the last interval report of T
+IV='($all | map(select(.type == "interval")) | last) as $iv'
+
+# healthy VM traffic both ways: 100 pings from the remote host and 100 UDP echoes, each one
+# packet into the VM and one out of it: the summary's tx (leaving the VM) and rx (to it)
+# complete exactly those, per flow, +-2 %
+case_vmlat_counts() {
+	local mode=$1 echoes
+	# shellcheck disable=SC2046
+	vmlat S vm_network_latency_summary --direction both --vm-ip "$LAB_SERVER_IP" --stage-latency \
+		--interval 600 $(nt_mode_args "$mode")
+	pings 100 $((RANDOM % 50000 + 10000)) 0.01
+	echoes=$(labvm_udp_bursts 100 1 64 0 0.01) || fail "lab: UDP echo failed"
+	[[ $echoes -ge 98 ]] || fail "lab: only $echoes of 100 UDP echoes came back"
+	vmlat_end S vm_network_latency_summary
+	echo "# 100 pings answered, $echoes UDP echoes; mode $mode: $(grep -o '\[vnet_rx=[^ ]*' "$W/S.err")"
+	if [[ $mode == auto ]]; then
+		grep -q "vnet_rx=tc-ingress:$LAB_TX_IF .*vnet_queue=tc-egress:$LAB_TX_IF" "$W/S.err" ||
+			fail "auto: the tap's stages are not tc hooks on $LAB_TX_IF$(nt_show S)"
+	fi
+	local want=$((100 + echoes)) tol=$(((100 + echoes) * 2 / 100 + 1))
+	assert_jq S "$IV | [\$iv.tx.completed, \$iv.rx.completed] | all(. >= $want - $tol and . <= $want + $tol)" \
+		"tx and rx each completed $want packets +-2 %"
+	assert_jq S "$IV | [\$iv.tx, \$iv.rx] | all(.started == .completed)" "every packet started completed"
+	assert_jq S "$IV | [\$iv.flows[] | select(.protocol == \"udp\") | .latency_us.count] | sort == [$echoes, $echoes]" \
+		"one UDP flow each way, $echoes packets each"
+	assert_jq S "$IV | [\$iv.flows[] | select(.protocol == \"icmp\") | {direction, src_ip, n: .latency_us.count}] | sort_by(.direction) ==
+		[{direction: \"rx\", src_ip: \"$LAB_CLIENT_IP\", n: 100}, {direction: \"tx\", src_ip: \"$LAB_SERVER_IP\", n: 100}]" \
+		"pings: 100 requests to the VM (rx), 100 replies from it (tx)"
+	assert_jq S "$IV | ([\$iv.tx.stages[] | .from + \">\" + .to] | sort) == [\"net_dev_queue>net_dev_xmit\", \"vnet_rx>net_dev_queue\"] and
+		([\$iv.rx.stages[] | .from + \">\" + .to] | sort) == [\"netif_receive_skb>vnet_queue\", \"vnet_queue>tun_net_xmit\"]" \
+		"stage pairs: tap -> NIC for tx, NIC -> tap for rx"
+}
+
+# tbf on the physical port (800 kbit): bursts of ten 1000-byte echoes queue there on their way
+# out of the VM, up to ten frames' time (~104 ms). Only tx's qdisc pair holds it; the
+# summary names that pair and the VM's flow, and rx stays fast
+case_vmlat_tbf_phy() {
+	local echoes
+	tbf_on "$LAB_RX_IF" rate 800kbit burst 1600 limit 30000
+	vmlat S vm_network_latency_summary --direction both --protocol udp --stage-latency --interval 600
+	echoes=$(labvm_udp_bursts 10 10 1000) || fail "lab: UDP echo failed"
+	vmlat_end S vm_network_latency_summary
+	echo "# $echoes echoes; tx pairs: $(jq -c -s '[.[] | select(.type == "interval")] | last | [.tx.stages[] | {from, to, p50: .latency_us.p50, max: .latency_us.max}]' "$W/S.out")"
+	[[ $echoes -ge 50 ]] || fail "lab: the VM echoed $echoes of 100 datagrams"
+	assert_jq S "$IV | \$iv.rx.completed == 100 and (\$iv.tx.completed - $echoes | fabs) <= 2" \
+		"100 datagrams to the VM (rx), its $echoes echoes out (tx, +-2)"
+	assert_jq S "$IV | \$iv.tx.stages[] | select(.from == \"net_dev_queue\") | .latency_us.max >= 40000 and .latency_us.max <= 115000" \
+		"tx: the qdisc pair net_dev_queue -> net_dev_xmit holds the queueing (max 40-115 ms)"
+	assert_jq S "$IV | \$iv.tx.stages[] | select(.from == \"vnet_rx\") | .latency_us.max < 20000" \
+		"tx: tap -> net_dev_queue stays below 20 ms"
+	assert_jq S "$IV | \$iv.rx.latency_us.max < 20000" "rx (toward the VM) stays below 20 ms"
+	assert_jq S "$IV | \$iv.tx.p99_stage.from == \"net_dev_queue\" and \$iv.tx.p99_stage.to == \"net_dev_xmit\" and
+		\$iv.tx.p99_flow.src_ip == \"$LAB_SERVER_IP\" and (\$iv.tx.p99_flow.next | test(\"vm_network_latency_details .*--src-ip $LAB_SERVER_IP .*--direction tx\"))" \
+		"the finding: tx's P99 is in the qdisc pair, from the VM's flow, with the details command"
+}
+
+# tbf on the tap (100 kbit, 1600-byte bucket): each burst of two full frames and a 100-byte probe
+# to the VM holds the probe ~125 ms on the tap ((2 x 1514 + 142 - 1600) bytes at 100 kbit).
+# details --latency-ms 60 reports every probe with that time in the tap's pair, --latency-ms
+# 300 none; the summary puts it in rx's vnet_queue -> tun_net_xmit, and tx stays fast
+case_vmlat_tbf_tap() {
+	local echoes
+	tbf_on "$LAB_TX_IF" rate 100kbit burst 1600 limit 20000
+	vmlat D vm_network_latency_details --direction rx --protocol udp --dst-port "$LAB_VM_ECHO_PORT" --latency-ms 60
+	vmlat N vm_network_latency_details --direction rx --protocol udp --dst-port "$LAB_VM_ECHO_PORT" --latency-ms 300
+	vmlat S vm_network_latency_summary --direction both --port "$LAB_VM_ECHO_PORT" --stage-latency --interval 600
+	echoes=$(labvm_udp_bursts 8 1 100 2 0.6) || fail "lab: UDP echo failed"
+	vmlat_end D vm_network_latency_details
+	vmlat_end N vm_network_latency_details
+	vmlat_end S vm_network_latency_summary
+	# the 8 probes reach the tap whatever the VM echoes (under TCG it may miss one)
+	echo "# $echoes probes echoed; details totals (us): $(jq -s -c '[.[] | select(.type == "event") | .total_us | floor]' "$W/D.out")"
+	# every probe is accounted: reported, or counted incomplete when the kernel skipped a run
+	# (a tracing program is not re-entered on a CPU; stderr says how many): one at most
+	assert_jq D "\$sum.packets.started == 8 and (\$ev | length) >= 7 and (\$ev | length) + \$sum.packets.incomplete == 8 and
+		all(\$ev[]; .direction == \"rx\" and .total_us >= 100000 and .total_us <= 150000)" \
+		"--latency-ms 60: the 8 probes (7 at least, the rest counted incomplete), each 100-150 ms"
+	assert_jq D "all(\$ev[]; .bottleneck == \"vnet_queue -> tun_net_xmit\" and .stages[0].name == \"netif_receive_skb\" and
+		.stages[0].iface == \"$LAB_RX_IF\" and (.stages | last | .name == \"tun_net_xmit\" and .iface == \"$LAB_TX_IF\"))" \
+		"each from the physical port to the tap, the tap's queue the bottleneck"
+	assert_jq N "(\$ev | length) == 0 and \$sum.packets.started == 8" "--latency-ms 300: none of the 8"
+	assert_jq S "$IV | (\$iv.rx.stages[] | select(.from == \"vnet_queue\") | .latency_us.p50 >= 100000) and
+		\$iv.rx.p99_stage.from == \"vnet_queue\" and (\$iv.tx.completed - $echoes | fabs) <= 1 and
+		(\$iv.tx.latency_us.max // 0) < 20000" \
+		"summary: rx's tap pair holds it, tx (the echoes) stays below 20 ms"
+}
+
+# netem 50 ms inside the VM: pings take >= 50 ms, none of it in the host's VM path
+case_vmlat_delay_in_vm() {
+	labvm_exec "tc qdisc add dev eth0 root netem delay 50ms" || fail "VM: cannot add netem"
+	# shellcheck disable=SC2064
+	trap "labvm_exec 'tc qdisc del dev eth0 root' >/dev/null; _nt_case_cleanup" EXIT
+	vmlat S vm_network_latency_summary --direction both --protocol icmp --stage-latency --interval 600
+	ip netns exec "$LAB_CLIENT_NS" ping -n -c 20 -i 0.1 -W 3 "$LAB_SERVER_IP" >"$W/ping.out" 2>&1 ||
+		fail "lab: pings lost: $(cat "$W/ping.out")"
+	vmlat_end S vm_network_latency_summary
+	awk -F'[/ ]' '/^rtt/ { exit !($7 >= 50) }' "$W/ping.out" || fail "the pings' minimum RTT is below 50 ms: $(tail -n 1 "$W/ping.out")"
+	echo "# ping: $(tail -n 1 "$W/ping.out")"
+	assert_jq S "$IV | \$iv.tx.completed == 20 and \$iv.rx.completed == 20" "20 requests in, 20 replies out"
+	assert_jq S "$IV | \$iv.tx.latency_us.max < 25000 and \$iv.rx.latency_us.max < 25000" \
+		"no packet spent D/2 in the host's VM path"
+}
+
+# vm_network_performance_metrics with the tbf on the physical port: one timeline per echo
+# leaving the VM, tap -> qdisc -> NIC, the qdisc's sojourn and queue length with it
+case_vm_metrics() {
+	local echoes
+	tbf_on "$LAB_RX_IF" rate 800kbit burst 1600 limit 30000
+	vmlat M vm_network_performance_metrics --direction tx --protocol udp --vm-ip "$LAB_SERVER_IP"
+	echoes=$(labvm_udp_bursts 5 10 1000) || fail "lab: UDP echo failed"
+	vmlat_end M vm_network_performance_metrics
+	echo "# $echoes echoes; sojourn (ms): $(jq -s -c '[.[] | select(.type == "event") | .qdisc_sojourn_us / 1000 | floor]' "$W/M.out")"
+	assert_jq M "((\$ev | length) - $echoes | fabs) <= 1" "one timeline per echo ($echoes +-1)"
+	assert_jq M "all(\$ev[]; [.stages[].name] == [\"vnet_rx\", \"net_dev_queue\", \"qdisc_enqueue\", \"qdisc_dequeue\", \"net_dev_xmit\"] and
+		.stages[0].iface == \"$LAB_TX_IF\" and .stages[4].iface == \"$LAB_RX_IF\")" \
+		"tap -> net_dev_queue -> qdisc -> NIC, on the lab's interfaces"
+	assert_jq M "([\$ev[].qdisc_sojourn_us] | max) >= 40000 and ([\$ev[].qdisc_sojourn_us] | max) <= 115000 and
+		([\$ev[].qdisc_qlen] | max) >= 3" "qdisc sojourn up to 40-115 ms, queue length seen"
+}
+
+nt_case "vm lab: vm_network_latency_summary, healthy traffic both ways -> tx and rx complete what was sent, per flow (+-2 %) [auto]" case_vmlat_counts auto
+nt_case "vm lab: vm_network_latency_summary, healthy traffic both ways -> tx and rx complete what was sent, per flow (+-2 %) [tracepoint]" case_vmlat_counts tracepoint
+nt_case "vm lab: tbf on the physical port -> only tx's qdisc pair holds the queueing; the finding names it and the VM's flow" case_vmlat_tbf_phy
+nt_case "vm lab: tbf on the tap -> details reports each probe (>= 60 ms), none above 300 ms; rx's tap pair holds it" case_vmlat_tbf_tap
+nt_case "vm lab: netem D inside the VM -> pings take D, no host stage of the VM path does" case_vmlat_delay_in_vm
+nt_case "vm lab: vm_network_performance_metrics -> tap -> qdisc -> NIC timelines with the qdisc sojourn" case_vm_metrics
 nt_case "vm lab: icmp_path_tracer on a real VM's host -> in on the physical port, out on the tap, the VM's reply back through the tap" case_vm_path
 nt_case "vm lab: netem D inside the VM -> each exchange >= D outside the host, the least grows by D (+-10 %), the host's segments do not" case_vm_delay
 nt_case "vm lab: virtnet_poll_monitor in the VM -> input-0 packets == eth0 rx_packets, receive interrupts == the input IRQ (+-5 %)" case_virtnet_poll

@@ -39,10 +39,12 @@ def csum(b):
 def ip_icmp(src, dst, icmp, ident):
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(icmp), ident, 0, 64, 1, 0, src, dst)
     return ip[:10] + struct.pack("!H", csum(ip)) + ip[12:] + icmp
-host_mac = None
+# optional 9th argument: the MAC its own pings go to before it has heard anyone (a peer "VM")
+host_mac = bytes.fromhex(sys.argv[9].replace(":", "")) if len(sys.argv) > 9 else None
 pending = []
 out.write("ready\n")
 start = time.monotonic(); nextping = start + float(os.environ.get("LATLAB_PING_START", "1")); sent = 0
+go = os.environ.get("LATLAB_PING_GO"); armed = False
 while True:
     now = time.monotonic()
     while pending and pending[0][0] <= now:
@@ -52,7 +54,11 @@ while True:
         # ident seq held_us read_ns write_ns (CLOCK_MONOTONIC, like the BPF timestamps)
         out.write("reply %d %d %d %d %d\n" % (info[0], info[1], int((tw - info[2]) * 1e6),
                                               int(info[2] * 1e9), int(tw * 1e9)))
-    if npings and sent < npings and host_mac and now >= nextping:
+    if go and not armed:
+        # LATLAB_PING_GO: its pings start when this file appears (the tools are ready)
+        if not os.path.exists(go): nextping = now + 0.2
+        else: armed = True; nextping = now
+    if npings and sent < npings and host_mac and now >= nextping and (armed or not go):
         sent += 1; nextping += pint
         icmp = struct.pack("!BBHHH", 8, 0, 0, 0x7e57, sent) + b"nettrail-lat" * 4
         icmp = icmp[:2] + struct.pack("!H", csum(icmp)) + icmp[4:]
@@ -158,14 +164,16 @@ latlab_ovs() {
 
 # latlab_cleanup PREFIX...: stop the responder, remove the namespace and the reservation
 latlab_cleanup() {
-	local p pid
+	local p pid f
 	for p in "$@"; do
 		[[ -n $p ]] || continue
-		pid=$(cat "$LAB_STATE_DIR/names/$p/responder.pid" 2>/dev/null)
-		if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
-			kill "$pid" 2>/dev/null
-			wait "$pid" 2>/dev/null
-		fi
+		for f in "$LAB_STATE_DIR/names/$p"/responder*.pid; do
+			pid=$(cat "$f" 2>/dev/null)
+			if [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null; then
+				kill "$pid" 2>/dev/null
+				wait "$pid" 2>/dev/null
+			fi
+		done
 		rm -f "$LAB_STATE_DIR/names/$p"/responder.* 2>/dev/null
 		lab_cleanup "$p"
 	done
@@ -231,4 +239,107 @@ for i in range(int(sys.argv[3])):
     s.send(b"nettrail-lat %d" % i); time.sleep(0.1)
 time.sleep(0.2); s.close()
 ' "$2" "$3" "$4"
+}
+
+# latlab_tapvm PREFIX bridge|ovs: a KVM host with a "VM" that is the responder on a tap (it
+# answers ARP and pings at once), the tap and a "physical" veth in a switch, the veth's peer
+# a remote host; IPv4 only. bridge: a Linux bridge ${P}br; ovs: an Open vSwitch kernel
+# datapath ${P}dp (ovs-dpctl; port 1 the veth, port 2 the tap, IPv4 flows both ways, the
+# remote host's neighbour entry for the VM static):
+#   ${P}c: ${P}c0 TAPVM_REMOTE_IP/24  <->  ${P}r: ${P}r0 (TAPVM_PHY) -- switch -- ${P}t0 (TAPVM_TAP)
+#                                                             <->  responder TAPVM_VM_IP
+# Exported: TAPVM_NS TAPVM_REMOTE_NS TAPVM_PHY TAPVM_TAP TAPVM_REMOTE_IP TAPVM_VM_IP.
+# latlab_cleanup PREFIX removes it.
+latlab_tapvm() {
+	local p=$1 kind=$2 s n i
+	s=$(_lab_slot_take "$p") || return 1
+	n=$((s * 4))
+	TAPVM_NS=${p}r TAPVM_REMOTE_NS=${p}c TAPVM_PHY=${p}r0 TAPVM_TAP=${p}t0
+	TAPVM_REMOTE_IP=$(_lab_net4 $n).1 TAPVM_VM_IP=$(_lab_net4 $n).2
+	export TAPVM_NS TAPVM_REMOTE_NS TAPVM_PHY TAPVM_TAP TAPVM_REMOTE_IP TAPVM_VM_IP
+	_lab_ns_add "$TAPVM_NS" && _lab_ns_add "$TAPVM_REMOTE_NS" || return 1
+	_lab_veth "$TAPVM_REMOTE_NS" "${p}c0" "$TAPVM_NS" "$TAPVM_PHY" || return 1
+	_lab_addr "$TAPVM_REMOTE_NS" "${p}c0" "$TAPVM_REMOTE_IP/24" || return 1
+	ip netns exec "$TAPVM_REMOTE_NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
+	ip netns exec "$TAPVM_NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
+	_lab_do ip -n "$TAPVM_NS" tuntap add dev "$TAPVM_TAP" mode tap || return 1
+	case $kind in
+	bridge)
+		_lab_do ip -n "$TAPVM_NS" link add "${p}br" type bridge stp_state 0 forward_delay 0 &&
+			_lab_do ip -n "$TAPVM_NS" link set "$TAPVM_PHY" master "${p}br" &&
+			_lab_do ip -n "$TAPVM_NS" link set "$TAPVM_TAP" master "${p}br" &&
+			_lab_do ip -n "$TAPVM_NS" link set "${p}br" up || return 1
+		;;
+	ovs)
+		_lab_do ip netns exec "$TAPVM_NS" ovs-dpctl add-dp "${p}dp" &&
+			_lab_do ip netns exec "$TAPVM_NS" ovs-dpctl add-if "${p}dp" "$TAPVM_PHY" &&
+			_lab_do ip netns exec "$TAPVM_NS" ovs-dpctl add-if "${p}dp" "$TAPVM_TAP" &&
+			_lab_do ip netns exec "$TAPVM_NS" ovs-dpctl add-flow "${p}dp" \
+				"in_port(1),eth(),eth_type(0x0800),ipv4()" 2 &&
+			_lab_do ip netns exec "$TAPVM_NS" ovs-dpctl add-flow "${p}dp" \
+				"in_port(2),eth(),eth_type(0x0800),ipv4()" 1 || return 1
+		_lab_do ip -n "$TAPVM_REMOTE_NS" neigh replace "$TAPVM_VM_IP" lladdr "$LATLAB_PEER_MAC" \
+			dev "${p}c0" nud permanent || return 1
+		;;
+	*) _lab_err "latlab_tapvm: bridge or ovs, not '$kind'"; return 1 ;;
+	esac
+	_lab_do ip -n "$TAPVM_NS" link set "$TAPVM_PHY" up && _lab_do ip -n "$TAPVM_NS" link set "$TAPVM_TAP" up ||
+		return 1
+	mkdir -p "$LAB_STATE_DIR/names/$p"
+	local log=$LAB_STATE_DIR/names/$p/responder.log
+	rm -f "$log"
+	ip netns exec "$TAPVM_NS" /usr/bin/python3 -c "$_LATLAB_PY" "$TAPVM_TAP" 0 "$TAPVM_VM_IP" \
+		"$LATLAB_PEER_MAC" "$TAPVM_REMOTE_IP" 0 0 "$log" </dev/null >/dev/null 2>"$log.err" &
+	echo $! >"$LAB_STATE_DIR/names/$p/responder.pid"
+	for ((i = 0; i < 100; i++)); do
+		grep -q '^ready' "$log" 2>/dev/null && break
+		sleep 0.05
+	done
+	grep -q '^ready' "$log" 2>/dev/null || { _lab_err "tap VM responder not ready: $(cat "$log.err")"; return 1; }
+	# the first ping resolves and proves the path (not measured)
+	for ((i = 0; i < 10; i++)); do
+		ip netns exec "$TAPVM_REMOTE_NS" ping -n -q -c 1 -W 1 "$TAPVM_VM_IP" >/dev/null 2>&1 && return 0
+	done
+	_lab_err "the tap VM does not answer pings through the $kind"
+	return 1
+}
+
+# latlab_tappair PREFIX N INTERVAL: two "VMs" on one host, each a responder on a tap in a
+# Linux bridge ${P}br: VM A (${P}t0, TAPPAIR_A_IP) pings VM B (${P}t1, TAPPAIR_B_IP) N times,
+# INTERVAL s apart, starting LATLAB_PING_START s (default 1) after both are ready, or when
+# the file LATLAB_PING_GO appears if that is set; B answers.
+# TAPPAIR_A_LOG has a "got ID SEQ" line per reply A received. Exported: TAPPAIR_NS
+# TAPPAIR_A TAPPAIR_B TAPPAIR_A_IP TAPPAIR_B_IP TAPPAIR_A_LOG; the responders' pids are in
+# $LAB_STATE_DIR/names/$P/responder*.pid. latlab_cleanup PREFIX removes it.
+latlab_tappair() {
+	local p=$1 np=$2 pi=$3 s n i d mac_a=02:00:5e:10:00:0a mac_b=02:00:5e:10:00:0b
+	s=$(_lab_slot_take "$p") || return 1
+	n=$((s * 4))
+	d=$LAB_STATE_DIR/names/$p
+	TAPPAIR_NS=${p}r TAPPAIR_A=${p}t0 TAPPAIR_B=${p}t1
+	TAPPAIR_A_IP=$(_lab_net4 $n).2 TAPPAIR_B_IP=$(_lab_net4 $n).3 TAPPAIR_A_LOG=$d/responder.log
+	export TAPPAIR_NS TAPPAIR_A TAPPAIR_B TAPPAIR_A_IP TAPPAIR_B_IP TAPPAIR_A_LOG
+	_lab_ns_add "$TAPPAIR_NS" || return 1
+	ip netns exec "$TAPPAIR_NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
+	_lab_do ip -n "$TAPPAIR_NS" link add "${p}br" type bridge stp_state 0 forward_delay 0 || return 1
+	for t in "$TAPPAIR_A" "$TAPPAIR_B"; do
+		_lab_do ip -n "$TAPPAIR_NS" tuntap add dev "$t" mode tap &&
+			_lab_do ip -n "$TAPPAIR_NS" link set "$t" master "${p}br" &&
+			_lab_do ip -n "$TAPPAIR_NS" link set "$t" up || return 1
+	done
+	_lab_do ip -n "$TAPPAIR_NS" link set "${p}br" up || return 1
+	mkdir -p "$d" && rm -f "$d"/responder*
+	ip netns exec "$TAPPAIR_NS" /usr/bin/python3 -c "$_LATLAB_PY" "$TAPPAIR_B" 0 "$TAPPAIR_B_IP" \
+		"$mac_b" "$TAPPAIR_A_IP" 0 0 "$d/responder-b.log" </dev/null >/dev/null 2>"$d/responder-b.err" &
+	echo $! >"$d/responder-b.pid"
+	ip netns exec "$TAPPAIR_NS" /usr/bin/python3 -c "$_LATLAB_PY" "$TAPPAIR_A" 0 "$TAPPAIR_A_IP" \
+		"$mac_a" "$TAPPAIR_B_IP" "$np" "$pi" "$TAPPAIR_A_LOG" "$mac_b" </dev/null >/dev/null 2>"$d/responder.err" &
+	echo $! >"$d/responder.pid"
+	for ((i = 0; i < 100; i++)); do
+		grep -q '^ready' "$TAPPAIR_A_LOG" 2>/dev/null && grep -q '^ready' "$d/responder-b.log" 2>/dev/null &&
+			return 0
+		sleep 0.05
+	done
+	_lab_err "tap pair responders not ready: $(cat "$d"/responder*.err)"
+	return 1
 }

@@ -12,6 +12,15 @@ ip link set eth0 up
 iperf3 -s -D >/dev/null 2>&1
 sockperf server -i "$NT_LABVM_IP" -p 11111 >/dev/null 2>&1 &
 sockperf server --tcp -i "$NT_LABVM_IP" -p 11112 >/dev/null 2>&1 &
+# UDP echo on 7007: every datagram back to its sender (a known count each way)
+python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind((sys.argv[1], 7007))
+while True:
+    d, a = s.recvfrom(65535)
+    s.sendto(d, a)
+' "$NT_LABVM_IP" >/dev/null 2>&1 &
 echo "$(uname -r)" >"$dir/ready"
 
 # command files: cmd.N (a bash script) -> out.N (stdout+stderr), then rc.N (exit status)

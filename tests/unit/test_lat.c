@@ -18,7 +18,7 @@ static const struct lat_hook_info *const *all_hooks(void)
 
 static void layout(struct lat_kcfg *k, enum lat_kind kind, int dir, const bool *planned)
 {
-	lat_layout(k, kind, dir, all_hooks(), LH_MAX, planned);
+	lat_layout(k, kind, dir, false, all_hooks(), LH_MAX, planned);
 }
 
 /* host tier: only tracepoint stages; ICMP tx: request starts at the device layer,
@@ -159,7 +159,7 @@ TEST(lat_layout_path40)
 		slots[i] = &cat40[path40[i]];
 		planned[i] = true;
 	}
-	lat_layout(&k, LAT_KIND_DETAILS, LAT_DIR_BOTH, slots, 40, planned);
+	lat_layout(&k, LAT_KIND_DETAILS, LAT_DIR_BOTH, false, slots, 40, planned);
 	CHECK(k.pos[0][39] == 29 && k.end_pos[0] == 29);    /* the last synthetic hook ends tx */
 	CHECK(k.pos[0][23] == 13 && !k.pos[1][39]);
 	CHECK(k.start_mask[0] == ((1ull << LH_IP_QUEUE_XMIT) | (1ull << LH_IP_SEND_SKB) |
@@ -169,10 +169,10 @@ TEST(lat_layout_path40)
 	/* slots 32..39 start the path once the IP layer is gone */
 	for (int i = 0; i < 23; i++)
 		planned[i] = false;
-	lat_layout(&k, LAT_KIND_DETAILS, LAT_DIR_TX, slots, 40, planned);
+	lat_layout(&k, LAT_KIND_DETAILS, LAT_DIR_TX, false, slots, 40, planned);
 	CHECK(k.start_mask[0] == 0 && k.end_pos[0] == 29);
 	planned[LH_DEV_QUEUE] = true;
-	lat_layout(&k, LAT_KIND_DETAILS, LAT_DIR_TX, slots, 40, planned);
+	lat_layout(&k, LAT_KIND_DETAILS, LAT_DIR_TX, false, slots, 40, planned);
 	CHECK(k.start_mask[0] == 1ull << LH_DEV_QUEUE && k.pos[0][35] == 25);
 	CHECK(!strcmp(stages40[39].name, "syn16") && !strcmp(stages40[39].cands[0].prog, "nt_lat_syn16_btf"));
 	CHECK(stages40[LH_DEV_QUEUE].cands[0].kind == NT_PK_TC_EGRESS);
@@ -192,4 +192,59 @@ TEST(lat_pct_us_slots)
 	CHECK(lat_pct_us(&l, 50) >= 20000 && lat_pct_us(&l, 50) <= 22000);
 	CHECK(lat_pct_us(&l, 99) <= 22000);
 	CHECK(!strcmp(lat_sort_name(LAT_SORT_P99), "p99") && !strcmp(lat_sort_name(9), "?"));
+}
+
+/* A VM path gives its own positions (P(ID, tx, rx)): tx opens at the tap's receive and
+ * ends at the NIC's transmit, rx the other way round; the switch hooks are on both paths
+ * and never open a record; where they cannot attach, the device stages still chain. */
+static const struct lat_slot_def vm_path[] = {
+	LAT_PATH_VM_NETWORK_LATENCY_SUMMARY(LAT_SLOT_DEF, LAT_SLOT_DEF)
+};
+#define VM_N ((int)(sizeof(vm_path) / sizeof(vm_path[0])))
+
+static int vm_slot(int hook)
+{
+	for (int i = 0; i < VM_N; i++)
+		if (vm_path[i].hook == hook)
+			return i;
+	return -1;
+}
+
+static void vm_layout(struct lat_kcfg *k, int dir, bool switch_planned)
+{
+	static struct lat_hook_info info[VM_N];
+	const struct lat_hook_info *slots[VM_N];
+	bool planned[VM_N];
+
+	for (int i = 0; i < VM_N; i++) {
+		info[i] = lat_hooks[vm_path[i].hook];
+		info[i].tx_pos = vm_path[i].tx_pos;
+		info[i].rx_pos = vm_path[i].rx_pos;
+		slots[i] = &info[i];
+		planned[i] = switch_planned || info[i].cls != LAT_CL_OVS;
+	}
+	lat_layout(k, LAT_KIND_SUMMARY, dir, true, slots, VM_N, planned);
+}
+
+TEST(lat_layout_vm_path)
+{
+	struct lat_kcfg k;
+	int vrx = vm_slot(LH_VNET_RX), devq = vm_slot(LH_DEV_QUEUE), xmit = vm_slot(LH_DEV_XMIT);
+	int rx = vm_slot(LH_NETIF_RX), vq = vm_slot(LH_VNET_QUEUE), vx = vm_slot(LH_VNET_XMIT);
+	int ovs = vm_slot(LH_OVS_DP_PROCESS), br = vm_slot(LH_BR_HANDLE_FRAME);
+
+	CHECK(vrx >= 0 && devq >= 0 && xmit >= 0 && rx >= 0 && vq >= 0 && vx >= 0 && ovs >= 0 && br >= 0);
+	vm_layout(&k, LAT_DIR_BOTH, true);
+	CHECK(k.start_mask[0] == 1ull << vrx && k.open_mask[0] == 1ull << vrx);
+	CHECK(k.start_mask[1] == 1ull << rx && k.open_mask[1] == 1ull << rx);
+	CHECK(k.end_pos[0] == k.pos[0][xmit] && k.end_pos[1] == k.pos[1][vx]);
+	CHECK(k.pos[0][ovs] && k.pos[1][ovs] && k.pos[0][br] == k.pos[1][br]);
+	CHECK(k.pos[0][vrx] < k.pos[0][br] && k.pos[0][ovs] < k.pos[0][devq] && k.pos[0][devq] < k.pos[0][xmit]);
+	CHECK(k.pos[1][rx] < k.pos[1][ovs] && k.pos[1][ovs] < k.pos[1][vq] && k.pos[1][vq] < k.pos[1][vx]);
+	CHECK(!k.pos[0][rx] && !k.pos[0][vq] && !k.pos[1][vrx] && !k.pos[1][devq]);
+	CHECK(k.udp_end_slot == LAT_NO_SLOT);           /* no socket: UDP ends at the tap too */
+	/* no function probes: the same ends, the device stages only */
+	vm_layout(&k, LAT_DIR_TX, false);
+	CHECK(k.start_mask[0] == 1ull << vrx && k.end_pos[0] == k.pos[0][xmit] && !k.pos[0][ovs]);
+	CHECK(!k.start_mask[1] && !k.end_pos[1]);       /* tx only */
 }

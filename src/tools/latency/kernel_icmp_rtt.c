@@ -21,7 +21,6 @@
 
 /* its path (lat_paths.h): one stage per hook, stage i is slot i */
 static const struct nt_stage stages[] = { LAT_PATH_KERNEL_ICMP_RTT(LAT_STAGE, LAT_STAGE_PER_IF) };
-static const int stage_hooks[] = { LAT_PATH_KERNEL_ICMP_RTT(LAT_HOOK_ID, LAT_HOOK_ID) };
 
 static const struct nt_opt options[] = {
 	LAT_OPTS_RTT(LAT_OPT_IFLIST("interface", "interface(s) the pings use, e.g. bond slaves "
@@ -31,8 +30,7 @@ static const struct nt_opt options[] = {
 NT_SKEL(kernel_icmp_rtt);
 
 static struct lat_config cfg = LAT_RTT_CONFIG;
-static const struct lat_tool lat = { "kernel_icmp_rtt", LAT_KIND_RTT, stage_hooks,
-				       NT_ARRAY_SIZE(stage_hooks) };
+LAT_TOOL(kernel_icmp_rtt, RTT, LAT_PATH_KERNEL_ICMP_RTT, HOST);
 
 
 const struct nt_tool_def kernel_icmp_rtt_tool = {

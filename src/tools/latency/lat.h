@@ -22,9 +22,11 @@
 /*
  * The hook catalogue: one row per kernel hook, expanded by both sides.
  *   X(ID, name, what, optional, class, tx_pos, rx_pos, candidates...)
- * class: LAT_CL_DEV hooks are matched against --phy-interface, LAT_CL_SOCK
- * hooks have no device, LAT_CL_OVS hooks never open a record. tx_pos/rx_pos:
- * the hook's default position in the transmit/receive order (0: not there).
+ * class: LAT_CL_DEV hooks are matched against --phy-interface, LAT_CL_VM
+ * against --vm-interface, LAT_CL_SOCK hooks have no device, LAT_CL_OVS hooks
+ * (a switch: OVS or the Linux bridge) never open a record. tx_pos/rx_pos:
+ * the hook's default position in the host's transmit/receive order (0: not
+ * there); a path may give its own (P(ID, tx, rx), lat_paths.h).
  * Candidates are K##_KIND(ID, ...) items: each is one probe candidate and
  * the BPF program serving it, so K picks the side: LAT_U* gives the stage's
  * struct nt_candidate rows (lat_common.c), LAT_B* the programs
@@ -34,7 +36,8 @@
  *      tp_btf, raw_tp and classic tracepoint
  *   FN(ID, tag, function, skb arg, sock arg (-1: none), LAT_F_* flags)
  *      fentry and kprobe
- *   TC(ID, NT_PK_TC_*, "egress"|"ingress", tag)   RXC(ID): the receive core's function probes
+ *   TC(ID, NT_PK_TC_*, "egress"|"ingress", tag, LAT_IFSET_*)
+ *      tc on each interface of the set     RXC(ID): the receive core's function probes
  *   SKR(ID): sock:sk_data_ready (the socket's newest skb)
  * The skb argument of a program is the candidate's own (e.g. qdisc
  * tracepoints take it third): one hook, several signatures.
@@ -43,6 +46,11 @@
 #define LAT_CL_OVS  1
 #define LAT_CL_DEV  2
 #define LAT_CL_SOCK 3
+#define LAT_CL_VM   4           /* a VM's tap: matched against --vm-interface */
+
+/* The per-interface sets a tc candidate goes on (nt_plan_ctx): */
+#define LAT_IFSET_PHY 0         /* --phy-interface */
+#define LAT_IFSET_VM  1         /* --vm-interface */
 
 #define LAT_H_IP_QUEUE_XMIT(X, K) X(IP_QUEUE_XMIT, "ip_queue_xmit", \
 	"TCP segment handed to IP (__ip_queue_xmit)", true, LAT_CL_IP, 1, 0, \
@@ -79,7 +87,7 @@
 	K##_FN(OVS_VPORT_SEND, ovsvs, ovs_vport_send, 1, -1, 0))
 #define LAT_H_DEV_QUEUE(X, K) X(DEV_QUEUE, "net_dev_queue", \
 	"packet queued to a physical interface (dev_queue_xmit)", true, LAT_CL_DEV, 9, 0, \
-	K##_TC(DEV_QUEUE, NT_PK_TC_EGRESS, "egress", devq) \
+	K##_TC(DEV_QUEUE, NT_PK_TC_EGRESS, "egress", devq, LAT_IFSET_PHY) \
 	K##_TP(DEV_QUEUE, devq, net_dev_queue, "net", 0, trace_event_raw_net_dev_template) \
 	K##_FN(DEV_QUEUE, devq, __dev_queue_xmit, 0, -1, 0))
 /* qdisc tracepoints: (qdisc, txq, skb) / (qdisc, txq, packets, skb) */
@@ -95,7 +103,7 @@
 	K##_FN(DEV_XMIT, xmit, dev_hard_start_xmit, 0, -1, 0))
 #define LAT_H_NETIF_RX(X, K) X(NETIF_RX, "netif_receive_skb", \
 	"packet received on a physical interface", false, LAT_CL_DEV, 0, 1, \
-	K##_TC(NETIF_RX, NT_PK_TC_INGRESS, "ingress", rx) \
+	K##_TC(NETIF_RX, NT_PK_TC_INGRESS, "ingress", rx, LAT_IFSET_PHY) \
 	K##_TP(NETIF_RX, rx, netif_receive_skb, "net", 0, trace_event_raw_net_dev_template) \
 	K##_RXC(NETIF_RX))
 #define LAT_H_IP_RCV(X, K) X(IP_RCV, "ip_rcv", \
@@ -120,6 +128,32 @@
 	"packet freed after use (e.g. an echo request answered by the kernel)", true, LAT_CL_SOCK, 0, 10, \
 	K##_TP(CONSUME, consume, consume_skb, "skb", 0, trace_event_raw_consume_skb))
 
+/* A VM's side of the host (its tap, vnet) and the Linux bridge between it
+ * and the physical interface. The tap's receive is the VM transmitting. They
+ * have no host positions: a VM path gives its own (P(ID, tx, rx)). */
+#define LAT_H_VNET_RX(X, K) X(VNET_RX, "vnet_rx", \
+	"frame from the VM received on its tap (netif_receive_skb on --vm-interface)", false, \
+	LAT_CL_VM, 0, 0, \
+	K##_TC(VNET_RX, NT_PK_TC_INGRESS, "ingress", vrx, LAT_IFSET_VM) \
+	K##_TP(VNET_RX, vrx, netif_receive_skb, "net", 0, trace_event_raw_net_dev_template))
+#define LAT_H_VNET_QUEUE(X, K) X(VNET_QUEUE, "vnet_queue", \
+	"frame queued to the VM's tap (dev_queue_xmit on --vm-interface)", true, LAT_CL_VM, 0, 0, \
+	K##_TC(VNET_QUEUE, NT_PK_TC_EGRESS, "egress", vq, LAT_IFSET_VM) \
+	K##_TP(VNET_QUEUE, vq, net_dev_queue, "net", 0, trace_event_raw_net_dev_template))
+#define LAT_H_VNET_XMIT(X, K) X(VNET_XMIT, "tun_net_xmit", \
+	"frame handed to the tap's driver, toward the VM (tun_net_xmit)", false, LAT_CL_VM, 0, 0, \
+	K##_TP(VNET_XMIT, vxmit, net_dev_start_xmit, "net", 0, trace_event_raw_net_dev_start_xmit) \
+	K##_FN(VNET_XMIT, vxmit, tun_net_xmit, 0, -1, 0))
+#define LAT_H_BR_HANDLE_FRAME(X, K) X(BR_HANDLE_FRAME, "br_handle_frame", \
+	"frame enters a Linux bridge port (rx_handler)", true, LAT_CL_OVS, 0, 0, \
+	K##_FN(BR_HANDLE_FRAME, brhf, br_handle_frame, 0, -1, LAT_F_PSKB))
+#define LAT_H_BR_FORWARD(X, K) X(BR_FORWARD, "br_forward", \
+	"the bridge forwards the frame to its port", true, LAT_CL_OVS, 0, 0, \
+	K##_FN(BR_FORWARD, brfw, br_forward, 1, -1, 0))
+#define LAT_H_BR_FLOOD(X, K) X(BR_FLOOD, "br_flood", \
+	"the bridge floods the frame (destination not learned yet, broadcast)", true, LAT_CL_OVS, 0, 0, \
+	K##_FN(BR_FLOOD, brfl, br_flood, 1, -1, 0))
+
 /* Every row, in catalogue (enum) order. */
 #define LAT_HOOKS(X, K)                                                          \
 	LAT_H_IP_QUEUE_XMIT(X, K) LAT_H_IP_SEND_SKB(X, K) LAT_H_IP_LOCAL_OUT(X, K)  \
@@ -130,16 +164,20 @@
 	LAT_H_QDISC_DEQ(X, K) LAT_H_DEV_XMIT(X, K) LAT_H_NETIF_RX(X, K)            \
 	LAT_H_IP_RCV(X, K) LAT_H_TCP_RCV(X, K) LAT_H_UDP_RCV(X, K)                 \
 	LAT_H_ICMP_RCV(X, K) LAT_H_SK_DATA_READY(X, K) LAT_H_SOCK_COPY(X, K)       \
-	LAT_H_CONSUME(X, K)
+	LAT_H_CONSUME(X, K) LAT_H_VNET_RX(X, K) LAT_H_VNET_QUEUE(X, K)              \
+	LAT_H_VNET_XMIT(X, K) LAT_H_BR_HANDLE_FRAME(X, K) LAT_H_BR_FORWARD(X, K)      \
+	LAT_H_BR_FLOOD(X, K)
 
 #define LAT_HOOK_ENUM(id, ...) LH_##id,
 enum lat_hook { LAT_HOOKS(LAT_HOOK_ENUM, LAT_U) LH_MAX };
 
 /*
  * A path tool is its ordered list of hooks (lat_paths.h): P(ID), or T(ID) for
- * the hook's per-interface tc candidate first. A hook's place in the list is
- * its slot: records, positions and masks are indexed by slot, so they are
- * sized by the tool's list, not by the catalogue.
+ * the hook's per-interface tc candidate first; P(ID, tx, rx) / T(ID, tx, rx)
+ * give the hook's positions in this path's transmit and receive orders
+ * instead of the catalogue's. A hook's place in the list is its slot:
+ * records, positions and masks are indexed by slot, so they are sized by the
+ * tool's list, not by the catalogue.
  */
 #define LAT_MAX_HOOKS 64        /* hooks per path tool: the width of the slot masks */
 #define LAT_NO_SLOT   0xff
@@ -171,13 +209,18 @@ struct lat_kcfg {
 	__u8  proto;                     /* 0 = tcp, udp and icmp */
 	__u8  has_src, has_dst;
 	__u8  udp_end_slot;              /* a UDP packet's receive path ends here (LAT_NO_SLOT: at end_pos) */
-	__u8  pad[4];
+	__u8  has_vm_ip;
+	__u8  fwd_path;                  /* a forwarding path (VM <-> NIC): every packet reaches its end */
+	__u8  pad[2];
+	__u32 vm_ip;                     /* network order: the VM's address, either end of a packet */
 	__u32 src, dst;                  /* network order; ICMP: request source/destination */
 	__u16 sport, dport;              /* host order, 0 = any */
 	__u16 port;                      /* either sport or dport, 0 = any */
 	__u16 pad2;
 	__u32 nphy;
 	struct nt_ifref phy[LAT_MAX_PHY];
+	__u32 nvm;                       /* LAT_CL_VM hooks: the VM's taps */
+	struct nt_ifref vm[LAT_MAX_PHY];
 };
 
 /* A packet's identity across hooks. ICMP mode: id1 = echo id << 16 | seq.
@@ -327,9 +370,15 @@ extern const struct lat_hook_info lat_hooks[LH_MAX];
  *   static const struct nt_stage stages[] = { LAT_PATH_X(LAT_STAGE, LAT_STAGE_PER_IF) };
  *   static const int hooks[] = { LAT_PATH_X(LAT_HOOK_ID, LAT_HOOK_ID) };        */
 #define LAT_STAGE_ROW(id, name, what, opt, cls, tx, rx, ...) { name, what, opt, { __VA_ARGS__ } },
-#define LAT_STAGE(id) LAT_H_##id(LAT_STAGE_ROW, LAT_U)
-#define LAT_STAGE_PER_IF(id) LAT_H_##id(LAT_STAGE_ROW, LAT_UT)
-#define LAT_HOOK_ID(id) LH_##id,
+#define LAT_STAGE(id, ...) LAT_H_##id(LAT_STAGE_ROW, LAT_U)
+#define LAT_STAGE_PER_IF(id, ...) LAT_H_##id(LAT_STAGE_ROW, LAT_UT)
+/* a slot: its hook and, when the list gives them, its positions */
+struct lat_slot_def {
+	int hook;               /* enum lat_hook */
+	int tx_pos, rx_pos;     /* both 0: the catalogue's */
+};
+#define LAT_SLOT_DEF(id, ...) { LH_##id, ##__VA_ARGS__ },
+#define LAT_HOOK_ID(id, ...) LH_##id,
 
 /* candidates (program names as lat_engine.bpf.h defines them) */
 #define LAT_U_TP(id, tag, tp, cat, argi, raw)                                    \
@@ -339,7 +388,7 @@ extern const struct lat_hook_info lat_hooks[LH_MAX];
 #define LAT_U_FN(id, tag, fn, argi, ski, flags)                                  \
 	{ NT_PK_FENTRY, #fn, "nt_lat_" #tag "_fe" },                             \
 	{ NT_PK_KPROBE, #fn, "nt_lat_" #tag "_kp" },
-#define LAT_U_TC(id, kind, dir, tag)
+#define LAT_U_TC(id, kind, dir, tag, set)
 #define LAT_U_RXC(id)                                                            \
 	{ NT_PK_FENTRY, "__netif_receive_skb_core", "nt_lat_rx_fe", 2 },         \
 	{ NT_PK_FENTRY, "__netif_receive_skb_one_core", "nt_lat_rx_fe1", 0,      \
@@ -351,7 +400,7 @@ extern const struct lat_hook_info lat_hooks[LH_MAX];
 #define LAT_U_SKR(id) LAT_U_TP(id, skready, sk_data_ready, "sock", 0, )
 #define LAT_UT_TP LAT_U_TP
 #define LAT_UT_FN LAT_U_FN
-#define LAT_UT_TC(id, kind, dir, tag) { kind, dir, "nt_lat_" #tag "_tc" },
+#define LAT_UT_TC(id, kind, dir, tag, set) { kind, dir, "nt_lat_" #tag "_tc", .ifset = set },
 #define LAT_UT_RXC LAT_U_RXC
 #define LAT_UT_SKR LAT_U_SKR
 
@@ -368,12 +417,16 @@ struct lat_config {
 	char src_buf[INET6_ADDRSTRLEN], dst_buf[INET6_ADDRSTRLEN];
 	int direction;                  /* enum lat_dir, 0 = not given */
 	struct nt_iflist phy;           /* --phy-interface (or --interface) */
+	struct nt_iflist vm;            /* --vm-interface: the VM's tap(s) (VM paths) */
+	__u32 vm_ip;                    /* --vm-ip (network order): the VM's address, either end */
+	bool has_vm_ip;
 	struct nt_iface internal;       /* --internal-interface: checked, informational */
 	double interval;                /* seconds */
 	unsigned long long threshold_us;
 	bool threshold_set;
 	bool threshold_ms_given, threshold_us_given;    /* which flag set it */
 	bool no_stacks, stage_latency, verbose;
+	bool enable_ct;                 /* --enable-ct: accepted, as the reference (no effect) */
 	unsigned long long top;
 	int sort;
 	unsigned needs;                 /* LAT_NEED_*: the member's cross-flag rules (lat_validate) */
@@ -409,6 +462,27 @@ extern const struct nt_enum lat_sort_names[];    /* count, avg, p90, p99 */
 	{ "latency-us", 0, "US", "the same threshold in microseconds", LAT_OPT_LAT_US }
 #define LAT_OPT_NO_STACKS(help) NT_OPT_B("disable-kernel-stacks", help, LAT_C, no_stacks)
 
+/* VM members: the VM's tap and the physical interface(s), both required,
+ * --direction in the VM's view, the VM's address and the 5-tuple filter. */
+#define LAT_OPTS_VM(dir_flags)                                                               \
+	NT_OPT_ROW("vm-interface", 0, "IF[,IF]", "the VM's tap(s) on this host, e.g. vnet0 (required)", \
+		   NT_OPT_IFLIST, LAT_C, vm, NT_OPT_REQUIRED),                                \
+	LAT_OPT_IFLIST("phy-interface", "physical interface(s), e.g. bond slaves (required)",  \
+		       NT_OPT_REQUIRED),                                                      \
+	LAT_OPT_DIRECTION("tx|rx|both", "the VM's view: tx leaves the VM (tap -> NIC), rx goes to it " \
+			  "(NIC -> tap) (required)", dir_flags),                               \
+	{ "vm-ip", 0, "IP", "the VM's address: packets from or to it", LAT_OPT_VM_IP },      \
+	LAT_OPTS_FILTER
+
+/* VM pair members: the two taps (the destination's is the path's far set) and the filter. */
+#define LAT_OPTS_VM_PAIR                                                                     \
+	NT_OPT_ROW("src-vm-interface", 0, "IF[,IF]", "the sending VM's tap(s), e.g. vnet100 (required)", \
+		   NT_OPT_IFLIST, LAT_C, vm, NT_OPT_REQUIRED),                                \
+	NT_OPT_ROW("dst-vm-interface", 0, "IF[,IF]", "the receiving VM's tap(s), e.g. vnet103 (required)", \
+		   NT_OPT_IFLIST, LAT_C, phy, NT_OPT_REQUIRED),                               \
+	LAT_OPTS_FILTER
+#define LAT_VM_PAIR_CONFIG .direction = LAT_DIR_TX
+
 /* Flow members (summary, details): --phy-interface and --direction, both
  * required, then the 5-tuple filter. */
 #define LAT_OPTS_FLOW                                                                        \
@@ -427,8 +501,8 @@ extern const struct nt_enum lat_sort_names[];    /* count, avg, p90, p99 */
 /* Their config: tx unless --direction says otherwise; the pair differs. */
 #define LAT_RTT_CONFIG { .direction = LAT_DIR_TX, .needs = LAT_NEED_PAIR | LAT_NEED_ONE_DIR }
 
-enum lat_opt_key { LAT_OPT_LAT_MS = 1, LAT_OPT_LAT_US };
-/* --latency-ms / --latency-us */
+enum lat_opt_key { LAT_OPT_LAT_MS = 1, LAT_OPT_LAT_US, LAT_OPT_VM_IP, LAT_OPT_THRESHOLD };
+/* --latency-ms / --latency-us / --vm-ip / --threshold (us) */
 int lat_handle_opt(int key, const char *arg, void *cfg);
 /* Cross-flag checks (nt_cli.validate): 0, or -1 after nt_usage_error(). */
 int lat_validate(void *cfg);
@@ -436,20 +510,35 @@ int lat_validate(void *cfg);
 /* A family member: its name, kind and its list (the hook of each stage:
  * stage i is slot i). It is the ctx of the member's tool definition, whose
  * hooks are lat_tool_hooks. */
+/* Where a member's path runs. */
+enum lat_where {
+	LAT_AT_HOST,            /* the host's own traffic: socket <-> physical interface */
+	LAT_AT_VM,              /* a VM's: its tap <-> switch <-> physical interface */
+	LAT_AT_VM_PAIR,         /* between two VMs: source tap -> switch -> destination tap
+				 * (--dst-vm-interface is the path's far set, in cfg.phy) */
+};
+
 struct lat_tool {
 	const char *name;
 	enum lat_kind kind;
-	const int *hooks;               /* hook of each slot */
+	const struct lat_slot_def *slots;       /* hook of each slot */
 	int nhooks;
+	enum lat_where where;
 };
+/* A member's struct lat_tool from its list, e.g.
+ *   LAT_TOOL(system_network_latency_summary, SUMMARY, LAT_PATH_SYSTEM_..., HOST) */
+#define LAT_TOOL(tname, tkind, list, at)                                             \
+	static const struct lat_slot_def lat_slots_[] = { list(LAT_SLOT_DEF, LAT_SLOT_DEF) }; \
+	static const struct lat_tool lat = { #tname, LAT_KIND_##tkind, lat_slots_,       \
+					     NT_ARRAY_SIZE(lat_slots_), LAT_AT_##at }
 
 extern const struct nt_tool_hooks lat_tool_hooks;
 
 /* ---- pure helpers (unit-tested) */
 /* Fill pos/end_pos/start_mask of @k for @kind/@dir from a tool's list: the
- * catalogue row of each of its @n slots, @planned[slot] true when the slot's
- * stage has a probe. */
-void lat_layout(struct lat_kcfg *k, enum lat_kind kind, int dir,
+ * catalogue row of each of its @n slots (positions: the list's), @planned[slot]
+ * true when the slot's stage has a probe; @fwd: a forwarding (VM) path. */
+void lat_layout(struct lat_kcfg *k, enum lat_kind kind, int dir, bool fwd,
 		const struct lat_hook_info *const *slots, int n, const bool *planned);
 /* Stamp @slot of @path in a record of geometry @g (its arrays follow the head). */
 static inline const struct lat_stamp *lat_stamp(const struct lat_rec_head *r,

@@ -61,7 +61,21 @@ static int planned_slot(const struct lat_hook_info *const *slots, int n, const b
 	return LAT_NO_SLOT;
 }
 
-void lat_layout(struct lat_kcfg *k, enum lat_kind kind, int dir,
+/* A forwarding path (a VM's tap <-> the physical interface) opens its records
+ * at the first planned position that is not a switch hook. */
+static void fwd_starts(struct lat_kcfg *k, int p, const struct lat_hook_info *const *slots, int n)
+{
+	int start = 0;
+
+	for (int i = 0; i < n; i++)
+		if (k->pos[p][i] && slots[i]->cls != LAT_CL_OVS && (!start || k->pos[p][i] < start))
+			start = k->pos[p][i];
+	for (int i = 0; i < n; i++)
+		if (start && k->pos[p][i] == start && slots[i]->cls != LAT_CL_OVS)
+			k->start_mask[p] |= 1ull << i;
+}
+
+void lat_layout(struct lat_kcfg *k, enum lat_kind kind, int dir, bool fwd,
 		const struct lat_hook_info *const *slots, int n, const bool *planned)
 {
 	memset(k->pos, 0, sizeof(k->pos));
@@ -95,10 +109,12 @@ void lat_layout(struct lat_kcfg *k, enum lat_kind kind, int dir,
 		}
 		if (kind == LAT_KIND_RTT && p == 1)
 			continue;       /* replies only update exchanges the request opened */
+		if (fwd)
+			fwd_starts(k, p, slots, n);
 		/* Records open at the earliest layer that is planned: the IP layer
 		 * when function probes work, else the device layer. OVS hooks never
 		 * open one (they also carry traffic that is not the host's). */
-		for (int i = 0; i < n; i++) {
+		for (int i = 0; i < n && !fwd; i++) {
 			int pos = k->pos[p][i];
 
 			if (!pos || slots[i]->cls == LAT_CL_OVS)
@@ -207,9 +223,14 @@ int lat_handle_opt(int key, const char *arg, void *data)
 {
 	struct lat_config *c = data;
 	bool ms = key == LAT_OPT_LAT_MS;
+	const char *flag = ms ? "--latency-ms" : key == LAT_OPT_THRESHOLD ? "--threshold" : "--latency-us";
 	unsigned long long v;
 
-	if (nt_arg_uint(ms ? "--latency-ms" : "--latency-us", arg, 0,
+	if (key == LAT_OPT_VM_IP) {
+		c->has_vm_ip = true;
+		return nt_arg_ipv4("--vm-ip", arg, &c->vm_ip);
+	}
+	if (nt_arg_uint(flag, arg, 0,
 			ms ? 3600000 : 3600000000ULL, ms ? "ms" : "us", &v))
 		return -1;
 	c->threshold_us = ms ? v * 1000 : v;
@@ -271,6 +292,16 @@ struct lat_state {
 	unsigned intervals;
 };
 
+/* "TX (socket -> NIC)": a path's name in text reports */
+static const char *path_label(const struct lat_state *s, int p)
+{
+	if (s->tool->where == LAT_AT_VM_PAIR)
+		return "VM -> VM (source tap -> destination tap)";
+	if (s->tool->where == LAT_AT_VM)
+		return p ? "VM RX (NIC -> tap)" : "VM TX (tap -> NIC)";
+	return p ? "RX (NIC -> socket)" : "TX (socket -> NIC)";
+}
+
 static const char *ip_str(__u32 a, char *buf, size_t len)
 {
 	return inet_ntop(AF_INET, &a, buf, len) ? buf : "?";
@@ -299,14 +330,14 @@ static const char *ifname(__u32 ifindex, char *buf, size_t len)
 
 static const char *slot_name(const struct lat_state *s, int slot)
 {
-	return lat_hooks[s->tool->hooks[slot]].name;
+	return lat_hooks[s->tool->slots[slot].hook].name;
 }
 
 /* The tool's slot of hook @h, -1 if its list has none. */
 static int slot_of(const struct lat_state *s, int h)
 {
 	for (int i = 0; i < s->tool->nhooks; i++)
-		if (s->tool->hooks[i] == h)
+		if (s->tool->slots[i].hook == h)
 			return i;
 	return -1;
 }
@@ -683,7 +714,7 @@ static void packet_event(struct lat_state *s, const struct lat_event_head *e)
 			nt_json_u64(j, "ts_ns", sp->ts);
 			if (i)
 				nt_json_f64(j, "delta_us", (ts[i] - ts[i - 1]) / 1000.0);
-			if (s->tool->hooks[slots[i]] == LH_QDISC_ENQ)
+			if (s->tool->slots[slots[i]].hook == LH_QDISC_ENQ)
 				nt_json_u64(j, "qlen", sp->qlen);
 			nt_json_obj_end(j);
 		}
@@ -734,8 +765,9 @@ static void packet_event(struct lat_state *s, const struct lat_event_head *e)
 		if (qe->ts && qd->ts && qd->ts >= qe->ts)
 			nt_text("PHY_QDISC: sojourn=%.1fus qlen=%u\n", (qd->ts - qe->ts) / 1000.0, qe->qlen);
 	} else {
-		nt_text("=== System Network %s Latency Trace: %s ===\n", proto_name(p->proto), when);
-		nt_text("Direction: %s\n%s\n", path ? "RX (NIC -> socket)" : "TX (socket -> NIC)", line);
+		nt_text("=== %s Network %s Latency Trace: %s ===\n", s->tool->where != LAT_AT_HOST ? "VM" : "System",
+			proto_name(p->proto), when);
+		nt_text("Direction: %s\n%s\n", path_label(s, path), line);
 		nt_text("Process: PID %u COMM %s\n", r->pid[path], r->comm[path]);
 		for (int i = 0; i + 1 < n; i++) {
 			fmt_us((ts[i + 1] - ts[i]) / 1000.0, d, sizeof(d));
@@ -880,6 +912,83 @@ static void percpu_sum(const struct nt_lat *v, int ncpu, struct nt_lat *out)
 		nt_lat_merge(out, &v[c]);
 }
 
+/* The manual's phase-1 finding (2.3.2, 2.3.3): per direction the stage pair
+ * holding the highest P99, the flow with the highest P99, and the details
+ * command that follows it up with that flow's filters. */
+struct lat_finding {
+	const char *from, *to;  /* the stage pair, NULL: none */
+	double pair_p99;
+	bool has_flow;
+	struct lat_flow_key flow;
+	double flow_p99;
+};
+
+static void details_command(const struct lat_state *s, const struct lat_flow_key *k, char *buf,
+			    size_t len)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	const struct lat_config *c = s->cfg;
+	int n;
+
+	if (s->tool->where == LAT_AT_VM_PAIR) {
+		snprintf(buf, len, "nettrail vm_pair_gap --src-vm-interface %s --dst-vm-interface %s "
+			 "--src-ip %s --dst-ip %s --protocol %s --threshold 1000", c->vm.str, c->phy.str,
+			 ip_str(k->saddr, a, sizeof(a)), ip_str(k->daddr, b, sizeof(b)),
+			 lproto_name(k->proto));
+		return;
+	}
+	n = snprintf(buf, len, "nettrail %s_network_latency_details",
+		     s->tool->where == LAT_AT_VM ? "vm" : "system");
+	if (s->tool->where == LAT_AT_VM && c->vm.str)
+		n += snprintf(buf + n, len - n, " --vm-interface %s", c->vm.str);
+	if (c->phy.str && n < (int)len)
+		n += snprintf(buf + n, len - n, " --phy-interface %s", c->phy.str);
+	if (n < (int)len)
+		snprintf(buf + n, len - n, " --src-ip %s --dst-ip %s --protocol %s --direction %s",
+			 ip_str(k->saddr, a, sizeof(a)), ip_str(k->daddr, b, sizeof(b)),
+			 lproto_name(k->proto), k->path ? "rx" : "tx");
+}
+
+static void finding_text(const struct lat_state *s, const struct lat_finding *f)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], cmd[512];
+	const struct lat_flow_key *k = &f->flow;
+
+	if (f->from)
+		nt_text("  Slowest stage pair (P99): %s -> %s, P99~ %.1f us\n", f->from, f->to,
+			f->pair_p99);
+	if (f->has_flow) {
+		nt_text("  Slowest flow (P99): %s %s -> %s, P99~ %.1f us\n", proto_name(k->proto),
+			ip_str(k->saddr, a, sizeof(a)), ip_str(k->daddr, b, sizeof(b)), f->flow_p99);
+		details_command(s, k, cmd, sizeof(cmd));
+		nt_text("  Next: %s\n", cmd);
+	}
+}
+
+static void finding_json(const struct lat_state *s, struct nt_json *j, const struct lat_finding *f)
+{
+	char a[INET_ADDRSTRLEN], cmd[512];
+	const struct lat_flow_key *k = &f->flow;
+
+	if (f->from) {
+		nt_json_obj(j, "p99_stage");
+		nt_json_str(j, "from", f->from);
+		nt_json_str(j, "to", f->to);
+		nt_json_f64(j, "p99_us", f->pair_p99);
+		nt_json_obj_end(j);
+	}
+	if (f->has_flow) {
+		nt_json_obj(j, "p99_flow");
+		nt_json_str(j, "protocol", lproto_name(k->proto));
+		nt_json_str(j, "src_ip", ip_str(k->saddr, a, sizeof(a)));
+		nt_json_str(j, "dst_ip", ip_str(k->daddr, a, sizeof(a)));
+		nt_json_f64(j, "p99_us", f->flow_p99);
+		details_command(s, k, cmd, sizeof(cmd));
+		nt_json_str(j, "next", cmd);
+		nt_json_obj_end(j);
+	}
+}
+
 static void summary_report(struct lat_state *s, bool final)
 {
 	int ncpu = libbpf_num_possible_cpus();
@@ -893,6 +1002,7 @@ static void summary_report(struct lat_state *s, bool final)
 	__u64 *cv = calloc(ncpu, sizeof(__u64)), cnt[LAT_NPATHS][LAT_GC_MAX];
 	struct flow_row *rows = calloc(LAT_MAX_FLOWS, sizeof(*rows));
 	struct { struct lat_pair_key k; struct nt_lat l; } pairs[LAT_MAX_PAIRS];
+	struct lat_finding find[LAT_NPATHS];
 	int npairs = 0, nrows = 0;
 	uint64_t now = nt_mono_ns(), wall = nt_mono_to_wall_ns(now);
 	double secs = (now - s->interval_start_ns) / 1e9;
@@ -976,6 +1086,29 @@ static void summary_report(struct lat_state *s, bool final)
 			bpf_map_delete_elem(fd_flows, &keys[i]);
 		}
 	}
+	for (int p = 0; p < LAT_NPATHS; p++) {
+		struct lat_finding *f = &find[p];
+
+		memset(f, 0, sizeof(*f));
+		for (int i = 0; i < npairs; i++) {
+			double v = lat_pct_us(&pairs[i].l, 99);
+
+			if (pairs[i].k.path == p && (!f->from || v > f->pair_p99)) {
+				f->from = slot_name(s, pairs[i].k.prev);
+				f->to = slot_name(s, pairs[i].k.cur);
+				f->pair_p99 = v;
+			}
+		}
+		for (int i = 0; i < nrows; i++) {
+			double v = lat_pct_us(&rows[i].l, 99);
+
+			if (rows[i].k.path == p && (!f->has_flow || v > f->flow_p99)) {
+				f->has_flow = true;
+				f->flow = rows[i].k;
+				f->flow_p99 = v;
+			}
+		}
+	}
 	qsort(rows, nrows, sizeof(*rows), cmp_flow);
 	if ((unsigned long long)nrows > s->cfg->top)
 		nrows = (int)s->cfg->top;
@@ -1006,6 +1139,7 @@ static void summary_report(struct lat_state *s, bool final)
 				}
 				nt_json_arr_end(j);
 			}
+			finding_json(s, j, &find[p]);
 			nt_json_obj_end(j);
 		}
 		nt_json_arr(j, "flows");
@@ -1042,7 +1176,7 @@ static void summary_report(struct lat_state *s, bool final)
 		if (!(s->cfg->direction & (p ? LAT_DIR_RX : LAT_DIR_TX)))
 			continue;
 		nt_text("Direction %s: packets started %llu, completed %llu, incomplete %llu (%.1f%%)\n",
-			p ? "RX (NIC -> socket)" : "TX (socket -> NIC)", (unsigned long long)st,
+			path_label(s, p), (unsigned long long)st,
 			(unsigned long long)co, (unsigned long long)(st > co ? st - co : 0),
 			st ? 100.0 * (st > co ? st - co : 0) / st : 0.0);
 		if (tot[p].count)
@@ -1062,6 +1196,7 @@ static void summary_report(struct lat_state *s, bool final)
 					lat_pct_us(&pairs[i].l, 99), (unsigned long long)pairs[i].l.count);
 				hist_text(&pairs[i].l);
 			}
+		finding_text(s, &find[p]);
 	}
 	nt_text("Top %llu flows by %s:\n", (unsigned long long)s->cfg->top, lat_sort_name(s->cfg->sort));
 	if (nrows)
@@ -1205,7 +1340,8 @@ static int lat_plan(struct nt_run *r)
 		return NT_EXIT_RUNTIME;
 	}
 	r->ctx = &state;
-	nt_plan_ctx_set_ifaces(&r->plan_ctx, state.cfg->phy.ref, state.cfg->phy.n);
+	nt_plan_ctx_set_ifaces(&r->plan_ctx, LAT_IFSET_PHY, state.cfg->phy.ref, state.cfg->phy.n);
+	nt_plan_ctx_set_ifaces(&r->plan_ctx, LAT_IFSET_VM, state.cfg->vm.ref, state.cfg->vm.n);
 	return 0;
 }
 
@@ -1215,7 +1351,7 @@ static int lat_planned(struct nt_run *r)
 
 	for (int i = 0; i < r->def->nstages; i++) {
 		struct nt_stage_plan *pl = &r->plans[i];
-		int h = tool->hooks[i];
+		int h = tool->slots[i].hook;
 
 		if (!pl->cand)
 			continue;
@@ -1237,6 +1373,7 @@ static int lat_configure(struct nt_run *r)
 	struct lat_kcfg *k = nt_obj_var(r->obj, "targ_cfg", sizeof(*k));
 	const struct lat_geom *g = nt_obj_var(r->obj, "lat_geom", sizeof(*g));
 	const struct lat_hook_info *slots[LAT_MAX_HOOKS];
+	struct lat_hook_info info[LAT_MAX_HOOKS];
 	bool planned[LAT_MAX_HOOKS] = { false };
 
 	/* the object was built from the tool's list: the same slots */
@@ -1247,10 +1384,24 @@ static int lat_configure(struct nt_run *r)
 	state.obj = r->obj;
 	state.geom = *g;
 	for (int i = 0; i < tool->nhooks; i++) {
-		slots[i] = &lat_hooks[tool->hooks[i]];
+		const struct lat_slot_def *d = &tool->slots[i];
+
+		/* the list's own positions where it gives them */
+		info[i] = lat_hooks[d->hook];
+		if (d->tx_pos || d->rx_pos) {
+			info[i].tx_pos = d->tx_pos;
+			info[i].rx_pos = d->rx_pos;
+		}
+		slots[i] = &info[i];
 		planned[i] = state.slot_plan[i] != NULL;
 	}
-	lat_layout(k, tool->kind, cfg->direction, slots, tool->nhooks, planned);
+	lat_layout(k, tool->kind, cfg->direction, tool->where != LAT_AT_HOST, slots, tool->nhooks,
+		   planned);
+	k->fwd_path = tool->where != LAT_AT_HOST;
+	k->has_vm_ip = cfg->has_vm_ip;
+	k->vm_ip = cfg->vm_ip;
+	k->nvm = cfg->vm.n;
+	memcpy(k->vm, cfg->vm.ref, sizeof(k->vm));
 	k->mode = tool->kind == LAT_KIND_RTT ? LAT_MODE_ICMP : LAT_MODE_FLOW;
 	k->stage_stacks = tool->kind == LAT_KIND_RTT && !cfg->no_stacks;
 	k->final_stack = tool->kind != LAT_KIND_RTT && tool->kind != LAT_KIND_SUMMARY && !cfg->no_stacks;
@@ -1290,9 +1441,14 @@ static void lat_describe(struct nt_run *r, char *buf, size_t len)
 	if (cfg->src_str || cfg->dst_str)
 		snprintf(filt, sizeof(filt), "%s -> %s ", cfg->src_str ? cfg->src_str : "any",
 			 cfg->dst_str ? cfg->dst_str : "any");
-	snprintf(buf, len, "%sdirection %s%s%s", filt,
+	if (state.tool->where == LAT_AT_VM_PAIR) {
+		snprintf(buf, len, "%sfrom tap %s to tap %s", filt, cfg->vm.str, cfg->phy.str);
+		return;
+	}
+	snprintf(buf, len, "%sdirection %s%s%s%s%s", filt,
 		 cfg->direction == LAT_DIR_TX ? "tx" : cfg->direction == LAT_DIR_RX ? "rx" : "both",
-		 cfg->phy.str ? " on " : "", cfg->phy.str ? cfg->phy.str : "");
+		 cfg->phy.str ? " on " : "", cfg->phy.str ? cfg->phy.str : "",
+		 cfg->vm.str ? ", VM tap " : "", cfg->vm.str ? cfg->vm.str : "");
 }
 
 static void lat_header(struct nt_run *r)

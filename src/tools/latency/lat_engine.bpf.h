@@ -32,12 +32,12 @@
 #endif
 
 /* The tool's slots: LS_<hook> is the hook's place in its list. */
-#define LAT_SLOT_ENUM(id) LS_##id,
+#define LAT_SLOT_ENUM(id, ...) LS_##id,
 enum lat_path_slot { LAT_PATH(LAT_SLOT_ENUM, LAT_SLOT_ENUM) LAT_NHOOKS };
 _Static_assert(LAT_NHOOKS <= LAT_MAX_HOOKS, "a path has at most LAT_MAX_HOOKS hooks (u64 masks)");
 
 /* Slot of a hook of the list (a constant: programs pass constant hooks). */
-#define LAT_SLOT_CASE(id) case LH_##id: return LS_##id;
+#define LAT_SLOT_CASE(id, ...) case LH_##id: return LS_##id;
 static __always_inline int lat_slot_of(const int hook)
 {
 	switch (hook) {
@@ -182,15 +182,22 @@ static __always_inline bool lat_dev_hook(int hook)
 	return lat_hook_class(hook) == LAT_CL_DEV;
 }
 
+static __always_inline bool lat_vm_hook(int hook)
+{
+	return lat_hook_class(hook) == LAT_CL_VM;
+}
+
+/* IP-layer and socket hooks: the host's own traffic */
+static __always_inline bool lat_host_hook(int hook)
+{
+	return lat_hook_class(hook) == LAT_CL_IP || lat_hook_class(hook) == LAT_CL_SOCK;
+}
+
 static __always_inline bool lat_sock_hook(int hook)
 {
 	return lat_hook_class(hook) == LAT_CL_SOCK;
 }
 
-static __always_inline bool lat_ovs_hook(int hook)
-{
-	return lat_hook_class(hook) == LAT_CL_OVS;
-}
 
 /* The network namespace an IP-layer or socket hook runs in, 0 when it cannot
  * tell: the owning socket's (the sending socket on the transmit IP layer, the
@@ -377,6 +384,8 @@ static __always_inline bool lat_flow_match(const struct lat_pkt *p)
 	if (targ_cfg.dport && p->dport != targ_cfg.dport)
 		return false;
 	if (targ_cfg.port && p->sport != targ_cfg.port && p->dport != targ_cfg.port)
+		return false;
+	if (targ_cfg.has_vm_ip && p->saddr != targ_cfg.vm_ip && p->daddr != targ_cfg.vm_ip)
 		return false;
 	return true;
 }
@@ -652,12 +661,13 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 	if (lat_dev_hook(hook) && targ_cfg.nphy &&
 	    nt_ifset_find(targ_cfg.phy, targ_cfg.nphy, &ref) < 0)
 		return 0;
+	if (lat_vm_hook(hook) && nt_ifset_find(targ_cfg.vm, targ_cfg.nvm, &ref) < 0)
+		return 0;
 	/* One-way paths are the host's own traffic through its interfaces:
 	 * sockets of the interfaces' namespaces send and receive it. Packets
 	 * of other namespaces on this kernel (containers, lab peers) cost no
 	 * parsing and no map lookup at the IP-layer and socket hooks. */
-	if (targ_cfg.mode == LAT_MODE_FLOW && targ_cfg.nphy && !lat_dev_hook(hook) &&
-	    !lat_ovs_hook(hook)) {
+	if (targ_cfg.mode == LAT_MODE_FLOW && targ_cfg.nphy && lat_host_hook(hook)) {
 		__u32 netns = lat_hook_netns(btf, hook, skb, sk, &ref);
 
 		if (netns && !lat_phy_netns(netns))
@@ -694,7 +704,8 @@ parsed:
 		/* A TCP segment without data (pure ACK, bare SYN or FIN) is never
 		 * copied to a reader: its receive path cannot end, so it gets no
 		 * record there (and costs no map lookup at each receive hook). */
-		if ((p.flags & LAT_PKT_NO_PAYLOAD) && targ_cfg.pos[1][slot] && !targ_cfg.pos[0][slot])
+		if ((p.flags & LAT_PKT_NO_PAYLOAD) && !targ_cfg.fwd_path && targ_cfg.pos[1][slot] &&
+		    !targ_cfg.pos[0][slot])
 			return 0;
 		lat_flow_key(&p, &key);
 		if (targ_cfg.pos[0][slot] && !targ_cfg.pos[1][slot])
@@ -767,7 +778,8 @@ parsed:
 			for (int j = 0; j < LAT_NHOOKS; j++)
 				init->stack_id[i][j] = -1;
 		init->pkt = p;
-		init->pkt.len = NT_RD(btf, skb, len);
+		if (skb)                /* tc hooks: the caller's parse has it */
+			init->pkt.len = NT_RD(btf, skb, len);
 		if (lat_store_new(&key, init, path, opens, gen) == 0) {
 			nt_count(LAT_CNT_STARTED);
 			lat_gen_count(gen, path, LAT_GC_STARTED);
@@ -1006,8 +1018,8 @@ int nt_lat_skready_tp(struct trace_event_raw_sk_data_ready *ctx)                
 }
 
 /*
- * Per-interface hooks (T() in a path: the summary): tc programs on each --phy-interface
- * alone, in place of the device tracepoints that run for every device of
+ * Per-interface hooks (T() in a path: the summaries): tc programs on each
+ * --phy-interface (or --vm-interface: the hook's interface set) alone, in place of the device tracepoints that run for every device of
  * every namespace and filter afterwards. Egress runs in __dev_queue_xmit just
  * before net:net_dev_queue, ingress in __netif_receive_skb_core just after
  * net:netif_receive_skb (and after a VLAN tag in the data is taken out).
@@ -1060,12 +1072,14 @@ static __always_inline int lat_on_tc(struct __sk_buff *ctx, const int hook)
 
 	const int slot = lat_slot_of(hook);
 
-	if (slot >= 0 && (targ_cfg.pos[0][slot] || targ_cfg.pos[1][slot]) && !lat_parse_tc(ctx, &p))
+	if (slot >= 0 && (targ_cfg.pos[0][slot] || targ_cfg.pos[1][slot]) && !lat_parse_tc(ctx, &p)) {
+		p.len = ctx->len;
 		lat_on(ctx, NULL, NULL, hook, 0, &p, ctx->ifindex);
+	}
 	return LAT_TC_ACT_UNSPEC;
 }
 
-#define LAT_BT_TC(id, kind, dir, tag)                                                  \
+#define LAT_BT_TC(id, kind, dir, tag, set)                                                \
 SEC("tc")                                                                              \
 int nt_lat_##tag##_tc(struct __sk_buff *ctx)                                           \
 {                                                                                      \
@@ -1073,10 +1087,10 @@ int nt_lat_##tag##_tc(struct __sk_buff *ctx)                                    
 }
 
 /* B: a hook's programs; BT: with its per-interface tc program */
-#define LAT_B_TC(id, kind, dir, tag)
+#define LAT_B_TC(id, kind, dir, tag, set)
 #define LAT_PROG_ROW(id, name, what, opt, cls, tx, rx, ...) __VA_ARGS__
-#define LAT_PROGS(id) LAT_H_##id(LAT_PROG_ROW, LAT_B)
-#define LAT_PROGS_PER_IF(id) LAT_H_##id(LAT_PROG_ROW, LAT_BT)
+#define LAT_PROGS(id, ...) LAT_H_##id(LAT_PROG_ROW, LAT_B)
+#define LAT_PROGS_PER_IF(id, ...) LAT_H_##id(LAT_PROG_ROW, LAT_BT)
 #define LAT_BT_TP LAT_B_TP
 #define LAT_BT_FN LAT_B_FN
 #define LAT_BT_RXC LAT_B_RXC

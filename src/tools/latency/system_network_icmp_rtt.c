@@ -20,7 +20,6 @@
 
 /* its path (lat_paths.h): one stage per hook, stage i is slot i */
 static const struct nt_stage stages[] = { LAT_PATH_SYSTEM_NETWORK_ICMP_RTT(LAT_STAGE, LAT_STAGE_PER_IF) };
-static const int stage_hooks[] = { LAT_PATH_SYSTEM_NETWORK_ICMP_RTT(LAT_HOOK_ID, LAT_HOOK_ID) };
 
 static const struct nt_opt options[] = {
 	LAT_OPTS_RTT(LAT_OPT_IFLIST("phy-interface", "physical interface(s), e.g. bond slaves "
@@ -30,8 +29,7 @@ static const struct nt_opt options[] = {
 NT_SKEL(system_network_icmp_rtt);
 
 static struct lat_config cfg = LAT_RTT_CONFIG;
-static const struct lat_tool lat = { "system_network_icmp_rtt", LAT_KIND_RTT, stage_hooks,
-				       NT_ARRAY_SIZE(stage_hooks) };
+LAT_TOOL(system_network_icmp_rtt, RTT, LAT_PATH_SYSTEM_NETWORK_ICMP_RTT, HOST);
 
 
 const struct nt_tool_def system_network_icmp_rtt_tool = {

@@ -18,7 +18,6 @@
 
 /* its path (lat_paths.h): one stage per hook, stage i is slot i */
 static const struct nt_stage stages[] = { LAT_PATH_SYSTEM_NETWORK_LATENCY_DETAILS(LAT_STAGE, LAT_STAGE_PER_IF) };
-static const int stage_hooks[] = { LAT_PATH_SYSTEM_NETWORK_LATENCY_DETAILS(LAT_HOOK_ID, LAT_HOOK_ID) };
 
 static const struct nt_opt options[] = {
 	LAT_OPTS_FLOW,
@@ -29,8 +28,7 @@ static const struct nt_opt options[] = {
 NT_SKEL(system_network_latency_details);
 
 static struct lat_config cfg;
-static const struct lat_tool lat = { "system_network_latency_details", LAT_KIND_DETAILS, stage_hooks,
-				       NT_ARRAY_SIZE(stage_hooks) };
+LAT_TOOL(system_network_latency_details, DETAILS, LAT_PATH_SYSTEM_NETWORK_LATENCY_DETAILS, HOST);
 
 
 const struct nt_tool_def system_network_latency_details_tool = {

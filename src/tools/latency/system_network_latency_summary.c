@@ -27,7 +27,6 @@
 
 /* its path (lat_paths.h): one stage per hook, stage i is slot i */
 static const struct nt_stage stages[] = { LAT_PATH_SYSTEM_NETWORK_LATENCY_SUMMARY(LAT_STAGE, LAT_STAGE_PER_IF) };
-static const int stage_hooks[] = { LAT_PATH_SYSTEM_NETWORK_LATENCY_SUMMARY(LAT_HOOK_ID, LAT_HOOK_ID) };
 
 static const struct nt_opt options[] = {
 	LAT_OPTS_FLOW,
@@ -43,8 +42,7 @@ static const struct nt_opt options[] = {
 NT_SKEL(system_network_latency_summary);
 
 static struct lat_config cfg = { .interval = 5, .top = 10, .sort = LAT_SORT_COUNT };
-static const struct lat_tool lat = { "system_network_latency_summary", LAT_KIND_SUMMARY, stage_hooks,
-				       NT_ARRAY_SIZE(stage_hooks) };
+LAT_TOOL(system_network_latency_summary, SUMMARY, LAT_PATH_SYSTEM_NETWORK_LATENCY_SUMMARY, HOST);
 
 
 const struct nt_tool_def system_network_latency_summary_tool = {

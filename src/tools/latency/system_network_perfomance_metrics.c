@@ -20,7 +20,6 @@
 
 /* its path (lat_paths.h): one stage per hook, stage i is slot i */
 static const struct nt_stage stages[] = { LAT_PATH_SYSTEM_NETWORK_PERFOMANCE_METRICS(LAT_STAGE, LAT_STAGE_PER_IF) };
-static const int stage_hooks[] = { LAT_PATH_SYSTEM_NETWORK_PERFOMANCE_METRICS(LAT_HOOK_ID, LAT_HOOK_ID) };
 
 static const struct nt_opt options[] = {
 	LAT_OPT_IFLIST("phy-interface", "physical interface(s), e.g. bond slaves (required)",
@@ -38,8 +37,7 @@ static const struct nt_opt options[] = {
 NT_SKEL(system_network_perfomance_metrics);
 
 static struct lat_config cfg = { .direction = LAT_DIR_BOTH };
-static const struct lat_tool lat = { "system_network_perfomance_metrics", LAT_KIND_METRICS, stage_hooks,
-				       NT_ARRAY_SIZE(stage_hooks) };
+LAT_TOOL(system_network_perfomance_metrics, METRICS, LAT_PATH_SYSTEM_NETWORK_PERFOMANCE_METRICS, HOST);
 
 
 const struct nt_tool_def system_network_perfomance_metrics_tool = {

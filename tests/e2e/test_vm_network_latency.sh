@@ -1,0 +1,180 @@
+#!/bin/bash
+# The VM path's switch stages (vm_network_latency_summary/details): a "VM" that is a responder
+# on a tap (tests/lab/lab_latency.sh latlab_tapvm), its tap and a "physical" veth in a Linux
+# bridge or an Open vSwitch kernel datapath, a remote host pinging it. Where function probes
+# work (the guest tier) the bridge stages (br_handle_frame, br_forward) or the OVS ones
+# (netdev_frame_hook, ovs_dp_process_packet, ovs_vport_send) sit between the tap and the
+# physical port on both paths, each with every packet; on this host the switch stages are
+# skipped and the device stages still chain. The real VM's cases are in test_vm_lab.sh.
+. "$(dirname "$0")/lib.sh"
+. "$REPO/tests/lab/lab_latency.sh"
+S=vm_network_latency_summary
+
+# tapvm KIND: the lab for this case
+tapvm() {
+	local p
+	[[ $1 == ovs ]] && { { [[ -d /sys/module/openvswitch ]] || modprobe openvswitch 2>/dev/null; } ||
+		skip "no openvswitch module on this kernel (the guest tier has it)"; nt_need ovs-dpctl; }
+	p=$(lab_prefix lv) || fail "no lab prefix"
+	_NT_LABS+=("$p")
+	latlab_tapvm "$p" "$1" || fail "tap VM lab ($1) could not be built"
+	cp "$LAB_STATE_DIR/names/$p/responder.pid" "$W/responder.pid"
+	_NT_TOOLS+=(responder)          # stopped with the case's tools
+}
+
+# pairs_hold T PATH N FROM>TO[|FROM>TO]...: each pair of PATH (tx|rx) holds the N packets
+# (alternatives joined by |: their sum, e.g. a bridge's br_forward or br_flood)
+pairs_hold() {
+	local t=$1 path=$2 n=$3 pair alt sel alts
+	shift 3
+	for pair in "$@"; do
+		sel=false
+		IFS='|' read -ra alts <<<"$pair"
+		for alt in "${alts[@]}"; do
+			sel+=" or (.from == \"${alt%%>*}\" and .to == \"${alt#*>}\")"
+		done
+		assert_jq "$t" "[\$all[] | select(.type == \"interval\") | .$path.stages[]? | select($sel) | .latency_us.count] | add == $n" \
+			"$path: $pair holds the $n packets"
+	done
+}
+
+# 20 pings from the remote host to the tap VM: 20 packets each way through the switch
+case_switch() {
+	local kind=$1 mode=$2 n=20
+	tapvm "$kind"
+	# shellcheck disable=SC2046
+	nt_start T "$TAPVM_NS" $S --vm-interface "$TAPVM_TAP" --phy-interface "$TAPVM_PHY" \
+		--direction both --protocol icmp --stage-latency --interval 600 --json $(nt_mode_args "$mode")
+	ip netns exec "$TAPVM_REMOTE_NS" ping -n -q -c $n -i 0.05 -W 2 "$TAPVM_VM_IP" >/dev/null ||
+		fail "lab: pings to the tap VM lost"
+	nt_stop T INT 10
+	assert_exit T 0
+	nt_check_json T $S
+	echo "# $(grep -o '^Tracing.*' "$W/T.err" | cut -c1-400)"
+	assert_jq T "[\$all[] | select(.type == \"interval\")] | last | .tx.completed == $n and .rx.completed == $n" \
+		"$n requests to the VM (rx), $n replies (tx)"
+	if ! nt_in_guest; then
+		# no function probes here: the switch stages are skipped, the device stages chain
+		grep -q "skipping stage 'br_handle_frame'" "$W/T.err" || fail "the bridge stage's skip is not said$(nt_show T)"
+		pairs_hold T tx $n "vnet_rx>net_dev_queue" "net_dev_queue>net_dev_xmit"
+		pairs_hold T rx $n "netif_receive_skb>vnet_queue" "vnet_queue>tun_net_xmit"
+	elif [[ $kind == bridge ]]; then
+		pairs_hold T tx $n "vnet_rx>br_handle_frame" "br_handle_frame>br_forward|br_handle_frame>br_flood" \
+			"br_forward>net_dev_queue|br_flood>net_dev_queue"
+		pairs_hold T rx $n "netif_receive_skb>br_handle_frame" "br_handle_frame>br_forward|br_handle_frame>br_flood" \
+			"br_forward>vnet_queue|br_flood>vnet_queue"
+	else
+		pairs_hold T tx $n "vnet_rx>netdev_frame_hook" "netdev_frame_hook>ovs_dp_process_packet" \
+			"ovs_dp_process_packet>ovs_vport_send" "ovs_vport_send>net_dev_queue"
+		pairs_hold T rx $n "netif_receive_skb>netdev_frame_hook" "ovs_vport_send>vnet_queue"
+	fi
+	assert_unloaded T
+}
+
+# details in the guest, through the bridge: every stage of each reply, in path order
+case_details_bridge() {
+	nt_in_guest || skip "the bridge's function stages need kprobe/fentry (the guest tier)"
+	tapvm bridge
+	nt_start D "$TAPVM_NS" vm_network_latency_details --vm-interface "$TAPVM_TAP" \
+		--phy-interface "$TAPVM_PHY" --direction tx --protocol icmp --vm-ip "$TAPVM_VM_IP" --json
+	ip netns exec "$TAPVM_REMOTE_NS" ping -n -q -c 5 -i 0.1 -W 2 "$TAPVM_VM_IP" >/dev/null ||
+		fail "lab: pings to the tap VM lost"
+	nt_wait_events D 5 10
+	nt_stop D INT 10
+	assert_exit D 0
+	assert_jq D "(\$ev | length) == 5 and all(\$ev[]; [.stages[].name] == [\"vnet_rx\", \"br_handle_frame\", \"br_forward\", \"net_dev_queue\", \"net_dev_xmit\"] and .src_ip == \"$TAPVM_VM_IP\")" \
+		"5 replies, each tap -> br_handle_frame -> br_forward -> net_dev_queue -> net_dev_xmit"
+	assert_unloaded D
+}
+
+# auto only: the tap's receive is a tracepoint (or tc) stage; the switch stages take
+# fentry where the bridge's module BTF is (6.1, 6.12), else kprobe (5.10)
+nt_case --tag guest --tag newer "$S: a tap VM behind a Linux bridge -> both paths through the bridge's stages, each with every packet" case_switch bridge auto
+nt_case --tag guest --tag newer "$S: a tap VM behind an OVS kernel datapath -> both paths through the OVS stages (guest tier)" case_switch ovs auto
+nt_case --tag guest "vm_network_latency_details: a tap VM behind a Linux bridge -> every stage of each reply in path order (guest tier)" case_details_bridge
+# ---- two VMs on one host: vm_pair_latency, vm_pair_gap --------------------------------------
+
+# tappair N INTERVAL: the pair lab for this case (VM A pings VM B N times)
+tappair() {
+	local p
+	p=$(lab_prefix lp) || fail "no lab prefix"
+	_NT_LABS+=("$p")
+	latlab_tappair "$p" "$@" || fail "tap pair lab could not be built"
+	cp "$LAB_STATE_DIR/names/$p/responder.pid" "$W/responder.pid"
+	cp "$LAB_STATE_DIR/names/$p/responder-b.pid" "$W/responder-b.pid"
+	_NT_TOOLS+=(responder responder-b)
+}
+
+# wait_replies N: VM A got N replies from VM B
+wait_replies() {
+	local i
+	for ((i = 0; i < $(_nt_scaled 15) * 10; i++)); do
+		(($(grep -c '^got' "$TAPPAIR_A_LOG") >= $1)) && return 0
+		sleep 0.1
+	done
+	fail "VM A got $(grep -c '^got' "$TAPPAIR_A_LOG") of $1 replies"
+}
+
+pair_start() {
+	local t=$1 tool=$2
+	shift 2
+	nt_start "$t" "$TAPPAIR_NS" "$tool" --src-vm-interface "$TAPPAIR_A" --dst-vm-interface "$TAPPAIR_B" \
+		--json "$@"
+}
+
+# VM A pings VM B 20 times: A -> B holds exactly the 20 requests (not B's replies), as one flow
+case_pair_counts() {
+	local n=20
+	LATLAB_PING_GO=$W/go tappair $n 0.05
+	pair_start P vm_pair_latency --interval 600 --stage-latency
+	touch "$W/go"
+	wait_replies $n
+	nt_stop P INT 10
+	assert_exit P 0
+	nt_check_json P vm_pair_latency
+	grep -q "from tap $TAPPAIR_A to tap $TAPPAIR_B" "$W/P.err" || fail "the ready line names the taps$(nt_show P)"
+	assert_jq P "[\$all[] | select(.type == \"interval\")] | last | .tx.completed == $n and .tx.started == $n and
+		(.flows | length) == 1 and .flows[0].src_ip == \"$TAPPAIR_A_IP\" and .flows[0].dst_ip == \"$TAPPAIR_B_IP\"" \
+		"$n requests A -> B in one flow, none of B's replies"
+	if nt_in_guest; then
+		# the first request floods: the bridge has not seen VM B's MAC yet
+		pairs_hold P tx $n "vnet_rx>br_handle_frame" "br_handle_frame>br_forward|br_handle_frame>br_flood" \
+			"br_forward>net_dev_queue|br_flood>net_dev_queue" "net_dev_queue>net_dev_xmit"
+	else
+		pairs_hold P tx $n "vnet_rx>net_dev_queue" "net_dev_queue>net_dev_xmit"
+	fi
+	assert_unloaded P
+}
+
+# tbf (8 kbit) on VM B's tap: A's 10 pings, 50 ms apart, need 90 ms each there, so they queue
+# (the k-th ~40k ms more). vm_pair_gap --threshold 100 ms reports the ones behind at least
+# ~2 others, each with its time in B's tap queue; vm_pair_latency has the queue's pair holding it
+case_pair_gap() {
+	local n=10
+	LATLAB_PING_GO=$W/go tappair $n 0.05
+	ip netns exec "$TAPPAIR_NS" tc qdisc replace dev "$TAPPAIR_B" root tbf rate 8kbit burst 200 limit 10000 ||
+		fail "lab: cannot add tbf"
+	pair_start G vm_pair_gap --threshold 100000
+	pair_start P vm_pair_latency --interval 600 --stage-latency
+	touch "$W/go"
+	wait_replies $n
+	nt_stop G INT 10
+	nt_stop P INT 10
+	assert_exit G 0
+	assert_exit P 0
+	nt_check_json G vm_pair_gap
+	echo "# gaps (ms): $(jq -s -c '[.[] | select(.type == "event") | .total_us / 1000 | floor]' "$W/G.out")"
+	assert_jq G "(\$ev | length) >= 3 and \$sum.packets.started == $n and
+		all(\$ev[]; .total_us >= 100000 and .bottleneck == \"net_dev_queue -> net_dev_xmit\" and
+		.stages[0].iface == \"$TAPPAIR_A\" and (.stages | last | .iface == \"$TAPPAIR_B\"))" \
+		"the slow ones (>= 100 ms), queued at B's tap, from A's tap"
+	assert_jq G "(\$sum.packets.completed - (\$ev | length)) >= 1" "the first ones were faster than the threshold"
+	assert_jq P "[\$all[] | select(.type == \"interval\")] | last | (.tx.stages[] | select(.from == \"net_dev_queue\") | .latency_us.max >= 150000 and .latency_us.max <= 900000) and
+		.tx.p99_stage.from == \"net_dev_queue\" and (.tx.p99_flow.next | test(\"vm_pair_gap --src-vm-interface $TAPPAIR_A\"))" \
+		"vm_pair_latency: B's tap queue holds it (150-900 ms), the finding says so and what to run next"
+	assert_unloaded G
+}
+
+nt_case --tag guest "vm_pair_latency: VM A pings VM B through a bridge -> A -> B holds exactly the requests, one flow (the bridge's stages where function probes work)" case_pair_counts
+nt_case "vm_pair_gap: tbf on VM B's tap -> the pings slower than --threshold, each queued at B's tap" case_pair_gap
+nt_done
