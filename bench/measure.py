@@ -108,6 +108,12 @@ ALL_OVH_TOOLS = {
         "system_network_perfomance_metrics", "--phy-interface", E["LAB_CLIENT_IF"],
         "--direction", "both", "--src-ip", E["LAB_CLIENT_IP"], "--protocol", "tcp",
         "--latency-us", "200", "--json"]),
+    # the VM path's summary on the router: its client-side port stands in for the VM's tap
+    # (vnet_rx = tc ingress there), its server-side port for the physical one; the
+    # per-packet work is the same as behind a tap (tc hooks, transmit tracepoints)
+    "vm_network_latency_summary": (R, [
+        "vm_network_latency_summary", "--vm-interface", E["LAB_RX_IF"], "--phy-interface",
+        E["LAB_TX_IF"], "--direction", "both", "--interval", "1", "--json"]),
     "kernel_icmp_rtt": (CI, [
         "kernel_icmp_rtt", "--src-ip", E["LAB_CLIENT_IP"], "--dst-ip", E["LAB_SERVER_IP"],
         "--interface", E["LAB_CLIENT_IF"], "--direction", "tx", "--json"]),
@@ -123,9 +129,9 @@ for _t in _sel:
     if _t not in ALL_OVH_TOOLS:
         raise SystemExit(f"bench: OVH_TOOLS: unknown tool {_t!r} (known: {', '.join(ALL_OVH_TOOLS)}, all)")
 OVH_TOOLS = {t: ALL_OVH_TOOLS[t] for t in _sel}
-LAT_TOOLS = [t for t in OVH_TOOLS if t.startswith(("system_network_", "kernel_icmp"))]
+LAT_TOOLS = [t for t in OVH_TOOLS if t.startswith(("system_network_", "kernel_icmp", "vm_network_"))]
 # the targets for the summary tools (overhead model of the manual)
-SUMMARY_TOOLS = ("system_network_latency_summary",)
+SUMMARY_TOOLS = ("system_network_latency_summary", "vm_network_latency_summary")
 SP_UDP, SP_TCP, IPERF_PORT = 11311, 11312, 5391
 C = ["ip", "netns", "exec", E["LAB_CLIENT_NS"]]
 S = ["ip", "netns", "exec", E["LAB_SERVER_NS"]]
