@@ -52,15 +52,7 @@ const struct nt_tool_def kernel_icmp_rtt_tool = {
 			"      --interface ens4f0,ens4f1 --direction tx          # bond slaves\n"
 			"  nettrail kernel_icmp_rtt --src-ip 10.0.0.2 --dst-ip 10.0.0.1 --direction rx \\\n"
 			"      --latency-ms 5 --json\n",
-		.opts = options,
-		.nopts = NT_ARRAY_SIZE(options),
-		.handle = lat_handle_opt,
-		.validate = lat_validate,
-		.cfg = &cfg,
+		LAT_CLI_ROWS,
 	},
-	.stages = stages,
-	.nstages = NT_ARRAY_SIZE(stages),
-	.skel = &kernel_icmp_rtt_skel,
-	.hooks = &lat_tool_hooks,
-	.ctx = (void *)&lat,
+	LAT_DEF_REST(kernel_icmp_rtt),
 };

@@ -534,6 +534,26 @@ struct lat_tool {
 
 extern const struct nt_tool_hooks lat_tool_hooks;
 
+/* The parts of a member's struct nt_tool_def every member fills the same way,
+ * from its statics `options`, `cfg`, `stages`, `lat` and its skeleton:
+ *   .cli = { .tool = ..., .synopsis = ..., ..., LAT_CLI_ROWS }, LAT_DEF_REST(name) */
+#define LAT_CLI_ROWS                                                                         \
+	.opts = options, .nopts = NT_ARRAY_SIZE(options), .handle = lat_handle_opt,            \
+	.validate = lat_validate, .cfg = &cfg
+#define LAT_DEF_REST(tname)                                                                  \
+	.stages = stages, .nstages = NT_ARRAY_SIZE(stages), .skel = &tname##_skel,             \
+	.hooks = &lat_tool_hooks, .ctx = (void *)&lat
+
+/* A summary member's reporting rows: --interval, --stage-latency, --top, --sort-by. */
+#define LAT_OPTS_SUMMARY(stage_help)                                                         \
+	NT_OPT_INTERVAL('i', LAT_C, interval, "report every SEC seconds (default 5)"),         \
+	NT_OPT_B("stage-latency", stage_help, LAT_C, stage_latency),                          \
+	NT_OPT_ROW("top", 't', "N", "flows listed per report (default 10)", NT_OPT_UINT, LAT_C, top, \
+		   0, 1, 1000, NULL),                                                          \
+	NT_OPT_E("sort-by", "KEY", "order flows by count, avg, p90 or p99 (default count)", LAT_C, \
+		 sort, lat_sort_names, 0)
+#define LAT_SUMMARY_CONFIG .interval = 5, .top = 10, .sort = LAT_SORT_COUNT
+
 /* ---- pure helpers (unit-tested) */
 /* Fill pos/end_pos/start_mask of @k for @kind/@dir from a tool's list: the
  * catalogue row of each of its @n slots (positions: the list's), @planned[slot]

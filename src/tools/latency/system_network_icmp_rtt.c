@@ -54,15 +54,7 @@ const struct nt_tool_def system_network_icmp_rtt_tool = {
 			"      --phy-interface ens11 --direction rx                # the peer pings us\n"
 			"  nettrail system_network_icmp_rtt --src-ip 10.132.114.11 --dst-ip 10.132.114.12 \\\n"
 			"      --phy-interface ens11 --direction tx --latency-ms 10   # slow ones only\n",
-		.opts = options,
-		.nopts = NT_ARRAY_SIZE(options),
-		.handle = lat_handle_opt,
-		.validate = lat_validate,
-		.cfg = &cfg,
+		LAT_CLI_ROWS,
 	},
-	.stages = stages,
-	.nstages = NT_ARRAY_SIZE(stages),
-	.skel = &system_network_icmp_rtt_skel,
-	.hooks = &lat_tool_hooks,
-	.ctx = (void *)&lat,
+	LAT_DEF_REST(system_network_icmp_rtt),
 };

@@ -49,15 +49,7 @@ const struct nt_tool_def system_network_latency_details_tool = {
 			"      --src-ip 10.0.0.1 --protocol udp --dst-port 53 --latency-us 100\n"
 			"  nettrail system_network_latency_details --phy-interface ens11 --direction both \\\n"
 			"      --latency-ms 1 --json | tee slow.jsonl\n",
-		.opts = options,
-		.nopts = NT_ARRAY_SIZE(options),
-		.handle = lat_handle_opt,
-		.validate = lat_validate,
-		.cfg = &cfg,
+		LAT_CLI_ROWS,
 	},
-	.stages = stages,
-	.nstages = NT_ARRAY_SIZE(stages),
-	.skel = &system_network_latency_details_skel,
-	.hooks = &lat_tool_hooks,
-	.ctx = (void *)&lat,
+	LAT_DEF_REST(system_network_latency_details),
 };

@@ -30,18 +30,12 @@ static const struct nt_stage stages[] = { LAT_PATH_SYSTEM_NETWORK_LATENCY_SUMMAR
 
 static const struct nt_opt options[] = {
 	LAT_OPTS_FLOW,
-	NT_OPT_INTERVAL('i', LAT_C, interval, "report every SEC seconds (default 5)"),
-	NT_OPT_B("stage-latency", "histograms per pair of adjacent stages (adds the OVS stages)",
-		 LAT_C, stage_latency),
-	NT_OPT_ROW("top", 't', "N", "flows listed per report (default 10)", NT_OPT_UINT, LAT_C, top,
-		   0, 1, 1000, NULL),
-	NT_OPT_E("sort-by", "KEY", "order flows by count, avg, p90 or p99 (default count)", LAT_C,
-		 sort, lat_sort_names, 0),
+	LAT_OPTS_SUMMARY("histograms per pair of adjacent stages (adds the OVS stages)"),
 };
 
 NT_SKEL(system_network_latency_summary);
 
-static struct lat_config cfg = { .interval = 5, .top = 10, .sort = LAT_SORT_COUNT };
+static struct lat_config cfg = { LAT_SUMMARY_CONFIG };
 LAT_TOOL(system_network_latency_summary, SUMMARY, LAT_PATH_SYSTEM_NETWORK_LATENCY_SUMMARY, HOST);
 
 
@@ -68,15 +62,7 @@ const struct nt_tool_def system_network_latency_summary_tool = {
 			"      --src-ip 10.0.0.1 --dst-ip 10.0.0.2 --stage-latency --top 5 --sort-by p99\n"
 			"  nettrail system_network_latency_summary --phy-interface ens11 --direction both \\\n"
 			"      --json --duration 60 > summary.jsonl\n",
-		.opts = options,
-		.nopts = NT_ARRAY_SIZE(options),
-		.handle = lat_handle_opt,
-		.validate = lat_validate,
-		.cfg = &cfg,
+		LAT_CLI_ROWS,
 	},
-	.stages = stages,
-	.nstages = NT_ARRAY_SIZE(stages),
-	.skel = &system_network_latency_summary_skel,
-	.hooks = &lat_tool_hooks,
-	.ctx = (void *)&lat,
+	LAT_DEF_REST(system_network_latency_summary),
 };

@@ -56,15 +56,7 @@ const struct nt_tool_def system_network_perfomance_metrics_tool = {
 			"      --src-ip 10.0.0.1 --dst-ip 10.0.0.2 --protocol tcp --direction rx\n"
 			"  nettrail system_network_performance_metrics --phy-interface ens11 \\\n"
 			"      --protocol udp --dst-port 4789 --latency-us 200 --json\n",
-		.opts = options,
-		.nopts = NT_ARRAY_SIZE(options),
-		.handle = lat_handle_opt,
-		.validate = lat_validate,
-		.cfg = &cfg,
+		LAT_CLI_ROWS,
 	},
-	.stages = stages,
-	.nstages = NT_ARRAY_SIZE(stages),
-	.skel = &system_network_perfomance_metrics_skel,
-	.hooks = &lat_tool_hooks,
-	.ctx = (void *)&lat,
+	LAT_DEF_REST(system_network_perfomance_metrics),
 };

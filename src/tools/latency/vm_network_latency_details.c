@@ -46,15 +46,7 @@ const struct nt_tool_def vm_network_latency_details_tool = {
 			"      --src-ip 172.21.153.113 --dst-ip 172.21.153.114 --protocol tcp --direction rx\n"
 			"  nettrail vm_network_latency_details --vm-interface vnet0 --phy-interface ens4f0 \\\n"
 			"      --direction tx --vm-ip 172.21.153.113 --latency-us 200 --json\n",
-		.opts = options,
-		.nopts = NT_ARRAY_SIZE(options),
-		.handle = lat_handle_opt,
-		.validate = lat_validate,
-		.cfg = &cfg,
+		LAT_CLI_ROWS,
 	},
-	.stages = stages,
-	.nstages = NT_ARRAY_SIZE(stages),
-	.skel = &vm_network_latency_details_skel,
-	.hooks = &lat_tool_hooks,
-	.ctx = (void *)&lat,
+	LAT_DEF_REST(vm_network_latency_details),
 };

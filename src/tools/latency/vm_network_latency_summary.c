@@ -23,20 +23,14 @@ static const struct nt_stage stages[] = { LAT_PATH_VM_NETWORK_LATENCY_SUMMARY(LA
 
 static const struct nt_opt options[] = {
 	LAT_OPTS_VM(NT_OPT_REQUIRED),
-	NT_OPT_INTERVAL('i', LAT_C, interval, "report every SEC seconds (default 5)"),
-	NT_OPT_B("stage-latency", "histograms per pair of adjacent stages (adds the switch stages)",
-		 LAT_C, stage_latency),
-	NT_OPT_ROW("top", 't', "N", "flows listed per report (default 10)", NT_OPT_UINT, LAT_C, top,
-		   0, 1, 1000, NULL),
-	NT_OPT_E("sort-by", "KEY", "order flows by count, avg, p90 or p99 (default count)", LAT_C,
-		 sort, lat_sort_names, 0),
+	LAT_OPTS_SUMMARY("histograms per pair of adjacent stages (adds the switch stages)"),
 	NT_OPT_B("enable-ct", "accepted for compatibility (conntrack in OVS is a switch stage)",
 		 LAT_C, enable_ct),
 };
 
 NT_SKEL(vm_network_latency_summary);
 
-static struct lat_config cfg = { .interval = 5, .top = 10, .sort = LAT_SORT_COUNT };
+static struct lat_config cfg = { LAT_SUMMARY_CONFIG };
 LAT_TOOL(vm_network_latency_summary, SUMMARY, LAT_PATH_VM_NETWORK_LATENCY_SUMMARY, VM);
 
 const struct nt_tool_def vm_network_latency_summary_tool = {
@@ -59,15 +53,7 @@ const struct nt_tool_def vm_network_latency_summary_tool = {
 			"      --direction tx --vm-ip 172.21.153.113 --stage-latency --top 5 --sort-by p99\n"
 			"  nettrail vm_network_latency_summary --vm-interface vnet0 --phy-interface ens4f0 \\\n"
 			"      --direction both --json --duration 60 > vm-summary.jsonl\n",
-		.opts = options,
-		.nopts = NT_ARRAY_SIZE(options),
-		.handle = lat_handle_opt,
-		.validate = lat_validate,
-		.cfg = &cfg,
+		LAT_CLI_ROWS,
 	},
-	.stages = stages,
-	.nstages = NT_ARRAY_SIZE(stages),
-	.skel = &vm_network_latency_summary_skel,
-	.hooks = &lat_tool_hooks,
-	.ctx = (void *)&lat,
+	LAT_DEF_REST(vm_network_latency_summary),
 };

@@ -42,15 +42,7 @@ const struct nt_tool_def vm_pair_gap_tool = {
 			"      --protocol udp --dst-port 62109 --threshold 500\n"
 			"  nettrail vm_pair_gap --src-vm-interface vnet100 --dst-vm-interface vnet103 \\\n"
 			"      --threshold 2000 --json\n",
-		.opts = options,
-		.nopts = NT_ARRAY_SIZE(options),
-		.handle = lat_handle_opt,
-		.validate = lat_validate,
-		.cfg = &cfg,
+		LAT_CLI_ROWS,
 	},
-	.stages = stages,
-	.nstages = NT_ARRAY_SIZE(stages),
-	.skel = &vm_pair_gap_skel,
-	.hooks = &lat_tool_hooks,
-	.ctx = (void *)&lat,
+	LAT_DEF_REST(vm_pair_gap),
 };

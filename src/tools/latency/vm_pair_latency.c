@@ -17,18 +17,12 @@ static const struct nt_stage stages[] = { LAT_PATH_VM_PAIR_LATENCY(LAT_STAGE, LA
 
 static const struct nt_opt options[] = {
 	LAT_OPTS_VM_PAIR,
-	NT_OPT_INTERVAL('i', LAT_C, interval, "report every SEC seconds (default 5)"),
-	NT_OPT_B("stage-latency", "histograms per pair of adjacent stages (adds the switch stages)",
-		 LAT_C, stage_latency),
-	NT_OPT_ROW("top", 't', "N", "flows listed per report (default 10)", NT_OPT_UINT, LAT_C, top,
-		   0, 1, 1000, NULL),
-	NT_OPT_E("sort-by", "KEY", "order flows by count, avg, p90 or p99 (default count)", LAT_C,
-		 sort, lat_sort_names, 0),
+	LAT_OPTS_SUMMARY("histograms per pair of adjacent stages (adds the switch stages)"),
 };
 
 NT_SKEL(vm_pair_latency);
 
-static struct lat_config cfg = { LAT_VM_PAIR_CONFIG, .interval = 5, .top = 10, .sort = LAT_SORT_COUNT };
+static struct lat_config cfg = { LAT_VM_PAIR_CONFIG, LAT_SUMMARY_CONFIG };
 LAT_TOOL(vm_pair_latency, SUMMARY, LAT_PATH_VM_PAIR_LATENCY, VM_PAIR);
 
 const struct nt_tool_def vm_pair_latency_tool = {
@@ -47,15 +41,7 @@ const struct nt_tool_def vm_pair_latency_tool = {
 			"      --protocol udp --dst-port 62109 --interval 5\n"
 			"  nettrail vm_pair_latency --src-vm-interface vnet100 --dst-vm-interface vnet103 \\\n"
 			"      --stage-latency --json --duration 60 > pair.jsonl\n",
-		.opts = options,
-		.nopts = NT_ARRAY_SIZE(options),
-		.handle = lat_handle_opt,
-		.validate = lat_validate,
-		.cfg = &cfg,
+		LAT_CLI_ROWS,
 	},
-	.stages = stages,
-	.nstages = NT_ARRAY_SIZE(stages),
-	.skel = &vm_pair_latency_skel,
-	.hooks = &lat_tool_hooks,
-	.ctx = (void *)&lat,
+	LAT_DEF_REST(vm_pair_latency),
 };
