@@ -63,7 +63,7 @@ void nt_plan_ctx_set_ifaces(struct nt_plan_ctx *pc, int set, const struct nt_ifr
 	memcpy(pc->ifaces[set], ifs, pc->nifaces[set] * sizeof(*ifs));
 }
 
-/* The interface set of a per-interface candidate @c (NULL: none). */
+/* The plan context's interface set a per-interface candidate @c goes on. */
 static int cand_ifset(const struct nt_candidate *c)
 {
 	return c->ifset >= 0 && c->ifset < NT_PLAN_IFSETS ? c->ifset : 0;

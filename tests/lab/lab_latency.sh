@@ -90,6 +90,27 @@ while True:
     heapq.heappush(pending, (t + delay, len(pending) + seq * 1000003, frame, (ident, seq, t)))
 '
 
+# _latlab_responder NS LOG TAP DELAY_MS IP MAC HOST_IP NPINGS PINT [DST_MAC]: start the responder
+# on TAP (its arguments in _LATLAB_PY's order), its log LOG, errors LOG.err, pid in
+# ${LOG%.log}.pid (latlab_cleanup stops every responder*.pid) and _LATLAB_PID; wait for ready
+_latlab_responder() {
+	local ns=$1 log=$2 i
+	shift 2
+	rm -f "$log"
+	mkdir -p "$(dirname "$log")" || return 1
+	ip netns exec "$ns" /usr/bin/python3 -c "$_LATLAB_PY" "${@:1:7}" "$log" "${@:8}" \
+		</dev/null >/dev/null 2>"$log.err" &
+	_LATLAB_PID=$!
+	echo "$_LATLAB_PID" >"${log%.log}.pid"
+	for ((i = 0; i < 100; i++)); do
+		grep -q '^ready' "$log" 2>/dev/null && return 0
+		kill -0 "$_LATLAB_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	_lab_err "responder on $1 not ready: $(cat "$log.err" 2>/dev/null)"
+	return 1
+}
+
 # latlab_tap PREFIX DELAY_MS [PING_COUNT PING_INTERVAL]
 latlab_tap() {
 	local p=$1 d=$2 np=${3:-0} pi=${4:-0.2} s n i
@@ -106,19 +127,10 @@ latlab_tap() {
 	ip netns exec "$LATLAB_NS" sysctl -qw net.ipv6.conf."$LATLAB_IF".disable_ipv6=1 2>/dev/null
 	_lab_do ip -n "$LATLAB_NS" neigh replace "$LATLAB_PEER_IP" lladdr "$LATLAB_PEER_MAC" \
 		dev "$LATLAB_IF" nud permanent || return 1
-	rm -f "$LATLAB_RESP_LOG"
-	ip netns exec "$LATLAB_NS" /usr/bin/python3 -c "$_LATLAB_PY" "$LATLAB_IF" "$d" \
-		"$LATLAB_PEER_IP" "$LATLAB_PEER_MAC" "$LATLAB_HOST_IP" "$np" "$pi" "$LATLAB_RESP_LOG" \
-		</dev/null >/dev/null 2>"$LATLAB_RESP_LOG.err" &
-	LATLAB_RESP_PID=$!
+	_latlab_responder "$LATLAB_NS" "$LATLAB_RESP_LOG" "$LATLAB_IF" "$d" "$LATLAB_PEER_IP" \
+		"$LATLAB_PEER_MAC" "$LATLAB_HOST_IP" "$np" "$pi" || return 1
+	LATLAB_RESP_PID=$_LATLAB_PID
 	export LATLAB_RESP_PID
-	echo "$LATLAB_RESP_PID" >"$LAB_STATE_DIR/names/$p/responder.pid"
-	for ((i = 0; i < 100; i++)); do
-		grep -q '^ready' "$LATLAB_RESP_LOG" 2>/dev/null && break
-		kill -0 "$LATLAB_RESP_PID" 2>/dev/null || { _lab_err "responder died: $(cat "$LATLAB_RESP_LOG.err")"; return 1; }
-		sleep 0.05
-	done
-	grep -q '^ready' "$LATLAB_RESP_LOG" 2>/dev/null || { _lab_err "responder not ready"; return 1; }
 	# the tap has carrier now; one ping proves the path (and is not measured)
 	_lab_do ip netns exec "$LATLAB_NS" ping -n -q -c 1 -W 2 "$LATLAB_PEER_IP" >/dev/null
 }
@@ -285,17 +297,8 @@ latlab_tapvm() {
 	esac
 	_lab_do ip -n "$TAPVM_NS" link set "$TAPVM_PHY" up && _lab_do ip -n "$TAPVM_NS" link set "$TAPVM_TAP" up ||
 		return 1
-	mkdir -p "$LAB_STATE_DIR/names/$p"
-	local log=$LAB_STATE_DIR/names/$p/responder.log
-	rm -f "$log"
-	ip netns exec "$TAPVM_NS" /usr/bin/python3 -c "$_LATLAB_PY" "$TAPVM_TAP" 0 "$TAPVM_VM_IP" \
-		"$LATLAB_PEER_MAC" "$TAPVM_REMOTE_IP" 0 0 "$log" </dev/null >/dev/null 2>"$log.err" &
-	echo $! >"$LAB_STATE_DIR/names/$p/responder.pid"
-	for ((i = 0; i < 100; i++)); do
-		grep -q '^ready' "$log" 2>/dev/null && break
-		sleep 0.05
-	done
-	grep -q '^ready' "$log" 2>/dev/null || { _lab_err "tap VM responder not ready: $(cat "$log.err")"; return 1; }
+	_latlab_responder "$TAPVM_NS" "$LAB_STATE_DIR/names/$p/responder.log" "$TAPVM_TAP" 0 \
+		"$TAPVM_VM_IP" "$LATLAB_PEER_MAC" "$TAPVM_REMOTE_IP" 0 0 || return 1
 	# the first ping resolves and proves the path (not measured)
 	for ((i = 0; i < 10; i++)); do
 		ip netns exec "$TAPVM_REMOTE_NS" ping -n -q -c 1 -W 1 "$TAPVM_VM_IP" >/dev/null 2>&1 && return 0
@@ -312,7 +315,7 @@ latlab_tapvm() {
 # TAPPAIR_A TAPPAIR_B TAPPAIR_A_IP TAPPAIR_B_IP TAPPAIR_A_LOG; the responders' pids are in
 # $LAB_STATE_DIR/names/$P/responder*.pid. latlab_cleanup PREFIX removes it.
 latlab_tappair() {
-	local p=$1 np=$2 pi=$3 s n i d mac_a=02:00:5e:10:00:0a mac_b=02:00:5e:10:00:0b
+	local p=$1 np=$2 pi=$3 s n t d mac_a=02:00:5e:10:00:0a mac_b=02:00:5e:10:00:0b
 	s=$(_lab_slot_take "$p") || return 1
 	n=$((s * 4))
 	d=$LAB_STATE_DIR/names/$p
@@ -328,18 +331,8 @@ latlab_tappair() {
 			_lab_do ip -n "$TAPPAIR_NS" link set "$t" up || return 1
 	done
 	_lab_do ip -n "$TAPPAIR_NS" link set "${p}br" up || return 1
-	mkdir -p "$d" && rm -f "$d"/responder*
-	ip netns exec "$TAPPAIR_NS" /usr/bin/python3 -c "$_LATLAB_PY" "$TAPPAIR_B" 0 "$TAPPAIR_B_IP" \
-		"$mac_b" "$TAPPAIR_A_IP" 0 0 "$d/responder-b.log" </dev/null >/dev/null 2>"$d/responder-b.err" &
-	echo $! >"$d/responder-b.pid"
-	ip netns exec "$TAPPAIR_NS" /usr/bin/python3 -c "$_LATLAB_PY" "$TAPPAIR_A" 0 "$TAPPAIR_A_IP" \
-		"$mac_a" "$TAPPAIR_B_IP" "$np" "$pi" "$TAPPAIR_A_LOG" "$mac_b" </dev/null >/dev/null 2>"$d/responder.err" &
-	echo $! >"$d/responder.pid"
-	for ((i = 0; i < 100; i++)); do
-		grep -q '^ready' "$TAPPAIR_A_LOG" 2>/dev/null && grep -q '^ready' "$d/responder-b.log" 2>/dev/null &&
-			return 0
-		sleep 0.05
-	done
-	_lab_err "tap pair responders not ready: $(cat "$d"/responder*.err)"
-	return 1
+	_latlab_responder "$TAPPAIR_NS" "$d/responder-b.log" "$TAPPAIR_B" 0 "$TAPPAIR_B_IP" "$mac_b" \
+		"$TAPPAIR_A_IP" 0 0 &&
+		_latlab_responder "$TAPPAIR_NS" "$TAPPAIR_A_LOG" "$TAPPAIR_A" 0 "$TAPPAIR_A_IP" "$mac_a" \
+			"$TAPPAIR_B_IP" "$np" "$pi" "$mac_b"
 }

@@ -932,7 +932,7 @@ static void details_command(const struct lat_state *s, const struct lat_flow_key
 
 	if (s->tool->where == LAT_AT_VM_PAIR) {
 		snprintf(buf, len, "nettrail vm_pair_gap --src-vm-interface %s --dst-vm-interface %s "
-			 "--src-ip %s --dst-ip %s --protocol %s --threshold 1000", c->vm.str, c->phy.str,
+			 "--src-ip %s --dst-ip %s --protocol %s", c->vm.str, c->phy.str,
 			 ip_str(k->saddr, a, sizeof(a)), ip_str(k->daddr, b, sizeof(b)),
 			 lproto_name(k->proto));
 		return;

@@ -198,7 +198,6 @@ static __always_inline bool lat_sock_hook(int hook)
 	return lat_hook_class(hook) == LAT_CL_SOCK;
 }
 
-
 /* The network namespace an IP-layer or socket hook runs in, 0 when it cannot
  * tell: the owning socket's (the sending socket on the transmit IP layer, the
  * receiving one at socket hooks; @sk is the socket argument of
@@ -1019,8 +1018,9 @@ int nt_lat_skready_tp(struct trace_event_raw_sk_data_ready *ctx)                
 
 /*
  * Per-interface hooks (T() in a path: the summaries): tc programs on each
- * --phy-interface (or --vm-interface: the hook's interface set) alone, in place of the device tracepoints that run for every device of
- * every namespace and filter afterwards. Egress runs in __dev_queue_xmit just
+ * interface of the hook's set alone (--phy-interface or --vm-interface), in
+ * place of the device tracepoints that run for every device of every
+ * namespace and filter afterwards. Egress runs in __dev_queue_xmit just
  * before net:net_dev_queue, ingress in __netif_receive_skb_core just after
  * net:netif_receive_skb (and after a VLAN tag in the data is taken out).
  * Both see the network header set (IP output; the receive core's reset), so
