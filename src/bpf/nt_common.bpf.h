@@ -109,10 +109,54 @@ static __always_inline bool nt_addr_eq(const union nt_addr *a, const volatile un
 	       a->w[2] == b->w[2] && a->w[3] == b->w[3];
 }
 
-/* 5-tuple filter; fields left zero in @f match anything. */
+/*
+ * The 5-tuple filter (struct nt_filter, filled by the shared CLI rows): fields
+ * left zero match anything. One match, in pieces for the parsers that need
+ * them: nt_filter_match() for a parsed nt_pkt (IPv4 or IPv6); for IPv4-only
+ * parsers that keep an address in one word, nt_filter_match4(), or its two
+ * halves when the addresses decide the flow's orientation before the L4
+ * header is read (the boundary tools follow both directions of one
+ * conversation: the reverse direction is matched with both pairs swapped).
+ */
+static __always_inline bool nt_filter_ports(const volatile struct nt_filter *f,
+					    __u16 sport, __u16 dport)
+{
+	if (f->sport && f->sport != sport)
+		return false;
+	if (f->dport && f->dport != dport)
+		return false;
+	if (f->port && f->port != sport && f->port != dport)
+		return false;
+	return true;
+}
+
+/* @saddr/@daddr in network order */
+static __always_inline bool nt_filter_addrs4(const volatile struct nt_filter *f,
+					     __u32 saddr, __u32 daddr)
+{
+	if (f->family && f->family != 4)
+		return false;
+	if (f->has_saddr && f->saddr.v4 != saddr)
+		return false;
+	if (f->has_daddr && f->daddr.v4 != daddr)
+		return false;
+	return true;
+}
+
+static __always_inline bool nt_filter_match4(const volatile struct nt_filter *f, __u8 l4_proto,
+					     __u32 saddr, __u32 daddr, __u16 sport, __u16 dport)
+{
+	if (f->l4_proto && f->l4_proto != l4_proto)
+		return false;
+	return nt_filter_addrs4(f, saddr, daddr) && nt_filter_ports(f, sport, dport);
+}
+
 static __always_inline bool nt_filter_match(const volatile struct nt_filter *f,
 					    const struct nt_pkt *p)
 {
+	if (p->family == 4)
+		return nt_filter_match4(f, p->l4_proto, p->saddr.v4, p->daddr.v4, p->sport,
+					p->dport);
 	if (f->family && f->family != p->family)
 		return false;
 	if (f->l4_proto && f->l4_proto != p->l4_proto)
@@ -121,13 +165,7 @@ static __always_inline bool nt_filter_match(const volatile struct nt_filter *f,
 		return false;
 	if (f->has_daddr && !nt_addr_eq(&p->daddr, &f->daddr, p->family))
 		return false;
-	if (f->sport && f->sport != p->sport)
-		return false;
-	if (f->dport && f->dport != p->dport)
-		return false;
-	if (f->port && f->port != p->sport && f->port != p->dport)
-		return false;
-	return true;
+	return nt_filter_ports(f, p->sport, p->dport);
 }
 
 #endif

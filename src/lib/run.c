@@ -119,6 +119,32 @@ int nt_obj_set(struct bpf_object *obj, const char *name, const void *val, size_t
 	return 0;
 }
 
+void nt_map_mirror(int map_fd, void *rows, size_t row_size, int *nrows, int max, size_t key_off,
+		  size_t key_size, size_t val_off, size_t val_size)
+{
+	unsigned char key[key_size], val[val_size];
+	void *prev = NULL;
+
+	while (!bpf_map_get_next_key(map_fd, prev, key)) {
+		unsigned char *row = NULL;
+
+		prev = key;
+		if (bpf_map_lookup_elem(map_fd, key, val))
+			continue;       /* deleted meanwhile */
+		for (int i = 0; i < *nrows && !row; i++)
+			if (!memcmp((unsigned char *)rows + i * row_size + key_off, key, key_size))
+				row = (unsigned char *)rows + i * row_size;
+		if (!row && *nrows >= max)
+			continue;
+		if (!row) {
+			row = (unsigned char *)rows + (*nrows)++ * row_size;
+			memset(row, 0, row_size);
+			memcpy(row + key_off, key, key_size);
+		}
+		memcpy(row + val_off, val, val_size);
+	}
+}
+
 int nt_events_prepare(struct bpf_object *obj)
 {
 	struct bpf_map *rb = bpf_object__find_map_by_name(obj, "nt_events");

@@ -8,6 +8,7 @@
 #define NT_RUN_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <bpf/libbpf.h>
 
@@ -25,9 +26,25 @@ bool nt_stop_requested(void);
 void *nt_obj_var(struct bpf_object *obj, const char *name, size_t size);
 /* Copy @val into the variable; -1 (message printed) when it is missing. */
 int nt_obj_set(struct bpf_object *obj, const char *name, const void *val, size_t size);
-/* NT_OBJ_SET(obj, targ_src, c->src): targ_src = c->src (a scalar; sizes must match). */
+/* NT_OBJ_SET(obj, targ_x, c->x): targ_x = c->x (a scalar or a struct; sizes must match). */
 #define NT_OBJ_SET(obj, var, val) \
 	({ __typeof__(val) __v = (val); nt_obj_set(obj, #var, &__v, sizeof(__v)); })
+
+/*
+ * Mirror a BPF hash map into a tool's table of rows (an array of the tool's
+ * struct, with the map's key in member @key and its value in member @val):
+ * each entry's value is copied into the row of its key; a new key takes the
+ * next free row, zeroed first. Rows keep their first-seen order between
+ * intervals, and what else a row carries (the last interval's values) stays.
+ * Size the table as the map (max_entries): entries beyond it are left out.
+ * Use: NT_MAP_MIRROR(fd, t->rows, &t->nrows, k, v).
+ */
+void nt_map_mirror(int map_fd, void *rows, size_t row_size, int *nrows, int max, size_t key_off,
+		  size_t key_size, size_t val_off, size_t val_size);
+#define NT_MAP_MIRROR(fd, rows, nrows, key, val)                                              \
+	nt_map_mirror(fd, rows, sizeof((rows)[0]), nrows, sizeof(rows) / sizeof((rows)[0]),  \
+		      offsetof(__typeof__((rows)[0]), key), sizeof((rows)[0].key),           \
+		      offsetof(__typeof__((rows)[0]), val), sizeof((rows)[0].val))
 
 /* Choose the event transport of a BPF object that has the nt_events map
  * (others: no-op), before load: the ring buffer when the kernel has it (5.8+),

@@ -4,6 +4,8 @@
 # the manual's VM scenario (1.2 scenario 3) on it: icmp_path_tracer on the VM's host sees
 # every exchange enter on the physical port, leave on the tap, and the VM's reply come back
 # through the tap; a delay made inside the VM shows as the external segment, not the host's.
+# The VM path on its host (vm_network_latency_*, vm_network_performance_metrics) on the VM's
+# own traffic, and the pair tools between its two NICs (two VMs as far as the host sees).
 # Inside the VM (its Debian kernel: fentry, module BTF), the virtio-net tools of 3.8.4 on a
 # real virtio-net NIC: their counts against the guest kernel's own counters.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -332,6 +334,62 @@ case_vm_metrics() {
 		([\$ev[].qdisc_qlen] | max) >= 3" "qdisc sojourn up to 40-115 ms, queue length seen"
 }
 
+# ---- two VMs on one host: the VM's two NICs (the second alone in a namespace of the VM) ---
+
+# pair T TOOL ARGS...: a pair tool on the VM's host, from the first NIC's tap to the second's
+pair() {
+	local t=$1 tool=$2
+	shift 2
+	nt_start "$t" "$LAB_ROUTER_NS" "$tool" --src-vm-interface "$LAB_TX_IF" \
+		--dst-vm-interface "$LAB_VM2_TAP" --json "$@"
+}
+
+# vm_pings N INTERVAL: VM A (the first NIC) pings VM B (the second), every one answered
+vm_pings() {
+	labvm_exec "ping -n -q -c $1 -i $2 -W 3 $LAB_VM2_IP" >"$W/vmping.out" ||
+		fail "VM: pings A -> B lost replies: $(cat "$W/vmping.out")"
+}
+
+# A pings B 50 times: A -> B completes exactly the 50 requests, one flow (B's replies take the
+# other way), and with nothing slow vm_pair_gap reports none
+case_vm_pair_counts() {
+	local n=50
+	pair P vm_pair_latency --interval 600 --stage-latency
+	pair G vm_pair_gap --threshold 100000
+	vm_pings $n 0.02
+	vmlat_end P vm_pair_latency
+	vmlat_end G vm_pair_gap
+	grep -q "from tap $LAB_TX_IF to tap $LAB_VM2_TAP" "$W/P.err" || fail "the ready line names the taps$(nt_show P)"
+	assert_jq P "$IV | \$iv.tx.completed == $n and \$iv.tx.started == $n and (\$iv.flows | length) == 1 and
+		\$iv.flows[0].src_ip == \"$LAB_SERVER_IP\" and \$iv.flows[0].dst_ip == \"$LAB_VM2_IP\"" \
+		"$n requests A -> B in one flow, none of B's replies"
+	assert_jq P "$IV | \$iv.tx.stages | map(.from + \">\" + .to) | index(\"net_dev_queue>net_dev_xmit\") != null" \
+		"B's tap queue is a stage pair"
+	assert_jq G "(\$ev | length) == 0 and \$sum.packets.completed == $n" "vm_pair_gap: none of the $n above 100 ms"
+}
+
+# tbf (8 kbit) on B's tap: A's 10 pings, 50 ms apart, need ~98 ms each there, so they queue
+# (the k-th ~48k ms more): vm_pair_gap --threshold 100 ms reports the ones behind two others
+# at least, each with its time in B's tap queue; vm_pair_latency has that pair holding it
+case_vm_pair_gap() {
+	local n=10
+	tbf_on "$LAB_VM2_TAP" rate 8kbit burst 200 limit 10000
+	pair G vm_pair_gap --threshold 100000
+	pair P vm_pair_latency --interval 600 --stage-latency
+	vm_pings $n 0.05
+	vmlat_end G vm_pair_gap
+	vmlat_end P vm_pair_latency
+	echo "# gaps (ms): $(jq -s -c '[.[] | select(.type == "event") | .total_us / 1000 | floor]' "$W/G.out")"
+	assert_jq G "(\$ev | length) >= 3 and \$sum.packets.started == $n and
+		all(\$ev[]; .total_us >= 100000 and .bottleneck == \"net_dev_queue -> net_dev_xmit\" and
+		.stages[0].iface == \"$LAB_TX_IF\" and (.stages | last | .iface == \"$LAB_VM2_TAP\"))" \
+		"the slow ones (>= 100 ms), queued at B's tap, from A's tap"
+	assert_jq G "(\$sum.packets.completed - (\$ev | length)) >= 1" "the first ones were faster than the threshold"
+	assert_jq P "$IV | (\$iv.tx.stages[] | select(.from == \"net_dev_queue\") | .latency_us.max >= 150000 and
+		.latency_us.max <= 900000) and \$iv.tx.p99_stage.from == \"net_dev_queue\"" \
+		"vm_pair_latency: B's tap queue holds it (150-900 ms)"
+}
+
 nt_case "vm lab: vm_network_latency_summary, healthy traffic both ways -> tx and rx complete what was sent, per flow (+-2 %) [auto]" case_vmlat_counts auto
 nt_case "vm lab: vm_network_latency_summary, healthy traffic both ways -> tx and rx complete what was sent, per flow (+-2 %) [tracepoint]" case_vmlat_counts tracepoint
 nt_case "vm lab: tbf on the physical port -> only tx's qdisc pair holds the queueing; the finding names it and the VM's flow" case_vmlat_tbf_phy
@@ -341,5 +399,7 @@ nt_case "vm lab: vm_network_performance_metrics -> tap -> qdisc -> NIC timelines
 nt_case "vm lab: icmp_path_tracer on a real VM's host -> in on the physical port, out on the tap, the VM's reply back through the tap" case_vm_path
 nt_case "vm lab: netem D inside the VM -> each exchange >= D outside the host, the least grows by D (+-10 %), the host's segments do not" case_vm_delay
 nt_case "vm lab: virtnet_poll_monitor in the VM -> input-0 packets == eth0 rx_packets, receive interrupts == the input IRQ (+-5 %)" case_virtnet_poll
+nt_case "vm lab: vm_pair_latency on the VM's two NICs (two VMs to the host) -> A -> B completes exactly A's pings, one flow; vm_pair_gap reports none" case_vm_pair_counts
+nt_case "vm lab: tbf on VM B's tap -> vm_pair_gap reports the pings behind others, queued at B's tap; vm_pair_latency's pair holds it" case_vm_pair_gap
 nt_case "vm lab: virtnet_irq_monitor in the VM -> the input IRQ's calls == /proc/interrupts (+-5 %), IRQs named after the device" case_virtnet_irq
 nt_done

@@ -4,17 +4,21 @@
 #   ${P}c (remote host)            ${P}r (the VM's host)                    the VM (qemu TCG)
 #   ${P}c0 CLIENT_IP/24  <->  ${P}r0 (RX_IF, "physical") --+-- bridge ${P}br
 #                                     ${P}t0 (TX_IF, tap) ---+    <->  eth0 (virtio-net) SERVER_IP/24
+#                                     ${P}t1 (VM2_TAP) ------+    <->  eth1 (virtio-net) VM2_IP/24,
+#                                                                      in the VM's namespace vmb
 #
 # lab_vm_topology PREFIX boots a guest of the guest tier (tests/vm/run-guest.sh; its Debian
 # kernel, LABVM_KERNEL, default 6.1) whose virtio-net NIC is backed by the tap, in the host
 # namespace: frames between the remote host and the VM cross the "physical" veth, the bridge
 # and the tap as they do on a KVM host (vhost off: qemu's own thread serves the tap). The VM
 # answers pings and runs iperf3 (5201), sockperf UDP (11111) and TCP (11112) servers and a
-# UDP echo (7007, LAB_VM_ECHO_PORT). The
+# UDP echo (7007, LAB_VM_ECHO_PORT). Its second NIC, alone in a namespace of the VM's own, is a
+# second VM as far as the host sees (the pair tools: frames between the two cross tap ${P}t0,
+# the bridge and tap ${P}t1). The
 # LAB_* variables of lab.sh keep their meaning (client = remote host, router = the VM's
 # host, server = the VM), so a case written for the router lab runs on it:
 #   LAB_CLIENT_NS LAB_ROUTER_NS LAB_CLIENT_IF LAB_RX_IF LAB_TX_IF LAB_CLIENT_IP LAB_SERVER_IP
-#   LAB_VM_BRIDGE, LAB_VM_KERNEL (the guest's release)
+#   LAB_VM_BRIDGE, LAB_VM_KERNEL (the guest's release), LAB_VM2_TAP, LAB_VM2_IP
 # labvm_exec CMD... runs a command in the VM (its stdout+stderr printed, its status
 # returned). lab_cleanup PREFIX stops the VM (_lab_vm_stop in lab.sh) and removes the rest.
 #
@@ -26,23 +30,26 @@ _LABVM_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 # lab_vm_topology PREFIX
 lab_vm_topology() {
-	local p=$1 s
+	local p=$1 s t
 	s=$(_lab_slot_take "$p") || return 1
 	_lab_vars "$p" "$s"
 	local c=$LAB_CLIENT_NS h=$LAB_ROUTER_NS
-	LAB_SERVER_NS= LAB_TX_IF=${p}t0 LAB_VM_BRIDGE=${p}br
+	LAB_SERVER_NS= LAB_TX_IF=${p}t0 LAB_VM_BRIDGE=${p}br LAB_VM2_TAP=${p}t1
 	LAB_SERVER_IP=$(_lab_net4 $((s * 4))).3    # the VM: on the remote host's L2
-	export LAB_SERVER_NS LAB_TX_IF LAB_VM_BRIDGE LAB_SERVER_IP
+	LAB_VM2_IP=$(_lab_net4 $((s * 4))).4       # its second NIC, the same L2
+	export LAB_SERVER_NS LAB_TX_IF LAB_VM_BRIDGE LAB_SERVER_IP LAB_VM2_TAP LAB_VM2_IP
 	_lab_ns_add "$c" && _lab_ns_add "$h" || return 1
 	_lab_veth "$c" "$LAB_CLIENT_IF" "$h" "$LAB_RX_IF" || return 1
 	_lab_addr "$c" "$LAB_CLIENT_IF" "$LAB_CLIENT_IP/24" || return 1
 	_lab_do ip -n "$h" link add "$LAB_VM_BRIDGE" type bridge stp_state 0 forward_delay 0 ||
 		return 1
-	_lab_do ip -n "$h" tuntap add dev "$LAB_TX_IF" mode tap || return 1
 	_lab_do ip -n "$h" link set "$LAB_RX_IF" master "$LAB_VM_BRIDGE" || return 1
-	_lab_do ip -n "$h" link set "$LAB_TX_IF" master "$LAB_VM_BRIDGE" || return 1
 	_lab_do ip -n "$h" link set "$LAB_RX_IF" up || return 1
-	_lab_do ip -n "$h" link set "$LAB_TX_IF" up || return 1
+	for t in "$LAB_TX_IF" "$LAB_VM2_TAP"; do
+		_lab_do ip -n "$h" tuntap add dev "$t" mode tap || return 1
+		_lab_do ip -n "$h" link set "$t" master "$LAB_VM_BRIDGE" || return 1
+		_lab_do ip -n "$h" link set "$t" up || return 1
+	done
 	_lab_do ip -n "$h" link set "$LAB_VM_BRIDGE" up || return 1
 	lab_vm_start "$p"
 }
@@ -55,9 +62,10 @@ lab_vm_start() {
 	"$_LABVM_REPO/tests/vm/run-guest.sh" --quiet --prepare --kernel "$LABVM_KERNEL" >/dev/null ||
 		{ _lab_err "no guest kernel $LABVM_KERNEL (tests/vm/run-guest.sh --prepare)"; return 1; }
 	# setsid: the VM is a process group of its own, stopped as one by _lab_vm_stop
-	NT_LABVM_DIR=$d NT_LABVM_IP=$LAB_SERVER_IP setsid ip netns exec "$LAB_ROUTER_NS" \
-		"$_LABVM_REPO/tests/vm/run-guest.sh" --quiet --kernel "$LABVM_KERNEL" --smp 1 --mem 1G \
-		--timeout 3600 --nic "$LAB_TX_IF" --rw "$d" -- bash "$_LABVM_REPO/tests/lab/vm_guest.sh" \
+	NT_LABVM_DIR=$d NT_LABVM_IP=$LAB_SERVER_IP NT_LABVM_IP2=$LAB_VM2_IP setsid \
+		ip netns exec "$LAB_ROUTER_NS" "$_LABVM_REPO/tests/vm/run-guest.sh" --quiet \
+		--kernel "$LABVM_KERNEL" --smp 1 --mem 1G --timeout 3600 --nic "$LAB_TX_IF" \
+		--nic "$LAB_VM2_TAP" --rw "$d" -- bash "$_LABVM_REPO/tests/lab/vm_guest.sh" \
 		>"$d/guest.log" 2>&1 </dev/null &
 	echo $! >"$d/pid"
 	for ((i = 0; i < 240; i++)); do

@@ -1,6 +1,7 @@
 #!/bin/bash
 # Runs inside the lab VM (tests/lab/lab_vm.sh boots it with tests/vm/run-guest.sh): brings
-# up its virtio-net NIC with NT_LABVM_IP/24, starts the servers a test talks to (the kernel
+# up its virtio-net NIC with NT_LABVM_IP/24 and its second one, alone in namespace vmb (a second
+# VM to the host), with NT_LABVM_IP2/24, starts the servers a test talks to (the kernel
 # answers pings itself; iperf3, sockperf, a UDP echo), says ready, then runs the command
 # files the host drops into NT_LABVM_DIR (labvm_exec) one at a time, until the host stops it.
 set -u
@@ -8,6 +9,11 @@ dir=${NT_LABVM_DIR:?}
 ip link set lo up
 ip addr add "${NT_LABVM_IP:?}/24" dev eth0 || { echo "vm: no eth0" >"$dir/failed"; exit 1; }
 ip link set eth0 up
+if [[ -n ${NT_LABVM_IP2:-} ]]; then
+	ip netns add vmb && ip link set eth1 netns vmb &&
+		ip -n vmb addr add "$NT_LABVM_IP2/24" dev eth1 && ip -n vmb link set eth1 up &&
+		ip -n vmb link set lo up || { echo "vm: no eth1 in vmb" >"$dir/failed"; exit 1; }
+fi
 # the remote host's neighbour entry is resolved by its first ping; no gateway needed (one L2)
 iperf3 -s -D >/dev/null 2>&1
 sockperf server -i "$NT_LABVM_IP" -p 11111 >/dev/null 2>&1 &

@@ -19,8 +19,7 @@
 #include "nt_frag.h"
 #include "icmp_path_tracer.h"
 
-const volatile __u32 targ_src = 0;     /* echo request source, network order */
-const volatile __u32 targ_dst = 0;
+const volatile struct nt_filter targ_filter = {};   /* the echo requests' addresses */
 const volatile struct nt_ifref targ_rx[NT_MAX_IFACES] = {};
 const volatile __u32 targ_nrx = 0;
 const volatile struct nt_ifref targ_tx[NT_MAX_IFACES] = {};
@@ -252,9 +251,9 @@ static __always_inline int handle(const struct sk_buff *skb, const struct net_de
 		return 0;
 	if (nt_skb_iphdr_v4(skb, &iph, &nh) || iph.protocol != NT_IPPROTO_ICMP)
 		return 0;
-	if (iph.saddr == targ_src && iph.daddr == targ_dst)
+	if (nt_filter_addrs4(&targ_filter, iph.saddr, iph.daddr))
 		reply = false;
-	else if (iph.saddr == targ_dst && iph.daddr == targ_src)
+	else if (nt_filter_addrs4(&targ_filter, iph.daddr, iph.saddr))
 		reply = true;
 	else
 		return 0;

@@ -528,8 +528,7 @@ static int configure(struct nt_run *r)
 
 	tracer.cfg = &cfg;
 	tracer.skel = skel;
-	skel->rodata->targ_src = cfg.path.filter.saddr.v4;
-	skel->rodata->targ_dst = cfg.path.filter.daddr.v4;
+	skel->rodata->targ_filter = cfg.path.filter;
 	memcpy((void *)skel->rodata->targ_rx, cfg.path.rx.ref, sizeof(cfg.path.rx.ref));
 	skel->rodata->targ_nrx = cfg.path.rx.n;
 	memcpy((void *)skel->rodata->targ_tx, cfg.path.tx.ref, sizeof(cfg.path.tx.ref));

@@ -15,23 +15,13 @@
 #include "nt_skb.bpf.h"
 #include "l4_path.h"
 
-const volatile __u32 targ_src = 0;     /* network order */
-const volatile __u32 targ_dst = 0;
-const volatile __u16 targ_sport = 0;   /* host order; 0 = any */
-const volatile __u16 targ_dport = 0;
-const volatile __u16 targ_port = 0;    /* either port; 0 = any */
+/* Oriented src -> dst; a REP packet matches it with its pairs swapped. */
+const volatile struct nt_filter targ_filter = {};
 const volatile struct nt_ifref targ_rx[NT_MAX_IFACES] = {};
 const volatile __u32 targ_nrx = 0;
 const volatile struct nt_ifref targ_tx[NT_MAX_IFACES] = {};
 const volatile __u32 targ_ntx = 0;
 const volatile bool targ_verbose = false;   /* an event per completed packet */
-
-/* The port filters, @sport/@dport oriented src -> dst (a REP packet's swapped). */
-static __always_inline bool l4pt_ports_match(__u16 sport, __u16 dport)
-{
-	return (!targ_sport || sport == targ_sport) && (!targ_dport || dport == targ_dport) &&
-	       (!targ_port || sport == targ_port || dport == targ_port);
-}
 
 /* Flipped by user space every interval: statistics go to slot dir*2 + epoch. */
 volatile __u32 l4pt_epoch = 0;

@@ -560,10 +560,7 @@ static int l4pt_configure(struct nt_run *r)
 
 	const struct nt_fwd_path *p = &c->path;
 
-	if (NT_OBJ_SET(o, targ_src, p->filter.saddr.v4) ||
-	    NT_OBJ_SET(o, targ_dst, p->filter.daddr.v4) ||
-	    NT_OBJ_SET(o, targ_sport, p->filter.sport) || NT_OBJ_SET(o, targ_dport, p->filter.dport) ||
-	    NT_OBJ_SET(o, targ_port, p->filter.port) ||
+	if (NT_OBJ_SET(o, targ_filter, p->filter) ||
 	    nt_obj_set(o, "targ_rx", p->rx.ref, sizeof(p->rx.ref)) ||
 	    NT_OBJ_SET(o, targ_nrx, (__u32)p->rx.n) ||
 	    nt_obj_set(o, "targ_tx", p->tx.ref, sizeof(p->tx.ref)) ||

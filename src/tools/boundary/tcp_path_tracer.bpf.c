@@ -65,9 +65,9 @@ static __always_inline int handle(const struct sk_buff *skb, const struct net_de
 	if (nt_skb_iphdr_v4(skb, &iph, &nh) || iph.protocol != NT_IPPROTO_TCP ||
 	    (bpf_ntohs(iph.frag_off) & 0x1fff))
 		return 0;
-	if (iph.saddr == targ_src && iph.daddr == targ_dst)
+	if (nt_filter_addrs4(&targ_filter, iph.saddr, iph.daddr))
 		key.dir = L4PT_FWD;
-	else if (iph.saddr == targ_dst && iph.daddr == targ_src)
+	else if (nt_filter_addrs4(&targ_filter, iph.daddr, iph.saddr))
 		key.dir = L4PT_REP;
 	else
 		return 0;
@@ -91,8 +91,8 @@ static __always_inline int handle(const struct sk_buff *skb, const struct net_de
 		return 0;
 	key.sport = bpf_ntohs(th.source);
 	key.dport = bpf_ntohs(th.dest);
-	if (key.dir == L4PT_FWD ? !l4pt_ports_match(key.sport, key.dport) :
-				  !l4pt_ports_match(key.dport, key.sport))
+	if (key.dir == L4PT_FWD ? !nt_filter_ports(&targ_filter, key.sport, key.dport) :
+				  !nt_filter_ports(&targ_filter, key.dport, key.sport))
 		return 0;
 
 	tot = bpf_ntohs(iph.tot_len);

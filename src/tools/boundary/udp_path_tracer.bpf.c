@@ -42,7 +42,7 @@ static __always_inline int handle(const struct sk_buff *skb, const struct net_de
 	if (!(rx && side == 1) && !(!rx && side == 2))
 		return 0;
 	if (nt_skb_iphdr_v4(skb, &iph, &nh) || iph.protocol != NT_IPPROTO_UDP ||
-	    iph.saddr != targ_src || iph.daddr != targ_dst)
+	    !nt_filter_addrs4(&targ_filter, iph.saddr, iph.daddr))
 		return 0;
 
 	nt_ipfrag_of(bpf_ntohs(iph.frag_off), bpf_ntohs(iph.tot_len), iph.ihl, &frag);
@@ -60,7 +60,7 @@ static __always_inline int handle(const struct sk_buff *skb, const struct net_de
 			return 0;
 		key.sport = bpf_ntohs(uh.source);
 		key.dport = bpf_ntohs(uh.dest);
-		if (!l4pt_ports_match(key.sport, key.dport)) {
+		if (!nt_filter_ports(&targ_filter, key.sport, key.dport)) {
 			/* its later fragments must not join an older group */
 			if (m.frag && rx)
 				bpf_map_delete_elem(&udppt_frag_ports, &id);

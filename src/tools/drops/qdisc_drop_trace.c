@@ -115,31 +115,9 @@ struct tool {
 	struct qdt_totals prev;         /* kernel totals at the last interval */
 };
 
-static struct row *row_of(struct tool *t, const struct qdt_key *k)
-{
-	for (int i = 0; i < t->nrows; i++)
-		if (!memcmp(&t->rows[i].k, k, sizeof(*k)))
-			return &t->rows[i];
-	if (t->nrows >= MAX_ROWS)
-		return NULL;
-	memset(&t->rows[t->nrows], 0, sizeof(t->rows[0]));
-	t->rows[t->nrows].k = *k;
-	return &t->rows[t->nrows++];
-}
-
 static void read_counts(struct tool *t)
 {
-	int fd = bpf_map__fd(t->skel->maps.counts);
-	struct qdt_key k, *prev = NULL;
-	struct qdt_val v;
-
-	while (!bpf_map_get_next_key(fd, prev, &k)) {
-		struct row *r;
-
-		if (!bpf_map_lookup_elem(fd, &k, &v) && (r = row_of(t, &k)))
-			r->v = v;
-		prev = &k;
-	}
+	NT_MAP_MIRROR(bpf_map__fd(t->skel->maps.counts), t->rows, &t->nrows, k, v);
 }
 
 static void row_json(struct nt_json *j, const struct row *r, uint64_t drops, uint64_t bytes)

@@ -206,17 +206,13 @@ struct lat_kcfg {
 	__u8  final_stack;               /* reported packets carry the stack of their last stage */
 	__u8  pair_hist;                 /* summary: histograms per adjacent stage pair */
 	__u8  aggregate;                 /* summary: no events, histograms only */
-	__u8  proto;                     /* 0 = tcp, udp and icmp */
-	__u8  has_src, has_dst;
 	__u8  udp_end_slot;              /* a UDP packet's receive path ends here (LAT_NO_SLOT: at end_pos) */
 	__u8  has_vm_ip;
 	__u8  fwd_path;                  /* a forwarding path (VM <-> NIC): every packet reaches its end */
-	__u8  pad[2];
+	__u8  pad;
 	__u32 vm_ip;                     /* network order: the VM's address, either end of a packet */
-	__u32 src, dst;                  /* network order; ICMP: request source/destination */
-	__u16 sport, dport;              /* host order, 0 = any */
-	__u16 port;                      /* either sport or dport, 0 = any */
-	__u16 pad2;
+	struct nt_filter filter;         /* IPv4; l4_proto 0 = tcp, udp and icmp. ICMP mode: the
+					  * requests' source and destination */
 	__u32 nphy;
 	struct nt_ifref phy[LAT_MAX_PHY];
 	__u32 nvm;                       /* LAT_CL_VM hooks: the VM's taps */

@@ -1407,14 +1407,7 @@ static int lat_configure(struct nt_run *r)
 	k->final_stack = tool->kind != LAT_KIND_RTT && tool->kind != LAT_KIND_SUMMARY && !cfg->no_stacks;
 	k->pair_hist = tool->kind == LAT_KIND_SUMMARY && cfg->stage_latency;
 	k->aggregate = tool->kind == LAT_KIND_SUMMARY;
-	k->proto = cfg->filter.l4_proto;
-	k->has_src = cfg->filter.has_saddr;
-	k->has_dst = cfg->filter.has_daddr;
-	k->src = cfg->filter.saddr.v4;
-	k->dst = cfg->filter.daddr.v4;
-	k->sport = cfg->filter.sport;
-	k->dport = cfg->filter.dport;
-	k->port = cfg->filter.port;
+	k->filter = cfg->filter;
 	k->nphy = cfg->phy.n;
 	memcpy(k->phy, cfg->phy.ref, sizeof(k->phy));
 	k->threshold_ns = cfg->threshold_us * 1000ULL;

@@ -367,22 +367,10 @@ static __always_inline int lat_parse_sock_tcp(bool btf, const struct sock *sk,
 
 static __always_inline bool lat_flow_match(const struct lat_pkt *p)
 {
-	if (targ_cfg.proto) {
-		if (p->proto != targ_cfg.proto)
-			return false;
-	} else if (p->proto != NT_IPPROTO_TCP && p->proto != NT_IPPROTO_UDP &&
-		   p->proto != NT_IPPROTO_ICMP) {
+	if (!targ_cfg.filter.l4_proto && p->proto != NT_IPPROTO_TCP &&
+	    p->proto != NT_IPPROTO_UDP && p->proto != NT_IPPROTO_ICMP)
 		return false;
-	}
-	if (targ_cfg.has_src && p->saddr != targ_cfg.src)
-		return false;
-	if (targ_cfg.has_dst && p->daddr != targ_cfg.dst)
-		return false;
-	if (targ_cfg.sport && p->sport != targ_cfg.sport)
-		return false;
-	if (targ_cfg.dport && p->dport != targ_cfg.dport)
-		return false;
-	if (targ_cfg.port && p->sport != targ_cfg.port && p->dport != targ_cfg.port)
+	if (!nt_filter_match4(&targ_cfg.filter, p->proto, p->saddr, p->daddr, p->sport, p->dport))
 		return false;
 	if (targ_cfg.has_vm_ip && p->saddr != targ_cfg.vm_ip && p->daddr != targ_cfg.vm_ip)
 		return false;
@@ -683,10 +671,11 @@ parsed:
 	if (targ_cfg.mode == LAT_MODE_ICMP) {
 		if (p.proto != NT_IPPROTO_ICMP)
 			return 0;
-		if (p.icmp_type == LAT_ICMP_ECHO && p.saddr == targ_cfg.src && p.daddr == targ_cfg.dst)
+		if (p.icmp_type == LAT_ICMP_ECHO &&
+		    nt_filter_addrs4(&targ_cfg.filter, p.saddr, p.daddr))
 			path = 0;
-		else if (p.icmp_type == LAT_ICMP_ECHOREPLY && p.saddr == targ_cfg.dst &&
-			 p.daddr == targ_cfg.src)
+		else if (p.icmp_type == LAT_ICMP_ECHOREPLY &&
+			 nt_filter_addrs4(&targ_cfg.filter, p.daddr, p.saddr))
 			path = 1;
 		else
 			return 0;

@@ -95,30 +95,9 @@ struct tool {
 	uint64_t last_ns, start_ns;
 };
 
-static struct row *row_of(struct tool *t, const struct vn_irq_key *k)
-{
-	for (int i = 0; i < t->nrows; i++)
-		if (t->rows[i].k.irq == k->irq && t->rows[i].k.cpu == k->cpu)
-			return &t->rows[i];
-	if (t->nrows >= VN_MAX_ROWS)
-		return NULL;
-	memset(&t->rows[t->nrows], 0, sizeof(t->rows[0]));
-	t->rows[t->nrows].k = *k;
-	return &t->rows[t->nrows++];
-}
-
 static void read_rows(struct tool *t)
 {
-	int fd = bpf_map__fd(t->skel->maps.irqs);
-	struct vn_irq_key k, *prev = NULL;
-	struct vn_irq_val v;
-	struct row *r;
-
-	while (!bpf_map_get_next_key(fd, prev, &k)) {
-		if (!bpf_map_lookup_elem(fd, &k, &v) && (r = row_of(t, &k)))
-			r->v = v;
-		prev = &k;
-	}
+	NT_MAP_MIRROR(bpf_map__fd(t->skel->maps.irqs), t->rows, &t->nrows, k, v);
 }
 
 /* An IRQ's totals over CPUs since @since (prev, or zero for the whole run). */

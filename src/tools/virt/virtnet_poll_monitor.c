@@ -81,30 +81,9 @@ static int row_cmp(const void *a, const void *b)
 	return x->napi < y->napi ? -1 : x->napi > y->napi;
 }
 
-static struct row *row_of(struct tool *t, const struct vn_napi_key *k)
-{
-	for (int i = 0; i < t->nrows; i++)
-		if (!memcmp(&t->rows[i].k, k, sizeof(*k)))
-			return &t->rows[i];
-	if (t->nrows >= VN_MAX_ROWS)
-		return NULL;
-	memset(&t->rows[t->nrows], 0, sizeof(t->rows[0]));
-	t->rows[t->nrows].k = *k;
-	return &t->rows[t->nrows++];
-}
-
 static void read_rows(struct tool *t)
 {
-	int fd = bpf_map__fd(t->skel->maps.queues);
-	struct vn_napi_key k, *prev = NULL;
-	struct vn_napi_val v;
-	struct row *r;
-
-	while (!bpf_map_get_next_key(fd, prev, &k)) {
-		if (!bpf_map_lookup_elem(fd, &k, &v) && (r = row_of(t, &k)))
-			r->v = v;
-		prev = &k;
-	}
+	NT_MAP_MIRROR(bpf_map__fd(t->skel->maps.queues), t->rows, &t->nrows, k, v);
 	qsort(t->rows, t->nrows, sizeof(t->rows[0]), row_cmp);
 }
 
