@@ -537,7 +537,8 @@ nt_ns_inode() { lab_netns_inode "$1"; }
 
 # nt_shared_lab router|router2|vm: build one lab for the whole test file (cases only read
 # it, or undo what they change); removed when the test file's shell exits. vm: a real qemu
-# guest behind a tap (tests/lab/lab_vm.sh), booted once per file
+# guest behind a tap (tests/lab/lab_vm.sh), booted once per file; nested-ovs: in a guest, a
+# KVM VM on vhost-net behind an OVS datapath (tests/lab/lab_nested.sh, sourced by the file)
 nt_shared_lab() {
 	[[ ${NT_E2E_LIST:-0} == 1 ]] && return 0
 	local p
@@ -549,6 +550,7 @@ nt_shared_lab() {
 	router) lab_router_topology "$p" ;;
 	router2) lab_router_topology2 "$p" ;;
 	vm) lab_vm_topology "$p" ;;
+	nested-ovs) nested_vm_topology "$p" ovs ;;
 	esac || { lab_cleanup "$p"; echo "not ok - shared lab $1 could not be built"; NT_FAILED=$((NT_FAILED + 1)); return 1; }
 }
 _NT_SHARED_LABS=()

@@ -90,7 +90,7 @@ case_details_bridge() {
 # auto only: the tap's receive is a tracepoint (or tc) stage; the switch stages take
 # fentry where the bridge's module BTF is (6.1, 6.12), else kprobe (5.10)
 nt_case --tag guest --tag newer "$S: a tap VM behind a Linux bridge -> both paths through the bridge's stages, each with every packet" case_switch bridge auto
-nt_case --tag guest --tag newer "$S: a tap VM behind an OVS kernel datapath -> both paths through the OVS stages (guest tier)" case_switch ovs auto
+nt_case --tag guest "$S: a tap VM behind an OVS kernel datapath -> both paths through the OVS stages (guest tier)" case_switch ovs auto
 nt_case --tag guest "vm_network_latency_details: a tap VM behind a Linux bridge -> every stage of each reply in path order (guest tier)" case_details_bridge
 # ---- two VMs on one host: vm_pair_latency, vm_pair_gap --------------------------------------
 

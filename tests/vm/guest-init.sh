@@ -49,7 +49,7 @@ done
 con "modules loaded: ${loaded[*]:-}"
 con "modules failed: ${failed[*]:-none}"
 
-export NT_GUEST=1 NT_GUEST_KERNEL=$KVER NT_GUEST_REPO=$REPO
+export NT_GUEST=1 NT_GUEST_KERNEL=$KVER NT_GUEST_KROOT=$KROOT NT_GUEST_REPO=$REPO
 if [ "$HIDE_BTF" = 1 ]; then
 	# Keep a copy for --btf, then hide the kernel's own BTF from libbpf.
 	if cp /sys/kernel/btf/vmlinux /run/nettrail-vm/vmlinux.btf &&
