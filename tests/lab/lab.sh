@@ -168,6 +168,46 @@ _lab_addr() { # NS IF ADDR4/24 ADDR6/64
 
 _lab_mac() { ip netns exec "$1" cat "/sys/class/net/$2/address"; }
 
+# _lab_vm_host P KIND REMOTE_IP VM_IP VM_MAC [TUNTAP_ARG...]: the KVM host in miniature of the
+# VM labs that switch with KIND: namespaces ${P}r (the VM's host) and ${P}c (a remote host,
+# ${P}c0 REMOTE_IP/24), a veth ${P}c0 <-> ${P}r0 (the "physical" port) and the tap ${P}t0
+# (ip tuntap add ... TUNTAP_ARG), both ports up in a Linux bridge ${P}br (KIND bridge) or an
+# Open vSwitch kernel datapath ${P}dp (KIND ovs; ovs-dpctl: port 1 the veth, port 2 the tap,
+# IPv4 flows both ways; no daemon answers the misses, so no ARP crosses it: the remote host's
+# entry for VM_IP is static, VM_MAC). IPv6 off in both namespaces.
+_lab_vm_host() {
+	local p=$1 kind=$2 remote_ip=$3 vm_ip=$4 vm_mac=$5
+	local h=${p}r c=${p}c
+	shift 5
+	_lab_ns_add "$h" && _lab_ns_add "$c" || return 1
+	_lab_veth "$c" "${p}c0" "$h" "${p}r0" || return 1
+	_lab_addr "$c" "${p}c0" "$remote_ip/24" || return 1
+	ip netns exec "$c" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
+	ip netns exec "$h" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
+	_lab_do ip -n "$h" tuntap add dev "${p}t0" mode tap "$@" || return 1
+	case $kind in
+	bridge)
+		_lab_do ip -n "$h" link add "${p}br" type bridge stp_state 0 forward_delay 0 &&
+			_lab_do ip -n "$h" link set "${p}r0" master "${p}br" &&
+			_lab_do ip -n "$h" link set "${p}t0" master "${p}br" &&
+			_lab_do ip -n "$h" link set "${p}br" up || return 1
+		;;
+	ovs)
+		_lab_do ip netns exec "$h" ovs-dpctl add-dp "${p}dp" &&
+			_lab_do ip netns exec "$h" ovs-dpctl add-if "${p}dp" "${p}r0" &&
+			_lab_do ip netns exec "$h" ovs-dpctl add-if "${p}dp" "${p}t0" &&
+			_lab_do ip netns exec "$h" ovs-dpctl add-flow "${p}dp" \
+				"in_port(1),eth(),eth_type(0x0800),ipv4()" 2 &&
+			_lab_do ip netns exec "$h" ovs-dpctl add-flow "${p}dp" \
+				"in_port(2),eth(),eth_type(0x0800),ipv4()" 1 || return 1
+		_lab_do ip -n "$c" neigh replace "$vm_ip" lladdr "$vm_mac" dev "${p}c0" nud permanent ||
+			return 1
+		;;
+	*) _lab_err "a VM's host switches with bridge or ovs, not '$kind'"; return 1 ;;
+	esac
+	_lab_do ip -n "$h" link set "${p}r0" up && _lab_do ip -n "$h" link set "${p}t0" up
+}
+
 # _lab_neigh NS IF ADDR PEER_NS PEER_IF: permanent neighbour entry for ADDR (IPv4 or IPv6)
 # with PEER_IF's MAC. For IPv6 the labs need it: without it the
 # first packets wait ~1 s: IPv6 only installs the multicast routes that neighbour

@@ -269,34 +269,7 @@ latlab_tapvm() {
 	TAPVM_NS=${p}r TAPVM_REMOTE_NS=${p}c TAPVM_PHY=${p}r0 TAPVM_TAP=${p}t0
 	TAPVM_REMOTE_IP=$(_lab_net4 $n).1 TAPVM_VM_IP=$(_lab_net4 $n).2
 	export TAPVM_NS TAPVM_REMOTE_NS TAPVM_PHY TAPVM_TAP TAPVM_REMOTE_IP TAPVM_VM_IP
-	_lab_ns_add "$TAPVM_NS" && _lab_ns_add "$TAPVM_REMOTE_NS" || return 1
-	_lab_veth "$TAPVM_REMOTE_NS" "${p}c0" "$TAPVM_NS" "$TAPVM_PHY" || return 1
-	_lab_addr "$TAPVM_REMOTE_NS" "${p}c0" "$TAPVM_REMOTE_IP/24" || return 1
-	ip netns exec "$TAPVM_REMOTE_NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
-	ip netns exec "$TAPVM_NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
-	_lab_do ip -n "$TAPVM_NS" tuntap add dev "$TAPVM_TAP" mode tap || return 1
-	case $kind in
-	bridge)
-		_lab_do ip -n "$TAPVM_NS" link add "${p}br" type bridge stp_state 0 forward_delay 0 &&
-			_lab_do ip -n "$TAPVM_NS" link set "$TAPVM_PHY" master "${p}br" &&
-			_lab_do ip -n "$TAPVM_NS" link set "$TAPVM_TAP" master "${p}br" &&
-			_lab_do ip -n "$TAPVM_NS" link set "${p}br" up || return 1
-		;;
-	ovs)
-		_lab_do ip netns exec "$TAPVM_NS" ovs-dpctl add-dp "${p}dp" &&
-			_lab_do ip netns exec "$TAPVM_NS" ovs-dpctl add-if "${p}dp" "$TAPVM_PHY" &&
-			_lab_do ip netns exec "$TAPVM_NS" ovs-dpctl add-if "${p}dp" "$TAPVM_TAP" &&
-			_lab_do ip netns exec "$TAPVM_NS" ovs-dpctl add-flow "${p}dp" \
-				"in_port(1),eth(),eth_type(0x0800),ipv4()" 2 &&
-			_lab_do ip netns exec "$TAPVM_NS" ovs-dpctl add-flow "${p}dp" \
-				"in_port(2),eth(),eth_type(0x0800),ipv4()" 1 || return 1
-		_lab_do ip -n "$TAPVM_REMOTE_NS" neigh replace "$TAPVM_VM_IP" lladdr "$LATLAB_PEER_MAC" \
-			dev "${p}c0" nud permanent || return 1
-		;;
-	*) _lab_err "latlab_tapvm: bridge or ovs, not '$kind'"; return 1 ;;
-	esac
-	_lab_do ip -n "$TAPVM_NS" link set "$TAPVM_PHY" up && _lab_do ip -n "$TAPVM_NS" link set "$TAPVM_TAP" up ||
-		return 1
+	_lab_vm_host "$p" "$kind" "$TAPVM_REMOTE_IP" "$TAPVM_VM_IP" "$LATLAB_PEER_MAC" || return 1
 	_latlab_responder "$TAPVM_NS" "$LAB_STATE_DIR/names/$p/responder.log" "$TAPVM_TAP" 0 \
 		"$TAPVM_VM_IP" "$LATLAB_PEER_MAC" "$TAPVM_REMOTE_IP" 0 0 || return 1
 	# the first ping resolves and proves the path (not measured)

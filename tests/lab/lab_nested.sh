@@ -10,8 +10,8 @@
 #                                                                     <->  eth0 NESTED_VM_IP/24
 #
 # nested_vm_topology PREFIX bridge|ovs: the switch is a Linux bridge ${P}br, or an Open vSwitch
-# kernel datapath ${P}dp (ovs-dpctl: port 1 the veth, port 2 the tap, IPv4 flows both ways,
-# static neighbour entries: no daemon answers the flow misses). The nested VM runs the guest's
+# kernel datapath ${P}dp (_lab_vm_host in lab.sh; static neighbour entries both ways: no
+# daemon answers the flow misses). The nested VM runs the guest's
 # own kernel with a busybox initramfs (tests/lab/nested_init.sh: it answers pings)
 # and is up in ~10-15 s. Exported: NESTED_NS NESTED_REMOTE_NS NESTED_PHY NESTED_TAP
 # NESTED_REMOTE_IP NESTED_VM_IP NESTED_VM_MAC. lab_cleanup PREFIX stops it with the rest.
@@ -62,35 +62,8 @@ nested_vm_topology() {
 	NESTED_NS=${p}r NESTED_REMOTE_NS=${p}c NESTED_PHY=${p}r0 NESTED_TAP=${p}t0
 	NESTED_REMOTE_IP=$(_lab_net4 $n).1 NESTED_VM_IP=$(_lab_net4 $n).2
 	export NESTED_NS NESTED_REMOTE_NS NESTED_PHY NESTED_TAP NESTED_REMOTE_IP NESTED_VM_IP
-	_lab_ns_add "$NESTED_NS" && _lab_ns_add "$NESTED_REMOTE_NS" || return 1
-	_lab_veth "$NESTED_REMOTE_NS" "${p}c0" "$NESTED_NS" "$NESTED_PHY" || return 1
-	_lab_addr "$NESTED_REMOTE_NS" "${p}c0" "$NESTED_REMOTE_IP/24" || return 1
-	ip netns exec "$NESTED_REMOTE_NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
-	ip netns exec "$NESTED_NS" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
-	# the tap exists before qemu opens it: it is switched before the VM sends its first frame
-	_lab_do ip -n "$NESTED_NS" tuntap add dev "$NESTED_TAP" mode tap vnet_hdr || return 1
-	case $kind in
-	bridge)
-		_lab_do ip -n "$NESTED_NS" link add "${p}br" type bridge stp_state 0 forward_delay 0 &&
-			_lab_do ip -n "$NESTED_NS" link set "$NESTED_PHY" master "${p}br" &&
-			_lab_do ip -n "$NESTED_NS" link set "$NESTED_TAP" master "${p}br" &&
-			_lab_do ip -n "$NESTED_NS" link set "${p}br" up || return 1
-		;;
-	ovs)
-		_lab_do ip netns exec "$NESTED_NS" ovs-dpctl add-dp "${p}dp" &&
-			_lab_do ip netns exec "$NESTED_NS" ovs-dpctl add-if "${p}dp" "$NESTED_PHY" &&
-			_lab_do ip netns exec "$NESTED_NS" ovs-dpctl add-if "${p}dp" "$NESTED_TAP" &&
-			_lab_do ip netns exec "$NESTED_NS" ovs-dpctl add-flow "${p}dp" \
-				"in_port(1),eth(),eth_type(0x0800),ipv4()" 2 &&
-			_lab_do ip netns exec "$NESTED_NS" ovs-dpctl add-flow "${p}dp" \
-				"in_port(2),eth(),eth_type(0x0800),ipv4()" 1 || return 1
-		_lab_do ip -n "$NESTED_REMOTE_NS" neigh replace "$NESTED_VM_IP" lladdr "$NESTED_VM_MAC" \
-			dev "${p}c0" nud permanent || return 1
-		;;
-	*) _lab_err "nested_vm_topology: bridge or ovs, not '$kind'"; return 1 ;;
-	esac
-	_lab_do ip -n "$NESTED_NS" link set "$NESTED_PHY" up && _lab_do ip -n "$NESTED_NS" link set "$NESTED_TAP" up ||
-		return 1
+	# vnet_hdr: the tap as libvirt makes it for vhost-net
+	_lab_vm_host "$p" "$kind" "$NESTED_REMOTE_IP" "$NESTED_VM_IP" "$NESTED_VM_MAC" vnet_hdr || return 1
 	_nested_vm_start "$p" "$kind"
 }
 
