@@ -92,7 +92,7 @@ case_details_bridge() {
 nt_case --tag guest --tag newer "$S: a tap VM behind a Linux bridge -> both paths through the bridge's stages, each with every packet" case_switch bridge auto
 nt_case --tag guest "$S: a tap VM behind an OVS kernel datapath -> both paths through the OVS stages (guest tier)" case_switch ovs auto
 nt_case --tag guest "vm_network_latency_details: a tap VM behind a Linux bridge -> every stage of each reply in path order (guest tier)" case_details_bridge
-# ---- two VMs on one host: vm_pair_latency, vm_pair_gap --------------------------------------
+# ---- two VMs on one host: vm_pair_latency through the switch (its gap cases: test_vm_lab.sh) ---
 
 # tappair N INTERVAL: the pair lab for this case (VM A pings VM B N times)
 tappair() {
@@ -146,35 +146,5 @@ case_pair_counts() {
 	assert_unloaded P
 }
 
-# tbf (8 kbit) on VM B's tap: A's 10 pings, 50 ms apart, need 90 ms each there, so they queue
-# (the k-th ~40k ms more). vm_pair_gap --threshold 100 ms reports the ones behind at least
-# ~2 others, each with its time in B's tap queue; vm_pair_latency has the queue's pair holding it
-case_pair_gap() {
-	local n=10
-	LATLAB_PING_GO=$W/go tappair $n 0.05
-	ip netns exec "$TAPPAIR_NS" tc qdisc replace dev "$TAPPAIR_B" root tbf rate 8kbit burst 200 limit 10000 ||
-		fail "lab: cannot add tbf"
-	pair_start G vm_pair_gap --threshold 100000
-	pair_start P vm_pair_latency --interval 600 --stage-latency
-	touch "$W/go"
-	wait_replies $n
-	nt_stop G INT 10
-	nt_stop P INT 10
-	assert_exit G 0
-	assert_exit P 0
-	nt_check_json G vm_pair_gap
-	echo "# gaps (ms): $(jq -s -c '[.[] | select(.type == "event") | .total_us / 1000 | floor]' "$W/G.out")"
-	assert_jq G "(\$ev | length) >= 3 and \$sum.packets.started == $n and
-		all(\$ev[]; .total_us >= 100000 and .bottleneck == \"net_dev_queue -> net_dev_xmit\" and
-		.stages[0].iface == \"$TAPPAIR_A\" and (.stages | last | .iface == \"$TAPPAIR_B\"))" \
-		"the slow ones (>= 100 ms), queued at B's tap, from A's tap"
-	assert_jq G "(\$sum.packets.completed - (\$ev | length)) >= 1" "the first ones were faster than the threshold"
-	assert_jq P "[\$all[] | select(.type == \"interval\")] | last | (.tx.stages[] | select(.from == \"net_dev_queue\") | .latency_us.max >= 150000 and .latency_us.max <= 900000) and
-		.tx.p99_stage.from == \"net_dev_queue\" and (.tx.p99_flow.next | test(\"vm_pair_gap --src-vm-interface $TAPPAIR_A\"))" \
-		"vm_pair_latency: B's tap queue holds it (150-900 ms), the finding says so and what to run next"
-	assert_unloaded G
-}
-
 nt_case --tag guest "vm_pair_latency: VM A pings VM B through a bridge -> A -> B holds exactly the requests, one flow (the bridge's stages where function probes work)" case_pair_counts
-nt_case "vm_pair_gap: tbf on VM B's tap -> the pings slower than --threshold, each queued at B's tap" case_pair_gap
 nt_done
