@@ -187,6 +187,34 @@ case_virtnet_irq() {
 		"calls are handled or IRQ_NONE, and handler time is measured"
 }
 
+# kernel_icmp_rtt inside the VM on its real virtio-net NIC (the manual's plan B for scenario
+# 3): netem D on the VM's eth0 holds each request D in its qdisc; the VM pings the remote host
+# and every exchange has the request path's net_dev_queue -> net_dev_xmit >= D as the
+# bottleneck, the time outside the VM well below D, the stages from the IP layer to icmp_rcv
+case_vm_icmp_rtt() {
+	local d_ms=30 n=8
+	labvm_exec "tc qdisc add dev eth0 root netem delay ${d_ms}ms" || fail "VM: cannot add netem"
+	# shellcheck disable=SC2064
+	trap "labvm_exec 'tc qdisc del dev eth0 root' >/dev/null; _nt_case_cleanup" EXIT
+	vm_start K kernel_icmp_rtt --src-ip "$LAB_SERVER_IP" --dst-ip "$LAB_CLIENT_IP" --interface eth0 \
+		--direction tx --json
+	labvm_exec "ping -n -q -c $n -i 0.3 -W 3 $LAB_CLIENT_IP" >"$W/vmping.out" ||
+		fail "VM: pings to the remote host lost replies: $(cat "$W/vmping.out")"
+	vm_stop K
+	assert_exit K 0
+	nt_check_json K kernel_icmp_rtt
+	echo "# request paths (ms): $(jq -s -c '[.[] | select(.type == "event") | .request_path_us / 1000 | floor]' "$W/K.out"), wire (us): $(jq -s -c '[.[] | select(.type == "event") | .wire_us | floor]' "$W/K.out")"
+	assert_jq K "(\$ev | length) == $n and \$sum.exchanges.completed == $n" "$n exchanges, all complete"
+	assert_jq K "all(\$ev[]; [.segments[] | select(.bottleneck)] | length == 1 and .[0].from == \"net_dev_queue\" and
+		.[0].to == \"net_dev_xmit\" and .[0].us >= $((d_ms * 1000)) and .[0].us < $((d_ms * 1000 * 2)))" \
+		"each request held D..2 D in eth0's qdisc, the bottleneck"
+	assert_jq K "([\$ev[].wire_us] | sort | .[length / 2 | floor]) < $((d_ms * 1000 / 2))" \
+		"the time outside the VM (median) is below D/2"
+	assert_jq K "all(\$ev[]; ([.stages[].name] | index(\"icmp_rcv\") != null) and (.stages[0].name | test(\"ip_local_out|ip_output\")) and
+		([.stages[] | select(.name == \"net_dev_xmit\" or .name == \"netif_receive_skb\") | .iface] | unique == [\"eth0\"]))" \
+		"from the IP layer to icmp_rcv (the guest kernel's function stages), the device stages on eth0"
+}
+
 # ---- the VM path on its host: vm_network_latency_summary/details, vm_network_performance_metrics
 
 # vmlat T TOOL ARGS...: a VM-path tool on the VM's host, tap and physical port of the lab
@@ -401,5 +429,6 @@ nt_case "vm lab: netem D inside the VM -> each exchange >= D outside the host, t
 nt_case "vm lab: virtnet_poll_monitor in the VM -> input-0 packets == eth0 rx_packets, receive interrupts == the input IRQ (+-5 %)" case_virtnet_poll
 nt_case "vm lab: vm_pair_latency on the VM's two NICs (two VMs to the host) -> A -> B completes exactly A's pings, one flow; vm_pair_gap reports none" case_vm_pair_counts
 nt_case "vm lab: tbf on VM B's tap -> vm_pair_gap reports the pings behind others, queued at B's tap; vm_pair_latency's pair holds it" case_vm_pair_gap
+nt_case "vm lab: kernel_icmp_rtt inside the VM on its virtio-net NIC -> netem D on eth0 is each request's bottleneck (net_dev_queue -> net_dev_xmit >= D), the wire stays below D/2" case_vm_icmp_rtt
 nt_case "vm lab: virtnet_irq_monitor in the VM -> the input IRQ's calls == /proc/interrupts (+-5 %), IRQs named after the device" case_virtnet_irq
 nt_done
