@@ -46,7 +46,7 @@ example_ifaces() {
 	local prev="" w
 	for w in "$@"; do
 		case $prev in
-		--interface | --rx-iface | --tx-iface | --phy-interface | --vm-interface | --src-vm-interface | \
+		--interface | --device | --rx-iface | --tx-iface | --phy-interface | --vm-interface | --src-vm-interface | \
 		--dst-vm-interface | -n | -i)
 			[[ $w =~ ^[0-9.]+$ ]] || tr ',' '\n' <<<"$w"
 			;;

@@ -1,0 +1,186 @@
+// SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
+/*
+ * tun_ring_monitor: the tap's transmit ring (host -> VM) at every transmit.
+ *
+ * tun_net_xmit(skb, dev) puts the packet into tun->tfiles[skb->queue_mapping]'s
+ * ptr_ring (tx_ring), which the reader (qemu, or vhost-net's handle_rx) drains;
+ * the ring is full when its slot at the producer index is still taken
+ * (ptr_ring's __ptr_ring_full), and the packet is then dropped (reason
+ * FULL_RING on kernels with drop reasons). The ring is read here just before
+ * the packet is produced: at net:net_dev_start_xmit on the tap (the tracepoint
+ * right before the driver's transmit), else at tun_net_xmit's entry. The tun
+ * structures come by CO-RE from the kernel's or the tun module's BTF; the
+ * driver's private area is dev->priv where the kernel has that member, else
+ * right after struct net_device, aligned to 32 (NETDEV_ALIGN). The drop stage
+ * counts the FULL_RING frees, the kernel's own verdict.
+ */
+#include "nt_common.bpf.h"
+#include "nt_events.bpf.h"
+#include "nt_skb.bpf.h"
+#include "nt_drop.bpf.h"
+#include "tun_ring.h"
+
+const volatile struct nt_ifref targ_devs[NT_MAX_IFACES] = {};
+const volatile __u32 targ_ndevs = 0;
+const volatile __u32 targ_queue = TR_ANY_QUEUE;
+const volatile bool targ_all = false;           /* an event per transmit, not only when full */
+const volatile __u32 targ_full_ring = 0;        /* SKB_DROP_REASON_FULL_RING's value; 0: none */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, TR_MAX_ROWS);
+	__type(key, struct tr_key);
+	__type(value, struct tr_val);
+} rings SEC(".maps");
+
+/* A watched tap's queue of @skb on @dev, in @k; false for anything else. */
+static __always_inline bool tr_watched(const struct sk_buff *skb, const struct net_device *dev,
+				       struct tr_key *k)
+{
+	if (!skb || !dev)
+		return false;
+	nt_dev_ref(dev, &k->dev);
+	if (nt_ifset_find(targ_devs, targ_ndevs, &k->dev) < 0)
+		return false;
+	k->queue = BPF_CORE_READ(skb, queue_mapping);
+	return targ_queue == TR_ANY_QUEUE || k->queue == targ_queue;
+}
+
+static __always_inline void *tr_netdev_priv(const struct net_device *dev)
+{
+	if (bpf_core_field_exists(dev->priv))
+		return (void *)dev + bpf_core_field_offset(struct net_device, priv);
+	return (void *)dev + ((bpf_core_type_size(struct net_device) + 31) & ~31);
+}
+
+/* The ring of queue @q of tap @dev now; false when the queue has no tun_file. */
+static __always_inline bool tr_ring_read(const struct net_device *dev, __u32 q, struct tr_ring *st)
+{
+	struct tun_struct *tun = tr_netdev_priv(dev);
+	struct tun_file *tfile = NULL;
+	struct ptr_ring *ring;
+	void **slots, *slot = NULL;
+	int producer, head, size;
+
+	if (q >= TR_MAX_QUEUES)
+		return false;
+	st->numqueues = BPF_CORE_READ(tun, numqueues);
+	bpf_probe_read_kernel(&tfile, sizeof(tfile),
+			      (void *)tun + bpf_core_field_offset(struct tun_struct, tfiles) +
+				      q * sizeof(void *));
+	if (!tfile)
+		return false;
+	ring = (void *)tfile + bpf_core_field_offset(struct tun_file, tx_ring);
+	producer = BPF_CORE_READ(ring, producer);
+	head = BPF_CORE_READ(ring, consumer_head);
+	size = BPF_CORE_READ(ring, size);
+	slots = BPF_CORE_READ(ring, queue);
+	if (size <= 0 || producer < 0 || producer >= size || !slots)
+		return false;
+	bpf_probe_read_kernel(&slot, sizeof(slot), slots + producer);
+	st->size = size;
+	st->producer = producer;
+	st->consumer_head = head;
+	st->consumer_tail = BPF_CORE_READ(ring, consumer_tail);
+	st->full = slot != NULL;
+	st->used = st->full ? size : (__u32)(producer - head + size) % size;
+	return true;
+}
+
+static __always_inline struct tr_val *tr_row(const struct tr_key *k)
+{
+	struct tr_val *v = bpf_map_lookup_elem(&rings, k), init = {};
+
+	if (v)
+		return v;
+	bpf_map_update_elem(&rings, k, &init, BPF_NOEXIST);     /* EEXIST: another CPU's */
+	v = bpf_map_lookup_elem(&rings, k);
+	if (!v)
+		nt_count(NT_CNT_MAP_FULL);
+	return v;
+}
+
+static __always_inline void tr_report(const struct sk_buff *skb, const struct tr_key *k,
+				      const struct tr_ring *st)
+{
+	struct tr_event *e;
+	struct nt_pkt p = {};
+
+	nt_parse_skb(skb, &p);
+	if (targ_filter_l3 && !nt_filter_match(&targ_filter, &p))
+		return;
+	e = nt_event_reserve(struct tr_event);
+	if (!e)
+		return;
+	e->ts = bpf_ktime_get_ns();
+	e->k = *k;
+	e->ring = *st;
+	e->pkt = p;
+	e->pid = bpf_get_current_pid_tgid() >> 32;
+	e->skb_len = BPF_CORE_READ(skb, len);
+	bpf_get_current_comm(e->comm, sizeof(e->comm));
+	nt_event_submit(e);
+}
+
+static __always_inline int on_xmit(const struct sk_buff *skb, const struct net_device *dev)
+{
+	struct tr_key k = {};
+	struct tr_ring st = {};
+	struct tr_val *v;
+
+	if (!tr_watched(skb, dev, &k) || !tr_ring_read(dev, k.queue, &st))
+		return 0;
+	v = tr_row(&k);
+	if (v) {
+		__sync_fetch_and_add(&v->xmits, 1);
+		if (st.full)
+			__sync_fetch_and_add(&v->full, 1);
+		if (st.used > v->max_used)
+			v->max_used = st.used;
+		v->last = st;
+		v->last_ns = bpf_ktime_get_ns();
+	}
+	if (st.full || targ_all)
+		tr_report(skb, &k, &st);
+	return 0;
+}
+
+SEC("tp_btf/net_dev_start_xmit")
+int BPF_PROG(nt_tr_xmit_btf, struct sk_buff *skb, struct net_device *dev)
+{ return on_xmit(skb, dev); }
+SEC("raw_tp/net_dev_start_xmit")
+int BPF_PROG(nt_tr_xmit_raw, struct sk_buff *skb, struct net_device *dev)
+{ return on_xmit(skb, dev); }
+SEC("tracepoint/net/net_dev_start_xmit")
+int nt_tr_xmit_tp(struct trace_event_raw_net_dev_start_xmit *ctx)
+{
+	const struct sk_buff *skb = (const void *)BPF_CORE_READ(ctx, skbaddr);
+
+	return skb ? on_xmit(skb, BPF_CORE_READ(skb, dev)) : 0;
+}
+SEC("fentry/tun_net_xmit")
+int BPF_PROG(nt_tr_xmit_fe, struct sk_buff *skb, struct net_device *dev)
+{ return on_xmit(skb, dev); }
+SEC("kprobe/tun_net_xmit")
+int BPF_KPROBE(nt_tr_xmit_kp, struct sk_buff *skb, struct net_device *dev)
+{ return on_xmit(skb, dev); }
+
+/* The kernel's verdict: a free with reason FULL_RING on a watched queue. */
+static __always_inline int on_drop(void *ctx, const struct sk_buff *skb, __u64 location,
+				   __u32 reason)
+{
+	struct tr_key k = {};
+	struct tr_val *v;
+
+	if (!targ_full_ring || reason != targ_full_ring ||
+	    !tr_watched(skb, skb ? BPF_CORE_READ(skb, dev) : NULL, &k))
+		return 0;
+	v = tr_row(&k);
+	if (v)
+		__sync_fetch_and_add(&v->drops, 1);
+	return 0;
+}
+
+NT_DROP_PROGRAMS(on_drop)
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
