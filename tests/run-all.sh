@@ -81,13 +81,14 @@ guest() {
 #         probes 4.19 and 5.4, without fentry, would take); then the BTF-less run
 #   6.1   the cases tagged newer, per-mode ones with fentry (6.1's compiler clones, the
 #         verifier's 512-byte stack with the latency engine as a subprogram), and those
-#         tagged nested: a KVM VM on vhost-net inside the guest (~85 s with its boot)
+#         tagged vmhost: the KVM host's datapath on the guest's modules (a KVM VM on
+#         vhost-net inside the guest, ~85 s with its boot; tun's module BTF)
 #   6.12  the cases tagged newer, per-mode ones in auto (tp_btf first; drop reasons, tcx)
 # NT_GUEST_KERNELS narrows the list.
 guest_cmd() {
 	case $1 in
 	5.10) echo 'NT_E2E_ATTACH_MODES="auto kprobe" bash tests/e2e/run.sh -T guest' ;;
-	6.1) echo 'NT_E2E_ATTACH_MODES=fentry bash tests/e2e/run.sh -T newer,nested' ;;
+	6.1) echo 'NT_E2E_ATTACH_MODES=fentry bash tests/e2e/run.sh -T newer,vmhost' ;;
 	*) echo 'NT_E2E_ATTACH_MODES=auto bash tests/e2e/run.sh -T newer' ;;
 	esac
 }

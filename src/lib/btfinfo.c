@@ -374,10 +374,10 @@ int nt_btf_kernel_id(const char *name, int kind)
 	return id ? (int)id : -1;
 }
 
-/* Is @name a FUNC in the split BTF of a loaded module (/sys/kernel/btf/<module>)?
- * Its type ids and string offsets continue the base (vmlinux) ones: a name
- * offset below the base's string length is a base string. */
-static bool module_has_func(const struct nt_btf *base, const char *path, const char *name)
+/* Is @name a type of BTF_KIND @kind in the split BTF of a loaded module
+ * (/sys/kernel/btf/<module>)? Its type ids and string offsets continue the base
+ * (vmlinux) ones: a name offset below the base's string length is a base string. */
+static bool module_has(const struct nt_btf *base, const char *path, const char *name, int kind)
 {
 	struct nt_btf m = {};
 	bool found = false;
@@ -391,7 +391,7 @@ static bool module_has_func(const struct nt_btf *base, const char *path, const c
 			__u32 off = t->name_off;
 			const char *n;
 
-			if (kind_of(t) != BTF_KIND_FUNC || !off)
+			if ((int)kind_of(t) != kind || !off)
 				continue;
 			n = off < base->str_len ? base->strs + off :
 			    off - base->str_len < m.str_len ? m.strs + (off - base->str_len) : "";
@@ -407,11 +407,11 @@ static bool module_has_func(const struct nt_btf *base, const char *path, const c
 	return found;
 }
 
-/* fentry/fexit reach module functions too (libbpf searches the modules' BTF):
- * look there when vmlinux does not have @name. Only the running kernel's own
- * module BTF counts, so not with --btf (a file for CO-RE, the kernel's own BTF
- * hidden or absent). */
-static bool modules_have_func(const char *name)
+/* fentry/fexit reach module functions, and CO-RE module types, too (libbpf
+ * searches the modules' BTF): look there when vmlinux does not have @name.
+ * Only the running kernel's own module BTF counts, so not with --btf (a file
+ * for CO-RE, the kernel's own BTF hidden or absent). */
+static bool modules_have(const char *name, int kind)
 {
 	const struct nt_btf *base = nt_btf_vmlinux(NULL);
 	bool found = false;
@@ -426,7 +426,7 @@ static bool modules_have_func(const char *name)
 		if (d->d_name[0] == '.' || !strcmp(d->d_name, "vmlinux"))
 			continue;
 		snprintf(path, sizeof(path), "/sys/kernel/btf/%s", d->d_name);
-		found = module_has_func(base, path, name);
+		found = module_has(base, path, name, kind);
 	}
 	closedir(dir);
 	return found;
@@ -434,7 +434,12 @@ static bool modules_have_func(const char *name)
 
 bool nt_btf_has_func(const char *name)
 {
-	return find(name, BTF_KIND_FUNC) != NULL || modules_have_func(name);
+	return find(name, BTF_KIND_FUNC) != NULL || modules_have(name, BTF_KIND_FUNC);
+}
+
+bool nt_btf_has_type(const char *name, int kind)
+{
+	return find(name, kind) != NULL || modules_have(name, kind);
 }
 
 bool nt_btf_has_raw_tp(const char *tp)

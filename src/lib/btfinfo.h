@@ -32,6 +32,9 @@ unsigned int nt_btf_type_count(void);
 void nt_btf_release(void);
 
 bool nt_btf_has_func(const char *name);
+/* Is there a type @name of BTF_KIND @kind for CO-RE: in the kernel's BTF (or the
+ * --btf file), else in a loaded module's BTF (not with --btf)? */
+bool nt_btf_has_type(const char *name, int kind);
 /* Id of type @name of BTF_KIND @kind in the running kernel's own BTF (what a
  * program's attach_btf_id names); -1 when absent or when --btf gave another file. */
 int nt_btf_kernel_id(const char *name, int kind);

@@ -77,6 +77,6 @@ case_nested_details() {
 	assert_unloaded D
 }
 
-nt_case --tag nested "vm nested: a KVM VM on vhost-net behind OVS -> vm_network_latency_summary completes every ping both ways, each through the OVS stages" case_nested_summary
-nt_case --tag nested "vm nested: vm_network_latency_details toward a vhost-net VM -> every request's stages in path order, phy -> OVS -> tap" case_nested_details
+nt_case --tag vmhost "vm nested: a KVM VM on vhost-net behind OVS -> vm_network_latency_summary completes every ping both ways, each through the OVS stages" case_nested_summary
+nt_case --tag vmhost "vm nested: vm_network_latency_details toward a vhost-net VM -> every request's stages in path order, phy -> OVS -> tap" case_nested_details
 nt_done

@@ -53,10 +53,12 @@ static __always_inline void *tr_netdev_priv(const struct net_device *dev)
 	return (void *)dev + ((bpf_core_type_size(struct net_device) + 31) & ~31);
 }
 
-/* The ring of queue @q of tap @dev now; false when the queue has no tun_file. */
-static __always_inline bool tr_ring_read(const struct net_device *dev, __u32 q, struct tr_ring *st)
+/* The ring of queue @q of @skb's tap now; false when the queue has no tun_file. The
+ * device pointer is read from the skb, not taken from a tp_btf/fentry argument: the
+ * verifier (5.10) forbids arithmetic on typed pointers, and the private area is some. */
+static __always_inline bool tr_ring_read(const struct sk_buff *skb, __u32 q, struct tr_ring *st)
 {
-	struct tun_struct *tun = tr_netdev_priv(dev);
+	struct tun_struct *tun = tr_netdev_priv(BPF_CORE_READ(skb, dev));
 	struct tun_file *tfile = NULL;
 	struct ptr_ring *ring;
 	void **slots, *slot = NULL;
@@ -128,7 +130,7 @@ static __always_inline int on_xmit(const struct sk_buff *skb, const struct net_d
 	struct tr_ring st = {};
 	struct tr_val *v;
 
-	if (!tr_watched(skb, dev, &k) || !tr_ring_read(dev, k.queue, &st))
+	if (!tr_watched(skb, dev, &k) || !tr_ring_read(skb, k.queue, &st))
 		return 0;
 	v = tr_row(&k);
 	if (v) {
