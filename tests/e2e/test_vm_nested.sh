@@ -13,7 +13,8 @@ if [[ ${NT_E2E_LIST:-0} != 1 ]]; then
 	if ! command -v ovs-dpctl >/dev/null; then
 		why="needs ovs-dpctl"
 	elif why=$(nested_kvm_ready); then
-		nt_shared_lab nested-ovs || { nt_done; exit 1; }
+		nt_shared_lab nested-ovs || { nt_case --tag vmhost "vm nested: tun_ring_monitor on a paused vhost-net VM's tap -> one FULL event per dropped packet == the tap's tx_dropped == FULL_RING drops; resumed, it answers" case_nested_ring_full
+nt_done; exit 1; }
 	fi
 fi
 need_nested() { [[ -z $why ]] || skip "$why"; }
@@ -77,6 +78,45 @@ case_nested_details() {
 	assert_unloaded D
 }
 
+tap_dropped() { ip netns exec "$NESTED_NS" cat "/sys/class/net/$NESTED_TAP/statistics/tx_dropped"; }
+
+# The VM stops taking its packets (its vCPU paused, so its driver posts no receive buffers):
+# vhost-net fills the buffers the VM had posted, then the tap's ring fills, and every later
+# packet finds it full and is dropped. tun_ring_monitor reports each one FULL, as many as the
+# tap's tx_dropped counter (and the kernel's FULL_RING drops); resumed, the VM answers again.
+case_nested_ring_full() {
+	local n=1500 before after dropped
+	need_nested
+	nt_start T "$NESTED_NS" tun_ring_monitor --device "$NESTED_TAP" --json --interval 600
+	nested_vm_monitor stop || fail "lab: cannot pause the nested VM"
+	# shellcheck disable=SC2064
+	trap "nested_vm_monitor cont; _nt_case_cleanup" EXIT
+	before=$(tap_dropped)
+	ip netns exec "$NESTED_REMOTE_NS" /usr/bin/python3 -c '
+import socket, sys
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(int(sys.argv[2])):
+    s.sendto(b"nettrail-ring %d" % i, (sys.argv[1], 9))' "$NESTED_VM_IP" $n || fail "lab: datagrams not sent"
+	sleep 1
+	after=$(tap_dropped)
+	dropped=$((after - before))
+	echo "# the paused VM's tap dropped $dropped of $n datagrams (ring $NESTED_RING)"
+	((dropped > 0 && dropped < n)) || fail "lab: the paused VM's tap dropped $dropped of $n"
+	nt_wait_events T $dropped 15
+	nested_vm_monitor cont || fail "lab: cannot resume the nested VM"
+	pings 3 0.2
+	nt_stop T INT 10
+	assert_exit T 0
+	nt_check_json T tun_ring_monitor
+	assert_jq T "(\$ev | length) == $dropped and all(\$ev[]; .status == \"FULL\" and .size == $NESTED_RING and
+		.used == $NESTED_RING and .dst_ip == \"$NESTED_VM_IP\" and .dst_port == 9)" \
+		"one FULL event per dropped datagram ($dropped), ring $NESTED_RING all used, the VM's flow"
+	assert_jq T "\$sum.queues | length == 1 and .[0].full == $dropped and .[0].drops_full_ring == $dropped and
+		.[0].max_used == $NESTED_RING" "summary: $dropped full, the kernel's FULL_RING drops the same"
+	assert_unloaded T
+}
+
 nt_case --tag vmhost "vm nested: a KVM VM on vhost-net behind OVS -> vm_network_latency_summary completes every ping both ways, each through the OVS stages" case_nested_summary
 nt_case --tag vmhost "vm nested: vm_network_latency_details toward a vhost-net VM -> every request's stages in path order, phy -> OVS -> tap" case_nested_details
+nt_case --tag vmhost "vm nested: tun_ring_monitor on a paused vhost-net VM's tap -> one FULL event per dropped packet == the tap's tx_dropped == FULL_RING drops; resumed, it answers" case_nested_ring_full
 nt_done

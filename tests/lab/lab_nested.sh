@@ -14,9 +14,13 @@
 # daemon answers the flow misses). The nested VM runs the guest's
 # own kernel with a busybox initramfs (tests/lab/nested_init.sh: it answers pings)
 # and is up in ~10-15 s. Exported: NESTED_NS NESTED_REMOTE_NS NESTED_PHY NESTED_TAP
-# NESTED_REMOTE_IP NESTED_VM_IP NESTED_VM_MAC. lab_cleanup PREFIX stops it with the rest.
+# NESTED_REMOTE_IP NESTED_VM_IP NESTED_VM_MAC. nested_vm_monitor CMD sends a command to its
+# qemu monitor ("stop": the VM's vCPU stops, so its driver posts no more receive buffers;
+# "cont"). The tap's transmit ring has NESTED_RING slots (txqueuelen when qemu attaches).
+# lab_cleanup PREFIX stops it with the rest.
 
 NESTED_VM_MAC=52:54:00:6e:76:00
+NESTED_RING=256
 _NESTED_REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
 # nested_kvm_ready: /dev/kvm and /dev/vhost-net, loading the modules if needed; else a reason
@@ -59,11 +63,12 @@ nested_vm_topology() {
 	why=$(nested_kvm_ready) || { _lab_err "nested VM: $why"; return 1; }
 	s=$(_lab_slot_take "$p") || return 1
 	n=$((s * 4))
-	NESTED_NS=${p}r NESTED_REMOTE_NS=${p}c NESTED_PHY=${p}r0 NESTED_TAP=${p}t0
+	LAB_PREFIX=$p NESTED_NS=${p}r NESTED_REMOTE_NS=${p}c NESTED_PHY=${p}r0 NESTED_TAP=${p}t0
 	NESTED_REMOTE_IP=$(_lab_net4 $n).1 NESTED_VM_IP=$(_lab_net4 $n).2
-	export NESTED_NS NESTED_REMOTE_NS NESTED_PHY NESTED_TAP NESTED_REMOTE_IP NESTED_VM_IP
+	export LAB_PREFIX NESTED_NS NESTED_REMOTE_NS NESTED_PHY NESTED_TAP NESTED_REMOTE_IP NESTED_VM_IP
 	# vnet_hdr: the tap as libvirt makes it for vhost-net
 	_lab_vm_host "$p" "$kind" "$NESTED_REMOTE_IP" "$NESTED_VM_IP" "$NESTED_VM_MAC" vnet_hdr || return 1
+	_lab_do ip -n "$NESTED_NS" link set "$NESTED_TAP" txqueuelen "$NESTED_RING" || return 1
 	_nested_vm_start "$p" "$kind"
 }
 
@@ -77,7 +82,7 @@ _nested_vm_start() {
 	# without a daemon forwards no ARP
 	remote_mac=$(ip netns exec "$NESTED_REMOTE_NS" cat "/sys/class/net/${p}c0/address") || return 1
 	setsid ip netns exec "$NESTED_NS" qemu-system-x86_64 -enable-kvm -cpu host -m 256 -smp 1 \
-		-nodefaults -no-user-config -display none -monitor none -no-reboot \
+		-nodefaults -no-user-config -display none -monitor "unix:$d/monitor,server,nowait" -no-reboot \
 		-kernel "$NT_GUEST_KROOT/boot/vmlinuz-$NT_GUEST_KERNEL" -initrd "$d/initramfs.cpio" \
 		-append "console=ttyS0 panic=-1 quiet nt_ip=$NESTED_VM_IP nt_peer=$NESTED_REMOTE_IP,$remote_mac" \
 		-serial "file:$d/console.log" \
@@ -100,3 +105,17 @@ _nested_vm_start() {
 	_lab_err "the nested VM is up but does not answer pings through the $kind: $(tail -n 3 "$d/console.log" | tr '\n' ' ')"
 	return 1
 }
+
+# nested_vm_monitor CMD: one command to the nested VM's qemu monitor (human monitor protocol)
+nested_vm_monitor() {
+	/usr/bin/python3 - "$(_lab_vm_dir "$LAB_PREFIX")/monitor" "$1" <<'PY'
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect(sys.argv[1])
+s.settimeout(5)
+s.recv(4096)                                   # the banner and prompt
+s.sendall(sys.argv[2].encode() + b"\n")
+time.sleep(0.3)
+PY
+}
+
