@@ -9,10 +9,7 @@
 # _lat_lab D [PINGS INTERVAL]: tap lab for this case (responder stopped and lab removed
 # when the case ends)
 _lat_lab() {
-	local p
-	p=$(lab_prefix lt) || fail "no lab prefix"
-	_NT_LABS+=("$p")
-	latlab_tap "$p" "$@" || fail "tap lab could not be built"
+	nt_case_lab lt latlab_tap "$@"
 	echo "$LATLAB_RESP_PID" >"$W/responder.pid"
 	_NT_TOOLS+=(responder)
 }

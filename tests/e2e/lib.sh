@@ -235,6 +235,16 @@ nt_lab() {
 	esac || fail "lab $kind could not be built"
 }
 
+# nt_case_lab TAG BUILD ARGS...: a lab of this case built by BUILD PREFIX ARGS... (a lab.sh
+# family's topology function), its prefix tagged TAG; cleaned up when the case ends
+nt_case_lab() {
+	local tag=$1 build=$2 p
+	shift 2
+	p=$(lab_prefix "$tag") || fail "no lab prefix"
+	_NT_LABS+=("$p")
+	"$build" "$p" "$@" || fail "lab $build could not be built"
+}
+
 # nt_ovs_lab VAR: an Open vSwitch kernel datapath lab for this case (latlab_ovs in
 # tests/lab/lab_latency.sh, OVSLAB_* describe it; prefix in VAR); skips the case without
 # the openvswitch module (the host tier) or ovs-dpctl

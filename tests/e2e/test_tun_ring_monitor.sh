@@ -7,12 +7,7 @@
 . "$REPO/tests/lab/lab_tun.sh"
 
 # tunlab RING: the lab for this case
-tunlab() {
-	local p
-	p=$(lab_prefix tr) || fail "no lab prefix"
-	_NT_LABS+=("$p")
-	tunlab_topology "$p" "$1" || fail "the tap lab could not be built"
-}
+tunlab() { nt_case_lab tr tunlab_topology "$1"; }
 
 IV='($all | map(select(.type == "interval")) | last) as $iv'
 
