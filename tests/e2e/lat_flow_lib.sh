@@ -36,3 +36,19 @@ lat_iperf_server() {
 	done
 	echo "$pid"
 }
+
+# pairs_hold T PATH N FROM>TO[|FROM>TO]...: each pair of PATH (tx|rx) holds the N packets
+# (alternatives joined by |: their sum, e.g. a bridge's br_forward or br_flood)
+pairs_hold() {
+	local t=$1 path=$2 n=$3 pair alt sel alts
+	shift 3
+	for pair in "$@"; do
+		sel=false
+		IFS='|' read -ra alts <<<"$pair"
+		for alt in "${alts[@]}"; do
+			sel+=" or (.from == \"${alt%%>*}\" and .to == \"${alt#*>}\")"
+		done
+		assert_jq "$t" "[\$all[] | select(.type == \"interval\") | .$path.stages[]? | select($sel) | .latency_us.count] | add == $n" \
+			"$path: $pair holds the $n packets"
+	done
+}

@@ -7,6 +7,7 @@
 # stages. Guest tier only: the host has no /dev/kvm, vhost-net or openvswitch.
 . "$(dirname "$0")/lib.sh"
 . "$REPO/tests/lab/lab_nested.sh"
+. "$E2E_DIR/lat_flow_lib.sh"
 
 why=
 if [[ ${NT_E2E_LIST:-0} != 1 ]]; then
@@ -25,17 +26,7 @@ OVS_TX=("vnet_rx>netdev_frame_hook" "netdev_frame_hook>ovs_dp_process_packet"
 OVS_RX=("netif_receive_skb>netdev_frame_hook" "netdev_frame_hook>ovs_dp_process_packet"
 	"ovs_dp_process_packet>ovs_vport_send" "ovs_vport_send>vnet_queue" "vnet_queue>tun_net_xmit")
 
-# pairs_hold T PATH N FROM>TO...: each stage pair of PATH (tx|rx) holds the N packets
-pairs_hold() {
-	local t=$1 path=$2 n=$3 pair
-	shift 3
-	for pair in "$@"; do
-		assert_jq "$t" "[\$all[] | select(.type == \"interval\") | .$path.stages[]? |
-			select(.from == \"${pair%%>*}\" and .to == \"${pair#*>}\") | .latency_us.count] | add == $n" \
-			"$path: $pair holds the $n packets"
-	done
-}
-
+# pings N INTERVAL: the remote host pings the nested VM, every one answered
 pings() {
 	ip netns exec "$NESTED_REMOTE_NS" ping -n -q -c "$1" -i "$2" -W 3 "$NESTED_VM_IP" >"$W/ping.out" 2>&1 ||
 		fail "lab: pings to the nested VM lost replies: $(cat "$W/ping.out")"

@@ -7,7 +7,7 @@
 # physical port on both paths, each with every packet; on this host the switch stages are
 # skipped and the device stages still chain. The real VM's cases are in test_vm_lab.sh.
 . "$(dirname "$0")/lib.sh"
-. "$REPO/tests/lab/lab_latency.sh"
+. "$E2E_DIR/lat_flow_lib.sh"
 S=vm_network_latency_summary
 
 # tapvm KIND: the lab for this case
@@ -20,22 +20,6 @@ tapvm() {
 	latlab_tapvm "$p" "$1" || fail "tap VM lab ($1) could not be built"
 	cp "$LAB_STATE_DIR/names/$p/responder.pid" "$W/responder.pid"
 	_NT_TOOLS+=(responder)          # stopped with the case's tools
-}
-
-# pairs_hold T PATH N FROM>TO[|FROM>TO]...: each pair of PATH (tx|rx) holds the N packets
-# (alternatives joined by |: their sum, e.g. a bridge's br_forward or br_flood)
-pairs_hold() {
-	local t=$1 path=$2 n=$3 pair alt sel alts
-	shift 3
-	for pair in "$@"; do
-		sel=false
-		IFS='|' read -ra alts <<<"$pair"
-		for alt in "${alts[@]}"; do
-			sel+=" or (.from == \"${alt%%>*}\" and .to == \"${alt#*>}\")"
-		done
-		assert_jq "$t" "[\$all[] | select(.type == \"interval\") | .$path.stages[]? | select($sel) | .latency_us.count] | add == $n" \
-			"$path: $pair holds the $n packets"
-	done
 }
 
 # 20 pings from the remote host to the tap VM: 20 packets each way through the switch
