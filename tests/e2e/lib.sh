@@ -189,10 +189,7 @@ _nt_case_cleanup() {
 	local t pid
 	for t in "${_NT_TOOLS[@]}"; do
 		pid=$(cat "$W/$t.pid" 2>/dev/null) || continue
-		if kill -0 "$pid" 2>/dev/null; then
-			kill -KILL "$pid" 2>/dev/null
-			wait "$pid" 2>/dev/null
-		fi
+		kill -0 "$pid" 2>/dev/null && reap "$pid" 10
 	done
 	lab_cleanup "${_NT_LABS[@]}"
 }
@@ -346,10 +343,11 @@ nt_wait_exit() {
 		sleep 0.05
 	done
 	if kill -0 "$pid" 2>/dev/null; then
-		kill -KILL "$pid" 2>/dev/null
-		wait "$pid" 2>/dev/null
+		local story
+		story=$(stuck_story "$pid")
+		reap "$pid" 10 2>/dev/null || story="$story (SIGKILL did not end it either)"
 		echo 137 >"$W/$t.rc"
-		fail "$t did not exit within ${limit} s (killed)$(nt_show "$t")"
+		fail "$t did not exit within ${limit} s (killed): $story$(nt_show "$t")"
 	fi
 	wait "$pid"
 	echo $? >"$W/$t.rc"

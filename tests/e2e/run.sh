@@ -14,7 +14,7 @@
 #   -l       list the names of the cases that would run, one a line; run nothing (no root,
 #            no binary, no lab needed); the same failures, on stderr, exit status 1
 #   -v       show diagnostics of passing cases too
-#   -t SEC   time limit per test file (default 300, x4 with NT_GUEST=1); a file that runs
+#   -t SEC   time limit per test file (default 300; 600 in a guest of the guest tier); a file that runs
 #            longer is stopped (SIGTERM to its process group: its cases clean up) and
 #            counted as failed
 #
@@ -31,10 +31,12 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 REPO=$(cd "$HERE/../.." && pwd)
 export NT=${NT:-$REPO/build/nettrail}
 
+. "$REPO/tests/lab/stuck.sh"
+
 usage() { sed -n '2,/^set -u/p' "$0" | grep '^#' | sed 's/^# \{0,1\}//'; }
 
 jobs=1 list=0
-file_timeout=${NT_E2E_FILE_TIMEOUT:-$([[ ${NT_GUEST:-0} == 1 ]] && echo 1200 || echo 300)}
+file_timeout=${NT_E2E_FILE_TIMEOUT:-$([[ ${NT_GUEST:-0} == 1 ]] && echo 600 || echo 300)}
 while getopts "j:k:T:t:lvh" opt; do
 	case $opt in
 	j) jobs=$OPTARG ;;
@@ -163,6 +165,8 @@ run_file() { # FILE LOG
 	echo "$pid" >>"$tmp/pgids"
 	wait "$pid"
 	rc=$?
+	# stopped: whatever of it SIGKILL could not end is in the kernel (state D), and says where
+	[[ $rc == 124 || $rc == 137 ]] && stuck_all >"$log.stuck"
 	echo "$rc $(( ($(date +%s%N) - t0) / 1000000 ))" >"$log.status"
 }
 
@@ -176,6 +180,7 @@ report_file() { # FILE LOG
 	s=$(grep -c '^skip - ' "$log")
 	if [[ $rc == 124 || $rc == 137 ]]; then
 		echo "not ok - $(basename "$f") did not finish within ${file_timeout} s (stopped)"
+		[[ -s $log.stuck ]] && sed 's/^/# stuck in the kernel: /' "$log.stuck"
 		fl=$((fl + 1))
 	elif [[ $rc != 0 && $fl == 0 ]]; then
 		echo "not ok - $(basename "$f") exited with status $rc without a failed case"

@@ -51,6 +51,7 @@
 # Every function returns non-zero (with a message on stderr) on failure; none calls exit.
 
 LAB_STATE_DIR=${LAB_STATE_DIR:-/run/nettrail-lab}
+. "$(dirname "${BASH_SOURCE[0]}")/stuck.sh"
 LAB_SLOTS=128
 LAB_COMMENT=nettrail-lab
 
@@ -501,6 +502,12 @@ _lab_vm_stop() {
 		sleep 0.1
 	done
 	kill -KILL -- "-$pid" 2>/dev/null
+	# a qemu that SIGKILL cannot end is stuck in the kernel (KVM, vhost): say where, move on
+	for ((i = 0; i < 50; i++)); do
+		[[ ! -e /proc/$pid || $(_stuck_state "$pid") == Z ]] && break
+		sleep 0.1
+	done
+	[[ $i == 50 ]] && _lab_err "the VM of lab $1 did not end: $(stuck_story "$pid")"
 	rm -rf "$d"
 }
 
