@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include "nt.h"
 #include "cli.h"
 #include "iface.h"
@@ -99,4 +100,18 @@ const char *nt_iface_name(const struct nt_ifref *ref, char *buf, size_t len)
 	else
 		snprintf(buf, len, "if%u", ref->ifindex);
 	return buf;
+}
+
+int nt_iface_check_taps(const char *flag, const struct nt_iflist *l)
+{
+	char path[96], name[IF_NAMESIZE];
+
+	for (int i = 0; i < l->n; i++) {
+		nt_iface_name(&l->ref[i], name, sizeof(name));
+		/* a tun/tap device has /sys/class/net/<name>/tun_flags */
+		snprintf(path, sizeof(path), "/sys/class/net/%s/tun_flags", name);
+		if (access(path, F_OK))
+			return nt_usage_error(flag, name, "is not a tun/tap device");
+	}
+	return 0;
 }

@@ -22,4 +22,8 @@ bool nt_iface_watch_gone(void);
 /* Name of an interface of our netns, or "if<N>" when it is gone or foreign. */
 const char *nt_iface_name(const struct nt_ifref *ref, char *buf, size_t len);
 
+struct nt_iflist;
+/* Are the interfaces of @l (given by @flag) tun/tap devices? Usage error, -1, if not. */
+int nt_iface_check_taps(const char *flag, const struct nt_iflist *l);
+
 #endif

@@ -69,21 +69,13 @@ static const struct nt_opt options[] = {
 
 static struct config cfg = { .queue = TR_ANY_QUEUE, .interval = 5 };
 
-/* A tap is a tun device: it has /sys/class/net/<name>/tun_flags. */
 static int validate(void *c_)
 {
 	const struct config *c = c_;
-	char path[96], name[IF_NAMESIZE];
 
 	if (!c->devs.str)
 		return nt_usage_error("--device", NULL, "is required: the tap(s) to watch");
-	for (int i = 0; i < c->devs.n; i++) {
-		nt_iface_name(&c->devs.ref[i], name, sizeof(name));
-		snprintf(path, sizeof(path), "/sys/class/net/%s/tun_flags", name);
-		if (access(path, F_OK))
-			return nt_usage_error("--device", name, "is not a tun/tap device");
-	}
-	return 0;
+	return nt_iface_check_taps("--device", &c->devs);
 }
 
 /* ---- counts ---------------------------------------------------------------- */
