@@ -24,6 +24,7 @@
 #include <linux/btf.h>
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
+#include "nt.h"
 #include "btfinfo.h"
 
 struct nt_btf {
@@ -440,6 +441,20 @@ bool nt_btf_has_func(const char *name)
 bool nt_btf_has_type(const char *name, int kind)
 {
 	return find(name, kind) != NULL || modules_have(name, kind);
+}
+
+int nt_btf_need_struct(const char *name, const char *module, const char *what)
+{
+	if (nt_btf_has_type(name, BTF_KIND_STRUCT))
+		return 0;
+	if (btf_path)
+		nt_err("struct %s is not in the --btf file %s: %s cannot be read", name, btf_path,
+		       what);
+	else
+		nt_err("struct %s is in no BTF of this kernel (%s is a module here, and modules "
+		       "carry BTF from 5.11 on): %s cannot be read; give --btf FILE with the "
+		       "kernel's and %s's types", name, module, what, module);
+	return NT_EXIT_RUNTIME;
 }
 
 bool nt_btf_has_raw_tp(const char *tp)

@@ -35,6 +35,10 @@ bool nt_btf_has_func(const char *name);
 /* Is there a type @name of BTF_KIND @kind for CO-RE: in the kernel's BTF (or the
  * --btf file), else in a loaded module's BTF (not with --btf)? */
 bool nt_btf_has_type(const char *name, int kind);
+/* A tool's check before load: struct @name (of @module, when a module) in some BTF;
+ * else a message saying @what cannot be read and what --btf must carry, and
+ * NT_EXIT_RUNTIME. */
+int nt_btf_need_struct(const char *name, const char *module, const char *what);
 /* Id of type @name of BTF_KIND @kind in the running kernel's own BTF (what a
  * program's attach_btf_id names); -1 when absent or when --btf gave another file. */
 int nt_btf_kernel_id(const char *name, int kind);

@@ -43,8 +43,8 @@ json.loads(open(sys.argv[1]).read(), object_pairs_hook=hook)' "$W/J.out" 2>&1)
 	assert_jq J "all(.[0].tools[] | select(.tracepoint.ok); .auto.ok == true)" \
 		"every tool with tracepoint paths can attach all stages in auto mode"
 	assert_jq J "[.[0].tools[] | select(.tracepoint.ok | not) | .name] as \$fn | (\$fn | index([\"vhost_eventfd_count\"]) != null) and
-		($want_f or all(.[0].tools[] | select(.tracepoint.ok | not); .auto.ok == false and (.auto.why | tostring | test(\"fentry.*kprobe\"))))" \
-		"the function-probe-only tools (vhost_eventfd_count among them) refused where fentry and kprobe are, naming both"
+		($want_f or all(.[0].tools[] | select(.tracepoint.ok | not); .auto.ok == false and (.auto.why | tostring | test(\"f(entry|exit).*k(ret)?probe\"))))" \
+		"the function-probe-only tools (vhost_eventfd_count among them) refused where fentry and kprobe are, naming both kinds"
 	# the libbpf inside is the one the Makefile pins (not Debian 12's 1.1 by accident)
 	local pinned want
 	pinned=$(sed -n 's/^LIBBPF_VERSION *:= *//p' "$REPO/Makefile")

@@ -281,16 +281,8 @@ static int planned(struct nt_run *r)
 {
 	struct nt_stage_plan *pl = &r->plans[STAGE_DROP];
 
-	if (!nt_btf_has_type("tun_struct", BTF_KIND_STRUCT)) {
-		if (r->common.btf_path)
-			nt_err("struct tun_struct is not in the --btf file %s: the taps' rings "
-			       "cannot be read", r->common.btf_path);
-		else
-			nt_err("struct tun_struct is in no BTF of this kernel (tun is a module here, "
-			       "and modules carry BTF from 5.11 on): the taps' rings cannot be read; "
-			       "give --btf FILE with the kernel's and tun's types");
+	if (nt_btf_need_struct("tun_struct", "tun", "the taps' rings"))
 		return NT_EXIT_RUNTIME;
-	}
 	nt_drop_load_reasons();
 	if (pl->cand && nt_drop_reason_value("FULL_RING") < 0) {
 		pl->cand = NULL;

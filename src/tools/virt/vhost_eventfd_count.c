@@ -12,21 +12,16 @@
  * behind it, the qemu that owns it and the call eventfd's fd number in that
  * qemu (matched by the eventfd's id in /proc/PID/fdinfo), never typed in.
  */
-#include <ctype.h>
-#include <dirent.h>
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <net/if.h>
-#include <linux/btf.h>
 #include <bpf/bpf.h>
 #include "nt.h"
 #include "tool.h"
-#include "btfinfo.h"
 #include "cli.h"
 #include "iface.h"
 #include "output.h"
 #include "run.h"
+#include "vhost_common.h"
 #include "vhost_eventfd.h"
 #include "vhost_eventfd_count.skel.h"
 
@@ -42,35 +37,8 @@ static const struct nt_stage stages[] = {
 		{ NT_PK_KPROBE, "eventfd_signal_mask", "nt_ve_signal_kp" } } },
 };
 
-struct config {
-	struct nt_iflist devs;
-	unsigned long long pid;
-	double interval;
-	bool clear;
-};
-
-#define C struct config
-static const struct nt_opt options[] = {
-	NT_OPT_ROW("device", 0, "TAP[,TAP]", "only the queues whose backend is one of these taps",
-		   NT_OPT_IFLIST, C, devs, 0),
-	NT_OPT_ROW("interface", 0, "TAP[,TAP]", "same as --device", NT_OPT_IFLIST, C, devs, 0),
-	NT_OPT_ROW("vm-interface", 0, "TAP[,TAP]", "same as --device", NT_OPT_IFLIST, C, devs, 0),
-	NT_OPT_U("pid", "PID", "only the queues of this qemu (the vhost device's owner)", C, pid,
-		 1, 4194304, NULL),
-	NT_OPT_INTERVAL('i', C, interval, "print the counts every SEC seconds (default 1)"),
-	NT_OPT_ROW("clear", 'c', NULL, "print each interval's counts, not the running totals",
-		   NT_OPT_FLAG, C, clear, 0),
-};
-#undef C
-
-static struct config cfg = { .interval = 1 };
-
-static int validate(void *c_)
-{
-	const struct config *c = c_;
-
-	return c->devs.str ? nt_iface_check_taps("--device", &c->devs) : 0;
-}
+static const struct nt_opt options[] = { VQ_OPTS };
+static struct vq_opts cfg = { .interval = 1 };
 
 /* ---- rows ------------------------------------------------------------------ */
 
@@ -87,91 +55,9 @@ static struct tool {
 	uint64_t start_ns, last_ns;     /* the run's start, the last report (monotonic) */
 } tool;
 
-/* The qemu a queue belongs to: its worker is "vhost-<qemu pid>" (a kernel thread up
- * to 6.3, a thread of qemu itself after). */
-static unsigned owner_of(const struct ve_val *v)
-{
-	const char *c = v->comm;
-	char *end;
-	unsigned long pid;
-
-	if (!strncmp(c, "vhost-", 6) && isdigit((unsigned char)c[6])) {
-		pid = strtoul(c + 6, &end, 10);
-		if (!*end && pid)
-			return (unsigned)pid;
-	}
-	return v->tgid;
-}
-
-/* The fd of eventfd @id in process @pid (its fdinfo says "eventfd-id: ID"); -1 if none. */
-static int eventfd_fd(unsigned pid, unsigned id)
-{
-	char dir[64], path[340], line[128];
-	struct dirent *de;
-	int found = -1;
-	DIR *d;
-
-	snprintf(dir, sizeof(dir), "/proc/%u/fdinfo", pid);
-	d = opendir(dir);
-	if (!d)
-		return -1;
-	while (found < 0 && (de = readdir(d))) {
-		FILE *f;
-
-		if (!isdigit((unsigned char)de->d_name[0]))
-			continue;
-		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		while (fgets(line, sizeof(line), f)) {
-			unsigned v;
-
-			if (sscanf(line, "eventfd-id: %u", &v) == 1 && v == id) {
-				found = atoi(de->d_name);
-				break;
-			}
-		}
-		fclose(f);
-	}
-	closedir(d);
-	return found;
-}
-
-static const char *role(const struct ve_val *v, char *buf, size_t len)
-{
-	if (v->tap_queue >= 0 && v->index == 0)
-		return "rx";
-	if (v->tap_queue >= 0 && v->index == 1)
-		return "tx";
-	snprintf(buf, len, "vq%d", v->index);
-	return buf;
-}
-
-static bool shown(const struct row *r)
-{
-	char name[IF_NAMESIZE];
-	bool tap = !cfg.devs.n;
-
-	if (cfg.pid && owner_of(&r->v) != cfg.pid)
-		return false;
-	for (int i = 0; i < cfg.devs.n && !tap; i++)
-		tap = !strcmp(r->v.tap, nt_iface_name(&cfg.devs.ref[i], name, sizeof(name)));
-	return tap;
-}
-
 static int row_cmp(const void *a, const void *b)
 {
-	const struct row *x = a, *y = b;
-	unsigned ox = owner_of(&x->v), oy = owner_of(&y->v);
-
-	if (ox != oy)
-		return ox < oy ? -1 : 1;
-	if (strcmp(x->v.tap, y->v.tap))
-		return strcmp(x->v.tap, y->v.tap);
-	if (x->v.tap_queue != y->v.tap_queue)
-		return x->v.tap_queue < y->v.tap_queue ? -1 : 1;
-	return x->v.index < y->v.index ? -1 : x->v.index > y->v.index;
+	return vq_ident_cmp(&((const struct row *)a)->v.id, &((const struct row *)b)->v.id);
 }
 
 static void read_rows(struct tool *t)
@@ -180,7 +66,7 @@ static void read_rows(struct tool *t)
 	for (int i = 0; i < t->nrows; i++)
 		if (!t->rows[i].call_fd)
 			t->rows[i].call_fd = t->rows[i].v.ctx_id ?
-				eventfd_fd(owner_of(&t->rows[i].v), t->rows[i].v.ctx_id) : -1;
+				vq_eventfd_fd(vq_owner(&t->rows[i].v.id), t->rows[i].v.ctx_id) : -1;
 	qsort(t->rows, t->nrows, sizeof(t->rows[0]), row_cmp);
 }
 
@@ -188,17 +74,10 @@ static void read_rows(struct tool *t)
 
 static void row_json(struct nt_json *j, const struct row *r, const struct ve_val *d, double rate)
 {
-	char hex[24], rb[16];
+	char hex[24];
 
 	nt_json_obj(j, NULL);
-	nt_json_u64(j, "owner_pid", owner_of(&r->v));
-	nt_json_str(j, "worker", r->v.comm);
-	snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)r->k.vq);
-	nt_json_str(j, "vq", hex);
-	nt_json_i64(j, "index", r->v.index);
-	nt_json_str(j, "role", role(&r->v, rb, sizeof(rb)));
-	nt_json_str(j, "tap", r->v.tap);
-	nt_json_i64(j, "tap_queue", r->v.tap_queue);
+	vq_ident_json(j, r->k.vq, &r->v.id);
 	snprintf(hex, sizeof(hex), "0x%llx", (unsigned long long)r->k.ctx);
 	nt_json_str(j, "eventfd", hex);
 	nt_json_u64(j, "eventfd_id", r->v.ctx_id);
@@ -212,14 +91,13 @@ static void row_json(struct nt_json *j, const struct row *r, const struct ve_val
 
 static void row_text(const struct row *r, const struct ve_val *d, double rate)
 {
-	char tapq[32] = "-", fd[16] = "-", rb[16];
+	char tapq[32], fd[16] = "-", rb[16];
 
-	if (r->v.tap[0])
-		snprintf(tapq, sizeof(tapq), "%s:%d", r->v.tap, r->v.tap_queue);
 	if (r->call_fd >= 0)
 		snprintf(fd, sizeof(fd), "%d", r->call_fd);
 	nt_text("  %-8u %-5s %-16s 0x%-16llx 0x%-16llx %5s %10llu %10llu %10.1f\n",
-		owner_of(&r->v), role(&r->v, rb, sizeof(rb)), tapq, (unsigned long long)r->k.vq,
+		vq_owner(&r->v.id), vq_role(&r->v.id, rb, sizeof(rb)),
+		vq_tap_str(&r->v.id, tapq, sizeof(tapq)), (unsigned long long)r->k.vq,
 		(unsigned long long)r->k.ctx, fd, (unsigned long long)d->calls,
 		(unsigned long long)d->signals, rate);
 }
@@ -261,7 +139,7 @@ static void report(void *ctx, bool whole)
 		}
 		if (!whole)
 			r->prev = r->v;
-		if (!shown(r))
+		if (!vq_wanted(&r->v.id, &cfg))
 			continue;
 		n++;
 		if (j)
@@ -270,35 +148,12 @@ static void report(void *ctx, bool whole)
 			row_text(r, &d, rate);
 	}
 	t->last_ns = now;
-	if (j) {
-		nt_json_arr_end(j);
-		nt_json_u64(j, "map_full", mfull);
-		nt_json_end(j);
-		return;
-	}
-	if (!n)
-		nt_text("  no vhost completion on the watched queues\n");
-	if (whole || mfull)
-		nt_text("Map full: %llu\n", (unsigned long long)mfull);
+	vq_report_end(j, mfull, whole, n, "no vhost completion on the watched queues");
 }
 
 /* ---- the tool ------------------------------------------------------------- */
 
 NT_SKEL(vhost_eventfd_count);
-
-static int planned(struct nt_run *r)
-{
-	if (nt_btf_has_type("vhost_virtqueue", BTF_KIND_STRUCT))
-		return 0;
-	if (r->common.btf_path)
-		nt_err("struct vhost_virtqueue is not in the --btf file %s: the virtqueues cannot "
-		       "be read", r->common.btf_path);
-	else
-		nt_err("struct vhost_virtqueue is in no BTF of this kernel (vhost is a module here, "
-		       "and modules carry BTF from 5.11 on): the virtqueues cannot be read; give "
-		       "--btf FILE with the kernel's and vhost's types");
-	return NT_EXIT_RUNTIME;
-}
 
 static int configure(struct nt_run *r)
 {
@@ -316,7 +171,7 @@ static void describe(struct nt_run *r, char *buf, size_t len)
 }
 
 static const struct nt_tool_hooks hooks = {
-	.planned = planned,
+	.planned = vq_need_btf,
 	.configure = configure,
 	.describe = describe,
 	.report = report,
@@ -342,7 +197,7 @@ const struct nt_tool_def vhost_eventfd_count_tool = {
 			"  nettrail vhost_eventfd_count --pid 4242 --duration 10 --json\n",
 		.opts = options,
 		.nopts = NT_ARRAY_SIZE(options),
-		.validate = validate,
+		.validate = vq_opts_validate,
 		.cfg = &cfg,
 	},
 	.stages = stages,
