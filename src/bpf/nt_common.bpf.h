@@ -29,6 +29,17 @@ struct {
 	__type(value, __u64);
 } nt_counters SEC(".maps");
 
+/* A typed pointer (a fentry/tp_btf argument) as a plain number: the verifier forbids
+ * arithmetic on such pointers (all of it on 5.10, going below the object later), and
+ * container_of needs some. Copied through the stack, the value loses its type. */
+static __always_inline __u64 nt_untyped(const void *p)
+{
+	__u64 v = 0;
+
+	bpf_probe_read_kernel(&v, sizeof(v), &p);
+	return v;
+}
+
 static __always_inline void nt_count(__u32 idx)
 {
 	__u64 *v = bpf_map_lookup_elem(&nt_counters, &idx);

@@ -28,7 +28,12 @@ static __always_inline __u32 nt_hist_slot(__u64 v)
 
 static __always_inline void nt_lat_add(struct nt_lat *l, __u64 v)
 {
-	__u32 slot = nt_hist_slot(v) & (NT_HIST_SLOTS - 1);
+	__u32 slot = nt_hist_slot(v);
+
+	/* the mask must survive the compiler (it knows the slot is in range, the
+	 * verifier does not: small @v lets it drop the mask otherwise) */
+	barrier_var(slot);
+	slot &= NT_HIST_SLOTS - 1;
 
 	if (!l->count || v < l->min)
 		l->min = v;

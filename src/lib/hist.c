@@ -114,26 +114,16 @@ void nt_lat_json(struct nt_json *j, const char *key, const char *hist_key,
 	nt_json_arr_end(j);
 }
 
-void nt_lat_text(const char *indent, const char *unit, const struct nt_lat *l, double div,
-		 int hist)
+/* a bar per non-empty slot, bounds divided by @div; with @pct each count's share */
+static void hist_bars(const char *indent, const struct nt_lat *l, double div, bool pct)
 {
 	uint64_t top = 0;
 
-	if (!l->count) {
-		nt_text("%sLatency(%s) no samples\n", indent, unit);
-		return;
-	}
-	nt_text("%sLatency(%s) Min %.1f Avg %.1f Max %.1f P50 %.1f P99 %.1f (n=%llu)\n", indent,
-		unit, l->min / div, (double)l->sum / (double)l->count / div, l->max / div,
-		nt_lat_percentile(l, 50) / div, nt_lat_percentile(l, 99) / div,
-		(unsigned long long)l->count);
-	if (!hist)
-		return;
 	for (int k = 0; k < NT_HIST_SLOTS; k++)
 		if (l->slots[k] > top)
 			top = l->slots[k];
 	for (int k = 0; k < NT_HIST_SLOTS; k++) {
-		char bar[41];
+		char bar[41], share[16] = "";
 		int w;
 
 		if (!l->slots[k])
@@ -143,8 +133,60 @@ void nt_lat_text(const char *indent, const char *unit, const struct nt_lat *l, d
 			w = 1;
 		memset(bar, '*', w);
 		bar[w] = 0;
-		nt_text("%s  %10.1f -> %-10.1f : %-10llu |%-40s|\n", indent,
+		if (pct)
+			snprintf(share, sizeof(share), "(%5.1f%%) ", 100.0 * (double)l->slots[k] /
+				 (double)l->count);
+		nt_text("%s  %10.1f -> %-10.1f : %-10llu %s|%-40s|\n", indent,
 			nt_hist_slot_lo(k) / div, nt_hist_slot_hi(k) / div,
-			(unsigned long long)l->slots[k], bar);
+			(unsigned long long)l->slots[k], share, bar);
 	}
+}
+
+void nt_lat_text(const char *indent, const char *unit, const struct nt_lat *l, double div,
+		 int hist)
+{
+	if (!l->count) {
+		nt_text("%sLatency(%s) no samples\n", indent, unit);
+		return;
+	}
+	nt_text("%sLatency(%s) Min %.1f Avg %.1f Max %.1f P50 %.1f P99 %.1f (n=%llu)\n", indent,
+		unit, l->min / div, (double)l->sum / (double)l->count / div, l->max / div,
+		nt_lat_percentile(l, 50) / div, nt_lat_percentile(l, 99) / div,
+		(unsigned long long)l->count);
+	if (hist)
+		hist_bars(indent, l, div, false);
+}
+
+void nt_dist_text(const char *indent, const char *label, const struct nt_lat *l)
+{
+	nt_text("%s%s: n=%llu min %llu avg %.1f max %llu\n", indent, label,
+		(unsigned long long)l->count, (unsigned long long)(l->count ? l->min : 0),
+		l->count ? (double)l->sum / (double)l->count : 0.0, (unsigned long long)l->max);
+	if (l->count)
+		hist_bars(indent, l, 1, true);
+}
+
+void nt_lat_sub(struct nt_lat *l, const struct nt_lat *prev)
+{
+	int first = -1, last = -1;
+
+	l->count -= prev->count;
+	l->sum -= prev->sum;
+	for (int k = 0; k < NT_HIST_SLOTS; k++) {
+		l->slots[k] -= prev->slots[k];
+		if (l->slots[k]) {
+			if (first < 0)
+				first = k;
+			last = k;
+		}
+	}
+	/* the interval's extremes are known to their slots only */
+	if (first >= 0 && prev->count) {
+		if (nt_hist_slot_lo(first) > l->min)
+			l->min = nt_hist_slot_lo(first);
+		if (nt_hist_slot_hi(last) - 1 < l->max)
+			l->max = nt_hist_slot_hi(last) - 1;
+	}
+	if (!l->count)
+		l->min = l->max = 0;
 }

@@ -36,4 +36,11 @@ void nt_lat_json(struct nt_json *j, const char *key, const char *hist_key,
 void nt_lat_text(const char *indent, const char *unit, const struct nt_lat *l, double div,
 		 int hist);
 
+/* Text for a distribution of counts (queue depths, indexes): "LABEL: n=.. min .. avg
+ * .. max .." and a bar per non-empty slot with its share. */
+void nt_dist_text(const char *indent, const char *label, const struct nt_lat *l);
+/* @l (a running total) minus an earlier copy @prev: the interval between them. Its
+ * min and max are narrowed to the bounds of its first and last non-empty slots. */
+void nt_lat_sub(struct nt_lat *l, const struct nt_lat *prev);
+
 #endif

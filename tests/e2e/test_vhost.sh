@@ -95,6 +95,52 @@ case_datapath() {
 	assert_unloaded P
 }
 
+# tun -> vhost queues with the rx backend detached (vhost leaves the tap alone): 20 datagrams
+# wait in the tap's ring, each transmit finding 0..19 before it; then 32 buffers posted and
+# the backend back: vhost takes the 20 in one batch (recv: the ring already empty) and
+# completes them (signal: the 20 taken, 12 of the guest's buffers left).
+case_queues() {
+	if ! vhost_usable || [[ ! -e /sys/kernel/btf/vhost ]]; then
+		nt_run_bg S - tun_to_vhost_queue_status_simple_summary --device lo
+		nt_wait_exit S 15
+		[[ $(nt_rc S) == 1 || $(nt_rc S) == 2 ]] || fail "want exit 1 (no probes/BTF) or 2 (lo is no tap)$(nt_show S)"
+		return 0
+	fi
+	nt_case_lab tq tunlab_topology 64 vhost
+	nt_start S "$TUNLAB_NS" tun_to_vhost_queue_status_simple_summary --device "$TUNLAB_TAP" --json \
+		--interval 600
+	nt_start F "$TUNLAB_NS" tun_to_vhost_queue_stats_full_summary --device "$TUNLAB_TAP" --json \
+		--interval 600 --attach-mode kprobe
+	nt_start X "$TUNLAB_NS" tun_to_vhost_queue_status_simple_summary --interface "$TUNLAB_TAP" \
+		--queue 0 --interval 600
+	tunlab_vhost backend rx off || fail "lab: the rx backend not detached"
+	tunlab_send 20 || fail "lab: datagrams not sent"
+	tunlab_vhost rx 32 || fail "lab: no receive buffers posted"
+	tunlab_vhost backend rx on || fail "lab: the rx backend not attached"
+	tunlab_vhost_used rx 20 || fail "lab: vhost did not deliver the datagrams"
+	echo "# the driver: $(tunlab_vhost_state)"
+	local t
+	for t in S F X; do nt_stop $t INT 10; assert_exit $t 0; done
+	nt_check_json S tun_to_vhost_queue_status_simple_summary
+	local m='$sum.queues | map(select(.interface == "'"$TUNLAB_TAP"'" and .queue == 0)) | .[0].measures'
+	local depths='.xmit_ring_depth.count == 20 and .xmit_ring_depth.min == 0 and .xmit_ring_depth.max == 19 and
+		([.xmit_ring_depth_hist[] | [.lo, .count]] == [[0, 1], [1, 1], [2, 2], [4, 4], [8, 8], [16, 4]])'
+	assert_jq S "$m | $depths and (keys | sort) == [\"signal_avail\", \"signal_avail_hist\", \"signal_taken\",
+		\"signal_taken_hist\", \"xmit_ring_depth\", \"xmit_ring_depth_hist\"]" \
+		"simple: the 20 transmits found 0..19 waiting (log2 slots 1,1,2,4,8,4); two measures besides"
+	assert_jq S "$m | (.signal_taken.avg * .signal_taken.count) == 20 and .signal_avail.min == 12" \
+		"simple: the signals completed the 20 taken buffers, 12 of the 32 posted left"
+	assert_jq F "$m | $depths and .recv_ring_depth.count == 20 and .recv_ring_depth.max == 0 and
+		.handle_rx_avail.count >= 1 and .handle_rx_taken.count >= 1 and
+		(.signal_taken.avg * .signal_taken.count) == 20" \
+		"full (kprobes): the same depths; 20 reads, the ring emptied by vhost's batch; handle_rx seen"
+	grep -q "^TAP $TUNLAB_TAP queue 0" "$W/X.out" &&
+		grep -Eq '^  tap ring depth at xmit \(packets waiting\): n=20 min 0 avg 9.5 max 19' "$W/X.out" &&
+		grep -Eq '^ +16.0 -> 32.0 +: 4 +\( 20.0%\) \|' "$W/X.out" ||
+		fail "the text lacks the tap's block, the depth line or its bars$(nt_show X)"
+	assert_unloaded S
+}
+
 # bad input exits 2 before loading (one line naming the flag, nothing loaded)
 case_bad_input() {
 	usage_error - --device lo vhost_eventfd_count --device lo
@@ -102,8 +148,12 @@ case_bad_input() {
 	usage_error - --interval 0 vhost_eventfd_count --interval 0
 	usage_error - --device lo vhost_buf_peek_stats --vm-interface lo
 	usage_error - --pid x vhost_buf_peek_stats --pid x
+	usage_error - --device "" tun_to_vhost_queue_status_simple_summary --interval 1
+	usage_error - --device lo tun_to_vhost_queue_stats_full_summary --device lo
+	usage_error - --queue 256 tun_to_vhost_queue_stats_full_summary --device lo --queue 256
 }
 
 nt_case --tag guest --tag newer "vhost tools on vhost-net driven by a user-space virtio-net driver -> vhost_eventfd_count: per queue signals == its call eventfd's count, buffers == used, queue/tap/pid/fd as the driver has them; vhost_buf_peek_stats: each datagram's length once on the rx queue, the empty peeks (no vhost BTF or probes: exit 1 naming it)" case_datapath
-nt_case "vhost_eventfd_count, vhost_buf_peek_stats: bad input exits 2 before loading" case_bad_input
+nt_case --tag newer "tun_to_vhost_queue_*: the rx backend detached, 20 datagrams wait in the tap's ring -> each transmit's depth 0..19; attached with 32 buffers, one batch -> signals complete 20, 12 left; recv finds the ring emptied (simple, full on kprobes, text)" case_queues
+nt_case "vhost tools: bad input exits 2 before loading" case_bad_input
 nt_done

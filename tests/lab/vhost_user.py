@@ -18,6 +18,8 @@
 #   irq Q on|off
 #            queue Q (rx, tx) wants interrupts or not (VRING_AVAIL_F_NO_INTERRUPT in its
 #            avail flags: vhost then completes without signalling)
+#   backend Q on|off
+#            the tap as queue Q's backend, or none (vhost then leaves the tap alone)
 #   state    only rewrite the state
 # State: pid; per queue (rx, tx): call_fd, kick_fd (this process's fd numbers), kicks
 # (writes to the kick eventfd), posted (descriptors made available), used (the used
@@ -153,6 +155,9 @@ def main():
                     rx.post(int(words[1]), True)
                 elif words[0] == "tx":
                     tx.post(int(words[1]), False, frame)
+                elif words[0] == "backend":
+                    fcntl.ioctl(vh, VHOST_NET_SET_BACKEND, struct.pack(
+                        "<Ii", {"rx": 0, "tx": 1}[words[1]], tap if words[2] == "on" else -1))
                 elif words[0] == "irq":
                     {"rx": rx, "tx": tx}[words[1]].interrupts(words[2] == "on")
                 elif words[0] != "state":

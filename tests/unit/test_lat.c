@@ -1,5 +1,6 @@
 /* latency family: stage layout per tier, bottleneck, abnormal, microsecond percentiles. */
 #include <string.h>
+#include "hist.h"
 #include "unit.h"
 #include "../../src/tools/latency/lat.h"
 #include "lat_path40.h"
@@ -247,4 +248,28 @@ TEST(lat_layout_vm_path)
 	vm_layout(&k, LAT_DIR_TX, false);
 	CHECK(k.start_mask[0] == 1ull << vrx && k.end_pos[0] == k.pos[0][xmit] && !k.pos[0][ovs]);
 	CHECK(!k.start_mask[1] && !k.end_pos[1]);       /* tx only */
+}
+
+/* An interval of a running distribution: counts and sums exact, its extremes narrowed to
+ * its slots (depths 0..19 first, then 40..47: the interval's min is 32, its max 47) */
+TEST(lat_sub_interval)
+{
+	struct nt_lat run = { 0 }, prev, d;
+
+	for (int v = 0; v < 20; v++)
+		nt_lat_add_value(&run, v);
+	prev = run;
+	for (int v = 40; v < 48; v++)
+		nt_lat_add_value(&run, v);
+	d = run;
+	nt_lat_sub(&d, &prev);
+	CHECK(d.count == 8 && d.sum == 40 * 8 + 28);
+	CHECK(d.slots[6] == 8 && d.slots[0] == 0 && d.slots[5] == 0);
+	CHECK(d.min == 32 && d.max == 47);
+	d = prev;
+	nt_lat_sub(&d, &prev);                  /* nothing new */
+	CHECK(d.count == 0 && d.min == 0 && d.max == 0);
+	d = run;
+	nt_lat_sub(&d, &(struct nt_lat){ 0 }); /* from the start: exact */
+	CHECK(d.min == 0 && d.max == 47 && d.count == 28);
 }

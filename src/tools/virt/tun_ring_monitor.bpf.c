@@ -19,10 +19,8 @@
 #include "nt_skb.bpf.h"
 #include "nt_drop.bpf.h"
 #include "tun_ring.h"
+#include "tun_ring.bpf.h"
 
-const volatile struct nt_ifref targ_devs[NT_MAX_IFACES] = {};
-const volatile __u32 targ_ndevs = 0;
-const volatile __u32 targ_queue = TR_ANY_QUEUE;
 const volatile bool targ_all = false;           /* an event per transmit, not only when full */
 const volatile __u32 targ_full_ring = 0;        /* SKB_DROP_REASON_FULL_RING's value; 0: none */
 
@@ -32,62 +30,6 @@ struct {
 	__type(key, struct tr_key);
 	__type(value, struct tr_val);
 } rings SEC(".maps");
-
-/* A watched tap's queue of @skb on @dev, in @k; false for anything else. */
-static __always_inline bool tr_watched(const struct sk_buff *skb, const struct net_device *dev,
-				       struct tr_key *k)
-{
-	if (!skb || !dev)
-		return false;
-	nt_dev_ref(dev, &k->dev);
-	if (nt_ifset_find(targ_devs, targ_ndevs, &k->dev) < 0)
-		return false;
-	k->queue = BPF_CORE_READ(skb, queue_mapping);
-	return targ_queue == TR_ANY_QUEUE || k->queue == targ_queue;
-}
-
-static __always_inline void *tr_netdev_priv(const struct net_device *dev)
-{
-	if (bpf_core_field_exists(dev->priv))
-		return (void *)dev + bpf_core_field_offset(struct net_device, priv);
-	return (void *)dev + ((bpf_core_type_size(struct net_device) + 31) & ~31);
-}
-
-/* The ring of queue @q of @skb's tap now; false when the queue has no tun_file. The
- * device pointer is read from the skb, not taken from a tp_btf/fentry argument: the
- * verifier (5.10) forbids arithmetic on typed pointers, and the private area is some. */
-static __always_inline bool tr_ring_read(const struct sk_buff *skb, __u32 q, struct tr_ring *st)
-{
-	struct tun_struct *tun = tr_netdev_priv(BPF_CORE_READ(skb, dev));
-	struct tun_file *tfile = NULL;
-	struct ptr_ring *ring;
-	void **slots, *slot = NULL;
-	int producer, head, size;
-
-	if (q >= TR_MAX_QUEUES)
-		return false;
-	st->numqueues = BPF_CORE_READ(tun, numqueues);
-	bpf_probe_read_kernel(&tfile, sizeof(tfile),
-			      (void *)tun + bpf_core_field_offset(struct tun_struct, tfiles) +
-				      q * sizeof(void *));
-	if (!tfile)
-		return false;
-	ring = (void *)tfile + bpf_core_field_offset(struct tun_file, tx_ring);
-	producer = BPF_CORE_READ(ring, producer);
-	head = BPF_CORE_READ(ring, consumer_head);
-	size = BPF_CORE_READ(ring, size);
-	slots = BPF_CORE_READ(ring, queue);
-	if (size <= 0 || producer < 0 || producer >= size || !slots)
-		return false;
-	bpf_probe_read_kernel(&slot, sizeof(slot), slots + producer);
-	st->size = size;
-	st->producer = producer;
-	st->consumer_head = head;
-	st->consumer_tail = BPF_CORE_READ(ring, consumer_tail);
-	st->full = slot != NULL;
-	st->used = st->full ? size : (__u32)(producer - head + size) % size;
-	return true;
-}
 
 static __always_inline struct tr_val *tr_row(const struct tr_key *k)
 {

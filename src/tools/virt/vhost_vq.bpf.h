@@ -21,6 +21,9 @@ struct vhost_virtqueue___nt {
 	struct vhost_dev___nt *dev;
 	struct vhost_vring_call___nt call_ctx;
 	void *private_data;
+	__u16 avail_idx;        /* the guest's avail index, as vhost last read it */
+	__u16 last_avail_idx;   /* the next buffer vhost takes */
+	__u16 last_used_idx;    /* the next used entry vhost writes */
 } __attribute__((preserve_access_index));
 
 struct vhost_virtqueue___old {
@@ -59,26 +62,31 @@ static __always_inline void vq_index(const struct vhost_virtqueue___nt *vq, stru
 	}
 }
 
-/* The tap behind a vhost-net queue: private_data is the backend's socket; a tap's is
- * embedded in its tun_file (the queue), and its protocol is tun's ("tun"). */
-static __always_inline void vq_tap(const struct vhost_virtqueue___nt *vq, struct vq_ident *id)
+/* The tap queue behind a vhost-net queue, or NULL: private_data is the backend's
+ * socket (NULL while qemu has set none); a tap's is embedded in its tun_file (the
+ * queue), and its protocol is tun's ("tun"). */
+static __always_inline struct tun_file *vq_tun_file(const struct vhost_virtqueue___nt *vq)
 {
 	struct socket *sock = BPF_CORE_READ(vq, private_data);
-	struct tun_file *tfile;
-	struct tun_struct *tun;
 	struct proto *prot;
 	char proto[4] = {};
 
-	id->tap_queue = -1;
 	if (!sock)
-		return;
+		return NULL;
 	prot = BPF_CORE_READ(sock, sk, __sk_common.skc_prot);
 	if (!prot || bpf_core_read(proto, sizeof(proto), &prot->name))
-		return;
+		return NULL;
 	if (proto[0] != 't' || proto[1] != 'u' || proto[2] != 'n' || proto[3])
-		return;
-	tfile = (void *)sock - bpf_core_field_offset(struct tun_file, socket);
-	tun = BPF_CORE_READ(tfile, tun);
+		return NULL;
+	return (void *)sock - bpf_core_field_offset(struct tun_file, socket);
+}
+
+static __always_inline void vq_tap(const struct vhost_virtqueue___nt *vq, struct vq_ident *id)
+{
+	struct tun_file *tfile = vq_tun_file(vq);
+	struct tun_struct *tun = tfile ? BPF_CORE_READ(tfile, tun) : NULL;
+
+	id->tap_queue = -1;
 	if (!tun)
 		return;
 	id->tap_queue = BPF_CORE_READ(tfile, queue_index);
