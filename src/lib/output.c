@@ -530,3 +530,18 @@ void nt_text(const char *fmt, ...)
 		fflush(out_tee);
 	}
 }
+
+void nt_report_close(struct nt_json *j, unsigned long long map_full, bool whole, int shown,
+		     const char *none)
+{
+	if (j) {
+		nt_json_arr_end(j);
+		nt_json_u64(j, "map_full", map_full);
+		nt_json_end(j);
+		return;
+	}
+	if (!shown)
+		nt_text("  %s\n", none);
+	if (whole || map_full)
+		nt_text("Map full: %llu\n", map_full);
+}

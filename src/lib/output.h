@@ -46,6 +46,11 @@ void nt_json_end(struct nt_json *j);
 size_t nt_json_escape(const char *s, char *buf, size_t len);
 
 void nt_text(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* A counting report's end, after its rows: the JSON record @j (an open array of rows)
+ * closed with "map_full"; or, in text, @none when no row was @shown, and the map-full
+ * count (at the end of the run, or whenever it is not 0). */
+void nt_report_close(struct nt_json *j, unsigned long long map_full, bool whole, int shown,
+		     const char *none);
 
 /* A closed or stalled stdout (see output.c). The run loop puts every event
  * callback between nt_out_event_begin/end: its output is one record, written

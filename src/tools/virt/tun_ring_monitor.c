@@ -28,6 +28,7 @@
 #include "iface.h"
 #include "output.h"
 #include "run.h"
+#include "tun_common.h"
 #include "tun_ring.h"
 #include "tun_ring_monitor.skel.h"
 
@@ -43,21 +44,15 @@ static const struct nt_stage stages[] = {
 enum { STAGE_XMIT, STAGE_DROP };
 
 struct config {
-	struct nt_iflist devs;
+	struct tr_taps taps;
 	struct nt_filter filter;
-	unsigned long long queue;
 	double interval;
 	bool all, verbose;
 };
 
 #define C struct config
 static const struct nt_opt options[] = {
-	NT_OPT_ROW("device", 0, "TAP[,TAP]", "the tap(s) to watch (required; -d is --duration)",
-		   NT_OPT_IFLIST, C, devs, 0),
-	NT_OPT_ROW("interface", 0, "TAP[,TAP]", "same as --device (the manual's name)",
-		   NT_OPT_IFLIST, C, devs, 0),
-	NT_OPT_ROW("queue", 'q', "N", "only this transmit queue (default: every one)", NT_OPT_UINT,
-		   C, queue, 0, 0, TR_MAX_QUEUES - 1, NULL),
+	TR_OPTS_TAPS(C, taps),
 	NT_OPTS_FILTER(C, filter, 0),
 	NT_OPT_B("all", "report every transmit, not only those that find the ring full "
 		 "(costly at high rates)", C, all),
@@ -67,15 +62,13 @@ static const struct nt_opt options[] = {
 };
 #undef C
 
-static struct config cfg = { .queue = TR_ANY_QUEUE, .interval = 5 };
+static struct config cfg = { .taps.queue = TR_ANY_QUEUE, .interval = 5 };
 
 static int validate(void *c_)
 {
 	const struct config *c = c_;
 
-	if (!c->devs.str)
-		return nt_usage_error("--device", NULL, "is required: the tap(s) to watch");
-	return nt_iface_check_taps("--device", &c->devs);
+	return tr_taps_validate(&c->taps);
 }
 
 /* ---- counts ---------------------------------------------------------------- */
@@ -301,10 +294,8 @@ static int configure(struct nt_run *r)
 
 	tool.skel = skel;
 	r->ctx = &tool;
-	for (int i = 0; i < cfg.devs.n; i++)
-		((struct nt_ifref *)skel->rodata->targ_devs)[i] = cfg.devs.ref[i];
-	skel->rodata->targ_ndevs = cfg.devs.n;
-	skel->rodata->targ_queue = cfg.queue == TR_ANY_QUEUE ? TR_ANY_QUEUE : (__u32)cfg.queue;
+	tr_taps_rodata(&cfg.taps, skel->rodata->targ_devs, &skel->rodata->targ_ndevs,
+		       &skel->rodata->targ_queue);
 	skel->rodata->targ_all = cfg.all;
 	skel->rodata->targ_filter = cfg.filter;
 	skel->rodata->targ_filter_l3 = nt_filter_any(&cfg.filter);
@@ -315,8 +306,8 @@ static int configure(struct nt_run *r)
 
 static void describe(struct nt_run *r, char *buf, size_t len)
 {
-	snprintf(buf, len, "the transmit rings of %s%s, status every %g s", cfg.devs.str,
-		 cfg.queue == TR_ANY_QUEUE ? "" : " (one queue)", cfg.interval);
+	snprintf(buf, len, "the transmit rings of %s%s, status every %g s", cfg.taps.devs.str,
+		 cfg.taps.queue == TR_ANY_QUEUE ? "" : " (one queue)", cfg.interval);
 }
 
 static const struct nt_tool_hooks hooks = {

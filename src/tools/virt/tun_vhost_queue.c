@@ -22,6 +22,7 @@
 #include "iface.h"
 #include "output.h"
 #include "run.h"
+#include "tun_common.h"
 #include "tun_vhost.h"
 #include "tun_vhost_queue.skel.h"
 
@@ -60,33 +61,25 @@ static const struct {
 };
 
 struct config {
-	struct nt_iflist devs;
-	unsigned long long queue;
+	struct tr_taps taps;
 	double interval;
 };
 
 #define C struct config
 static const struct nt_opt options[] = {
-	NT_OPT_ROW("device", 0, "TAP[,TAP]", "the tap(s) of the VM(s) to watch (required; -d is "
-		   "--duration)", NT_OPT_IFLIST, C, devs, 0),
-	NT_OPT_ROW("interface", 0, "TAP[,TAP]", "same as --device", NT_OPT_IFLIST, C, devs, 0),
-	NT_OPT_ROW("vm-interface", 0, "TAP[,TAP]", "same as --device", NT_OPT_IFLIST, C, devs, 0),
-	NT_OPT_ROW("queue", 'q', "N", "only this queue of the tap (default: every one)",
-		   NT_OPT_UINT, C, queue, 0, 0, TR_MAX_QUEUES - 1, NULL),
+	TR_OPTS_TAPS(C, taps),
 	NT_OPT_INTERVAL('i', C, interval, "print the interval's distributions every SEC seconds "
 			"(default 1)"),
 };
 #undef C
 
-static struct config cfg = { .queue = TR_ANY_QUEUE, .interval = 1 };
+static struct config cfg = { .taps.queue = TR_ANY_QUEUE, .interval = 1 };
 
 static int validate(void *c_)
 {
 	const struct config *c = c_;
 
-	if (!c->devs.str)
-		return nt_usage_error("--device", NULL, "is required: the tap(s) to watch");
-	return nt_iface_check_taps("--device", &c->devs);
+	return tr_taps_validate(&c->taps);
 }
 
 /* ---- distributions --------------------------------------------------------- */
@@ -200,20 +193,11 @@ static void report(void *ctx, bool whole)
 		} else
 			nt_dist_text("  ", measures[r->k.measure].label, &d);
 	}
-	if (j) {
-		if (open) {
-			nt_json_obj_end(j);
-			nt_json_obj_end(j);
-		}
-		nt_json_arr_end(j);
-		nt_json_u64(j, "map_full", mfull);
-		nt_json_end(j);
-		return;
+	if (j && open) {
+		nt_json_obj_end(j);
+		nt_json_obj_end(j);
 	}
-	if (!t->nrows)
-		nt_text("  nothing on the watched taps yet\n");
-	if (whole || mfull)
-		nt_text("Map full: %llu\n", (unsigned long long)mfull);
+	nt_report_close(j, mfull, whole, t->nrows, "nothing on the watched taps yet");
 }
 
 /* ---- the tools ------------------------------------------------------------- */
@@ -232,10 +216,8 @@ static int configure(struct nt_run *r)
 		nt_err("cannot size the per-CPU distributions");
 		return NT_EXIT_RUNTIME;
 	}
-	for (int i = 0; i < cfg.devs.n; i++)
-		((struct nt_ifref *)skel->rodata->targ_devs)[i] = cfg.devs.ref[i];
-	skel->rodata->targ_ndevs = cfg.devs.n;
-	skel->rodata->targ_queue = cfg.queue == TR_ANY_QUEUE ? TR_ANY_QUEUE : (__u32)cfg.queue;
+	tr_taps_rodata(&cfg.taps, skel->rodata->targ_devs, &skel->rodata->targ_ndevs,
+		       &skel->rodata->targ_queue);
 	r->tick_ms = (int)(cfg.interval * 1000);
 	return 0;
 }
@@ -250,8 +232,8 @@ static int planned(struct nt_run *r)
 
 static void describe(struct nt_run *r, char *buf, size_t len)
 {
-	snprintf(buf, len, "the queues from %s to vhost%s, every %g s", cfg.devs.str,
-		 cfg.queue == TR_ANY_QUEUE ? "" : " (one queue)", cfg.interval);
+	snprintf(buf, len, "the queues from %s to vhost%s, every %g s", cfg.taps.devs.str,
+		 cfg.taps.queue == TR_ANY_QUEUE ? "" : " (one queue)", cfg.interval);
 }
 
 static void cleanup(struct nt_run *r)

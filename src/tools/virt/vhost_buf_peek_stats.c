@@ -151,7 +151,7 @@ static void report(void *ctx, bool whole)
 	}
 	for (int i = 0; i < t->nqueues; i++)
 		shown += queue_out(j, &t->queues[i], whole);
-	vq_report_end(j, mfull, whole, shown, "no receive on the watched queues");
+	nt_report_close(j, mfull, whole, shown, "no receive on the watched queues");
 }
 
 /* ---- the tool ------------------------------------------------------------- */

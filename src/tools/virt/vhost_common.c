@@ -132,21 +132,6 @@ void vq_ident_json(struct nt_json *j, unsigned long long vq, const struct vq_ide
 	nt_json_i64(j, "tap_queue", id->tap_queue);
 }
 
-void vq_report_end(struct nt_json *j, unsigned long long map_full, bool whole, int shown,
-		   const char *none)
-{
-	if (j) {
-		nt_json_arr_end(j);
-		nt_json_u64(j, "map_full", map_full);
-		nt_json_end(j);
-		return;
-	}
-	if (!shown)
-		nt_text("  %s\n", none);
-	if (whole || map_full)
-		nt_text("Map full: %llu\n", map_full);
-}
-
 int vq_need_btf(struct nt_run *r)
 {
 	return nt_btf_need_struct("vhost_virtqueue", "vhost", "the virtqueues");

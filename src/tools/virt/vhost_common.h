@@ -53,10 +53,6 @@ bool vq_wanted(const struct vq_ident *id, const struct vq_opts *o);
 int vq_ident_cmp(const struct vq_ident *a, const struct vq_ident *b);
 /* owner_pid worker vq index role tap tap_queue, into the open object. */
 void vq_ident_json(struct nt_json *j, unsigned long long vq, const struct vq_ident *id);
-/* A report's end: closes the JSON object (@j) with map_full, or in text says @none
- * when no queue was @shown and gives the map-full count (every run end, else if any). */
-void vq_report_end(struct nt_json *j, unsigned long long map_full, bool whole, int shown,
-		   const char *none);
 /* The planned hook's check: vhost's types in some BTF, else 1 with a message naming them. */
 int vq_need_btf(struct nt_run *r);
 

@@ -148,7 +148,7 @@ static void report(void *ctx, bool whole)
 			row_text(r, &d, rate);
 	}
 	t->last_ns = now;
-	vq_report_end(j, mfull, whole, n, "no vhost completion on the watched queues");
+	nt_report_close(j, mfull, whole, n, "no vhost completion on the watched queues");
 }
 
 /* ---- the tool ------------------------------------------------------------- */
