@@ -14,13 +14,18 @@ vhost_usable() { [[ -c /dev/vhost-net ]] || modprobe vhost_net 2>/dev/null; [[ -
 # Where they cannot run, they say what they lack and exit 1: the host tier (no function
 # probes, no vhost), 5.10 (vhost's types: modules carry BTF from 5.11 on).
 expect_refusal() {
-	local t
-	for t in vhost_eventfd_count vhost_buf_peek_stats; do
-		nt_run_bg V - $t --json
+	local t ns=- args=()
+	if [[ $1 == --tap ]]; then  # tools that need one: a tap without vhost behind it
+		shift
+		nt_case_lab vr tunlab_topology 8
+		ns=$TUNLAB_NS args=(--device "$TUNLAB_TAP")
+	fi
+	for t in "$@"; do
+		nt_run_bg V "$ns" "$t" "${args[@]}" --json
 		nt_wait_exit V 15
 		assert_exit V 1
-		grep -Eq "cannot trace stage '(used|peek)'.*(vhost_add_used_and_signal_n|vhost_net_buf_peek)|struct vhost_virtqueue is in no BTF of this kernel.*--btf FILE" "$W/V.err" ||
-			fail "$t: no line naming the missing probe or vhost's BTF$(nt_show V)"
+		grep -Eq "cannot trace stage '[a-z_]+'.*(vhost_add_used_and_signal_n|vhost_net_buf_peek)|struct (vhost_virtqueue|tun_struct) is in no BTF of this kernel.*--btf FILE" "$W/V.err" ||
+			fail "$t: no line naming the missing probe or BTF$(nt_show V)"
 		echo "# $(uname -r): $(head -c 300 "$W/V.err")"
 	done
 }
@@ -28,14 +33,15 @@ expect_refusal() {
 # 20 datagrams into 32 posted buffers, then 5 frames out, then 10 more datagrams with the
 # rx queue's interrupts off. vhost_eventfd_count: per queue signals == the call eventfd's
 # count, buffers == what vhost used, the queue found as the driver has it (index, tap, qemu
-# pid, the call eventfd's fd); with interrupts off, completions without a signal.
+# pid, the call eventfd's fd), kicks == the driver's kick eventfd writes; with interrupts
+# off, completions without a signal.
 # vhost_buf_peek_stats: on the rx queue, each datagram's length once (56 bytes: 20 of
 # them, 57: 10), and the peeks that found nothing.
 case_datapath() {
 	local st pid rx tx
 	if ! vhost_usable || { [[ ! -e /sys/kernel/btf/vhost ]] && [[ -e /sys/kernel/btf/vmlinux ]] &&
 		grep -q '/vhost\.ko' "/lib/modules/$(uname -r)/modules.dep" 2>/dev/null; }; then
-		expect_refusal
+		expect_refusal vhost_eventfd_count vhost_buf_peek_stats
 		return 0
 	fi
 	nt_case_lab ve tunlab_topology 64 vhost
@@ -70,11 +76,13 @@ case_datapath() {
 	assert_jq V "$rows | length == 2" "two queues behind the tap"
 	assert_jq V "$rows | .[0] | .role == \"rx\" and .index == 0 and .tap_queue == 0 and
 		.owner_pid == $pid and .call_fd == $(jq .call_fd <<<"$rx") and .used == 30 and
-		.signals == $(jq .signals <<<"$rx") and .signals > 0 and .calls > .signals" \
-		"rx: 30 buffers, signals == the call eventfd's count, the driver's pid and call fd; completions without a signal while its interrupts were off"
+		.signals == $(jq .signals <<<"$rx") and .signals > 0 and .calls > .signals and
+		.kicks == $(jq .kicks <<<"$rx")" \
+		"rx: 30 buffers, signals == the call eventfd's count, kicks == the driver's kick writes, its pid and call fd; completions without a signal while its interrupts were off"
 	assert_jq V "$rows | .[1] | .role == \"tx\" and .index == 1 and .owner_pid == $pid and
 		.call_fd == $(jq .call_fd <<<"$tx") and .used == 5 and .signals == $(jq .signals <<<"$tx") and
-		.signals > 0" "tx: 5 buffers, signals == the call eventfd's count, the driver's call fd"
+		.signals > 0 and .kicks == $(jq .kicks <<<"$tx")" \
+		"tx: 5 buffers, signals == the call eventfd's count, kicks == the driver's, its call fd"
 	grep -Eq "^  $pid +rx +$TUNLAB_TAP:0 +0x[0-9a-f]+ +0x[0-9a-f]+ +$(jq .call_fd <<<"$rx") " "$W/X.out" ||
 		fail "the text table lacks the rx queue's row (owner, role, tap, pointers, fd)$(nt_show X)"
 	grep -q 'vhost signals per virtqueue (whole run)' "$W/X.out" || fail "no final table$(nt_show X)"
@@ -101,9 +109,7 @@ case_datapath() {
 # completes them (signal: the 20 taken, 12 of the guest's buffers left).
 case_queues() {
 	if ! vhost_usable || [[ ! -e /sys/kernel/btf/vhost ]]; then
-		nt_run_bg S - tun_to_vhost_queue_status_simple_summary --device lo
-		nt_wait_exit S 15
-		[[ $(nt_rc S) == 1 || $(nt_rc S) == 2 ]] || fail "want exit 1 (no probes/BTF) or 2 (lo is no tap)$(nt_show S)"
+		expect_refusal --tap tun_to_vhost_queue_status_simple_summary tun_to_vhost_queue_stats_full_summary
 		return 0
 	fi
 	nt_case_lab tq tunlab_topology 64 vhost
@@ -141,6 +147,60 @@ case_queues() {
 	assert_unloaded S
 }
 
+# the virtqueues behind the tap, event by event: 20 datagrams into 32 posted buffers, then
+# the rx queue's interrupts off and 10 more, then 5 frames out. Each completion names its
+# queue, the 32 the guest made available, the 256 descriptors, features 0 (the driver's);
+# the completions add up to what vhost used; those the guest wanted signalled (avail flags
+# 0) were, as many as its call eventfds counted, the others (NO_INTERRUPT) were not.
+case_correlation() {
+	if ! vhost_usable || [[ ! -e /sys/kernel/btf/vhost ]]; then
+		expect_refusal --tap vhost_queue_correlation_simple vhost_queue_correlation_details
+		return 0
+	fi
+	nt_case_lab vc tunlab_topology 64 vhost
+	nt_start C "$TUNLAB_NS" vhost_queue_correlation_simple --device "$TUNLAB_TAP" --json
+	nt_start D "$TUNLAB_NS" vhost_queue_correlation_details --device "$TUNLAB_TAP" --json \
+		--attach-mode kprobe
+	nt_start T "$TUNLAB_NS" vhost_queue_correlation_simple --vm-interface "$TUNLAB_TAP" --queue 0 \
+		--verbose
+	tunlab_vhost rx 32 || fail "lab: no receive buffers posted"
+	tunlab_send 20 || fail "lab: datagrams not sent"
+	tunlab_vhost_used rx 20 || fail "lab: vhost did not deliver the datagrams"
+	tunlab_vhost irq rx off || fail "lab: interrupts not turned off"
+	tunlab_send 10 || fail "lab: datagrams not sent"
+	tunlab_vhost_used rx 30 || fail "lab: vhost did not deliver the datagrams"
+	tunlab_vhost tx 5 || fail "lab: no frames queued"
+	tunlab_vhost_used tx 5 || fail "lab: vhost did not send the frames"
+	local st rxs txs t
+	st=$(tunlab_vhost_state) || fail "lab: no driver state"
+	echo "# the driver: $st"
+	rxs=$(jq .rx.signals <<<"$st") txs=$(jq .tx.signals <<<"$st")
+	for t in C D T; do nt_stop $t INT 10; assert_exit $t 0; done
+	nt_check_json C vhost_queue_correlation_simple
+	local sel='[$ev[] | select(.event == "signal" and .interface == "'"$TUNLAB_TAP"'" and .queue == 0'
+	local rx="$sel and .role == \"rx\")]" tx="$sel and .role == \"tx\")]"
+	local common="all(.[]; .num == 256 and .acked_features == 0 and .guest_readable)"
+	assert_jq C "($rx | $common and all(.[]; .vq_index == 0 and .avail_idx == 32) and
+		([.[].count] | add) == 30 and
+		all(.[]; .signalled == (.guest_avail_flags == 0)) and
+		([.[] | select(.signalled)] | length) == $rxs and ([.[] | select(.signalled | not)] | length) >= 1)" \
+		"rx: completions of 30 buffers, 32 available; signalled exactly when the guest's flags asked ($rxs, == its call eventfd), NO_INTERRUPT ones not"
+	assert_jq C "($tx | $common and all(.[]; .vq_index == 1) and ([.[].count] | add) == 5 and
+		([.[] | select(.signalled)] | length) == $txs)" \
+		"tx: completions of the 5 frames, $txs signalled (== its call eventfd)"
+	assert_jq D "([\$ev[] | select(.event == \"recv\")] | length) == 30 and
+		([\$ev[] | select(.event == \"handle_rx\" and .role == \"rx\")] | length) >= 1 and
+		($rx | ([.[].count] | add) == 30) and \$sum.recv_events == 30 and \$sum.lost_events == 0" \
+		"details (kprobes): 30 reads from the tap, handle_rx seen, the same completions"
+	grep -q '^VHOST SIGNAL  Time: .*Device: '"$TUNLAB_TAP"'  Queue: 0' "$W/T.out" &&
+		grep -q '^VQ State: avail_idx=32 last_avail=' "$W/T.out" &&
+		grep -q '^Guest: avail_flags=0x1 (NO_INTERRUPT)' "$W/T.out" &&
+		grep -q '^Completed: [0-9]* buffers, guest signalled: no' "$W/T.out" &&
+		grep -q '^  features=0x0 used_event=' "$W/T.out" ||
+		fail "the text blocks lack the banner, state, guest flags or --verbose line$(nt_show T)"
+	assert_unloaded C
+}
+
 # bad input exits 2 before loading (one line naming the flag, nothing loaded)
 case_bad_input() {
 	usage_error - --device lo vhost_eventfd_count --device lo
@@ -151,9 +211,12 @@ case_bad_input() {
 	usage_error - --device "" tun_to_vhost_queue_status_simple_summary --interval 1
 	usage_error - --device lo tun_to_vhost_queue_stats_full_summary --device lo
 	usage_error - --queue 256 tun_to_vhost_queue_stats_full_summary --device lo --queue 256
+	usage_error - --device lo vhost_queue_correlation_details --device lo
+	usage_error - --device "" vhost_queue_correlation_simple --verbose
 }
 
 nt_case --tag guest --tag newer "vhost tools on vhost-net driven by a user-space virtio-net driver -> vhost_eventfd_count: per queue signals == its call eventfd's count, buffers == used, queue/tap/pid/fd as the driver has them; vhost_buf_peek_stats: each datagram's length once on the rx queue, the empty peeks (no vhost BTF or probes: exit 1 naming it)" case_datapath
 nt_case --tag newer "tun_to_vhost_queue_*: the rx backend detached, 20 datagrams wait in the tap's ring -> each transmit's depth 0..19; attached with 32 buffers, one batch -> signals complete 20, 12 left; recv finds the ring emptied (simple, full on kprobes, text)" case_queues
+nt_case --tag newer "vhost_queue_correlation_*: completions of the tap's virtqueues -> counts add up to what vhost used, 32 available, signalled exactly when the guest's flags asked (== its call eventfds); details: 30 reads, handle_rx (simple, details on kprobes, text)" case_correlation
 nt_case "vhost tools: bad input exits 2 before loading" case_bad_input
 nt_done

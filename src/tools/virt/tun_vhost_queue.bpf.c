@@ -12,22 +12,11 @@
  * guest's room; 0 = vhost waits for the guest) and how many are taken but not yet
  * completed (last_avail_idx - last_used_idx). Each is a log2 distribution per
  * (tap, queue), per CPU, no events. A virtqueue's tap queue is found once
- * (vhost_vq.bpf.h) and kept; only rx virtqueues (index 0) of watched taps count.
+ * (tap_vq.bpf.h); only rx virtqueues (index 0) of watched taps count.
  */
-#include "vhost_vq.bpf.h"
-#include "tun_ring.bpf.h"
+#include "tap_vq.bpf.h"
 #include "nt_hist.bpf.h"
 #include "tun_vhost.h"
-
-/* vhost-net's device: its rx queue (a vhost_net_virtqueue, which starts with its
- * vhost_virtqueue) is vqs[0] */
-struct vhost_net_virtqueue___nt {
-	struct vhost_virtqueue___nt vq;
-} __attribute__((preserve_access_index));
-
-struct vhost_net___nt {
-	struct vhost_net_virtqueue___nt vqs[2];
-} __attribute__((preserve_access_index));
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
@@ -43,19 +32,6 @@ struct {
 	__type(key, __u32);
 	__type(value, struct nt_lat);
 } zero_lat SEC(".maps");
-
-/* virtqueue -> its tap queue, found once; watched: an rx queue of a watched tap */
-struct tq_vq {
-	struct tr_key q;
-	__u32 watched;
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 1024);
-	__type(key, __u64);
-	__type(value, struct tq_vq);
-} vqs SEC(".maps");
 
 static __always_inline void tq_add(const struct tr_key *q, __u32 measure, __u64 v)
 {
@@ -76,44 +52,11 @@ static __always_inline void tq_add(const struct tr_key *q, __u32 measure, __u64 
 	nt_lat_add(l, v);
 }
 
-/* the tap queue @tfile is, if watched */
-static __always_inline bool tq_tfile_watched(const struct tun_file *tfile, struct tr_key *q)
-{
-	struct net_device *dev = BPF_CORE_READ(tfile, tun, dev);
-
-	if (!dev)
-		return false;
-	nt_dev_ref(dev, &q->dev);
-	q->queue = BPF_CORE_READ(tfile, queue_index);
-	return nt_ifset_find(targ_devs, targ_ndevs, &q->dev) >= 0 &&
-	       (targ_queue == TR_ANY_QUEUE || q->queue == targ_queue);
-}
-
-/* @vq's tap queue if it is the rx queue of a watched tap; found once per queue
- * (not while it has no backend: qemu sets it later) */
-static __always_inline const struct tr_key *tq_vq_watched(const struct vhost_virtqueue___nt *vq)
-{
-	__u64 key = (__u64)vq;
-	struct tq_vq *c = bpf_map_lookup_elem(&vqs, &key), init = {};
-	struct vq_ident id = {};
-	struct tun_file *tfile;
-
-	if (c)
-		return c->watched ? &c->q : NULL;
-	tfile = vq_tun_file(vq);
-	if (!tfile)
-		return NULL;
-	vq_index(vq, &id);
-	init.watched = id.index == 0 && tq_tfile_watched(tfile, &init.q);
-	bpf_map_update_elem(&vqs, &key, &init, BPF_ANY);
-	c = bpf_map_lookup_elem(&vqs, &key);
-	return c && c->watched ? &c->q : NULL;
-}
-
 static __always_inline void tq_vring(const struct vhost_virtqueue___nt *vq, __u32 avail_m,
 				     __u32 taken_m)
 {
-	const struct tr_key *q = tq_vq_watched(vq);
+	const struct tap_vq *tv = tap_vq_find(vq);
+	const struct tr_key *q = tv && tv->index == 0 ? &tv->q : NULL;  /* rx only */
 	__u16 avail, last_avail, last_used;
 
 	if (!q)
@@ -171,7 +114,7 @@ static __always_inline int on_recv(__u64 sock)
 	struct tr_key q = {};
 	struct tr_ring st = {};
 
-	if (sock && tq_tfile_watched(tfile, &q) && tr_tfile_ring(tfile, &st))
+	if (sock && tap_tfile_watched(tfile, &q) && tr_tfile_ring(tfile, &st))
 		tq_add(&q, TQ_RECV_DEPTH, st.used);
 	return 0;
 }
@@ -187,8 +130,7 @@ int BPF_KPROBE(nt_tq_recv_kp, struct socket *sock)
 static __always_inline int on_handle_rx(__u64 net)
 {
 	if (net)
-		tq_vring((void *)(net + bpf_core_field_offset(struct vhost_net___nt, vqs)),
-			 TQ_HANDLE_AVAIL, TQ_HANDLE_TAKEN);
+		tq_vring(vhost_net_rx_vq(net), TQ_HANDLE_AVAIL, TQ_HANDLE_TAKEN);
 	return 0;
 }
 

@@ -16,13 +16,13 @@
 #include <bpf/bpf.h>
 #include "nt.h"
 #include "tool.h"
-#include "btfinfo.h"
 #include "cli.h"
 #include "hist.h"
 #include "iface.h"
 #include "output.h"
 #include "run.h"
 #include "tun_common.h"
+#include "vhost_common.h"
 #include "tun_vhost.h"
 #include "tun_vhost_queue.skel.h"
 
@@ -222,14 +222,6 @@ static int configure(struct nt_run *r)
 	return 0;
 }
 
-static int planned(struct nt_run *r)
-{
-	if (nt_btf_need_struct("tun_struct", "tun", "the taps' rings") ||
-	    nt_btf_need_struct("vhost_virtqueue", "vhost", "the virtqueues"))
-		return NT_EXIT_RUNTIME;
-	return 0;
-}
-
 static void describe(struct nt_run *r, char *buf, size_t len)
 {
 	snprintf(buf, len, "the queues from %s to vhost%s, every %g s", cfg.taps.devs.str,
@@ -243,7 +235,7 @@ static void cleanup(struct nt_run *r)
 }
 
 static const struct nt_tool_hooks hooks = {
-	.planned = planned,
+	.planned = vq_tap_need_btf,
 	.configure = configure,
 	.describe = describe,
 	.report = report,

@@ -136,3 +136,10 @@ int vq_need_btf(struct nt_run *r)
 {
 	return nt_btf_need_struct("vhost_virtqueue", "vhost", "the virtqueues");
 }
+
+int vq_tap_need_btf(struct nt_run *r)
+{
+	if (nt_btf_need_struct("tun_struct", "tun", "the taps' queues"))
+		return NT_EXIT_RUNTIME;
+	return vq_need_btf(r);
+}

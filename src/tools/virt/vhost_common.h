@@ -55,5 +55,7 @@ int vq_ident_cmp(const struct vq_ident *a, const struct vq_ident *b);
 void vq_ident_json(struct nt_json *j, unsigned long long vq, const struct vq_ident *id);
 /* The planned hook's check: vhost's types in some BTF, else 1 with a message naming them. */
 int vq_need_btf(struct nt_run *r);
+/* ... and tun's: the tools that read the taps' queues too */
+int vq_tap_need_btf(struct nt_run *r);
 
 #endif

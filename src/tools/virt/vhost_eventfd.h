@@ -5,7 +5,7 @@
 
 #include "vhost_vq.h"
 
-#define VE_MAX_ROWS 1024        /* (virtqueue, call eventfd) rows */
+#define VE_MAX_ROWS 1024        /* (virtqueue, call eventfd) rows; virtqueues kicked */
 
 /* One virtqueue with the call eventfd vhost signals the guest through (a queue's
  * eventfd changes when qemu sets a new one: a new row). */

@@ -10,6 +10,10 @@
  * eventfd is then one signal of that queue (signals <= calls: the rest were
  * suppressed by the guest). Who the queue is (its index in the device, the tap
  * behind it, the worker: vhost_vq.bpf.h) is read once, when its row is made.
+ * The other way, the guest kicks a queue by writing its kick eventfd, whose wait
+ * queue holds the queue's vhost_poll: each vhost_poll_wakeup whose entry is a
+ * virtqueue's (its index in its device found) is a kick of that queue; the
+ * socket polls of vhost-net wake the same function and are told apart so.
  */
 #include "vhost_vq.bpf.h"
 #include "vhost_eventfd.h"
@@ -28,6 +32,21 @@ struct {
 	__type(key, __u64);
 	__type(value, __u64);
 } call_vq SEC(".maps");
+
+/* virtqueue -> kicks; and wait entries seen, whether a virtqueue's (1) or not (0) */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VE_MAX_ROWS);
+	__type(key, __u64);
+	__type(value, __u64);
+} kicks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, VE_MAX_ROWS);
+	__type(key, __u64);
+	__type(value, __u8);
+} waits SEC(".maps");
 
 static __always_inline struct ve_val *ve_row(const struct ve_key *k,
 					     const struct vhost_virtqueue___nt *vq)
@@ -80,6 +99,46 @@ static __always_inline int on_signal(const struct eventfd_ctx *ctx)
 		__sync_fetch_and_add(&v->signals, 1);
 	return 0;
 }
+
+/* vhost_poll_wakeup(wait, mode, sync, key): a kick when @wait is a virtqueue's poll */
+static __always_inline int on_wakeup(__u64 wait)
+{
+	__u64 vq = wait - bpf_core_field_offset(struct vhost_poll___nt, wait) -
+		   bpf_core_field_offset(struct vhost_virtqueue___nt, poll);
+	__u8 *is_vq = bpf_map_lookup_elem(&waits, &wait), yes;
+	__u64 one = 1, *n;
+
+	if (!wait)
+		return 0;
+	if (!is_vq) {
+		struct vq_ident id = {};
+
+		vq_index((const struct vhost_virtqueue___nt *)vq, &id);
+		yes = id.index >= 0;
+		bpf_map_update_elem(&waits, &wait, &yes, BPF_ANY);
+		is_vq = &yes;
+	}
+	if (!*is_vq)
+		return 0;
+	n = bpf_map_lookup_elem(&kicks, &vq);
+	if (!n) {
+		if (!bpf_map_update_elem(&kicks, &vq, &one, BPF_NOEXIST))
+			return 0;
+		n = bpf_map_lookup_elem(&kicks, &vq);   /* EEXIST: another CPU's */
+	}
+	if (n)
+		__sync_fetch_and_add(n, 1);
+	else
+		nt_count(NT_CNT_MAP_FULL);
+	return 0;
+}
+
+SEC("fentry/vhost_poll_wakeup")
+int BPF_PROG(nt_ve_kick_fe, void *wait)
+{ return on_wakeup(nt_untyped(wait)); }
+SEC("kprobe/vhost_poll_wakeup")
+int BPF_KPROBE(nt_ve_kick_kp, void *wait)
+{ return on_wakeup((__u64)wait); }
 
 SEC("fentry/vhost_add_used_and_signal_n")
 int BPF_PROG(nt_ve_used_fe, void *dev, struct vhost_virtqueue___nt *vq, void *heads, unsigned int count)

@@ -11,6 +11,7 @@
  * who it is — its index in the vhost device (vhost-net: 0 rx, 1 tx), the tap
  * behind it, the qemu that owns it and the call eventfd's fd number in that
  * qemu (matched by the eventfd's id in /proc/PID/fdinfo), never typed in.
+ * vhost_poll_wakeup (fentry, kprobe; optional): the guest's kicks per queue.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,7 +36,11 @@ static const struct nt_stage stages[] = {
 		{ NT_PK_KPROBE, "eventfd_signal", "nt_ve_signal_kp" },
 		{ NT_PK_FENTRY, "eventfd_signal_mask", "nt_ve_signal_fe" },
 		{ NT_PK_KPROBE, "eventfd_signal_mask", "nt_ve_signal_kp" } } },
+	{ "kick", "a vhost poll wakes (a virtqueue's kick eventfd written: the guest kicks)", true, {
+		{ NT_PK_FENTRY, "vhost_poll_wakeup", "nt_ve_kick_fe" },
+		{ NT_PK_KPROBE, "vhost_poll_wakeup", "nt_ve_kick_kp" } } },
 };
+enum { STAGE_USED, STAGE_SIGNAL, STAGE_KICK };
 
 static const struct nt_opt options[] = { VQ_OPTS };
 static struct vq_opts cfg = { .interval = 1 };
@@ -45,6 +50,7 @@ static struct vq_opts cfg = { .interval = 1 };
 struct row {
 	struct ve_key k;
 	struct ve_val v, prev;
+	__u64 kicks, prev_kicks;        /* the virtqueue's (every row of it shows them) */
 	int call_fd;                    /* the eventfd's fd in its owner; -1 none, 0 not looked up */
 };
 
@@ -53,6 +59,7 @@ static struct tool {
 	struct row rows[VE_MAX_ROWS];
 	int nrows;
 	uint64_t start_ns, last_ns;     /* the run's start, the last report (monotonic) */
+	bool kick_stage;                /* kicks are counted */
 } tool;
 
 static int row_cmp(const void *a, const void *b)
@@ -63,16 +70,21 @@ static int row_cmp(const void *a, const void *b)
 static void read_rows(struct tool *t)
 {
 	NT_MAP_MIRROR(bpf_map__fd(t->skel->maps.queues), t->rows, &t->nrows, k, v);
-	for (int i = 0; i < t->nrows; i++)
+	for (int i = 0; i < t->nrows; i++) {
+		if (bpf_map_lookup_elem(bpf_map__fd(t->skel->maps.kicks), &t->rows[i].k.vq,
+					&t->rows[i].kicks))
+			t->rows[i].kicks = 0;
 		if (!t->rows[i].call_fd)
 			t->rows[i].call_fd = t->rows[i].v.ctx_id ?
 				vq_eventfd_fd(vq_owner(&t->rows[i].v.id), t->rows[i].v.ctx_id) : -1;
+	}
 	qsort(t->rows, t->nrows, sizeof(t->rows[0]), row_cmp);
 }
 
 /* ---- output ---------------------------------------------------------------- */
 
-static void row_json(struct nt_json *j, const struct row *r, const struct ve_val *d, double rate)
+static void row_json(struct nt_json *j, const struct row *r, const struct ve_val *d, __u64 kicks,
+		     double rate)
 {
 	char hex[24];
 
@@ -86,20 +98,24 @@ static void row_json(struct nt_json *j, const struct row *r, const struct ve_val
 	nt_json_u64(j, "used", d->used);
 	nt_json_u64(j, "signals", d->signals);
 	nt_json_f64(j, "signals_per_sec", rate);
+	if (tool.kick_stage)
+		nt_json_u64(j, "kicks", kicks);
 	nt_json_obj_end(j);
 }
 
-static void row_text(const struct row *r, const struct ve_val *d, double rate)
+static void row_text(const struct row *r, const struct ve_val *d, __u64 kicks, double rate)
 {
-	char tapq[32], fd[16] = "-", rb[16];
+	char tapq[32], fd[16] = "-", rb[16], k[24] = "-";
 
 	if (r->call_fd >= 0)
 		snprintf(fd, sizeof(fd), "%d", r->call_fd);
-	nt_text("  %-8u %-5s %-16s 0x%-16llx 0x%-16llx %5s %10llu %10llu %10.1f\n",
+	if (tool.kick_stage)
+		snprintf(k, sizeof(k), "%llu", (unsigned long long)kicks);
+	nt_text("  %-8u %-5s %-16s 0x%-16llx 0x%-16llx %5s %10llu %10llu %10.1f %10s\n",
 		vq_owner(&r->v.id), vq_role(&r->v.id, rb, sizeof(rb)),
 		vq_tap_str(&r->v.id, tapq, sizeof(tapq)), (unsigned long long)r->k.vq,
 		(unsigned long long)r->k.ctx, fd, (unsigned long long)d->calls,
-		(unsigned long long)d->signals, rate);
+		(unsigned long long)d->signals, rate, k);
 }
 
 /* every --interval (whole false) and for the run: counts (the interval's with
@@ -124,28 +140,33 @@ static void report(void *ctx, bool whole)
 	} else {
 		nt_text("%s[%s] vhost signals per virtqueue (%s)\n", whole ? "\n" : "", when,
 			whole ? "whole run" : cfg.clear ? "this interval" : "totals");
-		nt_text("  %-8s %-5s %-16s %-18s %-18s %5s %10s %10s %10s\n", "OWNER", "VQ",
-			"TAP:QUEUE", "VQ_PTR", "EVENTFD_PTR", "FD", "CALLS", "SIGNALS", "SIGNALS/s");
+		nt_text("  %-8s %-5s %-16s %-18s %-18s %5s %10s %10s %10s %10s\n", "OWNER", "VQ",
+			"TAP:QUEUE", "VQ_PTR", "EVENTFD_PTR", "FD", "CALLS", "SIGNALS", "SIGNALS/s",
+			"KICKS");
 	}
 	for (int i = 0; i < t->nrows; i++) {
 		struct row *r = &t->rows[i];
 		struct ve_val d = r->v;
 		double rate = secs > 0 ? (double)(r->v.signals - (whole ? 0 : r->prev.signals)) / secs : 0;
+		__u64 kicks = r->kicks;
 
 		if (!whole && cfg.clear) {
 			d.calls -= r->prev.calls;
 			d.used -= r->prev.used;
 			d.signals -= r->prev.signals;
+			kicks -= r->prev_kicks;
 		}
-		if (!whole)
+		if (!whole) {
 			r->prev = r->v;
+			r->prev_kicks = r->kicks;
+		}
 		if (!vq_wanted(&r->v.id, &cfg))
 			continue;
 		n++;
 		if (j)
-			row_json(j, r, &d, rate);
+			row_json(j, r, &d, kicks, rate);
 		else
-			row_text(r, &d, rate);
+			row_text(r, &d, kicks, rate);
 	}
 	t->last_ns = now;
 	nt_report_close(j, mfull, whole, n, "no vhost completion on the watched queues");
@@ -161,6 +182,7 @@ static int configure(struct nt_run *r)
 	r->ctx = &tool;
 	r->tick_ms = (int)(cfg.interval * 1000);
 	tool.start_ns = tool.last_ns = nt_mono_ns();
+	tool.kick_stage = r->plans[STAGE_KICK].cand != NULL;
 	return 0;
 }
 
@@ -185,12 +207,13 @@ const struct nt_tool_def vhost_eventfd_count_tool = {
 			"Count how often vhost signals each virtqueue's guest: the vhost worker\n"
 			"completes the buffers of a queue and signals its call eventfd, which KVM\n"
 			"turns into the guest's interrupt. Per (virtqueue, eventfd): completions\n"
-			"(CALLS), buffers, signals and the signal rate, with who the queue is: its\n"
-			"qemu, its role (vhost-net: rx into the guest, tx out of it), the tap behind\n"
-			"it and the eventfd's fd in that qemu (/proc/PID/fd). Signals fewer than\n"
-			"completions: the guest asked for no interrupt (it is polling). Needs\n"
-			"function probes (fentry or kprobe) and vhost's BTF. Overhead: low (two\n"
-			"probes per completion batch).",
+			"(CALLS), buffers, signals and the signal rate, and the other way the\n"
+			"guest's kicks (writes to the queue's kick eventfd), with who the queue is:\n"
+			"its qemu, its role (vhost-net: rx into the guest, tx out of it), the tap\n"
+			"behind it and the eventfd's fd in that qemu (/proc/PID/fd). Signals fewer\n"
+			"than completions: the guest asked for no interrupt (it is polling). Needs\n"
+			"function probes (fentry or kprobe) and vhost's BTF. Overhead: low (a probe\n"
+			"per completion batch, per vhost wakeup and per eventfd signal).",
 		.examples =
 			"  nettrail vhost_eventfd_count\n"
 			"  nettrail vhost_eventfd_count --device vnet0 --interval 5 --clear\n"

@@ -16,14 +16,26 @@ struct vhost_vring_call___nt {
 	struct eventfd_ctx *ctx;
 } __attribute__((preserve_access_index));
 
+/* a virtqueue's kick poll: its wait entry sits on the kick eventfd's wait queue */
+struct vhost_poll___nt {
+	struct wait_queue_entry wait;
+} __attribute__((preserve_access_index));
+
 struct vhost_dev___nt;
 struct vhost_virtqueue___nt {
 	struct vhost_dev___nt *dev;
 	struct vhost_vring_call___nt call_ctx;
 	void *private_data;
+	struct vhost_poll___nt poll;
+	unsigned int num;
+	void *avail;            /* the guest's avail ring (user memory of the owner) */
 	__u16 avail_idx;        /* the guest's avail index, as vhost last read it */
 	__u16 last_avail_idx;   /* the next buffer vhost takes */
 	__u16 last_used_idx;    /* the next used entry vhost writes */
+	__u16 used_flags;
+	__u16 signalled_used;
+	bool signalled_used_valid;
+	__u64 acked_features;
 } __attribute__((preserve_access_index));
 
 struct vhost_virtqueue___old {
@@ -34,6 +46,22 @@ struct vhost_dev___nt {
 	struct vhost_virtqueue___nt **vqs;
 	int nvqs;
 } __attribute__((preserve_access_index));
+
+/* vhost-net's device: its rx queue (a vhost_net_virtqueue, which starts with its
+ * vhost_virtqueue) is vqs[0] */
+struct vhost_net_virtqueue___nt {
+	struct vhost_virtqueue___nt vq;
+} __attribute__((preserve_access_index));
+
+struct vhost_net___nt {
+	struct vhost_net_virtqueue___nt vqs[2];
+} __attribute__((preserve_access_index));
+
+/* the rx virtqueue of vhost-net device @net (a plain number: nt_untyped) */
+static __always_inline const struct vhost_virtqueue___nt *vhost_net_rx_vq(__u64 net)
+{
+	return net ? (void *)(net + bpf_core_field_offset(struct vhost_net___nt, vqs)) : NULL;
+}
 
 static __always_inline struct eventfd_ctx *vq_call_ctx(const struct vhost_virtqueue___nt *vq)
 {
