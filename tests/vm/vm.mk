@@ -9,6 +9,8 @@
 #   make vm-prepare    only download/extract the kernel (e.g. to warm a CI cache)
 #   make bench-guest   bench's overhead part (eth_drop, trace_conntrack) in a guest:
 #                      TCG timings, indicative only; not part of make test
+#   make bench-vhost   the tun/vhost tools' BPF runs per packet and ns per run on
+#                      vhost-net driven from user space (bench/vhost.sh), in a guest
 #
 # Variables: KERNEL (series 5.10 | 6.1 | 6.12 or a Debian release such as
 # 6.1.0-56-amd64), VM_TIMEOUT (seconds, hard bound per guest run), VM_ARGS
@@ -38,7 +40,7 @@ VM_CMD     ?= bash tests/e2e/run.sh -T $(VM_TAGS)
 VM_RUN      = $(VM_REPO)/tests/vm/run-guest.sh --kernel $(KERNEL) --timeout $(VM_TIMEOUT) $(VM_ARGS)
 vm_quote    = '$(subst ','\'',$(1))'
 
-.PHONY: vmtest vmtest-all vm-static vm-smoke vm-selftest vm-shell vm-prepare bench-guest
+.PHONY: vmtest vmtest-all vm-static vm-smoke vm-selftest vm-shell vm-prepare bench-guest bench-vhost
 
 vm-static:
 	$(MAKE) -C $(VM_REPO) STATIC=1
@@ -63,6 +65,9 @@ vmtest-all: vm-static
 # here; iperf3 and sockperf come from the host's root (9p).
 bench-guest: vm-static
 	cd $(VM_REPO) && $(VM_RUN) -- bash -c 'BENCH_PART=overhead bash bench/run.sh'
+
+bench-vhost: vm-static
+	cd $(VM_REPO) && $(VM_RUN) -- bash bench/vhost.sh
 
 vm-smoke:
 	cd $(VM_REPO) && $(VM_RUN) -- bash tests/vm/smoke.sh
