@@ -14,8 +14,21 @@
 #include "output.h"
 #include "tool.h"
 
+/* the width of the longest tool name, so every row's columns line up */
+static int name_width(void)
+{
+	int w = 0;
+
+	for (int i = 0; i < nt_ntools; i++)
+		if ((int)strlen(nt_tools[i].name) > w)
+			w = (int)strlen(nt_tools[i].name);
+	return w;
+}
+
 static void usage(FILE *f)
 {
+	int w = name_width();
+
 	fprintf(f, "nettrail — where is a packet lost or delayed, and why.\n\n"
 		   "Usage: nettrail TOOL [options]     (or a symlink named TOOL)\n"
 		   "       nettrail TOOL --help        options and examples of one tool\n"
@@ -33,7 +46,7 @@ static void usage(FILE *f)
 			if (!any)
 				fprintf(f, "%s\n", nt_group_name(g));
 			any = true;
-			fprintf(f, "  %-36s %-9s %s\n", t->name, t->overhead, t->purpose);
+			fprintf(f, "  %-*s %-9s %s\n", w, t->name, t->overhead, t->purpose);
 		}
 		if (any)
 			fprintf(f, "\n");
