@@ -569,7 +569,7 @@ int nt_stages_prepare(struct bpf_object *obj, struct nt_stage_plan *plans, int n
 	for (int i = 0; i < n; i++) {
 		const struct nt_candidate *c = plans[i].cand;
 
-		if (!c)
+		if (!c || plans[i].served_by)
 			continue;
 		if (prepare_prog(obj, c->kind, c->prog, c->target))
 			return -1;
@@ -641,7 +641,7 @@ int nt_stages_attach(struct bpf_object *obj, struct nt_stage_plan *plans, int n)
 		const struct nt_candidate *c = pl->cand;
 		const char *failed = NULL;
 
-		if (!c)
+		if (!c || pl->served_by)
 			continue;
 		if (is_tc(c->kind)) {
 			if (attach_tc(obj, pl))

@@ -90,6 +90,10 @@ struct nt_stage_plan {
 	struct bpf_link *link2;
 	struct nt_tc_hook tc[NT_MAX_IFACES];    /* NT_PK_TC_*: one per interface */
 	int ntc;
+	/* Set by the tool after planning: this stage's events come through
+	 * another stage's program on the same probe (one run serves both), so
+	 * its own program is neither loaded nor attached. */
+	const struct nt_stage_plan *served_by;
 };
 
 const char *nt_kind_name(enum nt_probe_kind k);

@@ -171,6 +171,19 @@
 #define LAT_HOOK_ENUM(id, ...) LH_##id,
 enum lat_hook { LAT_HOOKS(LAT_HOOK_ENUM, LAT_U) LH_MAX };
 
+/* The VM tap's hook on the same tracepoint as a physical interface's hook,
+ * or -1: where a plan takes that tracepoint for both, one program serves
+ * the two (lat_on_tp(), lat_engine.bpf.h). */
+static inline int lat_twin_hook(int hook)
+{
+	switch (hook) {
+	case LH_DEV_QUEUE: return LH_VNET_QUEUE;
+	case LH_DEV_XMIT: return LH_VNET_XMIT;
+	case LH_NETIF_RX: return LH_VNET_RX;
+	}
+	return -1;
+}
+
 /*
  * A path tool is its ordered list of hooks (lat_paths.h): P(ID), or T(ID) for
  * the hook's per-interface tc candidate first; P(ID, tx, rx) / T(ID, tx, rx)
@@ -198,6 +211,8 @@ struct lat_kcfg {
 					  * where any record of the key is stale: the new one
 					  * is stored without looking it up first */
 	__u64 threshold_ns;              /* report only packets at least this slow */
+	__u64 twin_mask;                 /* VM slots served by their physical twin's program
+					  * (one tracepoint for both: lat_on_tp()) */
 	__u8  pos[LAT_NPATHS][LAT_MAX_HOOKS]; /* 1-based position of a slot in a path; 0: not in it */
 	__u8  end_pos[LAT_NPATHS];       /* a stamp at this position (or later) ends the path */
 	__u8  mode;                      /* enum lat_mode */

@@ -274,6 +274,7 @@ struct lat_state {
 	struct bpf_object *obj;
 	const struct nt_stage_plan *slot_plan[LAT_MAX_HOOKS];   /* NULL: not planned */
 	struct lat_geom geom;           /* the tool's record layout (its object's lat_geom) */
+	uint64_t twin_mask;             /* VM slots served by their physical twin's program */
 	struct bpf_map *counters, *stacks;
 	/* RTT / details / metrics */
 	double recent[16];
@@ -1345,6 +1346,78 @@ static int lat_plan(struct nt_run *r)
 	return 0;
 }
 
+/* Each slot's catalogue row, with the list's own positions where it gives
+ * them, and whether it is planned. */
+static void slot_infos(struct lat_hook_info *info, const struct lat_hook_info **slots,
+		       bool *planned)
+{
+	for (int i = 0; i < state.tool->nhooks; i++) {
+		const struct lat_slot_def *d = &state.tool->slots[i];
+
+		info[i] = lat_hooks[d->hook];
+		if (d->tx_pos || d->rx_pos) {
+			info[i].tx_pos = d->tx_pos;
+			info[i].rx_pos = d->rx_pos;
+		}
+		slots[i] = &info[i];
+		planned[i] = state.slot_plan[i] != NULL;
+	}
+}
+
+/* Without --stage-latency the summary of a forwarding path (tap <-> NIC)
+ * reports what happens between where each path opens and where it ends:
+ * the hooks between (the queues) stamp nothing it prints, so they are not
+ * attached. That is two program runs fewer per packet. */
+static void keep_path_ends(struct nt_run *r)
+{
+	const struct lat_hook_info *slots[LAT_MAX_HOOKS];
+	struct lat_hook_info info[LAT_MAX_HOOKS];
+	bool planned[LAT_MAX_HOOKS];
+	struct lat_kcfg k;
+
+	slot_infos(info, slots, planned);
+	lat_layout(&k, state.tool->kind, state.cfg->direction, true, slots, state.tool->nhooks,
+		   planned);
+	for (int i = 0; i < state.tool->nhooks; i++) {
+		bool keep = false;
+
+		for (int p = 0; p < LAT_NPATHS; p++)
+			if (k.pos[p][i] && ((k.start_mask[p] & (1ULL << i)) || k.pos[p][i] == k.end_pos[p]))
+				keep = true;
+		if (!planned[i] || keep)
+			continue;
+		r->plans[i].cand = NULL;
+		snprintf(r->plans[i].why, sizeof(r->plans[i].why),
+			 "not attached without --stage-latency (the summary needs where a path opens and ends)");
+		state.slot_plan[i] = NULL;
+	}
+}
+
+static bool is_tracepoint(enum nt_probe_kind k)
+{
+	return k == NT_PK_TP_BTF || k == NT_PK_RAW_TP || k == NT_PK_TRACEPOINT;
+}
+
+/* A VM hook planned on the very tracepoint its physical twin took is served
+ * by the twin's program (lat_on_tp() picks by the device): one program run
+ * per packet of every device instead of two. */
+static void share_twins(struct nt_run *r)
+{
+	for (int i = 0; i < state.tool->nhooks; i++) {
+		int t = slot_of(&state, lat_twin_hook(state.tool->slots[i].hook));
+		struct nt_stage_plan *dev = &r->plans[i], *vm = t < 0 ? NULL : &r->plans[t];
+
+		if (!vm || !state.slot_plan[i] || !state.slot_plan[t] ||
+		    dev->cand->kind != vm->cand->kind || !is_tracepoint(dev->cand->kind) ||
+		    strcmp(dev->cand->target, vm->cand->target))
+			continue;
+		vm->served_by = dev;
+		state.twin_mask |= 1ULL << t;
+		nt_dbg("stage %s: served by stage %s's program (%s:%s)", vm->stage->name,
+		       dev->stage->name, nt_kind_name(dev->cand->kind), dev->symbol);
+	}
+}
+
 static int lat_planned(struct nt_run *r)
 {
 	const struct lat_tool *tool = state.tool;
@@ -1363,6 +1436,9 @@ static int lat_planned(struct nt_run *r)
 		}
 		state.slot_plan[i] = pl;
 	}
+	if (tool->kind == LAT_KIND_SUMMARY && tool->where != LAT_AT_HOST && !state.cfg->stage_latency)
+		keep_path_ends(r);
+	share_twins(r);
 	return 0;
 }
 
@@ -1374,7 +1450,7 @@ static int lat_configure(struct nt_run *r)
 	const struct lat_geom *g = nt_obj_var(r->obj, "lat_geom", sizeof(*g));
 	const struct lat_hook_info *slots[LAT_MAX_HOOKS];
 	struct lat_hook_info info[LAT_MAX_HOOKS];
-	bool planned[LAT_MAX_HOOKS] = { false };
+	bool planned[LAT_MAX_HOOKS];
 
 	/* the object was built from the tool's list: the same slots */
 	if (!k || !g || g->nhooks != tool->nhooks) {
@@ -1383,18 +1459,7 @@ static int lat_configure(struct nt_run *r)
 	}
 	state.obj = r->obj;
 	state.geom = *g;
-	for (int i = 0; i < tool->nhooks; i++) {
-		const struct lat_slot_def *d = &tool->slots[i];
-
-		/* the list's own positions where it gives them */
-		info[i] = lat_hooks[d->hook];
-		if (d->tx_pos || d->rx_pos) {
-			info[i].tx_pos = d->tx_pos;
-			info[i].rx_pos = d->rx_pos;
-		}
-		slots[i] = &info[i];
-		planned[i] = state.slot_plan[i] != NULL;
-	}
+	slot_infos(info, slots, planned);
 	lat_layout(k, tool->kind, cfg->direction, tool->where != LAT_AT_HOST, slots, tool->nhooks,
 		   planned);
 	k->fwd_path = tool->where != LAT_AT_HOST;
@@ -1411,6 +1476,7 @@ static int lat_configure(struct nt_run *r)
 	k->nphy = cfg->phy.n;
 	memcpy(k->phy, cfg->phy.ref, sizeof(k->phy));
 	k->threshold_ns = cfg->threshold_us * 1000ULL;
+	k->twin_mask = state.twin_mask;
 	shrink_unused(r->obj, tool->kind);
 	if (tool->kind == LAT_KIND_SUMMARY) {
 		r->events = NULL;       /* aggregated in the kernel, read every interval */

@@ -867,24 +867,54 @@ parsed:
 /* ---- programs: the candidates of the tool's hooks (LAT_B_* items of the
  * catalogue rows, lat.h), each only unpacks its arguments ---- */
 
+/*
+ * One tracepoint, two interface sets: net_dev_queue, net_dev_start_xmit and
+ * netif_receive_skb carry a physical interface's hook and a VM tap's. When
+ * the plan takes the same tracepoint for both (the VM slot in
+ * targ_cfg.twin_mask, set by user space), the physical hook's program serves
+ * both and picks by the device: one run per packet of every device of the
+ * kernel instead of two, and the VM hook's own program stays unloaded.
+ */
+static __always_inline int lat_on_tp(void *ctx, const struct sk_buff *skb, const struct sock *sk,
+				     const int hook, const __u32 flags)
+{
+	const int twin = lat_twin_hook(hook);
+	const int tslot = twin < 0 ? -1 : lat_slot_of(twin);
+
+	if (tslot >= 0 && (targ_cfg.twin_mask & (1ull << (tslot & (LAT_MAX_HOOKS - 1))))) {
+		const bool btf = flags & LAT_F_BTF;
+		struct net_device *dev = skb ? NT_RD(btf, skb, dev) : NULL;
+		struct nt_ifref ref = {};
+
+		if (!dev)
+			return 0;
+		nt_dev_ref_rd(btf, dev, &ref);
+		if (nt_ifset_find(targ_cfg.vm, targ_cfg.nvm, &ref) >= 0)
+			return lat_on(ctx, skb, sk, twin, flags, NULL, 0);
+		if (targ_cfg.nphy && nt_ifset_find(targ_cfg.phy, targ_cfg.nphy, &ref) < 0)
+			return 0;
+	}
+	return lat_on(ctx, skb, sk, hook, flags, NULL, 0);
+}
+
 #define LAT_B_TP(id, tag, tpname, cat, argi, raw_struct)                               \
 SEC("tp_btf/" #tpname)                                                                 \
 int nt_lat_##tag##_btf(unsigned long long *ctx)                                        \
 {                                                                                      \
-	return lat_on(ctx, (const struct sk_buff *)ctx[argi], (const void *)ctx[0], LH_##id, \
-		      LAT_F_BTF, NULL, 0);                                             \
+	return lat_on_tp(ctx, (const struct sk_buff *)ctx[argi], (const void *)ctx[0],  \
+			 LH_##id, LAT_F_BTF);                                          \
 }                                                                                      \
 SEC("raw_tp/" #tpname)                                                                 \
 int nt_lat_##tag##_raw(unsigned long long *ctx)                                        \
 {                                                                                      \
-	return lat_on(ctx, (const struct sk_buff *)ctx[argi], (const void *)ctx[0], LH_##id, \
-		      0, NULL, 0);                                                     \
+	return lat_on_tp(ctx, (const struct sk_buff *)ctx[argi], (const void *)ctx[0],  \
+			 LH_##id, 0);                                                  \
 }                                                                                      \
 SEC("tracepoint/" cat "/" #tpname)                                                     \
 int nt_lat_##tag##_tp(struct raw_struct *ctx)                                          \
 {                                                                                      \
-	return lat_on(ctx, (const struct sk_buff *)BPF_CORE_READ(ctx, skbaddr), NULL, LH_##id, \
-		      0, NULL, 0);                                                     \
+	return lat_on_tp(ctx, (const struct sk_buff *)BPF_CORE_READ(ctx, skbaddr), NULL, \
+			 LH_##id, 0);                                                  \
 }
 
 static __always_inline unsigned long lat_kp_arg(struct pt_regs *ctx, int i)
