@@ -157,8 +157,9 @@ deps:
 # the start-up table compares this build with the same tree on Debian 12's libbpf (built
 # in its own directory) and with a one-program skeleton (bench/floor.c)
 BENCH_OLD := $(BUILD)/libbpf-system/nettrail
-bench: $(BUILD)/nettrail $(BUILD)/bench-calibrate $(BUILD)/calibrate.bpf.o $(BUILD)/bench-floor bench-old
-	NT_OLD=$(BENCH_OLD) NT_FLOOR=$(BUILD)/bench-floor \
+bench: $(BUILD)/nettrail $(BUILD)/bench-calibrate $(BUILD)/calibrate.bpf.o $(BUILD)/bench-floor \
+		$(BUILD)/bench-tapvm bench-old
+	NT_OLD=$(BENCH_OLD) NT_FLOOR=$(BUILD)/bench-floor NT_TAPVM=$(BUILD)/bench-tapvm \
 	NT_CALIBRATE="$(BUILD)/bench-calibrate $(BUILD)/calibrate.bpf.o" bash bench/run.sh
 
 bench-old:
@@ -166,6 +167,9 @@ bench-old:
 
 $(BUILD)/floor.bpf.o: bench/floor.bpf.c $(BUILD)/vmlinux.h | $(LIBBPF_DEP)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@
+
+$(BUILD)/bench-tapvm: bench/tapvm.c
+	$(CC) $(CFLAGS) -pthread -o $@ $<
 
 $(BUILD)/bench-floor: bench/floor.c $(BUILD)/floor.skel.h $(LIBBPF_DEP)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LDLIBS)

@@ -7,7 +7,6 @@ router, without and with the tool, interleaved round by round, as ratios.
 Called by bench/run.sh with the lab's names in the environment. Standard
 library only (Debian's /usr/bin/python3).
 """
-import contextlib
 import json
 import os
 import re
@@ -17,6 +16,10 @@ import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import bpf_stats, busy_cpu_ns, perf_shares, prog_stats, stop  # noqa: E402
+from benchlib import try_start as _try_start  # noqa: E402
 
 NT, RUNS, SECS = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 E = os.environ
@@ -52,11 +55,6 @@ def rss_kib(pid):
             if line.startswith(("VmHWM:", "VmRSS:")):
                 vals[line.split(":")[0]] = int(line.split()[1])
     return vals.get("VmHWM", 0), vals.get("VmRSS", 0)
-
-
-def stop(p):
-    p.send_signal(2)
-    p.wait(timeout=10)
 
 
 def traffic(kind):
@@ -138,15 +136,11 @@ S = ["ip", "netns", "exec", E["LAB_SERVER_NS"]]
 
 
 def try_start(ns, args, out):
-    """Start a tool in namespace ns (stdout to the file out); (proc, None) or (None, why)."""
-    p = subprocess.Popen(ns + [NT] + args, stdout=out, stderr=subprocess.PIPE, text=True)
-    last = ""
-    for line in p.stderr:
-        if line.startswith("Tracing"):
-            return p, None
-        last = line.strip() or last
-    p.wait()
-    return None, f"exit {p.returncode}: {last}"
+    return _try_start(NT, ns, args, out)
+
+
+def iperf3_load():
+    return C + ["iperf3", "-c", E["LAB_SERVER_IP"], "-p", str(IPERF_PORT), "-t", str(int(OVH_SECS))]
 
 
 def pingpong(tcp):
@@ -176,26 +170,6 @@ def throughput():
         raise SystemExit("bench: iperf3 gave no result:\n" + out[-500:])
 
 
-@contextlib.contextmanager
-def bpf_stats():
-    """kernel.bpf_stats_enabled on for the block (run_cnt, run_time_ns per program), then
-    back to what it was."""
-    with open("/proc/sys/kernel/bpf_stats_enabled") as f:
-        was = f.read().strip()
-    subprocess.run(["sysctl", "-qw", "kernel.bpf_stats_enabled=1"], check=True)
-    try:
-        yield
-    finally:
-        subprocess.run(["sysctl", "-qw", f"kernel.bpf_stats_enabled={was}"], check=True)
-
-
-def busy_cpu_ns():
-    """CPU time spent not idle since boot, all CPUs (user, system, irq, softirq), in ns."""
-    with open("/proc/stat") as f:
-        v = [int(x) for x in f.readline().split()[1:8]]
-    return (v[0] + v[1] + v[2] + v[5] + v[6]) * 1e9 / os.sysconf("SC_CLK_TCK")
-
-
 def bpf_cost(ns, args):
     """The tool's own cost by the kernel's accounting, with it attached: (program runs per
     ping-pong round trip, BPF ns per round trip) over one UDP and one TCP sockperf run, and
@@ -219,70 +193,6 @@ def bpf_cost(ns, args):
     per_rt = ((c1 - c0) / trips, (ns1 - ns0) / trips) if trips else (0.0, 0.0)
     busy = max(busy1 - busy0, 1.0)
     return per_rt + ((ns2 - ns1) / busy * 100, (c2 - c1) / busy * 100)
-
-
-# Frames that are BPF work or its dispatch: the programs, the tracepoint and
-# trampoline glue around them, the tc/tcx hook's own path.
-BPF_FRAMES = ("bpf_prog_", "bpf_trace_run", "__bpf_trace_", "__bpf_prog_enter",
-              "__bpf_prog_exit", "bpf_trampoline", "tcx_run", "sch_handle_egress",
-              "sch_handle_ingress", "tcf_classify", "cls_bpf_classify")
-
-
-def perf_share(ns, args):
-    """BPF share (%) of the busy CPU time under iperf3 by perf sampling, the tool attached
-    with production settings (kernel.bpf_stats_enabled off): a sample counts when any frame
-    of its kernel stack is a BPF program or its dispatch (BPF_FRAMES), busy = not in the
-    idle loop. None without perf."""
-    if not shutil.which("perf"):
-        return None
-    with tempfile.TemporaryDirectory() as d, tempfile.TemporaryFile("w+") as out:
-        data = os.path.join(d, "perf.data")
-        p, why = try_start(ns, args, out)
-        if not p:
-            raise SystemExit(f"bench: {args[0]} did not start: {why}")
-        rec = subprocess.run(["perf", "record", "-q", "-e", "cpu-clock", "-F", "20000", "-a", "-g",
-                              "-o", data, "--"] + C +
-                             ["iperf3", "-c", E["LAB_SERVER_IP"], "-p", str(IPERF_PORT), "-t",
-                              str(int(OVH_SECS))], capture_output=True, text=True)
-        stop(p)
-        if rec.returncode:
-            return None
-        script = subprocess.Popen(["perf", "script", "-i", data, "-F", "comm,ip,sym"],
-                                  stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-        total = idle = bpf = 0
-        frames = None
-
-        def count(fr):
-            nonlocal total, idle, bpf
-            if fr is None:
-                return
-            total += 1
-            if "do_idle" in fr:
-                idle += 1
-            elif any(f.startswith(BPF_FRAMES) for f in fr):
-                bpf += 1
-
-        for line in script.stdout:
-            if not line.strip():
-                continue
-            if not line[0].isspace():   # a sample's first line: its command
-                count(frames)
-                frames = []
-            else:
-                parts = line.split()
-                if len(parts) >= 2:
-                    frames.append(parts[1].split("+")[0])
-        count(frames)
-        script.wait()
-    return 100.0 * bpf / (total - idle) if total > idle else None
-
-
-def perf_shares(ns, args):
-    """perf_share() over OVH_PERF_RUNS runs: (median, min, max, runs), or None."""
-    got = [v for v in (perf_share(ns, args) for _ in range(OVH_PERF_RUNS)) if v is not None]
-    if not got:
-        return None
-    return statistics.median(got), min(got), max(got), len(got)
 
 
 def accounting_floor():
@@ -363,7 +273,7 @@ def overhead():
             if tool:
                 results[name] = (base, tool, drops)
             if name in LAT_TOOLS:
-                own_cost[name] = bpf_cost(ns, args) + (perf_shares(ns, args),)
+                own_cost[name] = bpf_cost(ns, args) + (perf_shares(NT, ns, args, iperf3_load(), OVH_PERF_RUNS),)
         floor_ns = accounting_floor() if own_cost else None
     finally:
         for srv in servers:
@@ -459,18 +369,6 @@ def overhead():
         print("Measured in a qemu TCG guest (kernel " + os.uname().release + "): everything runs "
               "10-50x slower than native and probes cost differently there; these ratios are "
               "INDICATIVE ONLY, not a measurement of production overhead.")
-
-
-def prog_stats(prefix="nt_"):
-    """Sum over our programs (names start with nt_; one tool runs at a time)."""
-    progs = json.loads(subprocess.run(["bpftool", "-j", "prog", "show"], capture_output=True,
-                                      text=True).stdout or "[]")
-    cnt = ns = 0
-    for prog in progs:
-        if prog.get("name", "").startswith(prefix):
-            cnt += prog.get("run_cnt", 0)
-            ns += prog.get("run_time_ns", 0)
-    return cnt, ns
 
 
 def main():
