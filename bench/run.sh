@@ -31,7 +31,7 @@ vm_part() {
 	remote_ip=$(_lab_net4 $((s * 4))).1 vm_ip=$(_lab_net4 $((s * 4))).2
 	_lab_vm_host "$V" bridge "$remote_ip" "$vm_ip" 00:00:00:00:00:00 vnet_hdr || exit 1
 	_lab_ns_add "$g" || exit 1
-	coproc VMNIC { ip netns exec "${V}r" "$NT_TAPVM" "${V}t0" "$g" "${V}g0"; }
+	coproc VMNIC { exec ip netns exec "${V}r" "$NT_TAPVM" "${V}t0" "$g" "${V}g0"; }
 	vm_pid=$VMNIC_PID
 	read -r -t 5 ready <&"${VMNIC[0]}" && [[ $ready == ready ]] ||
 		{ echo "bench: the tap VM's NIC did not start" >&2; exit 1; }
