@@ -55,6 +55,40 @@ case_switch() {
 	assert_unloaded T
 }
 
+# The BPF programs a running tool holds (their names, sorted, on one line).
+progs_of() {
+	local f id
+	for f in /proc/"$1"/fdinfo/*; do
+		id=$(awk '/^prog_id:/ {print $2}' "$f" 2>/dev/null)
+		[[ -n $id ]] && bpftool -j prog show id "$id" | jq -r .name
+	done | sort -u | tr '\n' ' '
+}
+
+# Without --stage-latency the summary needs only each path's ends; the two transmits share
+# one net_dev_start_xmit program (auto), and in tracepoint mode the two receives one
+# netif_receive_skb program: fewer programs, the same packets counted.
+case_lean() {
+	local mode=$1 n=20 want got
+	tapvm bridge
+	# shellcheck disable=SC2046
+	nt_start T "$TAPVM_NS" $S --vm-interface "$TAPVM_TAP" --phy-interface "$TAPVM_PHY" \
+		--direction both --protocol icmp --interval 600 --json $(nt_mode_args "$mode")
+	case $mode in
+	auto) want="nt_lat_rx_tc nt_lat_vrx_tc nt_lat_xmit_btf " ;;
+	tracepoint) want="nt_lat_rx_btf nt_lat_xmit_btf " ;;
+	esac
+	got=$(progs_of "$(nt_pid T)")
+	[[ $got == "$want" ]] || fail "$mode: programs '$got', want '$want'$(nt_show T)"
+	ip netns exec "$TAPVM_REMOTE_NS" ping -n -q -c $n -i 0.05 -W 2 "$TAPVM_VM_IP" >/dev/null ||
+		fail "lab: pings to the tap VM lost"
+	nt_stop T INT 10
+	assert_exit T 0
+	echo "# $mode: $got"
+	assert_jq T "[\$all[] | select(.type == \"interval\")] | last | .tx.completed == $n and .rx.completed == $n" \
+		"$n requests to the VM (rx), $n replies (tx), with the path's ends only"
+	assert_unloaded T
+}
+
 # details in the guest, through the bridge: every stage of each reply, in path order
 case_details_bridge() {
 	nt_in_guest || skip "the bridge's function stages need kprobe/fentry (the guest tier)"
@@ -74,6 +108,8 @@ case_details_bridge() {
 # auto only: the tap's receive is a tracepoint (or tc) stage; the switch stages take
 # fentry where the bridge's module BTF is (6.1, 6.12), else kprobe (5.10)
 nt_case --tag guest --tag newer "$S: a tap VM behind a Linux bridge -> both paths through the bridge's stages, each with every packet" case_switch bridge auto
+nt_case "$S without --stage-latency: only the path's ends, one program for both transmits -> the same packets both ways [auto]" case_lean auto
+nt_case "$S without --stage-latency, tracepoint mode: one program per device tracepoint -> the same packets both ways" case_lean tracepoint
 nt_case --tag guest "$S: a tap VM behind an OVS kernel datapath -> both paths through the OVS stages (guest tier)" case_switch ovs auto
 nt_case --tag guest "vm_network_latency_details: a tap VM behind a Linux bridge -> every stage of each reply in path order (guest tier)" case_details_bridge
 # ---- two VMs on one host: vm_pair_latency through the switch (its gap cases: test_vm_lab.sh) ---
