@@ -17,7 +17,10 @@ static struct ksyms *fake(void)
 		   "ffffffff81000400 T ip_rcv\n"
 		   "ffffffff81000500 D some_data\n"
 		   "ffffffff81000600 T nf_hook_slow\n"
-		   "ffffffffc0000000 t ovs_vport_send\t[openvswitch]\n");
+		   "garbage line\n"
+		   "ffffffff81000700 T\n"
+		   "ffffffffc0000000 t ovs_vport_send\t[openvswitch]\n"
+		   "0000000000000000 T zero_addr_hidden");    /* last line without a newline */
 	fclose(f);
 	ks = ksyms__parse(path);
 	unlink(path);
@@ -35,6 +38,9 @@ TEST(ksyms_map_and_format)
 	CHECK_STR(ksyms__fmt(ks, 0xffffffff81000550ULL, buf, sizeof(buf)), "ip_rcv+0x150");
 	CHECK_STR(ksyms__fmt(ks, 0xffffffffc0000008ULL, buf, sizeof(buf)), "ovs_vport_send+0x8");
 	CHECK_STR(ksyms__fmt(ks, 0x1000, buf, sizeof(buf)), "0x1000");
+	/* malformed lines are passed over; a name ends at the module's tab */
+	CHECK(ksyms__find(ks, "ovs_vport_send") != NULL);
+	CHECK(ksyms__find(ks, "zero_addr_hidden") != NULL);
 	ksyms__free(ks);
 }
 
