@@ -10,6 +10,7 @@ pkgs=(
 	iperf3 procps sockperf                                          # bench
 	qemu-system-x86 busybox-static kmod cpio xz-utils zstd          # guest tier
 	openvswitch-switch      # guest tier: ovs-dpctl builds a kernel datapath (no daemon runs)
+	librsvg2-bin            # e2e: nettrail report's heat map rendered to PNG (rsvg-convert)
 )
 missing=()
 for p in "${pkgs[@]}"; do

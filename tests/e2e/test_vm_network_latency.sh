@@ -55,13 +55,13 @@ case_switch() {
 	assert_unloaded T
 }
 
-# The BPF programs a running tool holds (their names, sorted, on one line).
+# The names of the BPF programs tool T held when it started (nt_start's T.progs), sorted,
+# on one line.
 progs_of() {
-	local f id
-	for f in /proc/"$1"/fdinfo/*; do
-		id=$(awk '/^prog_id:/ {print $2}' "$f" 2>/dev/null)
-		[[ -n $id ]] && bpftool -j prog show id "$id" | jq -r .name
-	done | sort -u | tr '\n' ' '
+	local id
+	while read -r id; do
+		bpftool -j prog show id "$id" | jq -r .name
+	done <"$W/$1.progs" | sort -u | tr '\n' ' '
 }
 
 # Without --stage-latency the summary needs only each path's ends; the two transmits share
@@ -77,7 +77,7 @@ case_lean() {
 	auto) want="nt_lat_rx_tc nt_lat_vrx_tc nt_lat_xmit_btf " ;;
 	tracepoint) want="nt_lat_rx_btf nt_lat_xmit_btf " ;;
 	esac
-	got=$(progs_of "$(nt_pid T)")
+	got=$(progs_of T)
 	[[ $got == "$want" ]] || fail "$mode: programs '$got', want '$want'$(nt_show T)"
 	ip netns exec "$TAPVM_REMOTE_NS" ping -n -q -c $n -i 0.05 -W 2 "$TAPVM_VM_IP" >/dev/null ||
 		fail "lab: pings to the tap VM lost"

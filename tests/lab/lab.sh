@@ -209,6 +209,28 @@ _lab_vm_host() {
 	_lab_do ip -n "$h" link set "${p}r0" up && _lab_do ip -n "$h" link set "${p}t0" up
 }
 
+# lab_mesh P N: N hosts on one LAN, for the fleet tools: namespaces ${P}n1..${P}nN, each with
+# a veth ${P}hI (MESH_IF[I]) into a Linux bridge in ${P}sw, addresses MESH_IP[I] from one /24
+# of the lab's slot (198.18.x.I). Arrays MESH_NS, MESH_IF, MESH_IP (1-based) in the caller's
+# shell. lab_cleanup P removes it.
+lab_mesh() {
+	local p=$1 n=$2 s net i
+	s=$(_lab_slot_take "$p") || return 1
+	net=$(_lab_net4 $((s * 4)))
+	MESH_NS=() MESH_IF=() MESH_IP=()
+	_lab_ns_add "${p}sw" || return 1
+	_lab_do ip -n "${p}sw" link add "${p}br" type bridge stp_state 0 forward_delay 0 &&
+		_lab_do ip -n "${p}sw" link set "${p}br" up || return 1
+	for ((i = 1; i <= n; i++)); do
+		MESH_NS[i]=${p}n$i MESH_IF[i]=${p}h$i MESH_IP[i]=$net.$i
+		_lab_ns_add "${MESH_NS[i]}" || return 1
+		ip netns exec "${MESH_NS[i]}" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
+		_lab_veth "${MESH_NS[i]}" "${MESH_IF[i]}" "${p}sw" "${p}p$i" || return 1
+		_lab_do ip -n "${p}sw" link set "${p}p$i" master "${p}br" up || return 1
+		_lab_addr "${MESH_NS[i]}" "${MESH_IF[i]}" "${MESH_IP[i]}/24" || return 1
+	done
+}
+
 # _lab_neigh NS IF ADDR PEER_NS PEER_IF: permanent neighbour entry for ADDR (IPv4 or IPv6)
 # with PEER_IF's MAC. For IPv6 the labs need it: without it the
 # first packets wait ~1 s: IPv6 only installs the multicast routes that neighbour
@@ -527,7 +549,9 @@ lab_cleanup() {
 				lab_release_prefix "$t"
 			fi
 		done
-		for ns in "${p}c" "${p}r" "${p}s"; do
+		# the lab's own: client, router, server; a guest (g), a switch (sw), mesh nodes (n1..)
+		for ns in "${p}c" "${p}r" "${p}s" "${p}g" "${p}sw" /run/netns/"${p}"n[0-9]*; do
+			ns=${ns##*/}
 			[[ -e /run/netns/$ns ]] && ip netns del "$ns" 2>/dev/null
 		done
 		_lab_slot_release "$p"

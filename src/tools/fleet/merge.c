@@ -643,6 +643,3 @@ out:
 	merge_side_free(&sides[1]);
 	return err;
 }
-
-const struct nt_stage merge_stages[1];
-const int merge_nstages = 0;
