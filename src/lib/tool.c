@@ -59,6 +59,8 @@ static void print_plan(const struct nt_run *r)
 			nt_json_str(j, "probe", pl->cand ? strchr(one, '=') + 1 : "none");
 			if (!pl->cand)
 				nt_json_str(j, "why", pl->why);
+			if (pl->cand && pl->served_by)
+				nt_json_str(j, "served_by", pl->served_by->stage->name);
 			nt_json_obj_end(j);
 		}
 		nt_json_arr_end(j);
@@ -69,10 +71,14 @@ static void print_plan(const struct nt_run *r)
 		nt_mode_name(r->common.attach_mode));
 	for (int i = 0; i < d->nstages; i++) {
 		const struct nt_stage_plan *pl = &r->plans[i];
+		char shared[64] = "";
 
 		nt_stages_describe(pl, 1, one, sizeof(one));
-		nt_text("  %-24s %s%s%s\n", pl->stage->name, pl->cand ? strchr(one, '=') + 1 : "none",
-			pl->cand ? "" : ": ", pl->cand ? "" : pl->why);
+		if (pl->cand && pl->served_by)
+			snprintf(shared, sizeof(shared), " (one program with %s)",
+				 pl->served_by->stage->name);
+		nt_text("  %-24s %s%s%s%s\n", pl->stage->name, pl->cand ? strchr(one, '=') + 1 : "none",
+			pl->cand ? "" : ": ", pl->cand ? "" : pl->why, shared);
 	}
 }
 

@@ -77,6 +77,12 @@ case_lean() {
 	auto) want="nt_lat_rx_tc nt_lat_vrx_tc nt_lat_xmit_btf " ;;
 	tracepoint) want="nt_lat_rx_btf nt_lat_xmit_btf " ;;
 	esac
+	# shellcheck disable=SC2046
+	ip netns exec "$TAPVM_NS" "$NT" $S --vm-interface "$TAPVM_TAP" --phy-interface "$TAPVM_PHY" --direction both \
+		--dry-run --json $(nt_mode_args "$mode") >"$W/P.out" 2>/dev/null ||
+		fail "$mode: --dry-run failed"
+	[[ $(jq -r '.stages[] | select(.stage == "tun_net_xmit") | .served_by' "$W/P.out") == net_dev_xmit ]] ||
+		fail "$mode: --dry-run does not say tun_net_xmit is served by net_dev_xmit: $(cat "$W/P.out")"
 	got=$(progs_of T)
 	[[ $got == "$want" ]] || fail "$mode: programs '$got', want '$want'$(nt_show T)"
 	ip netns exec "$TAPVM_REMOTE_NS" ping -n -q -c $n -i 0.05 -W 2 "$TAPVM_VM_IP" >/dev/null ||
