@@ -470,7 +470,10 @@ static int check_groups(const struct nt_cli *cli)
 	return 0;
 }
 
-int nt_cli_parse(const struct nt_cli *cli, int argc, char **argv, struct nt_common *common)
+/* @words: NULL, or where the index of the first word that is no option nor
+ * option value goes (getopt_long moves such words to the end of argv). */
+static int parse(const struct nt_cli *cli, int argc, char **argv, struct nt_common *common,
+		 int *words)
 {
 	int n = cli->nopts + NT_ARRAY_SIZE(common_opts);
 	struct optset os = { calloc(n, sizeof(*os.by_index)), calloc(n + 1, sizeof(*os.lopts)), n };
@@ -535,8 +538,10 @@ int nt_cli_parse(const struct nt_cli *cli, int argc, char **argv, struct nt_comm
 		if (ret)
 			break;
 	}
-	if (!ret && optind < argc)
+	if (!ret && optind < argc && !words)
 		ret = nt_usage_error(argv[optind], NULL, "unexpected argument");
+	if (words)
+		*words = optind;
 	if (!ret)
 		ret = check_required(cli, seen, nseen);
 	if (!ret)
@@ -549,6 +554,17 @@ int nt_cli_parse(const struct nt_cli *cli, int argc, char **argv, struct nt_comm
 	if (ret == 1)
 		return -1;
 	return ret ? NT_EXIT_USAGE : 0;
+}
+
+int nt_cli_parse(const struct nt_cli *cli, int argc, char **argv, struct nt_common *common)
+{
+	return parse(cli, argc, argv, common, NULL);
+}
+
+int nt_cli_parse_words(const struct nt_cli *cli, int argc, char **argv, struct nt_common *common,
+		       int *first)
+{
+	return parse(cli, argc, argv, common, first);
 }
 
 int nt_arg_ip(const char *flag, const char *v, union nt_addr *a, __u8 *family)

@@ -175,6 +175,10 @@ struct nt_cli {
 /* Parse and validate (cli->validate).
  * 0: parsed; NT_EXIT_USAGE: bad input (reported); -1: --help was printed. */
 int nt_cli_parse(const struct nt_cli *cli, int argc, char **argv, struct nt_common *common);
+/* The same for tools that also take words (files): options and words may be
+ * mixed; afterwards the words are argv[*first .. argc - 1], in their order. */
+int nt_cli_parse_words(const struct nt_cli *cli, int argc, char **argv, struct nt_common *common,
+		       int *first);
 
 /* Print "<tool>: --flag: 'value': why" (one line, escaped) and return -1. */
 int nt_usage_error(const char *flag, const char *value, const char *fmt, ...)

@@ -336,6 +336,26 @@ TEST(cli_parse_common_and_unknown)
 	CHECK(nt_cli_parse(&cli, 2, bad4, &c) == NT_EXIT_USAGE);
 }
 
+/* Tools that read files: words and options mixed, the words kept in order. */
+TEST(cli_parse_words_keeps_files_in_order)
+{
+	static const struct nt_opt opts[] = { { "verbose", 0, NULL, "x", 1 } };
+	struct nt_cli cli = { .tool = "t", .synopsis = "", .description = "",
+			      .opts = opts, .nopts = 1, .handle = handle_none };
+	struct nt_common c;
+	char *args[] = { "t", "a.jsonl", "--duration", "2", "b.jsonl", "--json", "c", NULL };
+	char *bad[] = { "t", "a.jsonl", "--nope", NULL };
+	int first = -1;
+
+	quiet();
+	CHECK(nt_cli_parse_words(&cli, 7, args, &c, &first) == 0);
+	CHECK(c.json && c.duration == 2 && first == 4);
+	CHECK_STR(args[4], "a.jsonl");
+	CHECK_STR(args[5], "b.jsonl");
+	CHECK_STR(args[6], "c");
+	CHECK(nt_cli_parse_words(&cli, 3, bad, &c, &first) == NT_EXIT_USAGE);
+}
+
 /* nt_cli_parse's error for @args (NULL-terminated), "" when it parsed */
 static const char *parse_error(const struct nt_cli *cli, char **args)
 {

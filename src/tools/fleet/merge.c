@@ -517,40 +517,25 @@ static int merge_main(int argc, char **argv)
 	struct report rep = {};
 	struct nt_common common;
 	const char *files[2], *how;
-	char **opts = calloc(argc + 1, sizeof(*opts));
-	int nopts = 0, nfiles = 0, err, who;
+	int nfiles, first, err, who;
 	const struct merge_side *snd, *rcv;
 	char concl[96];
 
-	if (!opts)
-		return NT_EXIT_RUNTIME;
-	/* FILEs are the words that are neither options nor option values */
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (i == 0 || a[0] == '-') {
-			opts[nopts++] = argv[i];
-			if ((!strcmp(a, "--duration") || !strcmp(a, "-d") || !strcmp(a, "--attach-mode") ||
-			     !strcmp(a, "--btf")) && i + 1 < argc)
-				opts[nopts++] = argv[++i];
-			continue;
-		}
-		if (nfiles == 2) {
-			free(opts);
-			nt_usage_error(a, NULL, "unexpected argument (two files are merged)");
-			return NT_EXIT_USAGE;
-		}
-		files[nfiles++] = a;
-	}
-	err = nt_cli_parse(cli, nopts, opts, &common);
-	free(opts);
+	err = nt_cli_parse_words(cli, argc, argv, &common, &first);
 	if (err)
 		return err < 0 ? NT_EXIT_OK : err;
+	nfiles = argc - first;
+	if (nfiles > 2) {
+		nt_usage_error(argv[first + 2], NULL, "unexpected argument (two files are merged)");
+		return NT_EXIT_USAGE;
+	}
 	if (nfiles != 2) {
 		nt_usage_error("FILE", NULL, "two files needed (sender's and receiver's host), got %d",
 			       nfiles);
 		return NT_EXIT_USAGE;
 	}
+	files[0] = argv[first];
+	files[1] = argv[first + 1];
 	nt_out_init(cli->tool, common.json);
 	if (common.dry_run) {           /* the command line is good: read nothing */
 		nt_text("merge: dry run: would merge %s and %s\n", files[0], files[1]);

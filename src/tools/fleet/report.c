@@ -448,38 +448,14 @@ static int report_main(int argc, char **argv)
 	const struct nt_cli *cli = &report_tool.cli;
 	struct report rep = {};
 	struct nt_common common;
-	const char **args = calloc(argc + 1, sizeof(*args));
-	char **opts = calloc(argc + 1, sizeof(*opts));
-	int nopts = 0, nargs = 0, err = NT_EXIT_OK, used = 0, skipped = 0;
+	int first, nargs, err, used = 0, skipped = 0;
 	unsigned top;
 
-	if (!opts || !args) {
-		free(opts);
-		free(args);
-		return NT_EXIT_RUNTIME;
-	}
-	/* DIR|FILEs are the words that are neither options nor option values */
-	for (int i = 0; i < argc; i++) {
-		const char *a = argv[i];
-
-		if (i == 0 || a[0] == '-') {
-			opts[nopts++] = argv[i];
-			if ((!strcmp(a, "--svg") || !strcmp(a, "--top") || !strcmp(a, "--duration") ||
-			     !strcmp(a, "-d") || !strcmp(a, "--attach-mode") || !strcmp(a, "--btf")) &&
-			    i + 1 < argc)
-				opts[nopts++] = argv[++i];
-			continue;
-		}
-		args[nargs++] = a;
-	}
-	err = nt_cli_parse(cli, nopts, opts, &common);
-	free(opts);
-	if (err) {
-		free(args);
+	err = nt_cli_parse_words(cli, argc, argv, &common, &first);
+	if (err)
 		return err < 0 ? NT_EXIT_OK : err;
-	}
+	nargs = argc - first;
 	if (!nargs) {
-		free(args);
 		nt_usage_error("DIR|FILE", NULL, "the runs' outputs to read are missing");
 		return NT_EXIT_USAGE;
 	}
@@ -487,12 +463,10 @@ static int report_main(int argc, char **argv)
 	if (common.dry_run) {
 		nt_text("report: dry run: would read %d argument(s)%s%s\n", nargs,
 			report_cfg.svg ? " and write " : "", report_cfg.svg ? report_cfg.svg : "");
-		free(args);
 		return NT_EXIT_OK;
 	}
-	for (int i = 0; i < nargs && !err; i++)
-		err = load_arg(&rep, args[i], &used, &skipped);
-	free(args);
+	for (int i = first; i < argc && !err; i++)
+		err = load_arg(&rep, argv[i], &used, &skipped);
 	if (!err && !rep.n) {
 		nt_usage_error("DIR|FILE", NULL, "no system_network_icmp_rtt/kernel_icmp_rtt --direction tx "
 			       "--json summary in %d file(s)", used + skipped);
