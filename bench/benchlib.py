@@ -4,6 +4,7 @@ Standard library only (Debian's /usr/bin/python3)."""
 import contextlib
 import json
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -20,6 +21,29 @@ def try_start(nt, ns, args, out):
         last = line.strip() or last
     p.wait()
     return None, f"exit {p.returncode}: {last}"
+
+
+def sockperf_pingpong(cmd):
+    """Run one `sockperf ping-pong` command: (p50 us, p99 us, round trips/s, round trips
+    including the warm-up)."""
+    out = subprocess.run(cmd, capture_output=True, text=True).stdout
+    pct = dict(re.findall(r"percentile (\d+\.\d+) =\s+([\d.]+)", out))
+    run = re.search(r"\[Valid Duration\] RunTime=([\d.]+) sec; SentMessages=(\d+)", out)
+    total = re.search(r"\[Total Run\] RunTime=[\d.]+ sec; Warm up time=\d+ msec; SentMessages=(\d+)",
+                      out)
+    if "50.000" not in pct or not run:
+        raise SystemExit("bench: sockperf ping-pong gave no result:\n" + out[-500:])
+    return (float(pct["50.000"]), float(pct["99.000"]), int(run.group(2)) / float(run.group(1)),
+            int(total.group(1)) if total else 0)
+
+
+def iperf3_gbps(cmd):
+    """Run one `iperf3 -c ... -J` command: the receiver's Gbit/s."""
+    out = subprocess.run(cmd, capture_output=True, text=True).stdout
+    try:
+        return json.loads(out)["end"]["sum_received"]["bits_per_second"] / 1e9
+    except (ValueError, KeyError):
+        raise SystemExit("bench: iperf3 gave no result:\n" + out[-500:])
 
 
 def stop(p):

@@ -9,7 +9,6 @@ library only (Debian's /usr/bin/python3).
 """
 import json
 import os
-import re
 import shutil
 import statistics
 import subprocess
@@ -18,7 +17,8 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import bpf_stats, busy_cpu_ns, perf_shares, prog_stats, stop  # noqa: E402
+from benchlib import (bpf_stats, busy_cpu_ns, iperf3_gbps, perf_shares, prog_stats,  # noqa: E402
+                      sockperf_pingpong, stop)
 from benchlib import try_start as _try_start  # noqa: E402
 
 NT, RUNS, SECS = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
@@ -149,25 +149,13 @@ def pingpong(tcp):
                str(SP_TCP if tcp else SP_UDP), "-t", str(int(OVH_SECS)), "--full-rtt"]
     if tcp:
         cmd.insert(len(C) + 2, "--tcp")
-    out = subprocess.run(cmd, capture_output=True, text=True).stdout
-    pct = dict(re.findall(r"percentile (\d+\.\d+) =\s+([\d.]+)", out))
-    run = re.search(r"RunTime=([\d.]+) sec; SentMessages=(\d+)", out)
-    if "50.000" not in pct or not run:
-        raise SystemExit("bench: sockperf ping-pong gave no result:\n" + out[-500:])
-    total = re.search(r"\[Total Run\] RunTime=[\d.]+ sec; Warm up time=\d+ msec; SentMessages=(\d+)",
-                      out)
-    pingpong.last_total = int(total.group(1)) if total else 0
-    return float(pct["50.000"]), float(pct["99.000"]), int(run.group(2)) / float(run.group(1))
+    p50, p99, rate, pingpong.last_total = sockperf_pingpong(cmd)
+    return p50, p99, rate
 
 
 def throughput():
     """iperf3 TCP client -> server through the router, Gbit/s."""
-    out = subprocess.run(C + ["iperf3", "-c", E["LAB_SERVER_IP"], "-p", str(IPERF_PORT), "-t",
-                              str(int(OVH_SECS)), "-J"], capture_output=True, text=True).stdout
-    try:
-        return json.loads(out)["end"]["sum_received"]["bits_per_second"] / 1e9
-    except (ValueError, KeyError):
-        raise SystemExit("bench: iperf3 gave no result:\n" + out[-500:])
+    return iperf3_gbps(iperf3_load() + ["-J"])
 
 
 def bpf_cost(ns, args):

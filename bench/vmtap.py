@@ -13,16 +13,15 @@ in the environment. What is measured, remote host <-> VM:
     medians move with this machine's neighbours.
 Called by bench/run.sh as: vmtap.py NT. Standard library only.
 """
-import json
 import os
-import re
 import statistics
 import subprocess
 import sys
 import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import bpf_stats, perf_shares, prog_stats, stop, try_start  # noqa: E402
+from benchlib import (bpf_stats, iperf3_gbps, perf_shares, prog_stats,  # noqa: E402
+                      sockperf_pingpong, stop, try_start)
 
 NT = sys.argv[1]
 E = os.environ
@@ -47,15 +46,7 @@ def pingpong_cmd(tcp):
 
 def pingpong(tcp):
     """(p50 us, p99 us, round trips/s, round trips)"""
-    out = subprocess.run(pingpong_cmd(tcp), capture_output=True, text=True).stdout
-    pct = dict(re.findall(r"percentile (\d+\.\d+) =\s+([\d.]+)", out))
-    run = re.search(r"\[Valid Duration\] RunTime=([\d.]+) sec; SentMessages=(\d+)", out)
-    total = re.search(r"\[Total Run\] RunTime=[\d.]+ sec; Warm up time=\d+ msec; SentMessages=(\d+)",
-                      out)
-    if "50.000" not in pct or not run:
-        raise SystemExit("bench: sockperf ping-pong to the tap VM gave no result:\n" + out[-400:])
-    return (float(pct["50.000"]), float(pct["99.000"]), int(run.group(2)) / float(run.group(1)),
-            int(total.group(1)) if total else 0)
+    return sockperf_pingpong(pingpong_cmd(tcp))
 
 
 def iperf3_cmd(to_vm, as_json=True):
@@ -64,11 +55,7 @@ def iperf3_cmd(to_vm, as_json=True):
 
 
 def iperf3(to_vm):
-    out = subprocess.run(iperf3_cmd(to_vm), capture_output=True, text=True).stdout
-    try:
-        return json.loads(out)["end"]["sum_received"]["bits_per_second"] / 1e9
-    except (ValueError, KeyError):
-        raise SystemExit("bench: iperf3 with the tap VM gave no result:\n" + out[-400:])
+    return iperf3_gbps(iperf3_cmd(to_vm))
 
 
 def measure_set():

@@ -549,8 +549,9 @@ lab_cleanup() {
 				lab_release_prefix "$t"
 			fi
 		done
-		# the lab's own: client, router, server; a guest (g), a switch (sw), mesh nodes (n1..)
-		for ns in "${p}c" "${p}r" "${p}s" "${p}g" "${p}sw" /run/netns/"${p}"n[0-9]*; do
+		# the lab's own: client, router, server; the tun lab's host (h), a guest (g), a
+		# switch (sw), mesh nodes (n1..)
+		for ns in "${p}c" "${p}r" "${p}s" "${p}h" "${p}g" "${p}sw" /run/netns/"${p}"n[0-9]*; do
 			ns=${ns##*/}
 			[[ -e /run/netns/$ns ]] && ip netns del "$ns" 2>/dev/null
 		done

@@ -73,6 +73,8 @@ TEST(report_receiver_runs_and_repeats)
 
 	/* a receiving-side run (rx) makes no pair */
 	add(failed, &r, summary("198.18.0.1", "198.18.0.2", "rx", 5, 5, 50, 1, 1), "rx", 1);
+	/* nor one whose ends are not addresses (they are printed into text and SVG as is) */
+	add(failed, &r, summary("<script>", "198.18.0.2", "tx", 5, 5, 50, 1, 1), "odd", 1);
 	CHECK(r.n == 0);
 	/* two runs of one pair add up; percentiles from the one with more exchanges */
 	add(failed, &r, summary("198.18.0.1", "198.18.0.2", "tx", 10, 10, 50, 1, 1), "one", 0);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "nt.h"
+#include "addr.h"
 #include "cli.h"
 #include "output.h"
 #include "tool.h"
@@ -25,23 +26,25 @@ bool report_tool_known(const char *tool)
 
 static struct report_pair *pair_get(struct report *r, const char *src, const char *dst)
 {
-	for (int i = 0; i < r->n; i++)
-		if (!strcmp(r->pairs[i].src, src) && !strcmp(r->pairs[i].dst, dst))
-			return &r->pairs[i];
+	struct report_pair *p = (struct report_pair *)report_find(r, src, dst);
+
+	if (p)
+		return p;
 	if (r->n == r->cap) {
 		int cap = r->cap ? r->cap * 2 : 16;
-		void *p = realloc(r->pairs, cap * sizeof(*r->pairs));
 
+		p = realloc(r->pairs, cap * sizeof(*r->pairs));
 		if (!p)
 			return NULL;
 		r->pairs = p;
 		r->cap = cap;
 	}
-	memset(&r->pairs[r->n], 0, sizeof(r->pairs[0]));
-	snprintf(r->pairs[r->n].src, sizeof(r->pairs[0].src), "%s", src);
-	snprintf(r->pairs[r->n].dst, sizeof(r->pairs[0].dst), "%s", dst);
-	r->pairs[r->n].dom_avg = -1;
-	return &r->pairs[r->n++];
+	p = &r->pairs[r->n++];
+	memset(p, 0, sizeof(*p));
+	snprintf(p->src, sizeof(p->src), "%s", src);
+	snprintf(p->dst, sizeof(p->dst), "%s", dst);
+	p->dom_avg = -1;
+	return p;
 }
 
 /* The segment with the largest mean: where the round trip spends its time. */
@@ -68,7 +71,12 @@ int report_add(struct report *r, const struct nt_jv *summary, const char *file)
 	unsigned long long count = (unsigned long long)nt_jv_num(rtt, "count", 0);
 	struct report_pair *p;
 
-	if (!src || !dst || strcmp(nt_jv_str(summary, "direction", ""), "tx") || !ex)
+	union nt_addr a;
+	__u8 family;
+
+	/* addresses only: they end up in the text, the JSON and the SVG as they are */
+	if (!src || !dst || !nt_addr_parse(src, &a, &family) || !nt_addr_parse(dst, &a, &family) ||
+	    strcmp(nt_jv_str(summary, "direction", ""), "tx") || !ex)
 		return 1;
 	p = pair_get(r, src, dst);
 	if (!p)
