@@ -29,24 +29,33 @@ ifeq ($(STATIC),1)
 LDFLAGS  += -static
 endif
 
-# libbpf: the pinned release (the one place it is named), built from Debian's source
-# package by scripts/libbpf.sh into a cache outside the tree and linked statically, in
-# every build. LIBBPF=system links Debian 12's libbpf-dev (1.1) instead: the bench's
-# comparison build (use its own BUILD directory).
+# The libraries linked in, each pinned here (the one place they are named), built
+# from Debian's source package by scripts/dep.sh into a cache outside the tree and
+# linked statically, in every build:
+#   libbpf         the BPF loader. LIBBPF=system links Debian 12's libbpf-dev (1.1)
+#                  instead: the bench's comparison build (use its own BUILD directory).
+#   libmicrohttpd  the HTTP server behind --prometheus (without TLS: nothing else to link).
+DEP_CACHE      ?= /var/cache/nettrail-deps
 LIBBPF_VERSION := 1.7.0
 LIBBPF_SHA256  := 7ab5feffbf78557f626f2e3e3204788528394494715a30fc2070fcddc2051b7b
-LIBBPF_CACHE   ?= /var/cache/nettrail-libbpf
+MHD_VERSION    := 1.0.10
+MHD_SHA256     := 04bfe8ef75db7d629a33de767599765cecadc56274a39822d5d081030d577685
 LIBBPF         ?= pinned
+MHD_DIR    := $(DEP_CACHE)/libmicrohttpd-$(MHD_VERSION)
+MHD_DEP    := $(MHD_DIR)/lib/libmicrohttpd.a
+CFLAGS     += -isystem $(MHD_DIR)/include
 ifeq ($(LIBBPF),system)
 LIBBPF_DEP :=
 LDLIBS   += -lbpf -lelf -lz
 else
-LIBBPF_DIR := $(LIBBPF_CACHE)/$(LIBBPF_VERSION)
+LIBBPF_DIR := $(DEP_CACHE)/libbpf-$(LIBBPF_VERSION)
 LIBBPF_DEP := $(LIBBPF_DIR)/lib/libbpf.a
 CFLAGS     += -isystem $(LIBBPF_DIR)/include
 BPF_CFLAGS += -isystem $(LIBBPF_DIR)/include
 LDLIBS     += $(LIBBPF_DEP) -lelf -lz
 endif
+LDLIBS     += $(MHD_DEP) -lpthread -lm
+DEPS       := $(LIBBPF_DEP) $(MHD_DEP)
 
 BPF_SRCS   := $(wildcard src/tools/*/*.bpf.c) src/lib/probe.bpf.c
 BPF_NAMES  := $(notdir $(BPF_SRCS:.bpf.c=))
@@ -72,9 +81,11 @@ $(BUILD):
 	@mkdir -p $@ $(BUILD)/obj
 
 ifneq ($(LIBBPF_DEP),)
-$(LIBBPF_DEP): scripts/libbpf.sh
-	bash scripts/libbpf.sh $(LIBBPF_VERSION) $(LIBBPF_SHA256) $(LIBBPF_DIR)
+$(LIBBPF_DEP):
+	bash scripts/dep.sh libbpf $(LIBBPF_VERSION) $(LIBBPF_SHA256) $(LIBBPF_DIR)
 endif
+$(MHD_DEP):
+	bash scripts/dep.sh libmicrohttpd $(MHD_VERSION) $(MHD_SHA256) $(MHD_DIR)
 
 # A build flavour change (STATIC=1 or not, the libbpf) must relink.
 FLAVOUR := static=$(STATIC) libbpf=$(LIBBPF)
@@ -104,11 +115,11 @@ $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 
 # The skeletons are generated headers: order-only, so that they exist before the first
 # compile; from then on each object's .d names the skeleton it includes.
-$(BUILD)/obj/%.o: %.c | $(SKELS) $(BUILD) $(LIBBPF_DEP) $(BUILD)/version.h
+$(BUILD)/obj/%.o: %.c | $(SKELS) $(BUILD) $(DEPS) $(BUILD)/version.h
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(DEPFLAGS) -I$(dir $<) -c $< -o $@
 
-$(BUILD)/nettrail: $(APP_OBJS) $(BUILD)/.flavour $(LIBBPF_DEP)
+$(BUILD)/nettrail: $(APP_OBJS) $(BUILD)/.flavour $(DEPS)
 	$(CC) $(LDFLAGS) -o $@ $(APP_OBJS) $(LDLIBS)
 
 static:

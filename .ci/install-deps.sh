@@ -5,12 +5,14 @@ set -euo pipefail
 
 pkgs=(
 	make gcc clang llvm libelf-dev zlib1g-dev bpftool               # build
-	dpkg-dev debian-archive-keyring libbpf-dev   # libbpf from Debian's source (scripts/libbpf.sh); 1.1 for the bench
+	dpkg-dev debian-archive-keyring libbpf-dev   # libbpf, libmicrohttpd from Debian's source (scripts/dep.sh); 1.1 for the bench
 	iproute2 iptables nftables iputils-ping jq python3 strace       # lab + e2e
 	iperf3 procps sockperf                                          # bench
 	qemu-system-x86 busybox-static kmod cpio xz-utils zstd          # guest tier
 	openvswitch-switch      # guest tier: ovs-dpctl builds a kernel datapath (no daemon runs)
 	librsvg2-bin            # e2e: nettrail report's heat map rendered to PNG (rsvg-convert)
+	prometheus curl         # e2e: a real Prometheus scrapes --prometheus; promtool checks the text
+	ansible-core openssh-server  # deploy/ and its e2e: ansible-playbook over ssh to an sshd per lab node
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -19,6 +19,7 @@ enum {
 	KEY_ATTACH_MODE,
 	KEY_BTF,
 	KEY_DRY_RUN,
+	KEY_PROMETHEUS,
 	KEY_HELP,       /* the last common key */
 };
 
@@ -32,6 +33,27 @@ static const struct nt_opt common_opts[] = {
 	  "use; load nothing", KEY_DRY_RUN },
 	{ "help", 'h', NULL, "this help", KEY_HELP },
 };
+
+/* A common option of the tools that serve metrics (cli->metrics). */
+static const struct nt_opt metrics_opt = {
+	"prometheus", 0, "[ADDR:]PORT", "serve Prometheus metrics at http://ADDR:PORT/metrics "
+	"(ADDR default 127.0.0.1), updated at every report", KEY_PROMETHEUS
+};
+
+/* The common options of @cli: the table, with --prometheus before --help when the
+ * tool serves metrics. Returns how many were put in @rows. */
+static int common_rows(const struct nt_cli *cli, const struct nt_opt **rows)
+{
+	int n = 0;
+
+	for (size_t i = 0; i < NT_ARRAY_SIZE(common_opts); i++) {
+		if (common_opts[i].key == KEY_HELP && cli->metrics)
+			rows[n++] = &metrics_opt;
+		rows[n++] = &common_opts[i];
+	}
+	return n;
+}
+#define NT_COMMON_MAX (NT_ARRAY_SIZE(common_opts) + 1)
 
 /* Length of the UTF-8 sequence at @s if it is valid and printable (no C1
  * control: a lone 0x9b is a CSI on some terminals), else 0. */
@@ -144,13 +166,16 @@ static void print_opt(const struct nt_opt *o)
 
 static void print_help(const struct nt_cli *cli)
 {
+	const struct nt_opt *common[NT_COMMON_MAX];
+	int ncommon = common_rows(cli, common);
+
 	printf("Usage: nettrail %s %s\n\n%s\n\nOptions:\n", cli->tool, cli->synopsis,
 	       cli->description);
 	for (int i = 0; i < cli->nopts; i++)
 		print_opt(&cli->opts[i]);
 	printf("\nCommon options:\n");
-	for (size_t i = 0; i < NT_ARRAY_SIZE(common_opts); i++)
-		print_opt(&common_opts[i]);
+	for (int i = 0; i < ncommon; i++)
+		print_opt(common[i]);
 	printf("\nExit codes: 0 ok, 1 runtime failure (load/attach), 2 bad usage.\n");
 	if (cli->examples)
 		printf("\nExamples:\n%s", cli->examples);
@@ -191,6 +216,10 @@ static int handle_common(int key, const char *arg, struct nt_common *c)
 		if (nt_btf_check_file(arg, why, sizeof(why)))
 			return nt_usage_error("--btf", arg, "%s", why);
 		c->btf_path = arg;
+		return 0;
+	case KEY_PROMETHEUS:
+		if (nt_listen_parse(arg, &c->prometheus, why, sizeof(why)))
+			return nt_usage_error("--prometheus", arg, "%s", why);
 		return 0;
 	}
 	return -1;
@@ -475,7 +504,8 @@ static int check_groups(const struct nt_cli *cli)
 static int parse(const struct nt_cli *cli, int argc, char **argv, struct nt_common *common,
 		 int *words)
 {
-	int n = cli->nopts + NT_ARRAY_SIZE(common_opts);
+	const struct nt_opt *shared[NT_COMMON_MAX];
+	int n = cli->nopts + common_rows(cli, shared);
 	struct optset os = { calloc(n, sizeof(*os.by_index)), calloc(n + 1, sizeof(*os.lopts)), n };
 	struct given *seen = calloc(argc + 1, sizeof(*seen));
 	char shorts[64] = ":";
@@ -487,8 +517,7 @@ static int parse(const struct nt_cli *cli, int argc, char **argv, struct nt_comm
 	}
 	memset(common, 0, sizeof(*common));
 	for (int i = 0; i < n; i++) {
-		const struct nt_opt *o = i < cli->nopts ? &cli->opts[i]
-						: &common_opts[i - cli->nopts];
+		const struct nt_opt *o = i < cli->nopts ? &cli->opts[i] : shared[i - cli->nopts];
 
 		os.by_index[i] = o;
 		os.lopts[i].name = o->name;

@@ -24,6 +24,7 @@
 #include <stddef.h>
 #include "addr.h"
 #include "attach.h"
+#include "prom.h"
 
 /* What a row's value is and where it lands. A typed row is parsed, checked
  * and stored by nt_cli_parse at cfg + .offset; only NT_OPT_CUSTOM rows reach
@@ -155,6 +156,7 @@ struct nt_common {
 	enum nt_attach_mode attach_mode;
 	const char *btf_path;
 	bool dry_run;                   /* plan and print, load nothing */
+	struct nt_listen prometheus;    /* --prometheus: where the metrics are served */
 };
 
 struct nt_cli {
@@ -170,6 +172,9 @@ struct nt_cli {
 	/* Optional cross-flag checks after parsing (nt_cli_parse calls it):
 	 * 0, or -1 after nt_usage_error(). */
 	int (*validate)(void *cfg);
+	/* The tool serves metrics: --prometheus [ADDR:]PORT is one of its common
+	 * options (the runner sets it from the tool's metrics hook). */
+	bool metrics;
 };
 
 /* Parse and validate (cli->validate).

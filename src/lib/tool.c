@@ -3,6 +3,7 @@
  * The runner: one sequence for every tool (see tool.h for the order).
  */
 #include <errno.h>
+#include <unistd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <bpf/bpf.h>
@@ -82,14 +83,34 @@ static void print_plan(const struct nt_run *r)
 	}
 }
 
+/* --prometheus with a command line the tool cannot serve metrics for: exit 2. */
+static int metrics_check(struct nt_run *r)
+{
+	const char *why;
+
+	if (!r->common.prometheus.set || !r->def->hooks->metrics_refused)
+		return 0;
+	why = r->def->hooks->metrics_refused(r);
+	if (!why)
+		return 0;
+	nt_usage_error("--prometheus", r->common.prometheus.shown, "%s", why);
+	return NT_EXIT_USAGE;
+}
+
 /* Parse, validate, check the runtime, plan. NT_TOOL_GO to go on. */
 static int begin(struct nt_run *r, int argc, char **argv)
 {
 	const struct nt_tool_def *d = r->def;
-	int err = nt_cli_parse(&d->cli, argc, argv, &r->common);
+	struct nt_cli cli = d->cli;
+	int err;
 
+	cli.metrics = d->hooks->metrics != NULL;
+	err = nt_cli_parse(&cli, argc, argv, &r->common);
 	if (err)        /* parsed and validated (cli.validate): nothing loaded yet */
 		return err < 0 ? NT_EXIT_OK : err;
+	err = metrics_check(r);
+	if (err)
+		return err;
 	err = runtime_init(&r->common);
 	if (err)
 		return err;
@@ -149,15 +170,58 @@ static int start(struct nt_run *r)
 
 /* The hooks of the run of this process (one tool a process): report_tick's. */
 static const struct nt_tool_hooks *reporting;
+/* --prometheus: the exposition the metrics hook fills, NULL without it. */
+static struct nt_prom *metrics;
+
+/* The whole run so far, handed to the endpoint. */
+static void metrics_publish(void *ctx)
+{
+	static uint64_t reports;
+
+	if (!metrics)
+		return;
+	nt_prom_reset(metrics);
+	nt_prom_add(metrics, "nettrail_reports_total", NT_PROM_COUNTER,
+		    "reports the tool made; the metrics advance at each one", (double)reports++, NULL);
+	reporting->metrics(ctx, metrics);
+	nt_prom_publish(metrics);
+}
 
 static void report_tick(void *ctx)
 {
-	reporting->report(ctx, false);
+	if (reporting->tick)
+		reporting->tick(ctx);
+	else
+		reporting->report(ctx, false);
+	metrics_publish(ctx);
 }
 
 static void (*tick_of(const struct nt_tool_hooks *h))(void *ctx)
 {
-	return h->tick ? h->tick : h->report ? report_tick : NULL;
+	return h->tick || h->report ? report_tick : NULL;
+}
+
+/* --prometheus: listen before anything is loaded (a port in use fails early). */
+static int metrics_start(struct nt_run *r)
+{
+	char host[256] = "";
+
+	if (!r->common.prometheus.set)
+		return 0;
+	gethostname(host, sizeof(host) - 1);
+	metrics = nt_prom_new(r->def->cli.tool, host);
+	if (!metrics) {
+		nt_err("out of memory");
+		return NT_EXIT_RUNTIME;
+	}
+	return nt_prom_serve(&r->common.prometheus) ? NT_EXIT_RUNTIME : 0;
+}
+
+static void metrics_end(void)
+{
+	nt_prom_stop();
+	nt_prom_free(metrics);
+	metrics = NULL;
 }
 
 static void ready_line(struct nt_run *r)
@@ -204,13 +268,16 @@ int nt_tool_run(const struct nt_tool_def *d, int argc, char **argv)
 	err = begin(&r, argc, argv);
 	if (err != NT_TOOL_GO)
 		goto out;
-	err = start(&r);
+	reporting = h;
+	err = metrics_start(&r) ?: start(&r);
 	if (err)
 		goto out;
+	metrics_publish(r.ctx);
 	ready_line(&r);
+	if (r.common.prometheus.set)
+		nt_info("Metrics at http://%s/metrics", r.common.prometheus.shown);
 	if (h->header)
 		h->header(&r);
-	reporting = h;
 	err = nt_run_loop(r.events, h->on_event, r.ctx, r.common.duration, r.tick_ms,
 			  r.tick_ms > 0 ? tick_of(h) : NULL) ? NT_EXIT_RUNTIME : NT_EXIT_OK;
 	/* detached before the summary: nothing new comes in while it is made;
@@ -221,8 +288,10 @@ int nt_tool_run(const struct nt_tool_def *d, int argc, char **argv)
 		h->finish(&r);
 	else if (h->report)
 		h->report(r.ctx, true);
+	metrics_publish(r.ctx);
 	report_missed_runs(&r);
 out:
+	metrics_end();
 	if (r.plans)
 		nt_stages_detach(r.plans, d->nstages);
 	if (h->cleanup)

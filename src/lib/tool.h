@@ -22,6 +22,7 @@
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "cli.h"
+#include "prom.h"
 
 /* A skeleton through the functions bpftool generates for it: NT_SKEL(name)
  * before the tool's definition, then .skel = &name##_skel. */
@@ -67,6 +68,13 @@ struct nt_tool_hooks {
 	 * finish when those are not given. ctx = r->ctx. */
 	void (*report)(void *ctx, bool whole);
 	void (*cleanup)(struct nt_run *r);      /* always, last: free what hooks took */
+	/* Metrics (--prometheus, prom.h): the whole run so far into @m, called
+	 * once attached and after every report (tick or report hook) and the final
+	 * one. A tool with this hook has the --prometheus option. ctx = r->ctx. */
+	void (*metrics)(void *ctx, struct nt_prom *m);
+	/* Why --prometheus cannot go with this command line (e.g. a mode without
+	 * periodic reports), or NULL. Checked right after parsing: exit 2. */
+	const char *(*metrics_refused)(struct nt_run *r);
 };
 
 struct nt_tool_def {

@@ -175,6 +175,7 @@ int kds_group(struct kds_rec *recs, int n, enum kds_by by, struct kds_group *gro
 
 #define SUM_STACKS 4096          /* distinct (stack, reason) kept for the final summary */
 #define SUM_REASONS 128
+#define SUM_REASON_DEVS 256      /* distinct (reason, device) kept for the metrics */
 
 struct sum_stack {
 	__s32 stack_id;
@@ -198,6 +199,9 @@ struct tool {
 	uint64_t drops, broken_down, unattributed, map_full_total, stacks_lost_total;
 	struct { __u32 code; uint64_t n; } reasons[SUM_REASONS];
 	int nreasons;
+	/* whole run per (reason, device): the metrics; past the table's end, device "other" */
+	struct { __u32 code; struct nt_ifref dev; uint64_t n; } by_dev[SUM_REASON_DEVS];
+	int nby_dev;
 	struct sum_stack *sum;
 	int nsum;
 	uint64_t sum_other;
@@ -217,6 +221,23 @@ static void sum_reason(struct tool *t, __u32 code, uint64_t n)
 		t->broken_down -= n;
 		t->unattributed += n;
 	}
+}
+
+/* The metrics' row of (reason, device); when the table is full, its last row takes
+ * every other pair (reason and device "other"). */
+static void sum_reason_dev(struct tool *t, __u32 code, const struct nt_ifref *dev, uint64_t n)
+{
+	int i;
+
+	for (i = 0; i < t->nby_dev; i++)
+		if (t->by_dev[i].code == code && !memcmp(&t->by_dev[i].dev, dev, sizeof(*dev)))
+			break;
+	if (i == t->nby_dev && i < SUM_REASON_DEVS - 1) {
+		t->by_dev[i].code = code;
+		t->by_dev[i].dev = *dev;
+		t->nby_dev++;
+	}
+	t->by_dev[i].n += n;    /* i == SUM_REASON_DEVS - 1: the "other" row */
 }
 
 /* Drops (and drops without a cell) counted in generation @gen since the last
@@ -503,8 +524,10 @@ static void report_interval(struct tool *t, bool final)
 	t->skel->bss->cur_gen = t->gen;
 	usleep(2000);
 	n = collect(t, t->gen, final);
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		cells += t->recs[i].count;
+		sum_reason_dev(t, t->recs[i].key.reason, &t->recs[i].key.dev, t->recs[i].count);
+	}
 	/* the total is counted apart from the cells: a full table leaves part
 	 * of it unattributed, never out of the total */
 	tot = read_total(t, t->gen ^ 1);
@@ -678,7 +701,40 @@ static void cleanup(struct nt_run *r)
 	free(tool.sum);
 }
 
+/* --prometheus: the run's drops per reason and device (the cells), those not
+ * broken down, and what the tables refused. */
+static void metrics(void *ctx, struct nt_prom *m)
+{
+	struct tool *t = ctx;
+	char reason[64], dev[32], netns[16];
+
+	for (int i = 0; i < SUM_REASON_DEVS; i++) {
+		bool other = i == SUM_REASON_DEVS - 1;
+
+		if (i >= t->nby_dev && !(other && t->by_dev[i].n))
+			continue;
+		/* a device of another namespace is "if<N>": its namespace tells them apart */
+		snprintf(netns, sizeof(netns), "%u", t->by_dev[i].dev.netns);
+		nt_prom_add(m, "nettrail_drops_total", NT_PROM_COUNTER,
+			    "dropped packets per drop reason and device (netns: its namespace's inode)",
+			    (double)t->by_dev[i].n,
+			    "reason", other ? "other" : nt_drop_reason_name(t->by_dev[i].code, reason,
+									  sizeof(reason)),
+			    "device", other ? "other" : nt_iface_name(&t->by_dev[i].dev, dev, sizeof(dev)),
+			    "netns", other ? "other" : netns, NULL);
+	}
+	nt_prom_add(m, "nettrail_drops_unattributed_total", NT_PROM_COUNTER,
+		    "drops counted but not broken down (the table was full: raise --max-entries)",
+		    (double)t->unattributed, NULL);
+	nt_prom_add(m, "nettrail_map_full_total", NT_PROM_COUNTER,
+		    "drops the table had no cell for", (double)t->map_full_total, NULL);
+	nt_prom_add(m, "nettrail_stacks_lost_total", NT_PROM_COUNTER,
+		    "drops whose kernel stack the stack table refused", (double)t->stacks_lost_total,
+		    NULL);
+}
+
 static const struct nt_tool_hooks hooks = {
+	.metrics = metrics,
 	.planned = nt_drop_planned,
 	.configure = configure,
 	.attached = attached,

@@ -544,6 +544,8 @@ struct lat_tool {
 					     NT_ARRAY_SIZE(lat_slots_), LAT_AT_##at }
 
 extern const struct nt_tool_hooks lat_tool_hooks;
+/* The summary members': lat_tool_hooks and --prometheus. */
+extern const struct nt_tool_hooks lat_summary_hooks;
 
 /* The parts of a member's struct nt_tool_def every member fills the same way,
  * from its statics `options`, `cfg`, `stages`, `lat` and its skeleton:
@@ -554,6 +556,10 @@ extern const struct nt_tool_hooks lat_tool_hooks;
 #define LAT_DEF_REST(tname)                                                                  \
 	.stages = stages, .nstages = NT_ARRAY_SIZE(stages), .skel = &tname##_skel,             \
 	.hooks = &lat_tool_hooks, .ctx = (void *)&lat
+/* The same for a summary member (it serves metrics). */
+#define LAT_SUMMARY_DEF_REST(tname)                                                          \
+	.stages = stages, .nstages = NT_ARRAY_SIZE(stages), .skel = &tname##_skel,             \
+	.hooks = &lat_summary_hooks, .ctx = (void *)&lat
 
 /* A summary member's reporting rows: --interval, --stage-latency, --top, --sort-by. */
 #define LAT_OPTS_SUMMARY(stage_help)                                                         \

@@ -23,6 +23,7 @@
 #include "ksyms.h"
 #include "drops.h"
 #include "output.h"
+#include "prom.h"
 #include "run.h"
 #include "lat.h"
 
@@ -290,6 +291,11 @@ struct lat_state {
 	uint64_t interval_start_ns;
 	uint64_t run_started[LAT_NPATHS], run_completed[LAT_NPATHS], run_restarted[LAT_NPATHS];
 	struct nt_lat run_total[LAT_NPATHS];
+	struct run_pair {               /* stage pairs over the whole run (the metrics) */
+		struct lat_pair_key k;  /* gen unused */
+		struct nt_lat l;
+	} run_pairs[LAT_MAX_PAIRS];
+	int nrun_pairs;
 	unsigned intervals;
 };
 
@@ -990,6 +996,25 @@ static void finding_json(const struct lat_state *s, struct nt_json *j, const str
 	}
 }
 
+/* The run's total of a stage pair, for the metrics. */
+static void run_pair_add(struct lat_state *s, const struct lat_pair_key *k, const struct nt_lat *l)
+{
+	int i;
+
+	for (i = 0; i < s->nrun_pairs; i++)
+		if (s->run_pairs[i].k.path == k->path && s->run_pairs[i].k.prev == k->prev &&
+		    s->run_pairs[i].k.cur == k->cur)
+			break;
+	if (i == LAT_MAX_PAIRS)
+		return;
+	if (i == s->nrun_pairs) {
+		memset(&s->run_pairs[i], 0, sizeof(s->run_pairs[i]));
+		s->run_pairs[i].k = *k;
+		s->nrun_pairs++;
+	}
+	nt_lat_merge(&s->run_pairs[i].l, l);
+}
+
 static void summary_report(struct lat_state *s, bool final)
 {
 	int ncpu = libbpf_num_possible_cpus();
@@ -1055,6 +1080,7 @@ static void summary_report(struct lat_state *s, bool final)
 			if (!bpf_map_lookup_elem(fd_pairs, &keys[i], pc)) {
 				pairs[npairs].k = keys[i];
 				percpu_sum(pc, ncpu, &pairs[npairs].l);
+				run_pair_add(s, &keys[i], &pairs[npairs].l);
 				npairs++;
 			}
 			bpf_map_delete_elem(fd_pairs, &keys[i]);
@@ -1535,6 +1561,42 @@ static void lat_cleanup(struct nt_run *r)
 {
 }
 
+/* --prometheus of the summary members: per direction the packets whose path
+ * started and completed, the path's latency, and with --stage-latency each
+ * stage pair's. */
+static void lat_metrics(void *ctx, struct nt_prom *m)
+{
+	struct lat_state *s = &state;
+
+	for (int p = 0; p < LAT_NPATHS; p++) {
+		const char *dir = p ? "rx" : "tx";
+
+		if (!(s->cfg->direction & (p ? LAT_DIR_RX : LAT_DIR_TX)))
+			continue;
+		nt_prom_add(m, "nettrail_latency_packets_started_total", NT_PROM_COUNTER,
+			    "packets seen at the start of the traced path", (double)s->run_started[p],
+			    "direction", dir, NULL);
+		nt_prom_add(m, "nettrail_latency_packets_completed_total", NT_PROM_COUNTER,
+			    "packets seen at the end of the traced path", (double)s->run_completed[p],
+			    "direction", dir, NULL);
+		nt_prom_hist(m, "nettrail_latency_seconds", "one-way latency over the traced path",
+			     &s->run_total[p], "direction", dir, NULL);
+	}
+	for (int i = 0; s->cfg->stage_latency && i < s->nrun_pairs; i++) {
+		const struct run_pair *rp = &s->run_pairs[i];
+
+		nt_prom_hist(m, "nettrail_stage_latency_seconds", "latency between two stages",
+			     &rp->l, "direction", rp->k.path ? "rx" : "tx", "from",
+			     slot_name(s, rp->k.prev), "to", slot_name(s, rp->k.cur), NULL);
+	}
+	nt_prom_add(m, "nettrail_lost_events_total", NT_PROM_COUNTER,
+		    "events the kernel could not hand over, or that could not be written",
+		    (double)nt_counter_sum(s->counters, NT_CNT_LOST_EVENTS), NULL);
+	nt_prom_add(m, "nettrail_map_full_total", NT_PROM_COUNTER,
+		    "packets not followed because a table was full",
+		    (double)nt_counter_sum(s->counters, NT_CNT_MAP_FULL), NULL);
+}
+
 const struct nt_tool_hooks lat_tool_hooks = {
 	.plan = lat_plan,
 	.planned = lat_planned,
@@ -1546,4 +1608,19 @@ const struct nt_tool_hooks lat_tool_hooks = {
 	.tick = lat_tick,
 	.finish = lat_finish,
 	.cleanup = lat_cleanup,
+};
+
+/* The summary members: the same, and metrics. */
+const struct nt_tool_hooks lat_summary_hooks = {
+	.plan = lat_plan,
+	.planned = lat_planned,
+	.configure = lat_configure,
+	.attached = lat_attached,
+	.describe = lat_describe,
+	.header = lat_header,
+	.on_event = lat_on_event,
+	.tick = lat_tick,
+	.finish = lat_finish,
+	.cleanup = lat_cleanup,
+	.metrics = lat_metrics,
 };

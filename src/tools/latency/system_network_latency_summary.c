@@ -64,5 +64,5 @@ const struct nt_tool_def system_network_latency_summary_tool = {
 			"      --json --duration 60 > summary.jsonl\n",
 		LAT_CLI_ROWS,
 	},
-	LAT_DEF_REST(system_network_latency_summary),
+	LAT_SUMMARY_DEF_REST(system_network_latency_summary),
 };

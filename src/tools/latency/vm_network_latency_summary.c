@@ -55,5 +55,5 @@ const struct nt_tool_def vm_network_latency_summary_tool = {
 			"      --direction both --json --duration 60 > vm-summary.jsonl\n",
 		LAT_CLI_ROWS,
 	},
-	LAT_DEF_REST(vm_network_latency_summary),
+	LAT_SUMMARY_DEF_REST(vm_network_latency_summary),
 };

@@ -43,5 +43,5 @@ const struct nt_tool_def vm_pair_latency_tool = {
 			"      --stage-latency --json --duration 60 > pair.jsonl\n",
 		LAT_CLI_ROWS,
 	},
-	LAT_DEF_REST(vm_pair_latency),
+	LAT_SUMMARY_DEF_REST(vm_pair_latency),
 };
