@@ -176,13 +176,14 @@ static struct nt_prom *metrics;
 /* The whole run so far, handed to the endpoint. */
 static void metrics_publish(void *ctx)
 {
-	static uint64_t reports;
+	static uint64_t updates;
 
 	if (!metrics)
 		return;
 	nt_prom_reset(metrics);
-	nt_prom_add(metrics, "nettrail_reports_total", NT_PROM_COUNTER,
-		    "reports the tool made; the metrics advance at each one", (double)reports++, NULL);
+	nt_prom_add(metrics, "nettrail_metric_updates_total", NT_PROM_COUNTER,
+		    "times the tool brought these metrics up to date (at its reports)",
+		    (double)++updates, NULL);
 	reporting->metrics(ctx, metrics);
 	nt_prom_publish(metrics);
 }

@@ -7,34 +7,9 @@
 . "$(dirname "$0")/lib.sh"
 . "$E2E_DIR/lat_flow_lib.sh"
 . "$REPO/tests/lab/lab_drops.sh"
+. "$E2E_DIR/prom_lib.sh"
 
-PORT=9464       # the tools' endpoint, inside the lab's namespaces (127.0.0.1 is theirs)
 PROM_PORT=9490  # the Prometheus server's own
-
-# scrape NS NAME: the tool's /metrics into $W/NAME.prom (fails when it cannot be read)
-scrape() {
-	ip netns exec "$1" curl -sf --max-time 3 -o "$W/$2.prom" "http://127.0.0.1:$PORT/metrics" ||
-		fail "GET /metrics in $1 failed"
-}
-
-# metric NAME FILTER...: the value of the sample NAME whose labels contain every FILTER
-# (e.g. 'direction="tx"') in the last scrape (-> $W/last.prom); empty when there is none
-metric() {
-	local name=$1 line
-	shift
-	while read -r line; do
-		local f ok=1
-		for f in "$@"; do [[ $line == *"$f"* ]] || ok=0; done
-		((ok)) && { echo "${line##* }"; return; }
-	done < <(grep "^$name{" "$W/last.prom")
-}
-
-# promtool_check FILE: promtool's linter accepts the exposition
-promtool_check() {
-	nt_need promtool
-	promtool check metrics <"$W/$1.prom" >"$W/promtool.out" 2>&1 ||
-		fail "promtool check metrics: $(cat "$W/promtool.out")"
-}
 
 # prometheus_start NS: Prometheus in NS scraping the tool every second
 prometheus_start() {
@@ -90,6 +65,7 @@ case_latency_scraped() {
 	hcount=$(prom_query "$LAB_CLIENT_NS" 'nettrail_latency_seconds_count{direction="tx"}')
 	assert_eq "histogram count in Prometheus == completed" "$hcount" "$got"
 	assert_eq "Prometheus: target up" "$(prom_query "$LAB_CLIENT_NS" 'up{job="nettrail"}')" 1
+	nt_need promtool
 	scrape "$LAB_CLIENT_NS" last
 	promtool_check last
 	[[ -n $(metric nettrail_stage_latency_seconds_count 'from="net_dev_queue"' 'to="net_dev_xmit"') ]] ||
@@ -156,7 +132,7 @@ case_bad_clients() {
 		sleep 0.2
 	done
 	((i < 30)) || fail "no scrape answered within 6 s after the abuse ended"
-	grep -q '^nettrail_reports_total{' "$W/after.prom" || fail "scrape after abuse has no metrics"
+	grep -q '^nettrail_metric_updates_total{' "$W/after.prom" || fail "scrape after abuse has no metrics"
 	nt_stop K INT
 	assert_exit K 0
 	assert_unloaded K
@@ -168,8 +144,9 @@ case_bad_input() {
 		usage_error - --prometheus "$v" kernel_drop_stack_stats_summary_all --prometheus "$v"
 	done
 	usage_error - --prometheus 9464 system_network_latency_summary --phy-interface lo --prometheus 9464 --prometheus 9465
-	# a tool without metrics does not have the option
+	# a tool without metrics does not have the option; trace_conntrack needs its reports
 	usage_error - --prometheus "" eth_drop --prometheus 9464
+	usage_error - --prometheus "--interval" trace_conntrack --prometheus 9464
 	# the port taken: exit 1 naming the flag and the address, before any BPF object
 	nt_lab router
 	ip netns exec "$LAB_ROUTER_NS" python3 -c 'import socket,time

@@ -4,6 +4,7 @@
 # attributed to that device and qdisc (kind, handle, limit) and to the iperf3 flow.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$REPO/tests/lab/lab_drops.sh"
+. "$E2E_DIR/prom_lib.sh"
 
 TOOL=qdisc_drop_trace
 
@@ -132,8 +133,30 @@ for m in $(nt_attach_modes); do
 	nt_case "$TOOL: tbf tiny limit under iperf3 UDP -> drops == tc -s counter +-5 %, device, qdisc, flow ($m)" \
 		case_tbf_iperf "$m"
 done
+# --summary --prometheus: the scraped drops of the tbf are its own `tc -s` counter (+-5 %)
+case_prometheus() {
+	nt_need iperf3 tc
+	nt_lab router
+	tbf_on_tx
+	nt_start S "$LAB_ROUTER_NS" $TOOL --json --summary --interval 0.5 --interface "$LAB_TX_IF" \
+		--prometheus $PORT
+	drop_iperf_udp 40M 1 1000
+	sleep 1.2
+	local tc_drops got
+	tc_drops=$(drop_tc_dropped "$LAB_ROUTER_NS" "$LAB_TX_IF")
+	scrape "$LAB_ROUTER_NS" last
+	promtool_check last
+	got=$(metric nettrail_qdisc_drops_total "device=\"$LAB_TX_IF\"" 'qdisc="tbf"' 'handle="8123:"' \
+		'reason="QDISC_DROP"')
+	[[ $got =~ ^[0-9]+$ ]] && within5 "$got" "$tc_drops" ||
+		fail "scraped tbf drops '$got' vs tc -s dropped $tc_drops: more than 5 % apart$(cat "$W/last.prom")"
+	drop_finish S $TOOL
+	assert_jq S "\$sum.drops == $got" "the summary's total == what was scraped ($got)"
+}
+
 nt_case "$TOOL: a full table (--max-entries 1, two dropping qdiscs) -> total == both tc counters, the rest not broken down" case_table_full
 nt_case "$TOOL: --interface/--protocol filters keep other drops out" case_filters
 nt_case "$TOOL: text output with --verbose, SIGTERM" case_text
 nt_case "$TOOL: bad input -> exit 2 before loading" case_usage
+nt_case "$TOOL: --summary --prometheus: scraped tbf drops == tc -s counter (+-5 %) == the summary" case_prometheus
 nt_done

@@ -7,6 +7,7 @@
 # the router's events are selected by their netns.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 . "$REPO/tests/lab/lab_drops.sh"
+. "$E2E_DIR/prom_lib.sh"
 
 TOOL=trace_conntrack
 
@@ -172,9 +173,36 @@ case_usage() {
 	drop_usage_error --max-entries 0 $TOOL --max-entries 0
 }
 
+# --prometheus: INVALID verdicts scraped per namespace == the iptables INVALID counter;
+# without --interval the flag is refused
+case_prometheus() {
+	fn_probes_work || skip "needs fentry or kprobe (guest tier)"
+	local n=5 rns rule i
+	nt_lab router
+	ip netns exec "$LAB_ROUTER_NS" iptables -w -A FORWARD -m conntrack --ctstate INVALID -j DROP ||
+		fail "lab: conntrack rule"
+	rns=$(nt_ns_inode "$LAB_ROUTER_NS")
+	nt_start C "$LAB_ROUTER_NS" $TOOL --json --events none --interval 0.5 --src-ip "$LAB_CLIENT_IP" \
+		--prometheus $PORT
+	send_synfin $n
+	for ((i = 0; i < $(_nt_scaled 20); i++)); do
+		rule=$(ip netns exec "$LAB_ROUTER_NS" iptables -w -nvxL FORWARD | awk '/INVALID/ {print $1}')
+		((rule >= n)) && break
+		sleep 0.1
+	done
+	assert_eq "iptables INVALID DROP counter in the router" "$rule" "$n"
+	sleep 1.2
+	scrape "$LAB_ROUTER_NS" last
+	promtool_check last
+	assert_eq "scraped INVALID TCP verdicts in the router's namespace" \
+		"$(metric nettrail_conntrack_verdicts_total 'verdict="invalid"' "netns=\"$rns\"" 'proto="TCP"')" "$n"
+	drop_finish C $TOOL
+}
+
 nt_case "$TOOL: without fentry and kprobe -> exit 1 naming the missing attach types" case_host_no_probes
 nt_case --tag guest --tag newer --tag guest-nobtf "$TOOL: NEW/DESTROY with tuples for a TCP connection and a UDP exchange (function probes)" case_events
 nt_case --tag guest --tag newer "$TOOL: INVALID counted in the kernel == iptables INVALID counter (exit probes)" case_invalid_counts
 nt_case --tag guest "$TOOL: a full verdict table (--max-entries 1) -> totals == both INVALID rules, the rest not broken down" case_invalid_table_full
 nt_case "$TOOL: bad input -> exit 2 before loading" case_usage
+nt_case --tag guest --tag newer "$TOOL: --interval --prometheus: scraped INVALID verdicts of the router's namespace == the iptables counter" case_prometheus
 nt_done

@@ -2,6 +2,7 @@
 # udp_path_tracer end to end: datagrams client -> server through host A of the two-host lab
 # (tests/lab/lab_twohost.sh); the tracer runs on host A (rx a0, tx a1).
 . "$(dirname "${BASH_SOURCE[0]}")/pt_lib.sh"
+. "$E2E_DIR/prom_lib.sh"
 
 T_MS=300
 
@@ -158,6 +159,26 @@ case_bad_input() {
 	return 0
 }
 
+# --prometheus in stats mode: host A drops every 4th of 20 datagrams; the scraped counters
+# are the rig's, and the summary says the same
+case_prometheus() {
+	nt_lab2
+	lab2_fault a -p udp --dport 7003 -m statistic --mode nth --every 4 --packet 0 ||
+		fail "lab: fault rule"
+	pt_start T a udp_path_tracer --stats-mode --stats-interval 1 --timeout-ms "$T_MS" --prometheus $PORT
+	udp_send 20 7003
+	assert_eq "lab: datagrams dropped by host A's rule" "$(lab2_fault_packets a)" 5
+	sleep 1.6       # past the timeout and the next interval
+	scrape "$L2_A_NS" last
+	promtool_check last
+	assert_eq "scraped packets" "$(metric nettrail_path_packets_total 'direction="fwd"')" 20
+	assert_eq "scraped complete" "$(metric nettrail_path_complete_total 'direction="fwd"')" 15
+	assert_eq "scraped internal drops" "$(metric nettrail_path_internal_drops_total 'direction="fwd"')" 5
+	assert_eq "scraped latency samples" "$(metric nettrail_path_latency_seconds_count 'direction="fwd"')" 15
+	pt_finish T udp_path_tracer
+	assert_jq T "\$sum.fwd.packets == 20 and \$sum.fwd.internal_drops == 5" "the summary says the same"
+}
+
 nt_case "udp_path_tracer: healthy datagrams -> COMPLETE, stages, latency" case_healthy
 nt_case "udp_path_tracer: host A drops every 4th -> INTERNAL_DROP (drops-only default)" case_drop_default_mode
 nt_case "udp_path_tracer: one fragment dropped -> that datagram INTERNAL_DROP" case_fragment_dropped
@@ -166,4 +187,5 @@ nt_case "udp_path_tracer: random loss p=0.2 counted within 30 %" case_random_los
 nt_case "udp_path_tracer: --stats-mode under iperf3 load = interface counters, no events" case_stats_mode_load
 nt_case "udp_path_tracer: --stats-mode intervals without traffic, --duration" case_stats_idle_duration
 nt_case "udp_path_tracer: bad input exits 2" case_bad_input
+nt_case "udp_path_tracer: --stats-mode --prometheus: 20 datagrams, host A drops 5 -> scraped packets 20, complete 15, internal drops 5" case_prometheus
 nt_done

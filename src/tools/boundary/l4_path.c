@@ -617,7 +617,52 @@ static void l4pt_finish(struct nt_run *r)
 	r->ctx = NULL;
 }
 
+/* --prometheus: per direction the run's packets in and out, those that left,
+ * those lost inside, and the in -> out latency, as of the last interval. */
+static void l4pt_metrics(void *ctx, struct nt_prom *m)
+{
+	static const char *dirs[L4PT_NDIRS] = { "fwd", "rep" };
+	static const struct { const char *name, *help; size_t off; } counts[] = {
+		{ "nettrail_path_in_packets_total", "packets seen entering the host",
+		  offsetof(struct l4pt_stats, in_pkts) },
+		{ "nettrail_path_out_packets_total", "tracked packets seen leaving the host",
+		  offsetof(struct l4pt_stats, out_pkts) },
+		{ "nettrail_path_packets_total", "packets (datagrams, segments) tracked",
+		  offsetof(struct l4pt_stats, groups) },
+		{ "nettrail_path_complete_total", "tracked packets that left the host entirely",
+		  offsetof(struct l4pt_stats, complete) },
+		{ "nettrail_path_retrans_total", "TCP retransmissions among the tracked packets",
+		  offsetof(struct l4pt_stats, retrans) },
+		{ "nettrail_path_out_unmatched_total", "packets leaving that were not seen entering",
+		  offsetof(struct l4pt_stats, out_unmatched) },
+	};
+	struct l4pt_runner *r = ctx;
+
+	if (!r)
+		return;
+	for (int d = 0; d < r->ndirs; d++) {
+		const struct dir_totals *t = &r->total[d];
+
+		for (size_t i = 0; i < NT_ARRAY_SIZE(counts); i++)
+			nt_prom_add(m, counts[i].name, NT_PROM_COUNTER, counts[i].help,
+				    (double)*(const __u64 *)((const char *)&t->k + counts[i].off),
+				    "direction", dirs[d], NULL);
+		nt_prom_add(m, "nettrail_path_internal_drops_total", NT_PROM_COUNTER,
+			    "packets that entered the host and never left it (INTERNAL_DROP)",
+			    (double)t->drops, "direction", dirs[d], NULL);
+		nt_prom_hist(m, "nettrail_path_latency_seconds", "time from entering to leaving the host",
+			     &t->k.lat, "direction", dirs[d], NULL);
+	}
+	nt_prom_add(m, "nettrail_lost_events_total", NT_PROM_COUNTER,
+		    "events the kernel could not hand over, or that could not be written",
+		    (double)nt_counter_sum(r->m->counters, NT_CNT_LOST_EVENTS), NULL);
+	nt_prom_add(m, "nettrail_map_full_total", NT_PROM_COUNTER,
+		    "packets not tracked because the table was full",
+		    (double)nt_counter_sum(r->m->counters, NT_CNT_MAP_FULL), NULL);
+}
+
 const struct nt_tool_hooks l4pt_hooks = {
+	.metrics = l4pt_metrics,
 	.configure = l4pt_configure,
 	.attached = l4pt_attached,
 	.describe = l4pt_describe,

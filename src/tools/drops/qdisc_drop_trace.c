@@ -386,6 +386,40 @@ static void cleanup(struct nt_run *r)
 	free(tool);
 }
 
+/* --prometheus: drops and bytes per device, qdisc and reason as of the last
+ * report (the rows are the kernel's running counts), and what had no row. */
+static void metrics(void *ctx, struct nt_prom *m)
+{
+	struct tool *t = ctx;
+	char dev[32], netns[16], handle[32], reason[64];
+
+	for (int i = 0; i < t->nrows; i++) {
+		const struct row *r = &t->rows[i];
+
+		nt_iface_name(&r->k.dev, dev, sizeof(dev));
+		snprintf(netns, sizeof(netns), "%u", r->k.dev.netns);
+		handle_str(r->k.handle, handle, sizeof(handle));
+		nt_drop_reason_name(r->k.reason, reason, sizeof(reason));
+		nt_prom_add(m, "nettrail_qdisc_drops_total", NT_PROM_COUNTER,
+			    "packets a qdisc dropped, per device, qdisc and reason", (double)r->v.drops,
+			    "device", dev, "netns", netns, "qdisc", r->v.kind, "handle", handle,
+			    "reason", reason, NULL);
+		nt_prom_add(m, "nettrail_qdisc_dropped_bytes_total", NT_PROM_COUNTER,
+			    "bytes of the packets a qdisc dropped", (double)r->v.bytes,
+			    "device", dev, "netns", netns, "qdisc", r->v.kind, "handle", handle,
+			    "reason", reason, NULL);
+	}
+	nt_prom_add(m, "nettrail_qdisc_drops_unattributed_total", NT_PROM_COUNTER,
+		    "qdisc drops counted but not broken down (the table was full)",
+		    (double)t->prev.unattr, NULL);
+	nt_prom_add(m, "nettrail_lost_events_total", NT_PROM_COUNTER,
+		    "events the kernel could not hand over, or that could not be written",
+		    (double)nt_counter_sum(t->skel->maps.nt_counters, NT_CNT_LOST_EVENTS), NULL);
+	nt_prom_add(m, "nettrail_map_full_total", NT_PROM_COUNTER,
+		    "drops the table had no row for",
+		    (double)nt_counter_sum(t->skel->maps.nt_counters, NT_CNT_MAP_FULL), NULL);
+}
+
 static const struct nt_tool_hooks hooks = {
 	.planned = nt_drop_planned,
 	.configure = configure,
@@ -394,6 +428,7 @@ static const struct nt_tool_hooks hooks = {
 	.on_event = on_event,
 	.report = report_counts,
 	.cleanup = cleanup,
+	.metrics = metrics,
 };
 
 const struct nt_tool_def qdisc_drop_trace_tool = {

@@ -430,7 +430,7 @@ static int configure(struct nt_run *r)
 	skel->rodata->targ_types = cfg.types;
 	skel->rodata->targ_hz = kernel_hz();
 	bpf_map__set_max_entries(skel->maps.tct_verdicts, cfg.max_entries);
-	if (tool.counting && cfg.interval > 0)
+	if (cfg.interval > 0 && (tool.counting || r->common.prometheus.set))
 		r->tick_ms = (int)(cfg.interval * 1000);
 	return 0;
 }
@@ -445,6 +445,42 @@ static void finish(struct nt_run *r)
 	print_summary(&tool);
 }
 
+/* --prometheus: the run's events by type and verdicts by namespace and protocol,
+ * as of the last --interval report. */
+static void metrics(void *ctx, struct nt_prom *m)
+{
+	struct tool *t = ctx;
+	uint64_t tot[TCT_V_MAX], other[TCT_V_MAX];
+	char netns[16];
+
+	for (int i = 1; i < 4; i++)
+		nt_prom_add(m, "nettrail_conntrack_events_total", NT_PROM_COUNTER,
+			    "conntrack entries created (new), refreshed (update) and destroyed",
+			    (double)t->counts[i], "event", type_names[i], NULL);
+	if (!t->counting)
+		return;
+	for (int i = 0; i < t->nrows; i++) {
+		const struct vrow *r = &t->rows[i];
+
+		snprintf(netns, sizeof(netns), "%u", r->k.netns);
+		for (int v = 0; v < TCT_V_MAX; v++)
+			nt_prom_add(m, "nettrail_conntrack_verdicts_total", NT_PROM_COUNTER,
+				    "packets conntrack found invalid or dropped, per namespace and protocol",
+				    (double)r->v.n[v], "verdict", verdict_names[v], "netns", netns,
+				    "proto", nt_l4_name(r->k.family, r->k.proto), NULL);
+	}
+	verdict_totals(t, true, tot, other);
+	for (int v = 0; v < TCT_V_MAX; v++)
+		nt_prom_add(m, "nettrail_conntrack_verdicts_unattributed_total", NT_PROM_COUNTER,
+			    "verdicts counted but not broken down (the table was full)", (double)other[v],
+			    "verdict", verdict_names[v], NULL);
+}
+
+static const char *metrics_refused(struct nt_run *r)
+{
+	return cfg.interval > 0 ? NULL : "needs --interval SEC: the metrics advance at each report";
+}
+
 static const struct nt_tool_hooks hooks = {
 	.planned = planned,
 	.configure = configure,
@@ -452,6 +488,8 @@ static const struct nt_tool_hooks hooks = {
 	.on_event = on_event,
 	.tick = on_tick,
 	.finish = finish,
+	.metrics = metrics,
+	.metrics_refused = metrics_refused,
 };
 
 const struct nt_tool_def trace_conntrack_tool = {
