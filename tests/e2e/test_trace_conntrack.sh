@@ -204,5 +204,5 @@ nt_case --tag guest --tag newer --tag guest-nobtf "$TOOL: NEW/DESTROY with tuple
 nt_case --tag guest --tag newer "$TOOL: INVALID counted in the kernel == iptables INVALID counter (exit probes)" case_invalid_counts
 nt_case --tag guest "$TOOL: a full verdict table (--max-entries 1) -> totals == both INVALID rules, the rest not broken down" case_invalid_table_full
 nt_case "$TOOL: bad input -> exit 2 before loading" case_usage
-nt_case --tag guest --tag newer "$TOOL: --interval --prometheus: scraped INVALID verdicts of the router's namespace == the iptables counter" case_prometheus
+nt_case --tag newer "$TOOL: --interval --prometheus: scraped INVALID verdicts of the router's namespace == the iptables counter" case_prometheus
 nt_done
