@@ -103,21 +103,27 @@ PY
 # tracker rejects, so nf_conntrack_in attaches no entry) from the client through the
 # router, whose FORWARD chain drops ctstate INVALID. With --events none nothing reaches
 # user space but the counts: the router's netns must count exactly N, as the rule does.
+# router_invalid_count N: the router's INVALID DROP rule counter once it reaches N (2 s)
+router_invalid_count() {
+	local i rule
+	for ((i = 0; i < $(_nt_scaled 20); i++)); do
+		rule=$(ip netns exec "$LAB_ROUTER_NS" iptables -w -nvxL FORWARD | awk '/INVALID/ {print $1}')
+		((rule >= $1)) && break
+		sleep 0.1
+	done
+	echo "$rule"
+}
+
 case_invalid_counts() {
 	fn_probes_work || skip "needs fentry or kprobe (guest tier)"
-	local n=7 rns rule i
+	local n=7 rns
 	nt_lab router
 	ip netns exec "$LAB_ROUTER_NS" iptables -w -A FORWARD -m conntrack --ctstate INVALID -j DROP ||
 		fail "lab: conntrack rule"
 	rns=$(nt_ns_inode "$LAB_ROUTER_NS")
 	nt_start C "$LAB_ROUTER_NS" $TOOL --json --events none --interval 1 --src-ip "$LAB_CLIENT_IP"
 	send_synfin $n
-	for ((i = 0; i < $(_nt_scaled 20); i++)); do
-		rule=$(ip netns exec "$LAB_ROUTER_NS" iptables -w -nvxL FORWARD | awk '/INVALID/ {print $1}')
-		((rule >= n)) && break
-		sleep 0.1
-	done
-	assert_eq "iptables INVALID DROP counter in the router" "$rule" "$n"
+	assert_eq "iptables INVALID DROP counter in the router" "$(router_invalid_count "$n")" "$n"
 	sleep 1.2       # at least one interval report after the sends
 	drop_finish C $TOOL
 	assert_jq C "\$ev | length == 0" "no events with --events none"
@@ -177,7 +183,7 @@ case_usage() {
 # without --interval the flag is refused
 case_prometheus() {
 	fn_probes_work || skip "needs fentry or kprobe (guest tier)"
-	local n=5 rns rule i
+	local n=5 rns
 	nt_lab router
 	ip netns exec "$LAB_ROUTER_NS" iptables -w -A FORWARD -m conntrack --ctstate INVALID -j DROP ||
 		fail "lab: conntrack rule"
@@ -185,12 +191,7 @@ case_prometheus() {
 	nt_start C "$LAB_ROUTER_NS" $TOOL --json --events none --interval 0.5 --src-ip "$LAB_CLIENT_IP" \
 		--prometheus $PORT
 	send_synfin $n
-	for ((i = 0; i < $(_nt_scaled 20); i++)); do
-		rule=$(ip netns exec "$LAB_ROUTER_NS" iptables -w -nvxL FORWARD | awk '/INVALID/ {print $1}')
-		((rule >= n)) && break
-		sleep 0.1
-	done
-	assert_eq "iptables INVALID DROP counter in the router" "$rule" "$n"
+	assert_eq "iptables INVALID DROP counter in the router" "$(router_invalid_count "$n")" "$n"
 	sleep 1.2
 	scrape "$LAB_ROUTER_NS" last
 	promtool_check last

@@ -1597,30 +1597,12 @@ static void lat_metrics(void *ctx, struct nt_prom *m)
 		    (double)nt_counter_sum(s->counters, NT_CNT_MAP_FULL), NULL);
 }
 
-const struct nt_tool_hooks lat_tool_hooks = {
-	.plan = lat_plan,
-	.planned = lat_planned,
-	.configure = lat_configure,
-	.attached = lat_attached,
-	.describe = lat_describe,
-	.header = lat_header,
-	.on_event = lat_on_event,
-	.tick = lat_tick,
-	.finish = lat_finish,
-	.cleanup = lat_cleanup,
-};
+/* Every member's hooks; the summary members also serve metrics. */
+#define LAT_TOOL_HOOKS                                                              \
+	.plan = lat_plan, .planned = lat_planned, .configure = lat_configure,       \
+	.attached = lat_attached, .describe = lat_describe, .header = lat_header,   \
+	.on_event = lat_on_event, .tick = lat_tick, .finish = lat_finish,           \
+	.cleanup = lat_cleanup
 
-/* The summary members: the same, and metrics. */
-const struct nt_tool_hooks lat_summary_hooks = {
-	.plan = lat_plan,
-	.planned = lat_planned,
-	.configure = lat_configure,
-	.attached = lat_attached,
-	.describe = lat_describe,
-	.header = lat_header,
-	.on_event = lat_on_event,
-	.tick = lat_tick,
-	.finish = lat_finish,
-	.cleanup = lat_cleanup,
-	.metrics = lat_metrics,
-};
+const struct nt_tool_hooks lat_tool_hooks = { LAT_TOOL_HOOKS };
+const struct nt_tool_hooks lat_summary_hooks = { LAT_TOOL_HOOKS, .metrics = lat_metrics };
