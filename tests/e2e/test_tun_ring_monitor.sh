@@ -5,6 +5,7 @@
 # tx_dropped counter is the ground truth); once the reader drains the ring, packets pass again.
 . "$(dirname "$0")/lib.sh"
 . "$REPO/tests/lab/lab_tun.sh"
+. "$E2E_DIR/prom_lib.sh"
 
 # tunlab RING: the lab for this case
 tunlab() { nt_case_lab tr tunlab_topology "$1"; }
@@ -79,6 +80,55 @@ case_filter_text() {
 	assert_unloaded F
 }
 
+# scrape_fresh NS NAME: scrape once the tool has published twice since now: the second of
+# those reports read its counts after this moment, so what the rig did before is in them
+scrape_fresh() {
+	local u0 u i
+	scrape "$1" "$2"
+	u0=$(metric nettrail_metric_updates_total)
+	for ((i = 0; i < $(_nt_scaled 50); i++)); do
+		sleep 0.2
+		scrape "$1" "$2"
+		u=$(metric nettrail_metric_updates_total)
+		((u >= u0 + 2)) && return 0
+	done
+	fail "no two reports in $(_nt_scaled 10) s (metric updates $u0 -> $u)$(cat "$W/$2.prom")"
+}
+
+# --prometheus while it runs (the rig of case_full_ring: a ring of 64, 200 datagrams): the
+# scraped transmits, full rings and FULL_RING drops of the tap's queue 0 == what the tap
+# dropped == the tool's own summary; the ring's size and most used 64
+case_prometheus() {
+	local ring=64 n=200 before dropped q
+	tunlab $ring
+	nt_start T "$TUNLAB_NS" tun_ring_monitor --device "$TUNLAB_TAP" --json --interval 0.5 \
+		--prometheus $PORT
+	before=$(tunlab_tx_dropped)
+	tunlab_send $n || fail "lab: datagrams not sent"
+	dropped=$(($(tunlab_tx_dropped) - before))
+	((dropped == n - ring)) || fail "lab: the tap dropped $dropped, want $((n - ring))"
+	scrape_fresh "$TUNLAB_NS" last
+	promtool_check last
+	echo "# scraped: $(grep '^nettrail_tun_' "$W/last.prom" | sed 's/{.*queue=/{queue=/' | tr '\n' ' ')"
+	q=("device=\"$TUNLAB_TAP\"" 'queue="0"')
+	assert_eq "scraped transmits" "$(metric nettrail_tun_xmits_total "${q[@]}")" $n
+	assert_eq "scraped full rings" "$(metric nettrail_tun_ring_full_total "${q[@]}")" $dropped
+	assert_eq "scraped ring size" "$(metric nettrail_tun_ring_size "${q[@]}")" $ring
+	assert_eq "scraped most used" "$(metric nettrail_tun_ring_used_max "${q[@]}")" $ring
+	assert_eq "scraped lost events" "$(metric nettrail_lost_events_total)" 0
+	nt_stop T INT 10
+	assert_exit T 0
+	if grep -q "skipping stage 'drop'" "$W/T.err"; then
+		[[ -z $(metric nettrail_tun_full_ring_drops_total "${q[@]}") ]] ||
+			fail "FULL_RING drops scraped without the drop stage$(cat "$W/last.prom")"
+	else
+		assert_eq "scraped FULL_RING drops" "$(metric nettrail_tun_full_ring_drops_total "${q[@]}")" $dropped
+	fi
+	assert_jq T "\$sum.queues | length == 1 and .[0].xmits == $n and .[0].full == $dropped and
+		.[0].max_used == $ring" "the summary == what was scraped ($n transmits, $dropped full)"
+	assert_unloaded T
+}
+
 # bad input exits 2 before loading (one line naming the flag, nothing loaded): not a tap, none given
 case_bad_input() {
 	tunlab 8
@@ -89,5 +139,6 @@ case_bad_input() {
 
 nt_case --tag guest --tag vmhost "tun_ring_monitor: a tap whose reader stalls -> one FULL event per dropped packet == tx_dropped, counts per queue, the kernel's FULL_RING drops (tun without BTF: exit 1 naming it)" case_full_ring
 nt_case "tun_ring_monitor: --dst-port filters the events, not the counts; text blocks in the manual's shape" case_filter_text
+nt_case "tun_ring_monitor: --prometheus: a ring of 64, 200 datagrams -> scraped transmits 200, full rings and FULL_RING drops == tx_dropped == the summary" case_prometheus
 nt_case "tun_ring_monitor: bad input exits 2 before loading" case_bad_input
 nt_done

@@ -184,6 +184,47 @@ static void report(void *ctx, bool whole)
 			(unsigned long long)mfull);
 }
 
+/* --prometheus: per tap queue the run's transmits, full rings and the kernel's
+ * FULL_RING drops (where it has them), the ring's size and use, as of the last
+ * report; events the kernel could not hand over, rows the table refused. */
+static void metrics(void *ctx, struct nt_prom *m)
+{
+	struct tool *t = ctx;
+	char ifn[32], q[12];
+
+	for (int i = 0; i < t->nrows; i++) {
+		const struct row *r = &t->rows[i];
+
+		nt_iface_name(&r->k.dev, ifn, sizeof(ifn));
+		snprintf(q, sizeof(q), "%u", r->k.queue);
+		nt_prom_add(m, "nettrail_tun_xmits_total", NT_PROM_COUNTER,
+			    "packets handed to the tap's transmit (into the VM), per tap queue",
+			    (double)r->v.xmits, "device", ifn, "queue", q, NULL);
+		nt_prom_add(m, "nettrail_tun_ring_full_total", NT_PROM_COUNTER,
+			    "transmits that found the queue's ring full (the packet is dropped)",
+			    (double)r->v.full, "device", ifn, "queue", q, NULL);
+		if (t->drop_stage)
+			nt_prom_add(m, "nettrail_tun_full_ring_drops_total", NT_PROM_COUNTER,
+				    "packets the kernel freed with drop reason FULL_RING",
+				    (double)r->v.drops, "device", ifn, "queue", q, NULL);
+		nt_prom_add(m, "nettrail_tun_ring_size", NT_PROM_GAUGE,
+			    "slots of the queue's ring (the tap's txqueuelen when attached)",
+			    (double)r->v.last.size, "device", ifn, "queue", q, NULL);
+		nt_prom_add(m, "nettrail_tun_ring_used", NT_PROM_GAUGE,
+			    "entries waiting for the reader at the last transmit",
+			    (double)r->v.last.used, "device", ifn, "queue", q, NULL);
+		nt_prom_add(m, "nettrail_tun_ring_used_max", NT_PROM_GAUGE,
+			    "most entries waiting at a transmit in the run",
+			    (double)r->v.max_used, "device", ifn, "queue", q, NULL);
+	}
+	nt_prom_add(m, "nettrail_lost_events_total", NT_PROM_COUNTER,
+		    "events the kernel could not hand over, or that could not be written",
+		    (double)nt_counter_sum(t->skel->maps.nt_counters, NT_CNT_LOST_EVENTS), NULL);
+	nt_prom_add(m, "nettrail_map_full_total", NT_PROM_COUNTER,
+		    "transmits of a tap queue the table had no row for",
+		    (double)nt_counter_sum(t->skel->maps.nt_counters, NT_CNT_MAP_FULL), NULL);
+}
+
 /* ---- events ---------------------------------------------------------------- */
 
 static void flow_str(const struct nt_pkt *p, char *buf, size_t len)
@@ -316,6 +357,7 @@ static const struct nt_tool_hooks hooks = {
 	.describe = describe,
 	.on_event = on_event,
 	.report = report,
+	.metrics = metrics,
 };
 
 const struct nt_tool_def tun_ring_monitor_tool = {
