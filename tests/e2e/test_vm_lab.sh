@@ -9,6 +9,7 @@
 # Inside the VM (its Debian kernel: fentry, module BTF), the virtio-net tools of 3.8.4 on a
 # real virtio-net NIC: their counts against the guest kernel's own counters.
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+. "$E2E_DIR/prom_lib.sh"
 
 nt_shared_lab vm || { nt_done; exit 1; }
 
@@ -133,6 +134,30 @@ vm_counters() {
 # within N TRUTH PCT: |N - TRUTH| <= PCT % of TRUTH + 3 (the edges of the windows)
 within() { jq -n --argjson n "$1" --argjson t "$2" --argjson p "$3" '(($n - $t) | fabs) <= ($t * $p / 100 + 3)' | grep -qx true; }
 
+# vm_scrape NAME: /metrics of the tool in the VM (its 127.0.0.1:PORT) into $W/NAME.prom, also
+# the "last" scrape that metric reads (prom_lib.sh's scrape, through labvm_exec)
+vm_scrape() {
+	labvm_exec "/usr/bin/python3 -c 'import sys, urllib.request
+sys.stdout.write(urllib.request.urlopen(\"http://127.0.0.1:$PORT/metrics\", timeout=3).read().decode())'" \
+		>"$W/$1.prom" || fail "VM: GET /metrics failed: $(cat "$W/$1.prom")"
+	[[ $1 == last ]] || cp "$W/$1.prom" "$W/last.prom"
+}
+
+# vm_scrape_fresh NAME: vm_scrape once the tool has published twice since now: the second
+# of those reports read its counts after this moment, so the traffic sent before is in them
+vm_scrape_fresh() {
+	local u0 u i
+	vm_scrape "$1"
+	u0=$(metric nettrail_metric_updates_total)
+	for ((i = 0; i < 50; i++)); do
+		sleep 0.2
+		vm_scrape "$1"
+		u=$(metric nettrail_metric_updates_total)
+		((u >= u0 + 2)) && return 0
+	done
+	fail "VM: no two reports in 10 s (metric updates $u0 -> $u)$(cat "$W/$1.prom")"
+}
+
 # traffic into the VM: 400 pings at 5 ms and 400 UDP datagrams (to a closed port: freed, and
 # counted as received by the NIC all the same)
 vm_traffic() {
@@ -143,13 +168,23 @@ vm_traffic() {
 }
 
 # virtnet_poll_monitor inside the VM: the receive queue's packets == what the guest's eth0
-# received (+-5 %), its receive interrupts (skb_recv_done by fentry) == the input IRQ's calls
+# received (+-5 %), its receive interrupts (skb_recv_done by fentry) == the input IRQ's calls;
+# --prometheus scraped in the VM while it runs: the same counts (+-5 %), those of the
+# summary (+-1 %: the VM's own ARP may come in between)
 case_virtnet_poll() {
-	local before after rx irq got_rx got_irq
-	vm_start P virtnet_poll_monitor --interface eth0 --json --interval 600
+	local before after rx irq got_rx got_irq s_rx s_irq s_polls q
+	vm_start P virtnet_poll_monitor --interface eth0 --json --interval 0.5 --prometheus $PORT
 	read -r -d '' before < <(vm_counters)
 	vm_traffic
 	read -r -d '' after < <(vm_counters)
+	vm_scrape_fresh poll
+	promtool_check poll
+	q=('device="eth0"' 'direction="rx"' 'queue="0"')
+	s_rx=$(metric nettrail_virtnet_poll_packets_total "${q[@]}")
+	s_polls=$(metric nettrail_virtnet_polls_total "${q[@]}")
+	s_irq=$(metric nettrail_virtnet_rx_interrupts_total 'device="eth0"' 'queue="0"')
+	[[ $s_rx =~ ^[0-9]+$ && $s_polls =~ ^[0-9]+$ && $s_irq =~ ^[0-9]+$ ]] ||
+		fail "no scraped polls, packets or receive interrupts of eth0's queue 0$(cat "$W/poll.prom")"
 	vm_stop P
 	assert_exit P 0
 	rx=$(($(sed -n 1p <<<"$after") - $(sed -n 1p <<<"$before")))
@@ -164,16 +199,24 @@ case_virtnet_poll() {
 	within "$got_irq" "$irq" 5 || fail "$got_irq receive interrupts, the input IRQ fired $irq times (+-5 %)"
 	assert_jq P "\$sum.queues[] | select(.name == \"input-0\") | .polls >= .recv_interrupts and .budget > 0" \
 		"a poll per interrupt at least, and the budget is known"
+	echo "# scraped: $s_polls polls, $s_rx packets, $s_irq receive interrupts"
+	within "$s_rx" "$rx" 5 || fail "scraped $s_rx packets, the NIC received $rx (+-5 %)"
+	within "$s_irq" "$irq" 5 || fail "scraped $s_irq receive interrupts, the input IRQ fired $irq times (+-5 %)"
+	within "$s_rx" "$got_rx" 1 && within "$s_irq" "$got_irq" 1 && ((s_polls >= s_irq)) ||
+		fail "scraped $s_rx packets, $s_irq interrupts, $s_polls polls; the summary $got_rx, $got_irq (+-1 %)"
 }
 
 # virtnet_irq_monitor inside the VM: the input IRQ's calls == /proc/interrupts (+-5 %), named
-# after the device, on eth0
+# after the device, on eth0; --prometheus scraped in the VM while it runs: the same calls
+# (+-5 %), those of the summary (+-1 %), handled + IRQ_NONE == calls, the CPUs' calls add up
 case_virtnet_irq() {
-	local before after irq got
-	vm_start Q virtnet_irq_monitor --interface eth0 --json --interval 600
+	local before after irq got name s_calls s_handled s_none s_cpus
+	vm_start Q virtnet_irq_monitor --interface eth0 --json --interval 0.5 --prometheus $PORT
 	read -r -d '' before < <(vm_counters)
 	vm_traffic
 	read -r -d '' after < <(vm_counters)
+	vm_scrape_fresh irq
+	promtool_check irq
 	vm_stop Q
 	assert_exit Q 0
 	irq=$(($(sed -n 2p <<<"$after") - $(sed -n 2p <<<"$before")))
@@ -185,6 +228,19 @@ case_virtnet_irq() {
 		"every IRQ is eth0's, the config IRQ among them"
 	assert_jq Q "\$sum.irqs[] | select(.name | test(\"input\\\\.0\$\")) | .handled == .calls - .none and .avg_us > 0" \
 		"calls are handled or IRQ_NONE, and handler time is measured"
+	name=$(jq -rs '[.[] | select(.type == "summary")] | last | .irqs[] | select(.name | test("^virtio[0-9]+-input\\.0$")) | .name' "$W/Q.out")
+	s_calls=$(metric nettrail_virtnet_irq_calls_total "name=\"$name\"" 'device="eth0"')
+	s_handled=$(metric nettrail_virtnet_irq_handled_total "name=\"$name\"" 'device="eth0"')
+	s_none=$(metric nettrail_virtnet_irq_none_total "name=\"$name\"" 'device="eth0"')
+	s_cpus=$(grep "^nettrail_virtnet_irq_cpu_calls_total{.*name=\"$name\"" "$W/irq.prom" | awk '{ s += $NF } END { print s + 0 }')
+	echo "# scraped $name: $s_calls calls ($s_handled handled, $s_none IRQ_NONE), $s_cpus over the CPUs"
+	[[ $s_calls =~ ^[0-9]+$ ]] || fail "no scraped calls of $name on eth0$(cat "$W/irq.prom")"
+	within "$s_calls" "$irq" 5 || fail "scraped $s_calls calls, /proc/interrupts says $irq (+-5 %)"
+	within "$s_calls" "$got" 1 || fail "scraped $s_calls calls, the summary $got (+-1 %)"
+	((s_handled + s_none == s_calls && s_cpus == s_calls)) ||
+		fail "scraped handled $s_handled + IRQ_NONE $s_none, per CPU $s_cpus: not the $s_calls calls"
+	grep -q '^nettrail_virtnet_irq_calls_total{.*name="virtio[0-9]*-config",device="eth0"' "$W/irq.prom" ||
+		fail "the config IRQ is not scraped$(cat "$W/irq.prom")"
 }
 
 # kernel_icmp_rtt inside the VM on its real virtio-net NIC (the manual's plan B for scenario
@@ -426,9 +482,9 @@ nt_case "vm lab: netem D inside the VM -> pings take D, no host stage of the VM 
 nt_case "vm lab: vm_network_performance_metrics -> tap -> qdisc -> NIC timelines with the qdisc sojourn" case_vm_metrics
 nt_case "vm lab: icmp_path_tracer on a real VM's host -> in on the physical port, out on the tap, the VM's reply back through the tap" case_vm_path
 nt_case "vm lab: netem D inside the VM -> each exchange >= D outside the host, the least grows by D (+-10 %), the host's segments do not" case_vm_delay
-nt_case "vm lab: virtnet_poll_monitor in the VM -> input-0 packets == eth0 rx_packets, receive interrupts == the input IRQ (+-5 %)" case_virtnet_poll
+nt_case "vm lab: virtnet_poll_monitor in the VM -> input-0 packets == eth0 rx_packets, receive interrupts == the input IRQ (+-5 %); the same scraped from --prometheus while it runs" case_virtnet_poll
 nt_case "vm lab: vm_pair_latency on the VM's two NICs (two VMs to the host) -> A -> B completes exactly A's pings, one flow; vm_pair_gap reports none" case_vm_pair_counts
 nt_case "vm lab: tbf on VM B's tap -> vm_pair_gap reports the pings behind others, queued at B's tap; vm_pair_latency's pair holds it" case_vm_pair_gap
 nt_case "vm lab: kernel_icmp_rtt inside the VM on its virtio-net NIC -> netem D on eth0 is each request's bottleneck (net_dev_queue -> net_dev_xmit >= D), the wire stays below D/2" case_vm_icmp_rtt
-nt_case "vm lab: virtnet_irq_monitor in the VM -> the input IRQ's calls == /proc/interrupts (+-5 %), IRQs named after the device" case_virtnet_irq
+nt_case "vm lab: virtnet_irq_monitor in the VM -> the input IRQ's calls == /proc/interrupts (+-5 %), IRQs named after the device; the same scraped from --prometheus while it runs" case_virtnet_irq
 nt_done

@@ -223,6 +223,55 @@ static void report(void *ctx, bool whole)
 	t->last_ns = now;
 }
 
+/* --prometheus: per watched IRQ the run's calls, handled and IRQ_NONE, handler
+ * time (summed, the longest), and the calls per CPU, as of the last report. */
+static void metrics(void *ctx, struct nt_prom *m)
+{
+	struct tool *t = ctx;
+	char irq[12], cpu[12];
+
+	for (int i = 0; i < t->nirqs; i++) {
+		const struct vn_irq *q = &t->irqs[i];
+		struct irq_sum s = sum_irq(t, q->irq, true);
+		const char *name = q->name[0] ? q->name : NULL, *dev = q->ifi >= 0 ? irq_iface(t, q) : NULL;
+		bool seen = false;
+
+		for (int k = 0; k < i; k++)
+			seen |= t->irqs[k].irq == q->irq;
+		if (seen)
+			continue;       /* --irqs 24,24: one set of samples */
+		snprintf(irq, sizeof(irq), "%u", q->irq);
+		nt_prom_add(m, "nettrail_virtnet_irq_calls_total", NT_PROM_COUNTER,
+			    "hard IRQ handler runs of the virtio-net device's IRQs (name: its action)",
+			    (double)s.calls, "irq", irq, "name", name, "device", dev, NULL);
+		nt_prom_add(m, "nettrail_virtnet_irq_handled_total", NT_PROM_COUNTER,
+			    "handler runs that returned IRQ_HANDLED (or WAKE_THREAD)", (double)s.handled,
+			    "irq", irq, "name", name, "device", dev, NULL);
+		nt_prom_add(m, "nettrail_virtnet_irq_none_total", NT_PROM_COUNTER,
+			    "handler runs that returned IRQ_NONE (nothing to do: shared line, spurious)",
+			    (double)s.none, "irq", irq, "name", name, "device", dev, NULL);
+		nt_prom_add(m, "nettrail_virtnet_irq_handler_seconds_total", NT_PROM_COUNTER,
+			    "time in the handler, summed", (double)s.ns_sum / 1e9, "irq", irq, "name",
+			    name, "device", dev, NULL);
+		nt_prom_add(m, "nettrail_virtnet_irq_handler_max_seconds", NT_PROM_GAUGE,
+			    "the longest handler run of the run", (double)s.ns_max / 1e9, "irq", irq,
+			    "name", name, "device", dev, NULL);
+		for (int c = 0; c < t->nrows; c++) {
+			const struct row *r = &t->rows[c];
+
+			if (r->k.irq != q->irq)
+				continue;
+			snprintf(cpu, sizeof(cpu), "%u", r->k.cpu);
+			nt_prom_add(m, "nettrail_virtnet_irq_cpu_calls_total", NT_PROM_COUNTER,
+				    "handler runs per CPU", (double)r->v.calls, "irq", irq, "name", name,
+				    "device", dev, "cpu", cpu, NULL);
+		}
+	}
+	nt_prom_add(m, "nettrail_map_full_total", NT_PROM_COUNTER,
+		    "handler runs of an (IRQ, CPU) the table had no row for",
+		    (double)nt_counter_sum(t->skel->maps.nt_counters, NT_CNT_MAP_FULL), NULL);
+}
+
 /* ---- the run --------------------------------------------------------------- */
 
 NT_SKEL(virtnet_irq_monitor);
@@ -297,6 +346,7 @@ static const struct nt_tool_hooks hooks = {
 	.attached = attached,
 	.describe = describe,
 	.report = report,
+	.metrics = metrics,
 };
 
 const struct nt_tool_def virtnet_irq_monitor_tool = {

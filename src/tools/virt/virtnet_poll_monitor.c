@@ -35,6 +35,7 @@ static const struct nt_stage stages[] = {
 		{ NT_PK_FENTRY, "skb_recv_done", "nt_vnp_done_fe" },
 		{ NT_PK_KPROBE, "skb_recv_done", "nt_vnp_done_kp" } } },
 };
+enum { STAGE_POLL, STAGE_RECV_DONE };
 
 struct config {
 	struct nt_iface iface;
@@ -66,6 +67,7 @@ struct tool {
 	struct row rows[VN_MAX_ROWS];
 	int nrows;
 	uint64_t last_ns, start_ns;
+	bool recv_stage;                /* skb_recv_done is probed: the receive interrupts */
 };
 
 static int row_cmp(const void *a, const void *b)
@@ -179,6 +181,46 @@ static void report(void *ctx, bool whole)
 	t->last_ns = now;
 }
 
+/* --prometheus: per interface, direction and queue the run's polls, packets,
+ * polls that used their whole budget or found nothing, and (where
+ * skb_recv_done is probed) the receive interrupts, as of the last report. */
+static void metrics(void *ctx, struct nt_prom *m)
+{
+	struct tool *t = ctx;
+	char ifn[32], q[40];
+
+	for (int i = 0; i < t->nrows; i++) {
+		const struct row *r = &t->rows[i];
+		const char *dir = dir_name(r->k.dir);
+
+		nt_iface_name(&r->k.dev, ifn, sizeof(ifn));
+		if (r->k.queue == VN_QUEUE_UNKNOWN)
+			queue_name(&r->k, q, sizeof(q));        /* napi@ADDR: one per NAPI instance */
+		else
+			snprintf(q, sizeof(q), "%u", r->k.queue);
+		nt_prom_add(m, "nettrail_virtnet_polls_total", NT_PROM_COUNTER,
+			    "virtio-net NAPI polls, per interface, direction and queue",
+			    (double)r->v.polls, "device", ifn, "direction", dir, "queue", q, NULL);
+		nt_prom_add(m, "nettrail_virtnet_poll_packets_total", NT_PROM_COUNTER,
+			    "packets the polls processed", (double)r->v.work, "device", ifn,
+			    "direction", dir, "queue", q, NULL);
+		nt_prom_add(m, "nettrail_virtnet_polls_budget_exhausted_total", NT_PROM_COUNTER,
+			    "polls that used their whole budget (more was waiting)", (double)r->v.full,
+			    "device", ifn, "direction", dir, "queue", q, NULL);
+		nt_prom_add(m, "nettrail_virtnet_polls_idle_total", NT_PROM_COUNTER,
+			    "polls that found nothing to do", (double)r->v.idle, "device", ifn,
+			    "direction", dir, "queue", q, NULL);
+		if (t->recv_stage && r->k.dir == VN_RX)
+			nt_prom_add(m, "nettrail_virtnet_rx_interrupts_total", NT_PROM_COUNTER,
+				    "receive virtqueue callbacks (skb_recv_done): the receive interrupts "
+				    "that reached the driver", (double)r->v.recv_done, "device", ifn,
+				    "queue", q, NULL);
+	}
+	nt_prom_add(m, "nettrail_map_full_total", NT_PROM_COUNTER,
+		    "polls of a queue the table had no row for",
+		    (double)nt_counter_sum(t->skel->maps.nt_counters, NT_CNT_MAP_FULL), NULL);
+}
+
 /* ---- the run --------------------------------------------------------------- */
 
 NT_SKEL(virtnet_poll_monitor);
@@ -216,6 +258,7 @@ static int configure(struct nt_run *r)
 	skel->rodata->targ_nifs = tool->nifs;
 	skel->rodata->targ_queue = cfg.queue == VN_QUEUE_UNKNOWN ? -1 : (__s32)cfg.queue;
 	r->tick_ms = (int)(cfg.interval * 1000);
+	tool->recv_stage = r->plans[STAGE_RECV_DONE].cand != NULL;
 	return 0;
 }
 
@@ -241,6 +284,7 @@ static const struct nt_tool_hooks hooks = {
 	.attached = attached,
 	.describe = describe,
 	.report = report,
+	.metrics = metrics,
 };
 
 const struct nt_tool_def virtnet_poll_monitor_tool = {
