@@ -8,6 +8,7 @@
 # of what vhost-net finds at the head of the tap's queue.
 . "$(dirname "$0")/lib.sh"
 . "$REPO/tests/lab/lab_tun.sh"
+. "$E2E_DIR/prom_lib.sh"
 
 vhost_usable() { [[ -c /dev/vhost-net ]] || modprobe vhost_net 2>/dev/null; [[ -c /dev/vhost-net ]]; }
 
@@ -30,6 +31,31 @@ expect_refusal() {
 	done
 }
 
+# scrape_fresh NS NAME [PORT]: scrape (the tool on PORT, default prom_lib's) once it has
+# published twice since now: the second of those reports read its counts after this moment,
+# so what the rig did before is in them
+scrape_fresh() {
+	local PORT=${3:-$PORT} u0 u i
+	scrape "$1" "$2"
+	u0=$(metric nettrail_metric_updates_total)
+	for ((i = 0; i < $(_nt_scaled 50); i++)); do
+		sleep 0.2
+		scrape "$1" "$2"
+		u=$(metric nettrail_metric_updates_total)
+		((u >= u0 + 2)) && return 0
+	done
+	fail "no two reports in $(_nt_scaled 10) s (metric updates $u0 -> $u)$(cat "$W/$2.prom")"
+}
+
+# prom NAME METRIC FILTER...: metric METRIC in the scrape NAME ("null" when there is none)
+prom() {
+	local f=$1 v
+	shift
+	cp "$W/$f.prom" "$W/last.prom"
+	v=$(metric "$@")
+	echo "${v:-null}"
+}
+
 # 20 datagrams into 32 posted buffers, then 5 frames out, then 10 more datagrams with the
 # rx queue's interrupts off. vhost_eventfd_count: per queue signals == the call eventfd's
 # count, buffers == what vhost used, the queue found as the driver has it (index, tap, qemu
@@ -37,6 +63,8 @@ expect_refusal() {
 # off, completions without a signal.
 # vhost_buf_peek_stats: on the rx queue, each datagram's length once (56 bytes: 20 of
 # them, 57: 10), and the peeks that found nothing.
+# The JSON instances with --prometheus, scraped after the traffic: per queue (its qemu, tap,
+# tap queue and role) the counts of the summary, so those of the driver.
 case_datapath() {
 	local st pid rx tx
 	if ! vhost_usable || { [[ ! -e /sys/kernel/btf/vhost ]] && [[ -e /sys/kernel/btf/vmlinux ]] &&
@@ -45,11 +73,11 @@ case_datapath() {
 		return 0
 	fi
 	nt_case_lab ve tunlab_topology 64 vhost
-	nt_start V "$TUNLAB_NS" vhost_eventfd_count --json --interval 600
+	nt_start V "$TUNLAB_NS" vhost_eventfd_count --json --interval 0.5 --prometheus $PORT
 	# the text instances by kprobe (kretprobe for the peek), the JSON ones in auto (fentry, fexit)
 	nt_start X "$TUNLAB_NS" vhost_eventfd_count --device "$TUNLAB_TAP" --clear --interval 600 \
 		--attach-mode kprobe
-	nt_start P "$TUNLAB_NS" vhost_buf_peek_stats --json --interval 600
+	nt_start P "$TUNLAB_NS" vhost_buf_peek_stats --json --interval 0.5 --prometheus $((PORT + 1))
 	nt_start Q "$TUNLAB_NS" vhost_buf_peek_stats --device "$TUNLAB_TAP" --interval 600 \
 		--attach-mode kprobe
 	tunlab_vhost rx 32 || fail "lab: no receive buffers posted"
@@ -63,6 +91,12 @@ case_datapath() {
 	st=$(tunlab_vhost_state) || fail "lab: no driver state"
 	echo "# the driver: $st"
 	pid=$(jq .pid <<<"$st") rx=$(jq -c .rx <<<"$st") tx=$(jq -c .tx <<<"$st")
+	scrape_fresh "$TUNLAB_NS" ve
+	promtool_check ve
+	scrape_fresh "$TUNLAB_NS" peek $((PORT + 1))
+	promtool_check peek
+	echo "# scraped: $(grep -h '^nettrail_vhost_' "$W/ve.prom" "$W/peek.prom" | grep "device=\"$TUNLAB_TAP\"" |
+		sed 's/{.*role=/{role=/' | tr '\n' ' ')"
 	nt_stop V INT 10
 	nt_stop X INT 10
 	nt_stop P INT 10
@@ -88,6 +122,14 @@ case_datapath() {
 	grep -q 'vhost signals per virtqueue (whole run)' "$W/X.out" || fail "no final table$(nt_show X)"
 	grep -q 'used=kprobe:vhost_add_used_and_signal_n signal=kprobe:eventfd_signal' "$W/X.err" ||
 		fail "the text instance is not on kprobes$(nt_show X)"
+	local role k l
+	for role in rx tx; do
+		l=("owner_pid=\"$pid\"" "device=\"$TUNLAB_TAP\"" 'queue="0"' "role=\"$role\"")
+		for k in completions:calls used_buffers:used signals:signals kicks:kicks; do
+			assert_jq V "$rows | map(select(.role == \"$role\")) | .[0].${k#*:} == $(prom ve "nettrail_vhost_${k%:*}_total" "${l[@]}")" \
+				"$role: scraped ${k%:*} == the summary's ${k#*:} (nothing moved since)"
+		done
+	done
 	assert_unloaded V
 	# vhost_buf_peek_stats
 	nt_check_json P vhost_buf_peek_stats
@@ -97,6 +139,13 @@ case_datapath() {
 		.empty > 0 and ([.returns[] | select(.ret == 0) | .count] == [.empty]) and
 		.calls == 30 + .empty and .bytes == 20 * 56 + 10 * 57)" \
 		"rx queue: each datagram's length once (56 x 20, 57 x 10), the empty peeks, calls == 30 + empty"
+	l=("owner_pid=\"$pid\"" "device=\"$TUNLAB_TAP\"" 'queue="0"' 'role="rx"')
+	for k in peeks:calls peeks_empty:empty peeked_bytes:bytes; do
+		assert_jq P "$peeks | .[0].${k#*:} == $(prom peek "nettrail_vhost_${k%:*}_total" "${l[@]}")" \
+			"rx: scraped ${k%:*} == the summary's ${k#*:}"
+	done
+	[[ $(prom peek nettrail_vhost_peeks_total "device=\"$TUNLAB_TAP\"" 'role="tx"') == null ]] ||
+		fail "peeks scraped for the tx queue$(cat "$W/peek.prom")"
 	grep -Eq "^NVQ: 0x[0-9a-f]+ \(qemu $pid, rx, tap $TUNLAB_TAP:0\)" "$W/Q.out" &&
 		grep -Eq '^  ret=56: 20 \([0-9.]+%\)' "$W/Q.out" ||
 		fail "the text lacks the queue's block in the manual's shape (kretprobe)$(nt_show Q)"
@@ -106,7 +155,9 @@ case_datapath() {
 # tun -> vhost queues with the rx backend detached (vhost leaves the tap alone): 20 datagrams
 # wait in the tap's ring, each transmit finding 0..19 before it; then 32 buffers posted and
 # the backend back: vhost takes the 20 in one batch (recv: the ring already empty) and
-# completes them (signal: the 20 taken, 12 of the guest's buffers left).
+# completes them (signal: the 20 taken, 12 of the guest's buffers left). The JSON instances
+# with --prometheus, scraped after it: per measure the samples, depths summed, zero depths
+# and the deepest of the summary's distributions.
 case_queues() {
 	if ! vhost_usable || [[ ! -e /sys/kernel/btf/vhost ]]; then
 		expect_refusal --tap tun_to_vhost_queue_status_simple_summary tun_to_vhost_queue_stats_full_summary
@@ -114,9 +165,9 @@ case_queues() {
 	fi
 	nt_case_lab tq tunlab_topology 64 vhost
 	nt_start S "$TUNLAB_NS" tun_to_vhost_queue_status_simple_summary --device "$TUNLAB_TAP" --json \
-		--interval 600
+		--interval 0.5 --prometheus $PORT
 	nt_start F "$TUNLAB_NS" tun_to_vhost_queue_stats_full_summary --device "$TUNLAB_TAP" --json \
-		--interval 600 --attach-mode kprobe
+		--interval 0.5 --attach-mode kprobe --prometheus $((PORT + 1))
 	nt_start X "$TUNLAB_NS" tun_to_vhost_queue_status_simple_summary --interface "$TUNLAB_TAP" \
 		--queue 0 --interval 600
 	tunlab_vhost backend rx off || fail "lab: the rx backend not detached"
@@ -125,6 +176,11 @@ case_queues() {
 	tunlab_vhost backend rx on || fail "lab: the rx backend not attached"
 	tunlab_vhost_used rx 20 || fail "lab: vhost did not deliver the datagrams"
 	echo "# the driver: $(tunlab_vhost_state)"
+	scrape_fresh "$TUNLAB_NS" simple
+	promtool_check simple
+	scrape_fresh "$TUNLAB_NS" full $((PORT + 1))
+	promtool_check full
+	echo "# scraped (full): $(grep '^nettrail_tun_vhost_' "$W/full.prom" | sed 's/{.*measure=/{measure=/' | tr '\n' ' ')"
 	local t
 	for t in S F X; do nt_stop $t INT 10; assert_exit $t 0; done
 	nt_check_json S tun_to_vhost_queue_status_simple_summary
@@ -140,6 +196,26 @@ case_queues() {
 		.handle_rx_avail.count >= 1 and .handle_rx_taken.count >= 1 and
 		(.signal_taken.avg * .signal_taken.count) == 20" \
 		"full (kprobes): the same depths; 20 reads, the ring emptied by vhost's batch; handle_rx seen"
+	# scraped == the summary's distributions (nothing moved since): per measure the samples,
+	# the depths summed, the zeros (slot 0), the deepest
+	local k name vals want tn sc list l=("device=\"$TUNLAB_TAP\"" 'queue="0"')
+	for t in S:simple:xmit_ring_depth,signal_avail,signal_taken \
+		F:full:xmit_ring_depth,signal_avail,signal_taken,recv_ring_depth,handle_rx_avail,handle_rx_taken; do
+		IFS=: read -r tn sc list <<<"$t"
+		for k in ${list//,/ }; do
+			vals=()
+			for name in samples_total depth_total zero_depth_samples_total depth_max; do
+				vals+=("$(prom "$sc" "nettrail_tun_vhost_$name" "${l[@]}" "measure=\"$k\"")")
+			done
+			want="[$(IFS=,; echo "${vals[*]}")]"
+			assert_jq "$tn" "$m | [.$k.count, (.$k.avg * .$k.count | round),
+				([.${k}_hist[] | select(.lo == 0) | .count] | add // 0), .$k.max] == $want" \
+				"$sc $k: scraped samples, depths summed, zeros, deepest $want == the summary's"
+		done
+	done
+	assert_eq "scraped depths at xmit" "$(prom simple nettrail_tun_vhost_depth_total "${l[@]}" 'measure="xmit_ring_depth"')" 190
+	assert_eq "scraped reads that emptied the ring" \
+		"$(prom full nettrail_tun_vhost_zero_depth_samples_total "${l[@]}" 'measure="recv_ring_depth"')" 20
 	grep -q "^TAP $TUNLAB_TAP queue 0" "$W/X.out" &&
 		grep -Eq '^  tap ring depth at xmit \(packets waiting\): n=20 min 0 avg 9.5 max 19' "$W/X.out" &&
 		grep -Eq '^ +16.0 -> 32.0 +: 4 +\( 20.0%\) \|' "$W/X.out" ||

@@ -200,6 +200,42 @@ static void report(void *ctx, bool whole)
 	nt_report_close(j, mfull, whole, t->nrows, "nothing on the watched taps yet");
 }
 
+/* --prometheus: per tap queue and measure (its JSON key) the run's samples, the
+ * depths summed (their mean: depth / samples), the samples that found 0 and the
+ * deepest, as of the last report: the log2 slots stay in the JSON. */
+static void metrics(void *ctx, struct nt_prom *m)
+{
+	struct tool *t = ctx;
+	char ifn[32], q[12];
+
+	for (int i = 0; i < t->nrows; i++) {
+		const struct row *r = &t->rows[i];
+		const char *ms;
+
+		if (r->k.measure >= TQ_MEASURES)
+			continue;
+		ms = measures[r->k.measure].key;
+		nt_iface_name(&r->k.q.dev, ifn, sizeof(ifn));
+		snprintf(q, sizeof(q), "%u", r->k.q.queue);
+		nt_prom_add(m, "nettrail_tun_vhost_samples_total", NT_PROM_COUNTER,
+			    "times the measure was taken (a transmit, a signal, a read, a handle_rx), "
+			    "per tap queue", (double)r->v.count, "device", ifn, "queue", q, "measure",
+			    ms, NULL);
+		nt_prom_add(m, "nettrail_tun_vhost_depth_total", NT_PROM_COUNTER,
+			    "the measured depths (packets in the tap's ring, rx vring entries) summed",
+			    (double)r->v.sum, "device", ifn, "queue", q, "measure", ms, NULL);
+		nt_prom_add(m, "nettrail_tun_vhost_zero_depth_samples_total", NT_PROM_COUNTER,
+			    "samples that found 0 (an empty tap ring; no guest buffer left)",
+			    (double)r->v.slots[0], "device", ifn, "queue", q, "measure", ms, NULL);
+		nt_prom_add(m, "nettrail_tun_vhost_depth_max", NT_PROM_GAUGE,
+			    "the deepest sample of the run", (double)r->v.max, "device", ifn, "queue", q,
+			    "measure", ms, NULL);
+	}
+	nt_prom_add(m, "nettrail_map_full_total", NT_PROM_COUNTER,
+		    "samples of a tap queue the table had no row for",
+		    (double)nt_counter_sum(t->skel->maps.nt_counters, NT_CNT_MAP_FULL), NULL);
+}
+
 /* ---- the tools ------------------------------------------------------------- */
 
 NT_SKEL(tun_vhost_queue);
@@ -240,6 +276,7 @@ static const struct nt_tool_hooks hooks = {
 	.describe = describe,
 	.report = report,
 	.cleanup = cleanup,
+	.metrics = metrics,
 };
 
 #define TQ_SYNOPSIS "--device TAP[,TAP] [--queue N] [--interval SEC] [options]"

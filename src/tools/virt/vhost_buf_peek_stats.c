@@ -154,6 +154,40 @@ static void report(void *ctx, bool whole)
 	nt_report_close(j, mfull, whole, shown, "no receive on the watched queues");
 }
 
+/* --prometheus: per receive queue (vhost_common.h's labels) the run's peeks, those
+ * that found nothing and the bytes of the packets found, as of the last report. */
+static void metrics(void *ctx, struct nt_prom *m)
+{
+	struct tool *t = ctx;
+
+	for (int i = 0, end; i < t->nqueues; i = end) {
+		struct vp_queue sum = {};
+		struct vq_labels l;
+
+		for (end = i; end < t->nqueues &&
+			      !vq_ident_cmp(&t->queues[i].v.id, &t->queues[end].v.id); end++) {
+			sum.calls += t->queues[end].v.calls;
+			sum.empty += t->queues[end].v.empty;
+			sum.bytes += t->queues[end].v.bytes;
+		}
+		if (!vq_wanted(&t->queues[i].v.id, &cfg))
+			continue;
+		vq_labels(&t->queues[i].v.id, &l);
+		nt_prom_add(m, "nettrail_vhost_peeks_total", NT_PROM_COUNTER,
+			    "times vhost-net looked for the tap's next packet (vhost_net_buf_peek)",
+			    (double)sum.calls, VQ_PROM_LABELS(l), NULL);
+		nt_prom_add(m, "nettrail_vhost_peeks_empty_total", NT_PROM_COUNTER,
+			    "peeks that found nothing waiting", (double)sum.empty, VQ_PROM_LABELS(l),
+			    NULL);
+		nt_prom_add(m, "nettrail_vhost_peeked_bytes_total", NT_PROM_COUNTER,
+			    "lengths of the packets the peeks found, summed", (double)sum.bytes,
+			    VQ_PROM_LABELS(l), NULL);
+	}
+	nt_prom_add(m, "nettrail_map_full_total", NT_PROM_COUNTER,
+		    "peeks of a queue or return value the tables had no row for",
+		    (double)nt_counter_sum(t->skel->maps.nt_counters, NT_CNT_MAP_FULL), NULL);
+}
+
 /* ---- the tool ------------------------------------------------------------- */
 
 NT_SKEL(vhost_buf_peek_stats);
@@ -177,6 +211,7 @@ static const struct nt_tool_hooks hooks = {
 	.configure = configure,
 	.describe = describe,
 	.report = report,
+	.metrics = metrics,
 };
 
 const struct nt_tool_def vhost_buf_peek_stats_tool = {

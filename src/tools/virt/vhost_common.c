@@ -132,6 +132,16 @@ void vq_ident_json(struct nt_json *j, unsigned long long vq, const struct vq_ide
 	nt_json_i64(j, "tap_queue", id->tap_queue);
 }
 
+void vq_labels(const struct vq_ident *id, struct vq_labels *l)
+{
+	char rb[16];
+
+	snprintf(l->owner, sizeof(l->owner), "%u", vq_owner(id));
+	snprintf(l->tap, sizeof(l->tap), "%.16s", id->tap);
+	snprintf(l->queue, sizeof(l->queue), "%d", id->tap_queue);
+	snprintf(l->role, sizeof(l->role), "%s", vq_role(id, rb, sizeof(rb)));
+}
+
 int vq_need_btf(struct nt_run *r)
 {
 	return nt_btf_need_struct("vhost_virtqueue", "vhost", "the virtqueues");

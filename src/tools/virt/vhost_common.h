@@ -53,6 +53,15 @@ bool vq_wanted(const struct vq_ident *id, const struct vq_opts *o);
 int vq_ident_cmp(const struct vq_ident *a, const struct vq_ident *b);
 /* owner_pid worker vq index role tap tap_queue, into the open object. */
 void vq_ident_json(struct nt_json *j, unsigned long long vq, const struct vq_ident *id);
+/* --prometheus: a queue's labels, who it is (never where it lives in memory):
+ * owner_pid, device (the tap; left out without one), queue (the tap's queue;
+ * likewise) and role. Queues with equal idents (vq_ident_cmp) share them: a
+ * metrics hook sums their rows. Pass as VQ_PROM_LABELS(l) to nt_prom_add. */
+struct vq_labels {
+	char owner[16], tap[17], queue[16], role[16];
+};
+void vq_labels(const struct vq_ident *id, struct vq_labels *l);
+#define VQ_PROM_LABELS(l)                                                                    	"owner_pid", (l).owner, "device", (l).tap[0] ? (l).tap : NULL, "queue",             	(l).tap[0] ? (l).queue : NULL, "role", (l).role
 /* The planned hook's check: vhost's types in some BTF, else 1 with a message naming them. */
 int vq_need_btf(struct nt_run *r);
 /* ... and tun's: the tools that read the taps' queues too */

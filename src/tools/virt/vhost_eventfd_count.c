@@ -172,6 +172,52 @@ static void report(void *ctx, bool whole)
 	nt_report_close(j, mfull, whole, n, "no vhost completion on the watched queues");
 }
 
+/* --prometheus: per queue (vhost_common.h's labels; a queue's rows of each call
+ * eventfd it had summed, its kicks once per virtqueue) the run's completions,
+ * buffers, signals and kicks, as of the last report. */
+static void metrics(void *ctx, struct nt_prom *m)
+{
+	struct tool *t = ctx;
+
+	for (int i = 0, end; i < t->nrows; i = end) {
+		struct ve_val sum = {};
+		struct vq_labels l;
+		__u64 kicks = 0;
+
+		for (end = i; end < t->nrows && !vq_ident_cmp(&t->rows[i].v.id, &t->rows[end].v.id); end++) {
+			const struct row *r = &t->rows[end];
+			bool again = false;
+
+			sum.calls += r->v.calls;
+			sum.used += r->v.used;
+			sum.signals += r->v.signals;
+			for (int k = i; k < end; k++)
+				again |= t->rows[k].k.vq == r->k.vq;
+			if (!again)
+				kicks += r->kicks;
+		}
+		if (!vq_wanted(&t->rows[i].v.id, &cfg))
+			continue;
+		vq_labels(&t->rows[i].v.id, &l);
+		nt_prom_add(m, "nettrail_vhost_completions_total", NT_PROM_COUNTER,
+			    "times vhost completed a virtqueue's buffers and may have signalled the guest",
+			    (double)sum.calls, VQ_PROM_LABELS(l), NULL);
+		nt_prom_add(m, "nettrail_vhost_used_buffers_total", NT_PROM_COUNTER,
+			    "buffers those completions returned to the guest", (double)sum.used,
+			    VQ_PROM_LABELS(l), NULL);
+		nt_prom_add(m, "nettrail_vhost_signals_total", NT_PROM_COUNTER,
+			    "signals of the queue's call eventfd (the guest's interrupts)",
+			    (double)sum.signals, VQ_PROM_LABELS(l), NULL);
+		if (t->kick_stage)
+			nt_prom_add(m, "nettrail_vhost_kicks_total", NT_PROM_COUNTER,
+				    "the guest's kicks (writes to the queue's kick eventfd)", (double)kicks,
+				    VQ_PROM_LABELS(l), NULL);
+	}
+	nt_prom_add(m, "nettrail_map_full_total", NT_PROM_COUNTER,
+		    "completions or kicks of a queue the tables had no row for",
+		    (double)nt_counter_sum(t->skel->maps.nt_counters, NT_CNT_MAP_FULL), NULL);
+}
+
 /* ---- the tool ------------------------------------------------------------- */
 
 NT_SKEL(vhost_eventfd_count);
@@ -197,6 +243,7 @@ static const struct nt_tool_hooks hooks = {
 	.configure = configure,
 	.describe = describe,
 	.report = report,
+	.metrics = metrics,
 };
 
 const struct nt_tool_def vhost_eventfd_count_tool = {
