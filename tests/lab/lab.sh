@@ -231,6 +231,105 @@ lab_mesh() {
 	done
 }
 
+# lab_sshd_mesh P N DIR: lab_mesh P N whose nodes are hosts a controller reaches over ssh, as
+# deploy/ reaches a fleet. This namespace (the controller) gets a veth ${P}ct into the mesh's
+# bridge with MESH_CTL_IP (198.18.x.254/24); every node runs its own sshd on MESH_IP[I]:22,
+# with a host key made in DIR/ssh and root let in with the client key made there
+# (MESH_SSH_KEY); MESH_KNOWN_HOSTS (DIR/ssh/known_hosts) holds every node's host key.
+# Nothing of the machine's /etc/ssh or ~/.ssh is read or written (sshd -f, its own keys).
+# sshd I's pid is in DIR/sshdI.pid, its log in DIR/ssh/sshdI.log. lab_cleanup P removes the
+# namespaces (and the veth with them) but a running sshd keeps its namespace alive: stop the
+# sshds first, with lab_sshd_stop DIR.
+lab_sshd_mesh() {
+	local p=$1 n=$2 dir=$3 i key
+	local sd=$dir/ssh
+	lab_mesh "$p" "$n" || return 1
+	MESH_CTL_IP=${MESH_IP[1]%.*}.254
+	_lab_do ip link add "${p}ct" type veth peer name "${p}cp" netns "${p}sw" || return 1
+	sysctl -qw "net.ipv6.conf.${p}ct.disable_ipv6=1" 2>/dev/null
+	_lab_do ip addr add "$MESH_CTL_IP/24" dev "${p}ct" && _lab_do ip link set "${p}ct" up &&
+		_lab_do ip -n "${p}sw" link set "${p}cp" master "${p}br" up || return 1
+	mkdir -p "$sd" && chmod 700 "$sd" || return 1
+	MESH_SSH_KEY=$sd/id_ed25519 MESH_KNOWN_HOSTS=$sd/known_hosts
+	_lab_do ssh-keygen -q -t ed25519 -N '' -C nettrail-lab-client -f "$MESH_SSH_KEY" &&
+		_lab_do ssh-keygen -q -t ed25519 -N '' -C nettrail-lab-host -f "$sd/host_ed25519" || return 1
+	cp "$MESH_SSH_KEY.pub" "$sd/authorized_keys" && : >"$MESH_KNOWN_HOSTS" || return 1
+	# sshd's privilege separation directory, compiled in; what Debian's ssh service creates
+	mkdir -p /run/sshd
+	for ((i = 1; i <= n; i++)); do
+		_lab_sshd_config "$sd" "${MESH_IP[i]}" >"$sd/sshd$i.conf" || return 1
+		ip netns exec "${MESH_NS[i]}" /usr/sbin/sshd -D -f "$sd/sshd$i.conf" -E "$sd/sshd$i.log" &
+		echo $! >"$dir/sshd$i.pid"
+		key=$(cut -d' ' -f1,2 "$sd/host_ed25519.pub")
+		echo "${MESH_IP[i]} $key" >>"$MESH_KNOWN_HOSTS"
+	done
+	for ((i = 1; i <= n; i++)); do
+		_lab_sshd_wait "${MESH_NS[i]}" "${MESH_IP[i]}" ||
+			{ _lab_err "sshd of node $i not listening: $(tail -n 3 "$sd/sshd$i.log")"; return 1; }
+	done
+}
+
+# lab_sshd_stop DIR: stop the sshds of lab_sshd_mesh ... DIR and the sessions they serve
+# (SIGTERM, SIGKILL after 2 s), by the pids of DIR/sshd*.pid and their descendants
+lab_sshd_stop() {
+	local dir=$1 pf pids=() tree pid i
+	for pf in "$dir"/sshd*.pid; do
+		[[ -e $pf ]] || continue
+		mapfile -t tree < <(_lab_tree "$(cat "$pf")")
+		pids+=("${tree[@]}")
+		rm -f "$pf"
+	done
+	((${#pids[@]})) || return 0
+	kill -TERM "${pids[@]}" 2>/dev/null
+	for ((i = 0; i < 20; i++)); do
+		kill -0 "${pids[@]}" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "${pids[@]}" 2>/dev/null
+	for pid in "${pids[@]}"; do
+		wait "$pid" 2>/dev/null
+	done
+	return 0
+}
+
+# _lab_tree PID: PID and its descendants, children first
+_lab_tree() {
+	local c
+	for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do
+		_lab_tree "$c"
+	done
+	echo "$1"
+}
+
+# _lab_sshd_config DIR ADDR: an sshd configuration for one lab node, every file in DIR
+_lab_sshd_config() {
+	local sd=$1 addr=$2
+	cat <<EOF
+ListenAddress $addr
+Port 22
+HostKey $sd/host_ed25519
+AuthorizedKeysFile $sd/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+PidFile none
+PrintMotd no
+Subsystem sftp /usr/lib/openssh/sftp-server
+EOF
+}
+
+# _lab_sshd_wait NS ADDR: wait (<= 5 s) until something listens on ADDR:22 in NS
+_lab_sshd_wait() {
+	local i
+	for ((i = 0; i < 50; i++)); do
+		ip netns exec "$1" ss -Htln "src $2 sport = :22" 2>/dev/null | grep -q . && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 # _lab_neigh NS IF ADDR PEER_NS PEER_IF: permanent neighbour entry for ADDR (IPv4 or IPv6)
 # with PEER_IF's MAC. For IPv6 the labs need it: without it the
 # first packets wait ~1 s: IPv6 only installs the multicast routes that neighbour
