@@ -17,7 +17,7 @@
 # NAME.err (its stderr) and NAME.pid ("PID STARTTIME": a later stop or status never takes a
 # recycled pid for a tracer); NODE_DIR/current links to the newest run. A tracer's NAME is
 # DIRECTION-SRC-to-DST: the echo requests go from SRC to DST; tx runs on SRC, rx on DST.
-# Errors: one line on stderr, exit status 1.
+# Errors: one line on stderr, exit status 1. (Variables are global: helpers name theirs apart.)
 export LC_ALL=C
 
 die() {
@@ -142,10 +142,13 @@ starttime() {
 	sed 's/^.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20
 }
 
-# alive PIDFILE: is the tracer PIDFILE names still running (same pid, same start time)?
+# alive PIDFILE: is the tracer PIDFILE names still running (same pid, same start time, and
+# not a zombie waiting for its parent)?
 alive() {
 	read -r pid st <"$1" 2>/dev/null || return 1
-	[ -n "$st" ] && [ "$(starttime "$pid")" = "$st" ]
+	[ -n "$st" ] || return 1
+	state_start=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1,20)
+	[ "$state_start" = "${state_start%% *} $st" ] && [ "${state_start%% *}" != Z ]
 }
 
 # tracer_json RUN_DIR NAME [KEY JSON_VALUE]...: one tracer as a JSON object
@@ -239,18 +242,21 @@ signal_all() {
 	return 0
 }
 
-# wait_gone SECONDS PIDFILE...: until none of them runs; fails if some still do
+# wait_gone SECONDS STEP PIDFILE...: until none of them runs, looking every STEP s (0.1 or
+# 1: a long wait looks less often, not to load the node it measures); fails if some still run
 wait_gone() {
-	end=$(($(date +%s) + $1))
-	shift
+	tries=$(($1 * 10)) step=$2 per_step=1
+	[ "$step" = 1 ] && per_step=10
+	shift 2
 	while :; do
 		left=0
 		for pf in "$@"; do
-			alive "$pf" && left=1
+			alive "$pf" && left=1 && break
 		done
 		[ $left = 0 ] && return 0
-		[ "$(date +%s)" -lt "$end" ] || return 1
-		sleep 0.1
+		[ "$tries" -gt 0 ] || return 1
+		tries=$((tries - per_step))
+		sleep "$step"
 	done
 }
 
@@ -272,17 +278,17 @@ stop() {
 	fi
 	# shellcheck disable=SC2086 # lists of paths without spaces
 	if [ -n "$running" ]; then
-		[ "$wait_s" -gt 0 ] && wait_gone "$wait_s" $running
+		[ "$wait_s" -gt 0 ] && wait_gone "$wait_s" 1 $running
 		for pf in $running; do
 			alive "$pf" && termed="$termed $pf"
 		done
 		signal_all TERM $termed
-		if ! wait_gone "$grace_s" $termed; then
+		if ! wait_gone "$grace_s" 0.1 $termed; then
 			for pf in $termed; do
 				alive "$pf" && killed="$killed $pf"
 			done
 			signal_all KILL $killed
-			wait_gone 5 $killed
+			wait_gone 5 0.1 $killed
 		fi
 	fi
 	for pf in $running; do
