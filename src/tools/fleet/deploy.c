@@ -347,7 +347,7 @@ struct deploy_run {
 	const char *missing;            /* what could not be found, said after the plan line */
 	int nnodes;                     /* in --nodes */
 	/* what the nodes did */
-	int nodes, nodes_failed, tracers, tracers_bad, summaries;
+	int nodes, nodes_failed, tracers, running, tracers_bad, summaries;
 	char run_id[64];
 };
 
@@ -911,7 +911,7 @@ static void node_result(struct deploy_run *r, const char *node, const struct nt_
 
 	error = error ? error : nt_jv_str(res, "error", "");
 	for (const struct nt_jv *t = tracers ? tracers->child : NULL; t; t = t->next)
-		n++;
+		n += !*error || jv_has(t, "state") || jv_has(t, "stop");
 	r->nodes++;
 	r->nodes_failed += *error != 0;
 	if (*node_run && !*r->run_id)
@@ -923,7 +923,11 @@ static void node_result(struct deploy_run *r, const char *node, const struct nt_
 	for (const struct nt_jv *t = tracers ? tracers->child : NULL; t; t = t->next) {
 		const char *state = nt_jv_str(t, "state", "");
 
+		/* a failed node's planned tracers were not started: only what it reported */
+		if (*error && !jv_has(t, "state") && !jv_has(t, "stop"))
+			continue;
 		r->tracers++;
+		r->running += !strcmp(state, "running");
 		r->tracers_bad += !strcmp(state, "failed") || strstr(nt_jv_str(t, "stop", ""), "still");
 		r->summaries += nt_jv_bool(t, "summary", false);
 		if (nt_out_json())
@@ -1014,6 +1018,8 @@ static void summary_json(const struct deploy_run *r)
 	nt_json_u64(j, "nodes_failed", r->nodes_failed);
 	nt_json_u64(j, "tracers", r->tracers);
 	nt_json_u64(j, "tracers_failed", r->tracers_bad);
+	if (!r->common->dry_run && (r->action == ACT_STATUS || (r->action == ACT_START && !r->c->wait)))
+		nt_json_u64(j, "running", r->running);
 	if (r->action == ACT_STOP || (r->c->wait && !r->common->dry_run)) {
 		nt_json_u64(j, "summaries", r->summaries);
 		nt_json_str(j, "log_dir", r->log_dir);
@@ -1035,9 +1041,10 @@ static void summary_text(const struct deploy_run *r)
 	else if (r->action == ACT_START)
 		nt_text("=== run %s: %d tracers running on %d of %d nodes; they end by themselves after "
 			"%g s; --stop ends them and fetches the outputs into %s ===\n", r->run_id,
-			r->tracers - r->tracers_bad, ok, r->nodes, r->duration, r->log_dir);
+			r->running, ok, r->nodes, r->duration, r->log_dir);
 	else
-		nt_text("=== %d tracers on %d of %d nodes ===\n", r->tracers, ok, r->nodes);
+		nt_text("=== %d tracers running on %d of %d nodes (%d ended) ===\n", r->running, ok,
+			r->nodes, r->tracers - r->running);
 }
 
 /* ---- the tool ------------------------------------------------------------------ */
@@ -1063,7 +1070,8 @@ static int deploy_run_playbook(struct deploy_run *r, bool *keep)
 	rc = run_bounded(r, argv, log_path, NULL, run_limit(r), true);
 	free(vars);
 	log = slurp(log_path);
-	read = rc == -1 ? -1 : read_results(r, log);
+	/* interrupted: what the nodes had done is incomplete, and said so below */
+	read = rc == -1 || rc == 130 ? -1 : read_results(r, log);
 	free(log);
 	if (read == 0) {
 		if (nt_out_json())
