@@ -32,14 +32,14 @@ deploy_lab() {
 }
 
 # tracers_left: the pids of tracers started under $W/remote still running (pid + start time
-# of their pid files, as mesh.sh records them)
+# of their pid files, as mesh.sh records them; a zombie has ended)
 tracers_left() {
 	local pf pid st now
 	for pf in "$W"/remote/*/runs/*/*.pid; do
 		[[ -e $pf ]] || continue
 		read -r pid st <"$pf"
-		now=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f20)
-		[[ -n $st && $now == "$st" ]] && echo "$pid"
+		now=$(sed 's/^.*) //' "/proc/$pid/stat" 2>/dev/null | cut -d' ' -f1,20)
+		[[ -n $st && $now == [!Z]" $st" ]] && echo "$pid"
 	done
 	return 0
 }
@@ -315,9 +315,30 @@ case_discover_ovs() {
 	assert_eq "the error" "$out" "nt_phy_interfaces: no interface nosuch0 on this node"
 }
 
+# the node side of --stop (files/mesh.sh stop, as the playbook runs it) on a tracer that
+# ignores SIGTERM: SIGKILL after the grace, reported so, nothing left running
+case_stop_escalates() {
+	local rd=$W/node/runs/r1 name=tx-198.18.0.1-to-198.18.0.2 pid st out t0
+	mkdir -p "$rd" && ln -s runs/r1 "$W/node/current" || fail "no run directory"
+	# not this shell's child (a zombie would look alive): setsid -f, its pid from the child
+	setsid -f sh -c 'echo $$ >"$1"; trap "" TERM; exec sleep 60' _ "$W/fake.pid"
+	for ((i = 0; i < 50; i++)); do [[ -s $W/fake.pid ]] && break; sleep 0.05; done
+	pid=$(cat "$W/fake.pid")
+	st=$(sed 's/^.*) //' "/proc/$pid/stat" | cut -d' ' -f20)
+	echo "$pid $st" >"$rd/$name.pid" && : >"$rd/$name.jsonl"
+	t0=$(date +%s%N)
+	out=$(sh "$REPO/deploy/files/mesh.sh" stop "$W/node" 0 1 2>&1) || fail "stop failed: $out"
+	echo "# $out ($((($(date +%s%N) - t0) / 1000000)) ms)"
+	[[ -e /proc/$pid && $(_stuck_state "$pid") != Z ]] && { kill -KILL "$pid"; fail "the tracer still runs: $out"; }
+	jq -e --argjson pid "$pid" '.name == "tx-198.18.0.1-to-198.18.0.2" and .pid == $pid and
+		.stop == "SIGKILL" and .summary == false and .current == true' <<<"$out" >/dev/null ||
+		fail "not reported as SIGKILLed: $out"
+}
+
 nt_case "deploy: --dry-run plans the 3*2*2 tracers (addresses, interfaces, commands), starts nothing" case_dry_run
 nt_case "deploy: start 12 tracers on 3 hosts over ssh, --status, pings, --stop: all ended with their summary, nothing left, report names 1 -> 3 (25 % lost) first" case_run_stop_report
 nt_case "deploy: an unreachable node, a refused one, a bad inventory entry: each named, the run ends for the others" case_failing_nodes
 nt_case "deploy: discovery on an OVS host (tools faked): port-storage's address, the bond's members and the uplink's system port" case_discover_ovs
+nt_case "deploy: --stop on a tracer that ignores SIGTERM: SIGKILL after the grace, said so" case_stop_escalates
 nt_case "deploy: bad input (unreadable inventory, one node, bad names, --stop --status, --password) -> exit 2 naming the flag" case_bad_input
 nt_done
