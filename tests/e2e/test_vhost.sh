@@ -31,30 +31,65 @@ expect_refusal() {
 	done
 }
 
-# scrape_fresh NS NAME [PORT]: scrape (the tool on PORT, default prom_lib's) once it has
-# published twice since now: the second of those reports read its counts after this moment,
-# so what the rig did before is in them
-scrape_fresh() {
-	local PORT=${3:-$PORT} u0 u i
-	scrape "$1" "$2"
-	u0=$(metric nettrail_metric_updates_total)
-	for ((i = 0; i < $(_nt_scaled 50); i++)); do
-		sleep 0.2
-		scrape "$1" "$2"
-		u=$(metric nettrail_metric_updates_total)
-		((u >= u0 + 2)) && return 0
-	done
-	fail "no two reports in $(_nt_scaled 10) s (metric updates $u0 -> $u)$(cat "$W/$2.prom")"
+# The --prometheus cases keep the guest tier's time small (every process start costs under
+# TCG; python3, prom_lib's scrape, and promtool take seconds): a scrape is one bash through
+# /dev/tcp, the wait for fresh counts reads the tools' JSON, promtool runs in the background
+# while the tools end, the samples are compared in one jq per tool.
+# scrape_tcp NS NAME PORT: the body of GET /metrics into $W/NAME.prom
+scrape_tcp() {
+	ip netns exec "$1" bash -c 'exec 3<>"/dev/tcp/127.0.0.1/$0" || exit 1
+		printf "GET /metrics HTTP/1.0\r\n\r\n" >&3
+		IFS= read -r s <&3
+		[[ $s == "HTTP/1."?" 200 "* ]] || { echo "$s"; exit 1; }
+		while IFS= read -r h <&3 && [[ $h != $'"'"'\r'"'"' ]]; do :; done
+		cat <&3' "$3" >"$W/$2.prom" 2>&1 || fail "GET /metrics on port $3 in $1: $(head -c 300 "$W/$2.prom")"
 }
 
-# prom NAME METRIC FILTER...: metric METRIC in the scrape NAME ("null" when there is none)
-prom() {
-	local f=$1 v
+# scrape_fresh NS T:NAME:PORT...: scrape_tcp each tool T once it has published counts read
+# after this moment: 3 more interval reports on its stdout (the second read them after now,
+# and was published before the third was printed)
+scrape_fresh() {
+	local ns=$1 x i k ok=0 n0=() limit t name port
 	shift
-	cp "$W/$f.prom" "$W/last.prom"
-	v=$(metric "$@")
-	echo "${v:-null}"
+	for x; do n0+=("$(grep -c '"type":"interval"' "$W/${x%%:*}.out")"); done
+	limit=$(_nt_scaled 100)
+	for ((i = 0; i < limit && !ok; i++)); do
+		((i)) && sleep 0.1
+		ok=1 k=0
+		for x; do
+			(($(grep -c '"type":"interval"' "$W/${x%%:*}.out") >= n0[k++] + 3)) || ok=0
+		done
+	done
+	((ok)) || fail "not three more interval reports from each of ${*%%:*} in $((limit / 10)) s"
+	for x; do
+		IFS=: read -r t name port <<<"$x"
+		scrape_tcp "$ns" "$name" "$port"
+	done
 }
+
+# lint_bg NAME...: promtool_check of each scrape in the background; lint_wait: their verdicts
+lint_bg() {
+	local n
+	for n; do
+		(promtool_check "$n") >"$W/$n.lint" 2>&1 &
+		_LINT+=("$!:$n")
+	done
+}
+lint_wait() {
+	local x
+	for x in "${_LINT[@]}"; do wait "${x%%:*}" || fail "${x#*:}: $(cat "$W/${x#*:}.lint")"; done
+	_LINT=()
+}
+
+# prom_json NAME: the samples of the scrape NAME as a JSON array of {n: NAME, l: {LABELS}, v: VALUE}
+prom_json() {
+	sed -nE '/^nettrail_/{s/^([a-z_]+)\{(.*)\} (.*)$/{"n":"\1","l":{\2},"v":\3}/; s/([{,])([a-z_]+)="/\1"\2":"/g; p}' \
+		"$W/$1.prom" | paste -sd, | sed 's/^/[/; s/$/]/'
+}
+
+# PICK: jq, with $p (prom_json) and $sel (label filter) bound: the scraped values of those
+# samples by name, {NAME: VALUE}
+PICK='([$p[] | select(.l as $l | all($sel | to_entries[]; $l[.key] == .value)) | {(.n): .v}] | add // {})'
 
 # 20 datagrams into 32 posted buffers, then 5 frames out, then 10 more datagrams with the
 # rx queue's interrupts off. vhost_eventfd_count: per queue signals == the call eventfd's
@@ -73,11 +108,11 @@ case_datapath() {
 		return 0
 	fi
 	nt_case_lab ve tunlab_topology 64 vhost
-	nt_start V "$TUNLAB_NS" vhost_eventfd_count --json --interval 0.5 --prometheus $PORT
+	nt_start V "$TUNLAB_NS" vhost_eventfd_count --json --interval 0.25 --prometheus $PORT
 	# the text instances by kprobe (kretprobe for the peek), the JSON ones in auto (fentry, fexit)
 	nt_start X "$TUNLAB_NS" vhost_eventfd_count --device "$TUNLAB_TAP" --clear --interval 600 \
 		--attach-mode kprobe
-	nt_start P "$TUNLAB_NS" vhost_buf_peek_stats --json --interval 0.5 --prometheus $((PORT + 1))
+	nt_start P "$TUNLAB_NS" vhost_buf_peek_stats --json --interval 0.25 --prometheus $((PORT + 1))
 	nt_start Q "$TUNLAB_NS" vhost_buf_peek_stats --device "$TUNLAB_TAP" --interval 600 \
 		--attach-mode kprobe
 	tunlab_vhost rx 32 || fail "lab: no receive buffers posted"
@@ -91,16 +126,15 @@ case_datapath() {
 	st=$(tunlab_vhost_state) || fail "lab: no driver state"
 	echo "# the driver: $st"
 	pid=$(jq .pid <<<"$st") rx=$(jq -c .rx <<<"$st") tx=$(jq -c .tx <<<"$st")
-	scrape_fresh "$TUNLAB_NS" ve
-	promtool_check ve
-	scrape_fresh "$TUNLAB_NS" peek $((PORT + 1))
-	promtool_check peek
+	scrape_fresh "$TUNLAB_NS" V:ve:$PORT P:peek:$((PORT + 1))
+	lint_bg ve peek
 	echo "# scraped: $(grep -h '^nettrail_vhost_' "$W/ve.prom" "$W/peek.prom" | grep "device=\"$TUNLAB_TAP\"" |
 		sed 's/{.*role=/{role=/' | tr '\n' ' ')"
 	nt_stop V INT 10
 	nt_stop X INT 10
 	nt_stop P INT 10
 	nt_stop Q INT 10
+	lint_wait
 	assert_exit V 0
 	assert_exit X 0
 	assert_exit P 0
@@ -122,14 +156,13 @@ case_datapath() {
 	grep -q 'vhost signals per virtqueue (whole run)' "$W/X.out" || fail "no final table$(nt_show X)"
 	grep -q 'used=kprobe:vhost_add_used_and_signal_n signal=kprobe:eventfd_signal' "$W/X.err" ||
 		fail "the text instance is not on kprobes$(nt_show X)"
-	local role k l
-	for role in rx tx; do
-		l=("owner_pid=\"$pid\"" "device=\"$TUNLAB_TAP\"" 'queue="0"' "role=\"$role\"")
-		for k in completions:calls used_buffers:used signals:signals kicks:kicks; do
-			assert_jq V "$rows | map(select(.role == \"$role\")) | .[0].${k#*:} == $(prom ve "nettrail_vhost_${k%:*}_total" "${l[@]}")" \
-				"$role: scraped ${k%:*} == the summary's ${k#*:} (nothing moved since)"
-		done
-	done
+	assert_jq V "$(prom_json ve) as \$p | [(\"rx\", \"tx\") as \$r |
+		{owner_pid: \"$pid\", device: \"$TUNLAB_TAP\", queue: \"0\", role: \$r} as \$sel | $PICK as \$o |
+		($rows | map(select(.role == \$r)) | .[0] | [.calls, .used, .signals, .kicks]) as \$want |
+		[\$o.nettrail_vhost_completions_total, \$o.nettrail_vhost_used_buffers_total,
+		 \$o.nettrail_vhost_signals_total, \$o.nettrail_vhost_kicks_total] as \$got |
+		select(\$got != \$want) | {role: \$r, summary: \$want, scraped: \$got}] | if length == 0 then true else . end" \
+		"per queue the scraped completions, buffers, signals, kicks == the summary's (nothing moved since)"
 	assert_unloaded V
 	# vhost_buf_peek_stats
 	nt_check_json P vhost_buf_peek_stats
@@ -139,13 +172,13 @@ case_datapath() {
 		.empty > 0 and ([.returns[] | select(.ret == 0) | .count] == [.empty]) and
 		.calls == 30 + .empty and .bytes == 20 * 56 + 10 * 57)" \
 		"rx queue: each datagram's length once (56 x 20, 57 x 10), the empty peeks, calls == 30 + empty"
-	l=("owner_pid=\"$pid\"" "device=\"$TUNLAB_TAP\"" 'queue="0"' 'role="rx"')
-	for k in peeks:calls peeks_empty:empty peeked_bytes:bytes; do
-		assert_jq P "$peeks | .[0].${k#*:} == $(prom peek "nettrail_vhost_${k%:*}_total" "${l[@]}")" \
-			"rx: scraped ${k%:*} == the summary's ${k#*:}"
-	done
-	[[ $(prom peek nettrail_vhost_peeks_total "device=\"$TUNLAB_TAP\"" 'role="tx"') == null ]] ||
-		fail "peeks scraped for the tx queue$(cat "$W/peek.prom")"
+	assert_jq P "$(prom_json peek) as \$p |
+		{owner_pid: \"$pid\", device: \"$TUNLAB_TAP\", queue: \"0\", role: \"rx\"} as \$sel | $PICK as \$o |
+		($peeks | .[0] | [.calls, .empty, .bytes]) as \$want |
+		[\$o.nettrail_vhost_peeks_total, \$o.nettrail_vhost_peeks_empty_total, \$o.nettrail_vhost_peeked_bytes_total] as \$got |
+		if \$got == \$want and ([\$p[] | select(.l.role == \"tx\")] | length == 0) then true
+		else {summary: \$want, scraped: \$got, tx: [\$p[] | select(.l.role == \"tx\")]} end" \
+		"rx: the scraped peeks, empty peeks, bytes == the summary's; no tx queue"
 	grep -Eq "^NVQ: 0x[0-9a-f]+ \(qemu $pid, rx, tap $TUNLAB_TAP:0\)" "$W/Q.out" &&
 		grep -Eq '^  ret=56: 20 \([0-9.]+%\)' "$W/Q.out" ||
 		fail "the text lacks the queue's block in the manual's shape (kretprobe)$(nt_show Q)"
@@ -165,9 +198,9 @@ case_queues() {
 	fi
 	nt_case_lab tq tunlab_topology 64 vhost
 	nt_start S "$TUNLAB_NS" tun_to_vhost_queue_status_simple_summary --device "$TUNLAB_TAP" --json \
-		--interval 0.5 --prometheus $PORT
+		--interval 0.25 --prometheus $PORT
 	nt_start F "$TUNLAB_NS" tun_to_vhost_queue_stats_full_summary --device "$TUNLAB_TAP" --json \
-		--interval 0.5 --attach-mode kprobe --prometheus $((PORT + 1))
+		--interval 0.25 --attach-mode kprobe --prometheus $((PORT + 1))
 	nt_start X "$TUNLAB_NS" tun_to_vhost_queue_status_simple_summary --interface "$TUNLAB_TAP" \
 		--queue 0 --interval 600
 	tunlab_vhost backend rx off || fail "lab: the rx backend not detached"
@@ -176,13 +209,12 @@ case_queues() {
 	tunlab_vhost backend rx on || fail "lab: the rx backend not attached"
 	tunlab_vhost_used rx 20 || fail "lab: vhost did not deliver the datagrams"
 	echo "# the driver: $(tunlab_vhost_state)"
-	scrape_fresh "$TUNLAB_NS" simple
-	promtool_check simple
-	scrape_fresh "$TUNLAB_NS" full $((PORT + 1))
-	promtool_check full
+	scrape_fresh "$TUNLAB_NS" S:simple:$PORT F:full:$((PORT + 1))
+	lint_bg simple full
 	echo "# scraped (full): $(grep '^nettrail_tun_vhost_' "$W/full.prom" | sed 's/{.*measure=/{measure=/' | tr '\n' ' ')"
 	local t
 	for t in S F X; do nt_stop $t INT 10; assert_exit $t 0; done
+	lint_wait
 	nt_check_json S tun_to_vhost_queue_status_simple_summary
 	local m='$sum.queues | map(select(.interface == "'"$TUNLAB_TAP"'" and .queue == 0)) | .[0].measures'
 	local depths='.xmit_ring_depth.count == 20 and .xmit_ring_depth.min == 0 and .xmit_ring_depth.max == 19 and
@@ -198,24 +230,27 @@ case_queues() {
 		"full (kprobes): the same depths; 20 reads, the ring emptied by vhost's batch; handle_rx seen"
 	# scraped == the summary's distributions (nothing moved since): per measure the samples,
 	# the depths summed, the zeros (slot 0), the deepest
-	local k name vals want tn sc list l=("device=\"$TUNLAB_TAP\"" 'queue="0"')
+	local tn sc keys
 	for t in S:simple:xmit_ring_depth,signal_avail,signal_taken \
 		F:full:xmit_ring_depth,signal_avail,signal_taken,recv_ring_depth,handle_rx_avail,handle_rx_taken; do
-		IFS=: read -r tn sc list <<<"$t"
-		for k in ${list//,/ }; do
-			vals=()
-			for name in samples_total depth_total zero_depth_samples_total depth_max; do
-				vals+=("$(prom "$sc" "nettrail_tun_vhost_$name" "${l[@]}" "measure=\"$k\"")")
-			done
-			want="[$(IFS=,; echo "${vals[*]}")]"
-			assert_jq "$tn" "$m | [.$k.count, (.$k.avg * .$k.count | round),
-				([.${k}_hist[] | select(.lo == 0) | .count] | add // 0), .$k.max] == $want" \
-				"$sc $k: scraped samples, depths summed, zeros, deepest $want == the summary's"
-		done
+		IFS=: read -r tn sc keys <<<"$t"
+		assert_jq "$tn" "$(prom_json "$sc") as \$p | ($m) as \$ms | [[\"${keys//,/\", \"}\"][] as \$k |
+			{device: \"$TUNLAB_TAP\", queue: \"0\", measure: \$k} as \$sel | $PICK as \$o | \$ms[\$k] as \$d |
+			[\$d.count, ((\$d.avg // 0) * (\$d.count // 0) | round),
+			 ([\$ms[\$k + \"_hist\"][]? | select(.lo == 0) | .count] | add // 0), \$d.max] as \$want |
+			[\$o.nettrail_tun_vhost_samples_total, \$o.nettrail_tun_vhost_depth_total,
+			 \$o.nettrail_tun_vhost_zero_depth_samples_total, \$o.nettrail_tun_vhost_depth_max] as \$got |
+			select(\$got != \$want) | {measure: \$k, summary: \$want, scraped: \$got}] |
+			if length == 0 then true else . end" \
+			"$sc: per measure the scraped samples, depths summed, zeros, deepest == the summary's"
 	done
-	assert_eq "scraped depths at xmit" "$(prom simple nettrail_tun_vhost_depth_total "${l[@]}" 'measure="xmit_ring_depth"')" 190
-	assert_eq "scraped reads that emptied the ring" \
-		"$(prom full nettrail_tun_vhost_zero_depth_samples_total "${l[@]}" 'measure="recv_ring_depth"')" 20
+	local q=("device=\"$TUNLAB_TAP\"" 'queue="0"')
+	cp "$W/simple.prom" "$W/last.prom"
+	assert_eq "scraped depths at xmit (0 + 1 + ... + 19)" \
+		"$(metric nettrail_tun_vhost_depth_total "${q[@]}" 'measure="xmit_ring_depth"')" 190
+	cp "$W/full.prom" "$W/last.prom"
+	assert_eq "scraped reads that found the ring emptied" \
+		"$(metric nettrail_tun_vhost_zero_depth_samples_total "${q[@]}" 'measure="recv_ring_depth"')" 20
 	grep -q "^TAP $TUNLAB_TAP queue 0" "$W/X.out" &&
 		grep -Eq '^  tap ring depth at xmit \(packets waiting\): n=20 min 0 avg 9.5 max 19' "$W/X.out" &&
 		grep -Eq '^ +16.0 -> 32.0 +: 4 +\( 20.0%\) \|' "$W/X.out" ||

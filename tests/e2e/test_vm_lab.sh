@@ -135,11 +135,13 @@ vm_counters() {
 within() { jq -n --argjson n "$1" --argjson t "$2" --argjson p "$3" '(($n - $t) | fabs) <= ($t * $p / 100 + 3)' | grep -qx true; }
 
 # vm_scrape NAME: /metrics of the tool in the VM (its 127.0.0.1:PORT) into $W/NAME.prom, also
-# the "last" scrape that metric reads (prom_lib.sh's scrape, through labvm_exec)
+# the "last" scrape that metric reads (prom_lib's scrape, through labvm_exec and bash's
+# /dev/tcp: python3 takes seconds to start in the TCG guest)
 vm_scrape() {
-	labvm_exec "/usr/bin/python3 -c 'import sys, urllib.request
-sys.stdout.write(urllib.request.urlopen(\"http://127.0.0.1:$PORT/metrics\", timeout=3).read().decode())'" \
-		>"$W/$1.prom" || fail "VM: GET /metrics failed: $(cat "$W/$1.prom")"
+	labvm_exec "exec 3<>/dev/tcp/127.0.0.1/$PORT && printf 'GET /metrics HTTP/1.0\r\n\r\n' >&3 && cat <&3" \
+		>"$W/$1.http" || fail "VM: GET /metrics failed: $(cat "$W/$1.http")"
+	head -n 1 "$W/$1.http" | grep -q '^HTTP/1\.[01] 200 ' || fail "VM: GET /metrics: $(head -n 1 "$W/$1.http")"
+	sed '1,/^\r$/d' "$W/$1.http" >"$W/$1.prom"
 	[[ $1 == last ]] || cp "$W/$1.prom" "$W/last.prom"
 }
 
@@ -149,8 +151,8 @@ vm_scrape_fresh() {
 	local u0 u i
 	vm_scrape "$1"
 	u0=$(metric nettrail_metric_updates_total)
-	for ((i = 0; i < 50; i++)); do
-		sleep 0.2
+	for ((i = 0; i < 100; i++)); do
+		sleep 0.1
 		vm_scrape "$1"
 		u=$(metric nettrail_metric_updates_total)
 		((u >= u0 + 2)) && return 0
