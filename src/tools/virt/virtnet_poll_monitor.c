@@ -195,7 +195,8 @@ static void metrics(void *ctx, struct nt_prom *m)
 
 		nt_iface_name(&r->k.dev, ifn, sizeof(ifn));
 		if (r->k.queue == VN_QUEUE_UNKNOWN)
-			queue_name(&r->k, q, sizeof(q));        /* napi@ADDR: one per NAPI instance */
+			/* one per NAPI instance, named by a hash: no kernel address in a label */
+			snprintf(q, sizeof(q), "napi-%08x", (unsigned)((r->k.napi * 0x9e3779b97f4a7c15ull) >> 32));
 		else
 			snprintf(q, sizeof(q), "%u", r->k.queue);
 		nt_prom_add(m, "nettrail_virtnet_polls_total", NT_PROM_COUNTER,
