@@ -11,6 +11,7 @@
 #include "nt_types.h"
 #include "iface.h"
 #include "output.h"
+#include "prom.h"
 #include "run.h"
 
 static volatile sig_atomic_t stop;
@@ -333,4 +334,13 @@ uint64_t nt_counter_sum(struct bpf_map *counters, uint32_t idx)
 	if (idx == NT_CNT_LOST_EVENTS)
 		sum += nt_out_unwritten();
 	return sum;
+}
+
+void nt_prom_losses(struct nt_prom *m, struct bpf_map *counters, const char *map_full_help)
+{
+	nt_prom_add(m, "nettrail_lost_events_total", NT_PROM_COUNTER,
+		    "events the kernel could not hand over, or that could not be written",
+		    (double)nt_counter_sum(counters, NT_CNT_LOST_EVENTS), NULL);
+	nt_prom_add(m, "nettrail_map_full_total", NT_PROM_COUNTER, map_full_help,
+		    (double)nt_counter_sum(counters, NT_CNT_MAP_FULL), NULL);
 }

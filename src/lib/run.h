@@ -69,4 +69,9 @@ void nt_events_drain_detached(void);
  * the events user space received but could not write (nt_out_unwritten). */
 uint64_t nt_counter_sum(struct bpf_map *counters, uint32_t idx);
 
+/* --prometheus: nettrail_lost_events_total and nettrail_map_full_total from the
+ * nt_counters map; @map_full_help says what a full table cost the tool. */
+struct nt_prom;
+void nt_prom_losses(struct nt_prom *m, struct bpf_map *counters, const char *map_full_help);
+
 #endif

@@ -103,6 +103,13 @@ PY
 # tracker rejects, so nf_conntrack_in attaches no entry) from the client through the
 # router, whose FORWARD chain drops ctstate INVALID. With --events none nothing reaches
 # user space but the counts: the router's netns must count exactly N, as the rule does.
+# invalid_lab: the router lab whose router drops what conntrack finds INVALID
+invalid_lab() {
+	nt_lab router
+	ip netns exec "$LAB_ROUTER_NS" iptables -w -A FORWARD -m conntrack --ctstate INVALID -j DROP ||
+		fail "lab: conntrack rule"
+}
+
 # router_invalid_count N: the router's INVALID DROP rule counter once it reaches N (2 s)
 router_invalid_count() {
 	local i rule
@@ -117,9 +124,7 @@ router_invalid_count() {
 case_invalid_counts() {
 	fn_probes_work || skip "needs fentry or kprobe (guest tier)"
 	local n=7 rns
-	nt_lab router
-	ip netns exec "$LAB_ROUTER_NS" iptables -w -A FORWARD -m conntrack --ctstate INVALID -j DROP ||
-		fail "lab: conntrack rule"
+	invalid_lab
 	rns=$(nt_ns_inode "$LAB_ROUTER_NS")
 	nt_start C "$LAB_ROUTER_NS" $TOOL --json --events none --interval 1 --src-ip "$LAB_CLIENT_IP"
 	send_synfin $n
@@ -184,9 +189,7 @@ case_usage() {
 case_prometheus() {
 	fn_probes_work || skip "needs fentry or kprobe (guest tier)"
 	local n=5 rns
-	nt_lab router
-	ip netns exec "$LAB_ROUTER_NS" iptables -w -A FORWARD -m conntrack --ctstate INVALID -j DROP ||
-		fail "lab: conntrack rule"
+	invalid_lab
 	rns=$(nt_ns_inode "$LAB_ROUTER_NS")
 	nt_start C "$LAB_ROUTER_NS" $TOOL --json --events none --interval 0.5 --src-ip "$LAB_CLIENT_IP" \
 		--prometheus $PORT

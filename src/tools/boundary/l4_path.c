@@ -653,12 +653,7 @@ static void l4pt_metrics(void *ctx, struct nt_prom *m)
 		nt_prom_hist(m, "nettrail_path_latency_seconds", "time from entering to leaving the host",
 			     &t->k.lat, "direction", dirs[d], NULL);
 	}
-	nt_prom_add(m, "nettrail_lost_events_total", NT_PROM_COUNTER,
-		    "events the kernel could not hand over, or that could not be written",
-		    (double)nt_counter_sum(r->m->counters, NT_CNT_LOST_EVENTS), NULL);
-	nt_prom_add(m, "nettrail_map_full_total", NT_PROM_COUNTER,
-		    "packets not tracked because the table was full",
-		    (double)nt_counter_sum(r->m->counters, NT_CNT_MAP_FULL), NULL);
+	nt_prom_losses(m, r->m->counters, "packets not tracked because the table was full");
 }
 
 const struct nt_tool_hooks l4pt_hooks = {

@@ -412,12 +412,7 @@ static void metrics(void *ctx, struct nt_prom *m)
 	nt_prom_add(m, "nettrail_qdisc_drops_unattributed_total", NT_PROM_COUNTER,
 		    "qdisc drops counted but not broken down (the table was full)",
 		    (double)t->prev.unattr, NULL);
-	nt_prom_add(m, "nettrail_lost_events_total", NT_PROM_COUNTER,
-		    "events the kernel could not hand over, or that could not be written",
-		    (double)nt_counter_sum(t->skel->maps.nt_counters, NT_CNT_LOST_EVENTS), NULL);
-	nt_prom_add(m, "nettrail_map_full_total", NT_PROM_COUNTER,
-		    "drops the table had no row for",
-		    (double)nt_counter_sum(t->skel->maps.nt_counters, NT_CNT_MAP_FULL), NULL);
+	nt_prom_losses(m, t->skel->maps.nt_counters, "drops the table had no row for");
 }
 
 static const struct nt_tool_hooks hooks = {

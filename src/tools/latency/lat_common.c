@@ -1589,12 +1589,7 @@ static void lat_metrics(void *ctx, struct nt_prom *m)
 			     &rp->l, "direction", rp->k.path ? "rx" : "tx", "from",
 			     slot_name(s, rp->k.prev), "to", slot_name(s, rp->k.cur), NULL);
 	}
-	nt_prom_add(m, "nettrail_lost_events_total", NT_PROM_COUNTER,
-		    "events the kernel could not hand over, or that could not be written",
-		    (double)nt_counter_sum(s->counters, NT_CNT_LOST_EVENTS), NULL);
-	nt_prom_add(m, "nettrail_map_full_total", NT_PROM_COUNTER,
-		    "packets not followed because a table was full",
-		    (double)nt_counter_sum(s->counters, NT_CNT_MAP_FULL), NULL);
+	nt_prom_losses(m, s->counters, "packets not followed because a table was full");
 }
 
 /* Every member's hooks; the summary members also serve metrics. */

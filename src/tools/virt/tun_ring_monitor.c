@@ -217,12 +217,8 @@ static void metrics(void *ctx, struct nt_prom *m)
 			    "most entries waiting at a transmit in the run",
 			    (double)r->v.max_used, "device", ifn, "queue", q, NULL);
 	}
-	nt_prom_add(m, "nettrail_lost_events_total", NT_PROM_COUNTER,
-		    "events the kernel could not hand over, or that could not be written",
-		    (double)nt_counter_sum(t->skel->maps.nt_counters, NT_CNT_LOST_EVENTS), NULL);
-	nt_prom_add(m, "nettrail_map_full_total", NT_PROM_COUNTER,
-		    "transmits of a tap queue the table had no row for",
-		    (double)nt_counter_sum(t->skel->maps.nt_counters, NT_CNT_MAP_FULL), NULL);
+	nt_prom_losses(m, t->skel->maps.nt_counters,
+		       "transmits of a tap queue the table had no row for");
 }
 
 /* ---- events ---------------------------------------------------------------- */
