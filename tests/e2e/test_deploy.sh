@@ -1,7 +1,7 @@
 #!/bin/bash
 # nettrail deploy_full_mesh_icmp_tracer end to end, through Ansible and ssh as on a fleet: three
-# hosts on one LAN, each a namespace with its own sshd (tests/lab/lab.sh lab_sshd_mesh), this
-# namespace the controller; an inventory written here. The rig's fault: host 3 drops every
+# hosts on routed links, each a namespace with its own sshd (tests/lab/lab.sh lab_sshd_mesh),
+# this namespace the controller; an inventory written here. The rig's fault: host 3 drops every
 # 4th echo request from host 1. A dry run plans the 3*2*2 tracers and starts none; a run
 # starts them, --status lists them while the test pings every pair, --stop ends them
 # (nothing left running or loaded) and fetches their outputs, where `nettrail report` names
@@ -216,7 +216,8 @@ case_run_stop_report() {
 case_failing_nodes() {
 	deploy_lab
 	local net=${MESH_IP[1]%.*}
-	N=2 inventory "$W/hosts.ini" "gone ansible_host=$net.200" \
+	# gone: an address of the controller's own link that nobody has (ARP gets no answer)
+	N=2 inventory "$W/hosts.ini" "gone ansible_host=$net.230" \
 		"refused ansible_host=${MESH_IP[3]} ansible_port=2" \
 		"bad ansible_host=${MESH_IP[3]} nt_trace_ip=$net.300"
 	deploy W --nodes "$W/hosts.ini" --wait --duration 3 --timeout 20 --log-dir "$W/logs" --json
@@ -226,7 +227,7 @@ case_failing_nodes() {
 	assert_jq W "[\$all[] | select(.type == \"node\" and .status == \"ok\") | .node] == [\"n1\", \"n2\"]" \
 		"n1 and n2 ran"
 	assert_jq W "[\$all[] | select(.type == \"node\" and .node == \"gone\")][0].error |
-		test(\"^ssh: cannot connect: .*$net.200.*(No route to host|timed out)\")" \
+		test(\"^ssh: cannot connect: .*$net.230.*(No route to host|timed out)\")" \
 		"gone: unreachable, named with ssh's reason"
 	assert_jq W "[\$all[] | select(.type == \"node\" and .node == \"refused\")][0].error |
 		test(\"^ssh: cannot connect: .*port 2: Connection refused\")" "refused: connection refused"

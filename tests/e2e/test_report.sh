@@ -1,6 +1,6 @@
 #!/bin/bash
 # nettrail report end to end: a full mesh of system_network_icmp_rtt runs over three hosts
-# on one LAN (tests/lab/lab.sh lab_mesh), one run per ordered pair on the sending host, as
+# on routed links (tests/lab/lab.sh lab_mesh), one run per ordered pair on the sending host, as
 # deploy_full_mesh_icmp_tracer starts them; one pair has a fault the rig controls (every
 # 4th echo request from host 1 to host 3 dropped at host 3), so the report must name that
 # pair first with exactly its loss, and every other pair without loss.

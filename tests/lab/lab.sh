@@ -209,31 +209,35 @@ _lab_vm_host() {
 	_lab_do ip -n "$h" link set "${p}r0" up && _lab_do ip -n "$h" link set "${p}t0" up
 }
 
-# lab_mesh P N: N hosts on one LAN, for the fleet tools: namespaces ${P}n1..${P}nN, each with
-# a veth ${P}hI (MESH_IF[I]) into a Linux bridge in ${P}sw, addresses MESH_IP[I] from one /24
-# of the lab's slot (198.18.x.I). Arrays MESH_NS, MESH_IF, MESH_IP (1-based) in the caller's
-# shell. lab_cleanup P removes it.
+# lab_mesh P N: N hosts (2 to 6) on routed links, for the fleet tools: namespaces
+# ${P}n1..${P}nN, each with a veth ${P}hI (MESH_IF[I]) to the router namespace ${P}sw (its end
+# ${P}pI), each link a /27 of one /24 of the lab's slot: host I at 198.18.x.(32(I-1)+1)
+# (MESH_IP[I]), the router at .(32(I-1)+30), the host's default route through it. Arrays
+# MESH_NS, MESH_IF, MESH_IP (1-based) in the caller's shell. lab_cleanup P removes it.
 lab_mesh() {
-	local p=$1 n=$2 s net i
+	local p=$1 n=$2 s net i base
+	((n >= 2 && n <= 6)) || { _lab_err "lab_mesh: 2 to 6 hosts, not $n"; return 1; }
 	s=$(_lab_slot_take "$p") || return 1
 	net=$(_lab_net4 $((s * 4)))
-	MESH_NS=() MESH_IF=() MESH_IP=()
+	MESH_NS=() MESH_IF=() MESH_IP=() MESH_NET=$net
 	_lab_ns_add "${p}sw" || return 1
-	_lab_do ip -n "${p}sw" link add "${p}br" type bridge stp_state 0 forward_delay 0 &&
-		_lab_do ip -n "${p}sw" link set "${p}br" up || return 1
+	ip netns exec "${p}sw" sysctl -qw net.ipv4.ip_forward=1 || return 1
 	for ((i = 1; i <= n; i++)); do
-		MESH_NS[i]=${p}n$i MESH_IF[i]=${p}h$i MESH_IP[i]=$net.$i
+		base=$((32 * (i - 1)))
+		MESH_NS[i]=${p}n$i MESH_IF[i]=${p}h$i MESH_IP[i]=$net.$((base + 1))
 		_lab_ns_add "${MESH_NS[i]}" || return 1
 		ip netns exec "${MESH_NS[i]}" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 2>/dev/null
 		_lab_veth "${MESH_NS[i]}" "${MESH_IF[i]}" "${p}sw" "${p}p$i" || return 1
-		_lab_do ip -n "${p}sw" link set "${p}p$i" master "${p}br" up || return 1
-		_lab_addr "${MESH_NS[i]}" "${MESH_IF[i]}" "${MESH_IP[i]}/24" || return 1
+		_lab_addr "${p}sw" "${p}p$i" "$net.$((base + 30))/27" || return 1
+		_lab_addr "${MESH_NS[i]}" "${MESH_IF[i]}" "${MESH_IP[i]}/27" || return 1
+		_lab_do ip -n "${MESH_NS[i]}" route add default via "$net.$((base + 30))" || return 1
 	done
 }
 
 # lab_sshd_mesh P N DIR: lab_mesh P N whose nodes are hosts a controller reaches over ssh, as
-# deploy/ reaches a fleet. This namespace (the controller) gets a veth ${P}ct into the mesh's
-# bridge with MESH_CTL_IP (198.18.x.254/24); every node runs its own sshd on MESH_IP[I]:22,
+# deploy/ reaches a fleet. This namespace (the controller) gets a veth ${P}ct to the mesh's
+# router with MESH_CTL_IP (198.18.x.225/27) and a route to the mesh's /24 through it (gone
+# with the veth); every node runs its own sshd on MESH_IP[I]:22,
 # with a host key made in DIR/ssh and root let in with the client key made there
 # (MESH_SSH_KEY); MESH_KNOWN_HOSTS (DIR/ssh/known_hosts) holds every node's host key.
 # Nothing of the machine's /etc/ssh or ~/.ssh is read or written (sshd -f, its own keys).
@@ -244,11 +248,12 @@ lab_sshd_mesh() {
 	local p=$1 n=$2 dir=$3 i key
 	local sd=$dir/ssh
 	lab_mesh "$p" "$n" || return 1
-	MESH_CTL_IP=${MESH_IP[1]%.*}.254
+	MESH_CTL_IP=$MESH_NET.225
 	_lab_do ip link add "${p}ct" type veth peer name "${p}cp" netns "${p}sw" || return 1
 	sysctl -qw "net.ipv6.conf.${p}ct.disable_ipv6=1" 2>/dev/null
-	_lab_do ip addr add "$MESH_CTL_IP/24" dev "${p}ct" && _lab_do ip link set "${p}ct" up &&
-		_lab_do ip -n "${p}sw" link set "${p}cp" master "${p}br" up || return 1
+	_lab_do ip addr add "$MESH_CTL_IP/27" dev "${p}ct" && _lab_do ip link set "${p}ct" up &&
+		_lab_addr "${p}sw" "${p}cp" "$MESH_NET.254/27" &&
+		_lab_do ip route add "$MESH_NET.0/24" via "$MESH_NET.254" dev "${p}ct" || return 1
 	mkdir -p "$sd" && chmod 700 "$sd" || return 1
 	MESH_SSH_KEY=$sd/id_ed25519 MESH_KNOWN_HOSTS=$sd/known_hosts
 	_lab_do ssh-keygen -q -t ed25519 -N '' -C nettrail-lab-client -f "$MESH_SSH_KEY" &&
