@@ -1,5 +1,5 @@
 #!/bin/sh
-# The node side of deploy/full_mesh_icmp_rtt.yml, run on each node by Ansible's script
+# The node side of deploy/full_mesh_icmp_tracer.yml, run on each node by Ansible's script
 # module (POSIX sh, iproute2; Open vSwitch's tools where the node has them):
 #
 #   mesh.sh discover NETWORK_TYPE TRACE_IP MGMT_ADDR PHY_IFS
