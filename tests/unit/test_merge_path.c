@@ -3,25 +3,8 @@
  * seen on, lost inside it or on the link after it (synthetic records; no
  * files, no kernel). */
 #include "unit.h"
-#include "../../src/tools/fleet/merge.h"
+#include "merge_fixture.h"
 
-/* Host @s saw packet @id (direction @dir) enter @in times and leave @out
- * times, first at @t0 on its own clock, with IP TTL @ttl at entry (0: none). */
-static struct merge_obs *see(struct merge_side *s, const char *id, int dir, unsigned in,
-			     unsigned out, double t0, double ttl)
-{
-	struct merge_obs *o = merge_side_obs(s, id, dir);
-
-	o->in += in;
-	o->out += out;
-	o->t0 = t0;
-	if (ttl > 0) {
-		o->ttl_sum += ttl;
-		o->ttl_n++;
-	}
-	snprintf(o->desc, sizeof(o->desc), "%s", id);
-	return o;
-}
 
 static void free_sides(struct merge_side *s, int n)
 {
@@ -39,9 +22,9 @@ TEST(merge_order_three_hosts_by_ttl_from_any_file_order)
 		char id[16];
 
 		snprintf(id, sizeof(id), "p%d", i);
-		see(&s[1], id, 0, 1, 1, 10 + i, 64);
-		see(&s[2], id, 0, 1, 1, 500 + i, 63);
-		see(&s[0], id, 0, 1, 1, 9000 + i, 62);
+		merge_see(&s[1], id, 0, 1, 1, 10 + i, 64);
+		merge_see(&s[2], id, 0, 1, 1, 500 + i, 63);
+		merge_see(&s[0], id, 0, 1, 1, 9000 + i, 62);
 	}
 	merge_order(s, 3, &p);
 	CHECK(p.n == 3);
@@ -60,9 +43,9 @@ TEST(merge_order_replies_only_read_the_ttl_backwards)
 	struct merge_side s[3] = { { .name = "a" }, { .name = "r" }, { .name = "b" } };
 	struct merge_path p;
 
-	see(&s[2], "r1", 1, 1, 1, 1, 64);
-	see(&s[1], "r1", 1, 1, 1, 1, 63);
-	see(&s[0], "r1", 1, 1, 1, 1, 62);
+	merge_see(&s[2], "r1", 1, 1, 1, 1, 64);
+	merge_see(&s[1], "r1", 1, 1, 1, 1, 63);
+	merge_see(&s[0], "r1", 1, 1, 1, 1, 62);
 	merge_order(s, 3, &p);
 	CHECK_STR(p.host[0]->name, "a");
 	CHECK_STR(p.host[2]->name, "b");
@@ -76,9 +59,9 @@ TEST(merge_order_icmp_external_segment_shrinks_downstream)
 	struct merge_side s[3] = { { .name = "r" }, { .name = "b" }, { .name = "a" } };
 	struct merge_path p;
 
-	see(&s[2], "e1", 0, 1, 1, 1, 0)->ext_us = 300;
-	see(&s[0], "e1", 0, 1, 1, 1, 0)->ext_us = 200;
-	see(&s[1], "e1", 0, 1, 1, 1, 0)->ext_us = 90;
+	merge_see(&s[2], "e1", 0, 1, 1, 1, 0)->ext_us = 300;
+	merge_see(&s[0], "e1", 0, 1, 1, 1, 0)->ext_us = 200;
+	merge_see(&s[1], "e1", 0, 1, 1, 1, 0)->ext_us = 90;
 	merge_order(s, 3, &p);
 	CHECK_STR(p.host[0]->name, "a");
 	CHECK_STR(p.host[1]->name, "r");
@@ -93,10 +76,10 @@ TEST(merge_order_by_forwarding_and_by_ttl_together)
 	struct merge_side s[3] = { { .name = "b" }, { .name = "r" }, { .name = "a" } };
 	struct merge_path p;
 
-	see(&s[2], "t", 0, 1, 1, 1, 64);
-	see(&s[1], "t", 0, 1, 1, 1, 63);
-	see(&s[1], "f", 0, 1, 1, 2, 0);
-	see(&s[0], "f", 0, 1, 0, 2, 0);
+	merge_see(&s[2], "t", 0, 1, 1, 1, 64);
+	merge_see(&s[1], "t", 0, 1, 1, 1, 63);
+	merge_see(&s[1], "f", 0, 1, 1, 2, 0);
+	merge_see(&s[0], "f", 0, 1, 0, 2, 0);
 	merge_order(s, 3, &p);
 	CHECK_STR(p.host[0]->name, "a");
 	CHECK_STR(p.host[1]->name, "r");
@@ -111,8 +94,8 @@ TEST(merge_order_without_evidence_keeps_the_files_order)
 	struct merge_side s[3] = { { .name = "x" }, { .name = "y" }, { .name = "z" } };
 	struct merge_path p;
 
-	see(&s[0], "only-x", 0, 1, 1, 1, 64);
-	see(&s[2], "only-z", 0, 1, 1, 1, 60);
+	merge_see(&s[0], "only-x", 0, 1, 1, 1, 64);
+	merge_see(&s[2], "only-z", 0, 1, 1, 1, 60);
 	merge_order(s, 3, &p);
 	CHECK_STR(p.host[0]->name, "x");
 	CHECK_STR(p.host[1]->name, "y");
@@ -120,8 +103,8 @@ TEST(merge_order_without_evidence_keeps_the_files_order)
 	CHECK_STR(p.how, "assumed");
 	CHECK(p.undecided == 2);
 	/* partly known: z before y by TTL; x unrelated stays first (file order) */
-	see(&s[2], "zy", 0, 1, 1, 1, 64);
-	see(&s[1], "zy", 0, 1, 1, 1, 63);
+	merge_see(&s[2], "zy", 0, 1, 1, 1, 64);
+	merge_see(&s[1], "zy", 0, 1, 1, 1, 63);
 	merge_order(s, 3, &p);
 	CHECK_STR(p.host[0]->name, "x");
 	CHECK_STR(p.host[1]->name, "z");
@@ -136,9 +119,9 @@ TEST(merge_order_circular_evidence_is_counted)
 	struct merge_side s[3] = { { .name = "x" }, { .name = "y" }, { .name = "z" } };
 	struct merge_path p;
 
-	see(&s[0], "xy", 0, 1, 1, 1, 64); see(&s[1], "xy", 0, 1, 1, 1, 63);
-	see(&s[1], "yz", 0, 1, 1, 1, 64); see(&s[2], "yz", 0, 1, 1, 1, 63);
-	see(&s[2], "zx", 0, 1, 1, 1, 64); see(&s[0], "zx", 0, 1, 1, 1, 63);
+	merge_see(&s[0], "xy", 0, 1, 1, 1, 64); merge_see(&s[1], "xy", 0, 1, 1, 1, 63);
+	merge_see(&s[1], "yz", 0, 1, 1, 1, 64); merge_see(&s[2], "yz", 0, 1, 1, 1, 63);
+	merge_see(&s[2], "zx", 0, 1, 1, 1, 64); merge_see(&s[0], "zx", 0, 1, 1, 1, 63);
 	merge_order(s, 3, &p);
 	CHECK(p.conflicts == 1);
 	CHECK(p.host[0] && p.host[1] && p.host[2]);
@@ -153,8 +136,8 @@ TEST(merge_order_two_hosts_as_merge_roles)
 	merge_order(s, 2, &p);                  /* nothing in common: as given */
 	CHECK_STR(p.host[0]->name, "rcv");
 	CHECK_STR(p.how, "assumed");
-	see(&s[1], "p", 0, 1, 1, 1, 64);
-	see(&s[0], "p", 0, 1, 1, 1, 63);
+	merge_see(&s[1], "p", 0, 1, 1, 1, 64);
+	merge_see(&s[0], "p", 0, 1, 1, 1, 63);
 	merge_order(s, 2, &p);
 	CHECK_STR(p.host[0]->name, "snd");
 	CHECK_STR(p.host[1]->name, "rcv");
@@ -222,21 +205,21 @@ TEST(merge_three_hosts_last_seen_per_packet)
 	struct seen_hits hits = {};
 	int host, next;
 
-	see(&a, "p1", 0, 1, 1, 100, 64); see(&r, "p1", 0, 1, 1, 5000, 63); see(&b, "p1", 0, 1, 1, 9000, 62);
-	see(&a, "p2", 0, 1, 0, 110, 64);                                    /* inside a */
-	see(&a, "p3", 0, 1, 1, 120, 64);                                    /* link a -> r */
-	see(&a, "p4", 0, 1, 1, 130, 64); see(&r, "p4", 0, 1, 0, 5030, 63); /* inside r */
-	see(&a, "p5", 0, 1, 1, 140, 64); see(&r, "p5", 0, 1, 1, 5040, 63); /* link r -> b */
-	see(&a, "p6", 0, 1, 1, 150, 64); see(&r, "p6", 0, 1, 1, 5050, 63);
-	see(&b, "p6", 0, 1, 0, 9050, 62);                                   /* inside b */
+	merge_see(&a, "p1", 0, 1, 1, 100, 64); merge_see(&r, "p1", 0, 1, 1, 5000, 63); merge_see(&b, "p1", 0, 1, 1, 9000, 62);
+	merge_see(&a, "p2", 0, 1, 0, 110, 64);                                    /* inside a */
+	merge_see(&a, "p3", 0, 1, 1, 120, 64);                                    /* link a -> r */
+	merge_see(&a, "p4", 0, 1, 1, 130, 64); merge_see(&r, "p4", 0, 1, 0, 5030, 63); /* inside r */
+	merge_see(&a, "p5", 0, 1, 1, 140, 64); merge_see(&r, "p5", 0, 1, 1, 5040, 63); /* link r -> b */
+	merge_see(&a, "p6", 0, 1, 1, 150, 64); merge_see(&r, "p6", 0, 1, 1, 5050, 63);
+	merge_see(&b, "p6", 0, 1, 0, 9050, 62);                                   /* inside b */
 	/* r's run missed it, b saw it: not lost on either link */
-	see(&a, "p7", 0, 1, 1, 160, 64); see(&b, "p7", 0, 1, 1, 9060, 62);
+	merge_see(&a, "p7", 0, 1, 1, 160, 64); merge_see(&b, "p7", 0, 1, 1, 9060, 62);
 	/* replies b -> r -> a: r1 lost between b and r, r2 inside r, r3 inside a */
-	see(&b, "r1", 1, 1, 1, 9030, 64);
-	see(&b, "r2", 1, 1, 1, 9035, 64); see(&r, "r2", 1, 1, 0, 5035, 63);
-	see(&b, "r3", 1, 1, 1, 9036, 64); see(&r, "r3", 1, 1, 1, 5036, 63); see(&a, "r3", 1, 1, 0, 136, 62);
+	merge_see(&b, "r1", 1, 1, 1, 9030, 64);
+	merge_see(&b, "r2", 1, 1, 1, 9035, 64); merge_see(&r, "r2", 1, 1, 0, 5035, 63);
+	merge_see(&b, "r3", 1, 1, 1, 9036, 64); merge_see(&r, "r3", 1, 1, 1, 5036, 63); merge_see(&a, "r3", 1, 1, 0, 136, 62);
 	/* r forwarded it after b's run ended: not judged on link r -> b */
-	see(&a, "p8", 0, 1, 1, 170, 64); see(&r, "p8", 0, 1, 1, 5070, 63);
+	merge_see(&a, "p8", 0, 1, 1, 170, 64); merge_see(&r, "p8", 0, 1, 1, 5070, 63);
 
 	merge_judge_path(&p, &res, record_hit, &hits);
 	CHECK(res.nhosts == 3);
@@ -278,9 +261,9 @@ TEST(merge_three_hosts_copies_and_a_dead_link)
 	struct merge_path p = { .host = { &a, &r, &b }, .n = 3 };
 	struct merge_result res;
 
-	see(&a, "s", 0, 2, 2, 10, 64); see(&r, "s", 0, 1, 1, 20, 63);
-	see(&a, "t", 0, 1, 1, 30, 64); see(&r, "t", 0, 1, 1, 40, 63);
-	see(&b, "u", 1, 1, 1, 50, 64);  /* a reply b sent that r never saw */
+	merge_see(&a, "s", 0, 2, 2, 10, 64); merge_see(&r, "s", 0, 1, 1, 20, 63);
+	merge_see(&a, "t", 0, 1, 1, 30, 64); merge_see(&r, "t", 0, 1, 1, 40, 63);
+	merge_see(&b, "u", 1, 1, 1, 50, 64);  /* a reply b sent that r never saw */
 	merge_judge_path(&p, &res, NULL, NULL);
 	CHECK(res.link_drops[0][0] == 1);
 	CHECK(res.link_drops[1][0] == 2 && res.link_drops[1][1] == 1);
@@ -298,10 +281,10 @@ TEST(merge_two_hosts_path_equals_merge_judge)
 	struct merge_path p = { .host = { &snd, &rcv }, .n = 2 };
 	struct merge_result one, two;
 
-	see(&snd, "a", 0, 1, 1, 1, 64); see(&rcv, "a", 0, 1, 1, 7, 63);
-	see(&snd, "b", 0, 1, 0, 2, 64);
-	see(&snd, "c", 0, 1, 1, 3, 64);
-	see(&snd, "d", 0, 1, 1, 4, 64); see(&rcv, "d", 0, 1, 0, 9, 63);
+	merge_see(&snd, "a", 0, 1, 1, 1, 64); merge_see(&rcv, "a", 0, 1, 1, 7, 63);
+	merge_see(&snd, "b", 0, 1, 0, 2, 64);
+	merge_see(&snd, "c", 0, 1, 1, 3, 64);
+	merge_see(&snd, "d", 0, 1, 1, 4, 64); merge_see(&rcv, "d", 0, 1, 0, 9, 63);
 	merge_judge(&snd, &rcv, &one, NULL, NULL);
 	merge_judge_path(&p, &two, NULL, NULL);
 	CHECK(!memcmp(one.count, two.count, sizeof(one.count)));

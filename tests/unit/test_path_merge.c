@@ -5,7 +5,7 @@
 #include "l4_path.h"
 #include "hist.h"
 #include "jsonin.h"
-#include "../../src/tools/fleet/merge.h"
+#include "merge_fixture.h"
 
 TEST(l4pt_fragment_group_complete_only_with_every_fragment)
 {
@@ -76,20 +76,6 @@ TEST(jsonin_parses_own_output)
 	CHECK(nt_jv_parse("{} x") == NULL);
 }
 
-static void obs(struct merge_side *s, const char *id, int dir, unsigned in, unsigned out,
-		double t0, double ttl)
-{
-	struct merge_obs *o = merge_side_obs(s, id, dir);
-
-	o->in += in;
-	o->out += out;
-	o->t0 = t0;
-	if (ttl > 0) {
-		o->ttl_sum += ttl;
-		o->ttl_n++;
-	}
-	snprintf(o->desc, sizeof(o->desc), "%s", id);
-}
 
 TEST(merge_verdicts_per_segment)
 {
@@ -99,14 +85,14 @@ TEST(merge_verdicts_per_segment)
 
 	/* p1 delivered, p2 lost in the network, p3 lost in the sender's host,
 	 * p4 lost in the receiver's host, p5 a reply lost in the network */
-	obs(&snd, "p1", 0, 1, 1, 10, 64);   obs(&rcv, "p1", 0, 1, 1, 500, 63);
-	obs(&snd, "p2", 0, 1, 1, 20, 64);
-	obs(&snd, "p3", 0, 1, 0, 30, 64);
-	obs(&snd, "p4", 0, 1, 1, 40, 64);   obs(&rcv, "p4", 0, 1, 0, 530, 63);
-	obs(&rcv, "p5", 1, 1, 1, 535, 64);
-	obs(&snd, "p6", 0, 1, 1, 50, 64);   obs(&rcv, "p6", 0, 1, 1, 540, 63);
+	merge_see(&snd, "p1", 0, 1, 1, 10, 64);   merge_see(&rcv, "p1", 0, 1, 1, 500, 63);
+	merge_see(&snd, "p2", 0, 1, 1, 20, 64);
+	merge_see(&snd, "p3", 0, 1, 0, 30, 64);
+	merge_see(&snd, "p4", 0, 1, 1, 40, 64);   merge_see(&rcv, "p4", 0, 1, 0, 530, 63);
+	merge_see(&rcv, "p5", 1, 1, 1, 535, 64);
+	merge_see(&snd, "p6", 0, 1, 1, 50, 64);   merge_see(&rcv, "p6", 0, 1, 1, 540, 63);
 	/* sent by the sender after the receiver's run ended: not judged */
-	obs(&snd, "p7", 0, 1, 1, 60, 64);
+	merge_see(&snd, "p7", 0, 1, 1, 60, 64);
 
 	CHECK(merge_roles(&snd, &rcv, &how) > 0);
 	CHECK_STR(how, "ttl");
@@ -128,8 +114,8 @@ TEST(merge_roles_from_forwarding_without_ttl)
 	const char *how;
 
 	/* both saw q; b forwarded it and a did not: b is upstream (sender) */
-	obs(&a, "q", 0, 1, 0, 1, 0);
-	obs(&b, "q", 0, 1, 1, 1, 0);
+	merge_see(&a, "q", 0, 1, 0, 1, 0);
+	merge_see(&b, "q", 0, 1, 1, 1, 0);
 	CHECK(merge_roles(&a, &b, &how) < 0);
 	CHECK_STR(how, "forwarding");
 	merge_side_free(&a);

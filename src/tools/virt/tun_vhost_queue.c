@@ -231,9 +231,7 @@ static void metrics(void *ctx, struct nt_prom *m)
 			    "the deepest sample of the run", (double)r->v.max, "device", ifn, "queue", q,
 			    "measure", ms, NULL);
 	}
-	nt_prom_add(m, "nettrail_map_full_total", NT_PROM_COUNTER,
-		    "samples of a tap queue the table had no row for",
-		    (double)nt_counter_sum(t->skel->maps.nt_counters, NT_CNT_MAP_FULL), NULL);
+	nt_prom_losses(m, t->skel->maps.nt_counters, "samples of a tap queue the table had no row for");
 }
 
 /* ---- the tools ------------------------------------------------------------- */

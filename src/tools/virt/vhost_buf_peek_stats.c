@@ -183,9 +183,7 @@ static void metrics(void *ctx, struct nt_prom *m)
 			    "lengths of the packets the peeks found, summed", (double)sum.bytes,
 			    VQ_PROM_LABELS(l), NULL);
 	}
-	nt_prom_add(m, "nettrail_map_full_total", NT_PROM_COUNTER,
-		    "peeks of a queue or return value the tables had no row for",
-		    (double)nt_counter_sum(t->skel->maps.nt_counters, NT_CNT_MAP_FULL), NULL);
+	nt_prom_losses(m, t->skel->maps.nt_counters, "peeks of a queue or return value the tables had no row for");
 }
 
 /* ---- the tool ------------------------------------------------------------- */

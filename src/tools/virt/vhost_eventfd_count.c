@@ -213,9 +213,7 @@ static void metrics(void *ctx, struct nt_prom *m)
 				    "the guest's kicks (writes to the queue's kick eventfd)", (double)kicks,
 				    VQ_PROM_LABELS(l), NULL);
 	}
-	nt_prom_add(m, "nettrail_map_full_total", NT_PROM_COUNTER,
-		    "completions or kicks of a queue the tables had no row for",
-		    (double)nt_counter_sum(t->skel->maps.nt_counters, NT_CNT_MAP_FULL), NULL);
+	nt_prom_losses(m, t->skel->maps.nt_counters, "completions or kicks of a queue the tables had no row for");
 }
 
 /* ---- the tool ------------------------------------------------------------- */

@@ -267,9 +267,7 @@ static void metrics(void *ctx, struct nt_prom *m)
 				    "device", dev, "cpu", cpu, NULL);
 		}
 	}
-	nt_prom_add(m, "nettrail_map_full_total", NT_PROM_COUNTER,
-		    "handler runs of an (IRQ, CPU) the table had no row for",
-		    (double)nt_counter_sum(t->skel->maps.nt_counters, NT_CNT_MAP_FULL), NULL);
+	nt_prom_losses(m, t->skel->maps.nt_counters, "handler runs of an (IRQ, CPU) the table had no row for");
 }
 
 /* ---- the run --------------------------------------------------------------- */

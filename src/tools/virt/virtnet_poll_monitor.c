@@ -217,9 +217,7 @@ static void metrics(void *ctx, struct nt_prom *m)
 				    "that reached the driver", (double)r->v.recv_done, "device", ifn,
 				    "queue", q, NULL);
 	}
-	nt_prom_add(m, "nettrail_map_full_total", NT_PROM_COUNTER,
-		    "polls of a queue the table had no row for",
-		    (double)nt_counter_sum(t->skel->maps.nt_counters, NT_CNT_MAP_FULL), NULL);
+	nt_prom_losses(m, t->skel->maps.nt_counters, "polls of a queue the table had no row for");
 }
 
 /* ---- the run --------------------------------------------------------------- */
