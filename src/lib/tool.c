@@ -144,6 +144,7 @@ static int start(struct nt_run *r)
 	struct bpf_object_skeleton *skeleton;
 	int err;
 
+	nt_stages_reserve(r->plans, d->nstages);
 	r->skel = d->skel->open(&open_opts);
 	if (!r->skel) {
 		nt_err("failed to open BPF object: %s", strerror(errno));
@@ -279,6 +280,8 @@ int nt_tool_run(const struct nt_tool_def *d, int argc, char **argv)
 		nt_info("Metrics at http://%s/metrics", r.common.prometheus.shown);
 	if (h->header)
 		h->header(&r);
+	if (h->begun)
+		h->begun(&r);
 	err = nt_run_loop(r.events, h->on_event, r.ctx, r.common.duration, r.tick_ms,
 			  r.tick_ms > 0 ? tick_of(h) : NULL) ? NT_EXIT_RUNTIME : NT_EXIT_OK;
 	/* detached before the summary: nothing new comes in while it is made;

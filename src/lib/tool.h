@@ -60,6 +60,9 @@ struct nt_tool_hooks {
 	/* The ready line's subject, e.g. "dropped packets". */
 	void (*describe)(struct nt_run *r, char *buf, size_t len);
 	void (*header)(struct nt_run *r);       /* after the ready line: a text header */
+	/* After the header, before the first event is read: work that can wait
+	 * until tracing has begun, kept off the start-up (reading kallsyms). */
+	void (*begun)(struct nt_run *r);
 	ring_buffer_sample_fn on_event;         /* ctx = r->ctx */
 	void (*tick)(void *ctx);                /* every r->tick_ms, ctx = r->ctx */
 	void (*finish)(struct nt_run *r);       /* detached: the final summary */

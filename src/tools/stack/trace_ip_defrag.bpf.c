@@ -5,10 +5,13 @@
  * identity (saddr, daddr, IP id, protocol) and the fragment offset.
  *
  * Drops come from the drop floor: kfree_skb with the fragment reasons of this
- * kernel (FRAG_REASM_TIMEOUT, FRAG_TOO_FAR, DUP_FRAG), and frees without a
- * specific reason (kernels before reasons, and those whose enum has no
- * fragment reasons yet: 6.1 frees the timed-out head in ip_expire with
- * NOT_SPECIFIED) when they come from the reassembly functions. Queueing,
+ * kernel (FRAG_REASM_TIMEOUT, FRAG_TOO_FAR, DUP_FRAG), and frees of fragments
+ * without a specific reason (kernels before reasons, and those whose enum has
+ * no fragment reasons yet: 6.1 frees the timed-out head in ip_expire with
+ * NOT_SPECIFIED) from the reassembly functions. Their address ranges come from
+ * kallsyms, which user space reads once tracing has begun: until it has set
+ * them (callers_known), every unspecific free of a fragment is sent with its
+ * location and judged there; from then on, here. Queueing,
  * reassembly and expiry are function probes (ip_defrag,
  * inet_frag_reasm_finish, ip_expire): optional stages. Every event carries
  * the namespace whose queue it is (conntrack reassembles at every hop where
@@ -27,9 +30,11 @@ const volatile __u32 targ_daddr = 0;
 const volatile __u8 targ_proto = 0;
 const volatile __u32 targ_reasons[TID_MAX_REASONS] = {};
 const volatile __u32 targ_nreasons = 0;
-const volatile __u64 targ_caller_lo[TID_MAX_CALLERS] = {};
-const volatile __u64 targ_caller_hi[TID_MAX_CALLERS] = {};
-const volatile __u32 targ_ncallers = 0;
+/* written by user space after attach, callers_known last */
+__u64 caller_lo[TID_MAX_CALLERS] = {};
+__u64 caller_hi[TID_MAX_CALLERS] = {};
+__u32 ncallers = 0;
+volatile __u32 callers_known = 0;
 
 static __always_inline bool match(__u32 saddr, __u32 daddr, __u8 proto)
 {
@@ -72,8 +77,22 @@ static __always_inline int from_skb(const struct sk_buff *skb, struct tid_event 
 	return 0;
 }
 
-static __always_inline bool is_frag_drop(__u64 location, __u32 reason)
+static __always_inline bool in_callers(__u64 location)
 {
+	__u32 n = ncallers;
+	bool in = false;
+
+#pragma unroll
+	for (int i = 0; i < TID_MAX_CALLERS; i++)
+		in |= i < n && location >= caller_lo[i] && location < caller_hi[i];
+	return in;
+}
+
+/* A drop with one of this kernel's fragment reasons, or an unspecific free
+ * from the reassembly code; @unspecific: not judged yet (callers unknown). */
+static __always_inline bool is_frag_drop(__u64 location, __u32 reason, bool *unspecific)
+{
+	*unspecific = false;
 	if (reason != NT_DROP_NO_REASON) {
 #pragma unroll
 		for (int i = 0; i < TID_MAX_REASONS; i++) {
@@ -82,20 +101,15 @@ static __always_inline bool is_frag_drop(__u64 location, __u32 reason)
 			if (reason == targ_reasons[i])
 				return true;
 		}
-		/* an unspecific free: judged by where it happens, below */
 		if (!NT_DROP_HAS_REASON ||
 		    reason != bpf_core_enum_value(enum skb_drop_reason,
 						  SKB_DROP_REASON_NOT_SPECIFIED))
 			return false;
 	}
-#pragma unroll
-	for (int i = 0; i < TID_MAX_CALLERS; i++) {
-		if (i >= targ_ncallers)
-			break;
-		if (location >= targ_caller_lo[i] && location < targ_caller_hi[i])
-			return true;
-	}
-	return false;
+	if (callers_known)
+		return in_callers(location);
+	*unspecific = true;
+	return true;
 }
 
 static __always_inline int handle_drop(void *ctx, const struct sk_buff *skb, __u64 location,
@@ -104,18 +118,22 @@ static __always_inline int handle_drop(void *ctx, const struct sk_buff *skb, __u
 	struct tid_event t = {};
 	struct net_device *dev;
 	unsigned char *l3 = NULL;
+	bool unspecific;
 
-	if (!skb || !is_frag_drop(location, reason))
+	if (!skb || !is_frag_drop(location, reason, &unspecific))
 		return 0;
 	/* also a locally built datagram (protocol still 0) queued at LOCAL_OUT by
 	 * conntrack's defrag, as raw IP_HDRINCL sends are on 5.10 */
 	if (nt_skb_ip_header(skb, &l3) != NT_ETH_P_IP || from_skb(skb, &t))
 		return 0;
+	if (unspecific && !t.offset && !t.more)
+		return 0;       /* not a fragment: not the reassembly code's */
 	if (!match(t.saddr, t.daddr, t.proto))
 		return 0;
 	t.type = TID_DROP;
 	t.reason = reason;
 	t.location = location;
+	t.unspecific = unspecific;
 	dev = BPF_CORE_READ(skb, dev);
 	if (dev)
 		t.netns = nt_dev_netns(dev);

@@ -66,6 +66,20 @@ struct tool {
 	uint64_t counts[5];
 };
 
+/* Is @location in one of the reassembly functions (or a compiler clone)? */
+static bool from_reassembly(uint64_t location)
+{
+	const struct ksym *s = nt_ksyms() ? ksyms__map_addr(nt_ksyms(), location) : NULL;
+
+	for (size_t i = 0; s && i < NT_ARRAY_SIZE(frag_callers); i++) {
+		size_t l = strlen(frag_callers[i]);
+
+		if (!strncmp(s->name, frag_callers[i], l) && (!s->name[l] || s->name[l] == '.'))
+			return true;
+	}
+	return false;
+}
+
 static int on_event(void *ctx, void *data, size_t len)
 {
 	struct tool *t = ctx;
@@ -74,6 +88,8 @@ static int on_event(void *ctx, void *data, size_t len)
 	const char *type = e->type < 5 ? type_names[e->type] : "?";
 
 	if (len < sizeof(*e))
+		return 0;
+	if (e->type == TID_DROP && e->unspecific && !from_reassembly(e->location))
 		return 0;
 	if (e->type < 5)
 		t->counts[e->type]++;
@@ -162,32 +178,46 @@ static void report_summary(struct tool *t, const struct nt_stage_plan *plans, in
 /* Fragment drops: by reason where this kernel names fragment reasons; and by
  * caller for frees without a specific one (kernels before reasons, and those
  * with reasons but no fragment ones yet, e.g. 6.1's NOT_SPECIFIED free of the
- * timed-out head in ip_expire). */
-static int set_drop_filter(struct trace_ip_defrag_bpf *skel)
+ * timed-out head in ip_expire). The callers' ranges are learnt once tracing has
+ * begun (learn_callers). */
+static void set_reasons(struct trace_ip_defrag_bpf *skel)
 {
 	__u32 n = 0;
 
-	if (nt_drop_has_reasons()) {
-		for (size_t i = 0; i < NT_ARRAY_SIZE(frag_reasons) && n < TID_MAX_REASONS; i++) {
-			long long v = nt_drop_reason_value(frag_reasons[i]);
+	if (!nt_drop_has_reasons())
+		return;
+	for (size_t i = 0; i < NT_ARRAY_SIZE(frag_reasons) && n < TID_MAX_REASONS; i++) {
+		long long v = nt_drop_reason_value(frag_reasons[i]);
 
-			if (v >= 0)
-				((__u32 *)skel->rodata->targ_reasons)[n++] = (__u32)v;
-		}
-		skel->rodata->targ_nreasons = n;
+		if (v >= 0)
+			((__u32 *)skel->rodata->targ_reasons)[n++] = (__u32)v;
 	}
-	n = 0;
+	skel->rodata->targ_nreasons = n;
+}
+
+/* kallsyms costs tens of ms: read once tracing has begun, not before. Until
+ * callers_known is set the programs send every unspecific free of a fragment
+ * and on_event judges it by from_reassembly(). */
+static void learn_callers(struct nt_run *r)
+{
+	struct trace_ip_defrag_bpf *skel = r->skel;
+	__u32 n = 0;
+
+	if (getenv("NT_TEST_CALLERS_UNKNOWN"))  /* tests: user space judges the whole run */
+		return;
 	for (size_t i = 0; i < NT_ARRAY_SIZE(frag_callers) && n < TID_MAX_CALLERS; i++) {
 		uint64_t lo, hi;
 
 		if (!nt_ksyms() || !ksyms__range(nt_ksyms(), frag_callers[i], &lo, &hi))
 			continue;
-		((__u64 *)skel->rodata->targ_caller_lo)[n] = lo;
-		((__u64 *)skel->rodata->targ_caller_hi)[n] = hi;
+		skel->bss->caller_lo[n] = lo;
+		skel->bss->caller_hi[n] = hi;
 		n++;
 	}
-	skel->rodata->targ_ncallers = n;
-	return 0;
+	skel->bss->ncallers = n;
+	__atomic_store_n(&skel->bss->callers_known, 1, __ATOMIC_RELEASE);
+	nt_dbg("reassembly code for unspecific frees: %u of %zu functions in kallsyms", n,
+	       NT_ARRAY_SIZE(frag_callers));
 }
 
 NT_SKEL(trace_ip_defrag);
@@ -203,7 +233,8 @@ static int configure(struct nt_run *r)
 	skel->rodata->targ_saddr = cfg.filter.saddr.v4;        /* 0 when not given */
 	skel->rodata->targ_daddr = cfg.filter.daddr.v4;
 	skel->rodata->targ_proto = cfg.filter.l4_proto;
-	return set_drop_filter(skel) ? NT_EXIT_RUNTIME : 0;
+	set_reasons(skel);
+	return 0;
 }
 
 static void describe(struct nt_run *r, char *buf, size_t len)
@@ -220,6 +251,7 @@ static const struct nt_tool_hooks hooks = {
 	.planned = nt_drop_planned,
 	.configure = configure,
 	.describe = describe,
+	.begun = learn_callers,
 	.on_event = on_event,
 	.finish = finish,
 };

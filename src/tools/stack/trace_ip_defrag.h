@@ -32,7 +32,9 @@ struct tid_event {
 	__u8  type;              /* enum tid_type */
 	__u8  proto;
 	__u8  more;              /* MF flag */
-	__u8  pad;
+	__u8  unspecific;        /* drop without a fragment reason, sent before the
+				  * reassembly code's ranges were known: user space
+				  * keeps it if @location is in that code */
 	char  ifname[16];
 	char  comm[16];
 };
