@@ -626,12 +626,28 @@ static int attach_tc(struct bpf_object *obj, struct nt_stage_plan *pl)
 			       nt_iface_name(&ifs[i], name, sizeof(name)), pl->stage->name, why);
 			return -1;
 		}
-		pl->ntc = i + 1;
+		if (pl->ntc < i + 1)    /* reserved hooks are counted already */
+			pl->ntc = i + 1;
 		nt_dbg("stage %s: attached %s on %s as %s (%s)", pl->stage->name,
 		       nt_kind_name(c->kind), nt_iface_name(&ifs[i], name, sizeof(name)),
 		       nt_tc_hook_how(&pl->tc[i]), c->prog);
 	}
 	return 0;
+}
+
+void nt_stages_reserve(struct nt_stage_plan *plans, int n)
+{
+	for (int i = 0; i < n; i++) {
+		struct nt_stage_plan *pl = &plans[i];
+		const struct nt_candidate *c = pl->cand;
+
+		if (!c || pl->served_by || !is_tc(c->kind))
+			continue;
+		for (int k = 0; k < plan_nifaces(pl, c); k++)
+			nt_tc_hook_reserve(&pl->tc[k], plan_ifaces(pl, c)[k].ifindex,
+					   c->kind == NT_PK_TC_EGRESS);
+		pl->ntc = plan_nifaces(pl, c);
+	}
 }
 
 int nt_stages_attach(struct bpf_object *obj, struct nt_stage_plan *plans, int n)

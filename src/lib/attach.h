@@ -111,6 +111,9 @@ int nt_stages_plan(const struct nt_stage *stages, int n, enum nt_attach_mode mod
 		   const struct nt_plan_ctx *pc, struct nt_stage_plan *plans, bool quiet);
 /* Autoload exactly the chosen programs and point them at their targets. */
 int nt_stages_prepare(struct bpf_object *obj, struct nt_stage_plan *plans, int n);
+/* Before the load: reserve the tc stages' hooks (tchook.h), whose creation
+ * waits for the kernel, while the programs load. */
+void nt_stages_reserve(struct nt_stage_plan *plans, int n);
 /* Attach the chosen programs (after load). Message + -1 on failure. */
 int nt_stages_attach(struct bpf_object *obj, struct nt_stage_plan *plans, int n);
 void nt_stages_detach(struct nt_stage_plan *plans, int n);

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+#include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "nt.h"
@@ -21,6 +22,71 @@ static int attach_tcx(struct nt_tc_hook *h, int prog_fd)
 		return -errno;
 	h->link_fd = fd;
 	return 0;
+}
+
+/* The placeholder program, shared by every reservation: return TCX_NEXT (-1),
+ * so that the packet goes on as if no program were there. */
+static int placeholder_fd = -1;
+static int placeholder_users;
+
+static int placeholder_get(void)
+{
+	static const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = -1 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+
+	if (placeholder_fd < 0)
+		placeholder_fd = bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "nt_tc_reserve", "GPL",
+					       insns, 2, NULL);
+	if (placeholder_fd >= 0)
+		placeholder_users++;
+	return placeholder_fd;
+}
+
+static void placeholder_put(void)
+{
+	if (placeholder_fd >= 0 && --placeholder_users == 0) {
+		close(placeholder_fd);
+		placeholder_fd = -1;
+	}
+}
+
+static void *reserve_thread(void *arg)
+{
+	struct nt_tc_hook *h = arg;
+
+	attach_tcx(h, placeholder_fd);  /* link_fd stays -1 where it fails */
+	return NULL;
+}
+
+void nt_tc_hook_reserve(struct nt_tc_hook *h, int ifindex, bool egress)
+{
+	memset(h, 0, sizeof(*h));
+	h->link_fd = -1;
+	h->ifindex = ifindex;
+	h->egress = egress;
+	h->reserved = true;
+	if (placeholder_get() < 0)
+		return;
+	if (pthread_create(&h->reserver, NULL, reserve_thread, h)) {
+		placeholder_put();
+		return;
+	}
+	h->reserving = true;
+}
+
+/* Wait for the reservation; true if it holds a link. */
+static bool reserved(struct nt_tc_hook *h)
+{
+	if (!h->reserved)
+		return false;
+	if (h->reserving) {
+		pthread_join(h->reserver, NULL);
+		h->reserving = false;
+		placeholder_put();
+	}
+	return h->link_fd >= 0;
 }
 
 static int attach_clsact(struct nt_tc_hook *h, int prog_fd)
@@ -53,6 +119,11 @@ int nt_tc_hook_attach(struct nt_tc_hook *h, int prog_fd, int ifindex, bool egres
 {
 	int tcx, err;
 
+	if (reserved(h) && h->ifindex == ifindex && h->egress == egress) {
+		if (!bpf_link_update(h->link_fd, prog_fd, NULL))
+			return 0;
+		close(h->link_fd);
+	}
 	memset(h, 0, sizeof(*h));
 	h->link_fd = -1;
 	h->ifindex = ifindex;
@@ -70,6 +141,7 @@ int nt_tc_hook_attach(struct nt_tc_hook *h, int prog_fd, int ifindex, bool egres
 
 void nt_tc_hook_detach(struct nt_tc_hook *h)
 {
+	reserved(h);
 	if (h->link_fd >= 0) {
 		close(h->link_fd);
 		h->link_fd = -1;

@@ -5,10 +5,17 @@
  * where the kernel has them (6.6+; gone with the process, whatever ends it),
  * else a cls_bpf filter on the clsact qdisc over netlink (removed at detach,
  * with the qdisc if we added it).
+ *
+ * Creating a tcx link waits for an RCU grace period (10-20 ms on a quiet
+ * 2-CPU VM), replacing the program of one does not. So a hook can be reserved
+ * before the tool's programs are loaded: a thread creates the link with a
+ * program that hands every packet on (TCX_NEXT), its wait overlapping the
+ * load, and attach swaps the tool's program in.
  */
 #ifndef NT_TCHOOK_H
 #define NT_TCHOOK_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -19,9 +26,17 @@ struct nt_tc_hook {
 	bool filter;            /* a clsact filter is ours */
 	bool clsact_created;    /* and we added the clsact qdisc for it */
 	unsigned int handle, priority;
+	bool reserved;          /* nt_tc_hook_reserve() was called: link_fd is its link */
+	bool reserving;         /* a thread is creating the placeholder link */
+	pthread_t reserver;
 };
 
-/* Put program @prog_fd on @ifindex; 0, or -errno with @why filled. */
+/* Start creating a placeholder tcx link on @ifindex (no-op where it fails:
+ * attach then does it all). */
+void nt_tc_hook_reserve(struct nt_tc_hook *h, int ifindex, bool egress);
+
+/* Put program @prog_fd on @ifindex (into its reserved link, if any); 0, or
+ * -errno with @why filled. */
 int nt_tc_hook_attach(struct nt_tc_hook *h, int prog_fd, int ifindex, bool egress,
 		      char *why, size_t len);
 /* Remove it (no-op for a hook never attached). */
