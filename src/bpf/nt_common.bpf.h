@@ -71,6 +71,21 @@ static __always_inline void nt_count_add(__u32 idx, __u64 n)
 #define NT_RD(btf, src, ...) \
 	((btf) ? ___arrow(src, __VA_ARGS__) : BPF_CORE_READ(src, __VA_ARGS__))
 
+/*
+ * A tp_btf program's typed arguments are trusted pointers (6.0+). For every
+ * load of a pointer field through one, the verifier (6.3+) looks up
+ * "<struct>__safe_trusted" and three more names with a linear scan of the
+ * kernel's BTF: milliseconds per program at start-up. A read-only cast
+ * (bpf_rdonly_cast, 6.2+; a register move once loaded) makes the argument an
+ * untrusted typed pointer: the same plain loads, none of the lookups. Where
+ * the kfunc is missing the branch is dead and the argument stays as it is.
+ */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+#define NT_UNTRUSTED(type, ptr)                                                        \
+	((const type *)(bpf_ksym_exists(bpf_rdonly_cast) ?                             \
+		bpf_rdonly_cast((const void *)(ptr), bpf_core_type_id_kernel(type)) :  \
+		(const void *)(ptr)))
+
 /* Inode of the device's network namespace; 0 on kernels built without
  * CONFIG_NET_NS (there is only one namespace then). */
 static __always_inline __u32 nt_dev_netns_rd(bool btf, const struct net_device *dev)

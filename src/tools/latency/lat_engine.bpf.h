@@ -901,7 +901,7 @@ static __always_inline int lat_on_tp(void *ctx, const struct sk_buff *skb, const
 SEC("tp_btf/" #tpname)                                                                 \
 int nt_lat_##tag##_btf(unsigned long long *ctx)                                        \
 {                                                                                      \
-	return lat_on_tp(ctx, (const struct sk_buff *)ctx[argi], (const void *)ctx[0],  \
+	return lat_on_tp(ctx, NT_UNTRUSTED(struct sk_buff, ctx[argi]), (const void *)ctx[0], \
 			 LH_##id, LAT_F_BTF);                                          \
 }                                                                                      \
 SEC("raw_tp/" #tpname)                                                                 \
@@ -1022,7 +1022,7 @@ static __always_inline int lat_on_sk_ready(void *ctx, const struct sock *sk, con
 SEC("tp_btf/sk_data_ready")                                                            \
 int nt_lat_skready_btf(unsigned long long *ctx)                                        \
 {                                                                                      \
-	return lat_on_sk_ready(ctx, (const struct sock *)ctx[0], LH_##id, LAT_F_BTF);  \
+	return lat_on_sk_ready(ctx, NT_UNTRUSTED(struct sock, ctx[0]), LH_##id, LAT_F_BTF); \
 }                                                                                      \
 SEC("raw_tp/sk_data_ready")                                                            \
 int nt_lat_skready_raw(unsigned long long *ctx)                                        \
