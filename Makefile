@@ -15,6 +15,7 @@ BUILD    ?= build
 CC       ?= gcc
 CLANG    ?= clang
 STRIP    ?= llvm-strip
+HOSTCC   ?= cc
 BPFTOOL  ?= bpftool
 VMLINUX_BTF ?= /sys/kernel/btf/vmlinux
 ARCH     := $(shell uname -m | sed -e 's/x86_64/x86/' -e 's/aarch64/arm64/')
@@ -104,11 +105,17 @@ $(BUILD)/vmlinux.h: | $(BUILD)
 	@test -r $(VMLINUX_BTF) || { echo "no kernel BTF at $(VMLINUX_BTF): set VMLINUX_BTF=FILE" >&2; exit 1; }
 	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
 
-# BPF objects: debug info stripped (BTF kept, CO-RE still works), then a skeleton.
+# BPF objects: debug info stripped (BTF kept, CO-RE still works), and the line info
+# of .BTF.ext (source lines in verifier logs: 95 % of the section, copied by libbpf at
+# every start; KEEP_LINE_INFO=1 keeps it), then a skeleton.
 # vmlinux.h is generated, so it is named here: it must exist before the first compile.
-$(BUILD)/%.bpf.o: %.bpf.c $(BUILD)/vmlinux.h | $(BUILD) $(LIBBPF_DEP)
+$(BUILD)/%.bpf.o: %.bpf.c $(BUILD)/vmlinux.h | $(BUILD) $(LIBBPF_DEP) $(BUILD)/bpf_drop_line_info
 	$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -I$(dir $<) -c $< -o $@
 	$(STRIP) -g $@
+	$(if $(filter 1,$(KEEP_LINE_INFO)),,$(BUILD)/bpf_drop_line_info $@)
+
+$(BUILD)/bpf_drop_line_info: scripts/bpf_drop_line_info.c | $(BUILD)
+	$(HOSTCC) -O2 -Wall -Wextra -o $@ $<
 
 $(BUILD)/%.skel.h: $(BUILD)/%.bpf.o
 	$(BPFTOOL) gen skeleton $< name $(subst .skel.h,,$(notdir $@))_bpf > $@
