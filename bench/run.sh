@@ -56,8 +56,14 @@ ip netns exec "$LAB_ROUTER_NS" iptables -A FORWARD -p udp --dport 9 -j DROP
 # pointed at; healthy traffic is never INVALID, so nothing else changes.
 ip netns exec "$LAB_ROUTER_NS" iptables -A FORWARD -m conntrack --ctstate INVALID -j DROP
 
+# Two taps in the router (no VM behind them): the interfaces the VM tools start on.
+LAB_TAP0=${P}tap0 LAB_TAP1=${P}tap1
+for t in "$LAB_TAP0" "$LAB_TAP1"; do
+	ip netns exec "$LAB_ROUTER_NS" ip tuntap add dev "$t" mode tap &&
+		ip netns exec "$LAB_ROUTER_NS" ip link set "$t" up || exit 1
+done
 export LAB_CLIENT_NS LAB_ROUTER_NS LAB_SERVER_NS LAB_CLIENT_IP LAB_SERVER_IP LAB_RX_IF LAB_TX_IF \
-	LAB_CLIENT_IF LAB_SERVER_IF
+	LAB_CLIENT_IF LAB_SERVER_IF LAB_TAP0 LAB_TAP1
 # the start-up table (bench/startup.py: every tool, this build beside NT_OLD and the
 # NT_FLOOR skeleton), then ns per program run and the overhead part (bench/measure.py)
 [[ ${BENCH_PART:-} == overhead ]] || /usr/bin/python3 bench/startup.py "$NT" "$RUNS"

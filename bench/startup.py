@@ -17,7 +17,10 @@ NT, RUNS = sys.argv[1], int(sys.argv[2])
 E = os.environ
 NS = ["ip", "netns", "exec", E["LAB_ROUTER_NS"]]
 C, S, RX, TX = E["LAB_CLIENT_IP"], E["LAB_SERVER_IP"], E["LAB_RX_IF"], E["LAB_TX_IF"]
+T0, T1 = E["LAB_TAP0"], E["LAB_TAP1"]   # two taps in the router: the VM tools' interfaces
 PAIR = ["--src-ip", C, "--dst-ip", S]
+VM = ["--vm-interface", T0, "--phy-interface", TX]
+VM_PAIR = ["--src-vm-interface", T0, "--dst-vm-interface", T1]
 
 # every tracing tool, as a user would start it on the lab's router
 TOOLS = {
@@ -35,7 +38,17 @@ TOOLS = {
     "drop_monitor_controller": [],
     "trace_ip_defrag": [],
     "trace_conntrack": [],
+    "vm_network_latency_summary": VM + ["--direction", "rx"],
+    "vm_network_latency_details": VM + ["--direction", "rx"],
+    "vm_network_performance_metrics": VM + ["--direction", "tx"],
+    "vm_pair_latency": VM_PAIR,
+    "vm_pair_gap": VM_PAIR + ["--threshold", "500"],
+    "tun_ring_monitor": ["--device", T0],
+    # this host is itself a virtio-net guest: its own NIC, from the root namespace
+    "virtnet_poll_monitor": [],
+    "virtnet_irq_monitor": [],
 }
+ROOT_NS = {"virtnet_poll_monitor", "virtnet_irq_monitor"}
 
 
 def hwm_mib(pid):
@@ -49,7 +62,8 @@ def hwm_mib(pid):
 def one_run(cmd):
     """(ms from exec to the ready line, VmHWM MiB), or the tool's error line."""
     t0 = time.perf_counter()
-    p = subprocess.Popen(NS + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    argv = cmd if cmd[1:2] and cmd[1] in ROOT_NS else NS + cmd
+    p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                          text=True)
     last = ""
     for line in p.stderr:

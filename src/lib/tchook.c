@@ -119,10 +119,11 @@ int nt_tc_hook_attach(struct nt_tc_hook *h, int prog_fd, int ifindex, bool egres
 {
 	int tcx, err;
 
-	if (reserved(h) && h->ifindex == ifindex && h->egress == egress) {
-		if (!bpf_link_update(h->link_fd, prog_fd, NULL))
+	if (reserved(h)) {
+		if (h->ifindex == ifindex && h->egress == egress &&
+		    !bpf_link_update(h->link_fd, prog_fd, NULL))
 			return 0;
-		close(h->link_fd);
+		close(h->link_fd);      /* not this hook's, or refused: a new link */
 	}
 	memset(h, 0, sizeof(*h));
 	h->link_fd = -1;
