@@ -115,6 +115,56 @@ struct ksyms *ksyms__load(void)
 	return ksyms__parse("/proc/kallsyms");
 }
 
+/* 2: @sym is @name; 1: a "name.<suffix>" clone of it; 0: neither. */
+static int name_match(const char *sym, const char *name)
+{
+	size_t l = strlen(name);
+
+	if (strncmp(sym, name, l))
+		return 0;
+	return !sym[l] ? 2 : sym[l] == '.';
+}
+
+int ksyms__scan(const char *path, const char *const names[], uint64_t addrs[], int n)
+{
+	FILE *f = fopen(path, "r");
+	static char iobuf[1 << 16];
+	char line[512];
+	int best[16] = { 0 }, found = 0;
+
+	if (!f || n > 16) {
+		if (f)
+			fclose(f);
+		return -1;
+	}
+	setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));
+	for (int i = 0; i < n; i++)
+		addrs[i] = 0;
+	while (found < n && fgets(line, sizeof(line), f)) {
+		unsigned long long addr;
+		const char *name;
+		char type;
+
+		if (parse_line(line, &addr, &type, &name) ||
+		    (type != 't' && type != 'T' && type != 'w' && type != 'W'))
+			continue;
+		for (int i = 0; i < n; i++) {
+			int m = name_match(name, names[i]);
+
+			if (m > best[i]) {      /* the exact name wins over a clone */
+				found += m == 2;
+				best[i] = m;
+				addrs[i] = addr;
+			}
+		}
+	}
+	fclose(f);
+	found = 0;
+	for (int i = 0; i < n; i++)
+		found += best[i] > 0;
+	return found;
+}
+
 void ksyms__free(struct ksyms *ks)
 {
 	if (!ks)
@@ -155,19 +205,16 @@ const char *ksyms__fmt(const struct ksyms *ks, uint64_t addr, char *buf, size_t 
 
 const struct ksym *ksyms__find(const struct ksyms *ks, const char *name)
 {
-	size_t l = strlen(name);
 	const struct ksym *clone = NULL;
 
 	if (!ks)
 		return NULL;
 	for (size_t i = 0; i < ks->n; i++) {
-		const char *s = ks->syms[i].name;
+		int m = name_match(ks->syms[i].name, name);
 
-		if (strncmp(s, name, l))
-			continue;
-		if (!s[l])
+		if (m == 2)
 			return &ks->syms[i];
-		if (s[l] == '.' && !clone)
+		if (m == 1 && !clone)
 			clone = &ks->syms[i];
 	}
 	return clone;

@@ -5,14 +5,8 @@
 #include "unit.h"
 #include "ksyms.h"
 
-static struct ksyms *fake(void)
-{
-	char path[] = "/tmp/nt-unit-ksyms-XXXXXX";
-	int fd = mkstemp(path);
-	FILE *f = fdopen(fd, "w");
-	struct ksyms *ks;
-
-	fprintf(f, "ffffffff81000000 T _stext\n"
+static const char fake_text[] = "ffffffff81000000 T _stext\n"
+		   "ffffffff81000080 t ip_rcv.cold\n"
 		   "ffffffff81000100 t __netif_receive_skb_core.constprop.0\n"
 		   "ffffffff81000400 T ip_rcv\n"
 		   "ffffffff81000500 D some_data\n"
@@ -20,8 +14,23 @@ static struct ksyms *fake(void)
 		   "garbage line\n"
 		   "ffffffff81000700 T\n"
 		   "ffffffffc0000000 t ovs_vport_send\t[openvswitch]\n"
-		   "0000000000000000 T zero_addr_hidden");    /* last line without a newline */
+		   "0000000000000000 T zero_addr_hidden";      /* last line without a newline */
+
+static void fake_file(char *path)
+{
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+
+	fputs(fake_text, f);
 	fclose(f);
+}
+
+static struct ksyms *fake(void)
+{
+	char path[] = "/tmp/nt-unit-ksyms-XXXXXX";
+	struct ksyms *ks;
+
+	fake_file(path);
 	ks = ksyms__parse(path);
 	unlink(path);
 	return ks;
@@ -57,4 +66,23 @@ TEST(ksyms_find_clone_and_range)
 	CHECK(ksyms__range(ks, "ip_rcv", &lo, &hi) && lo == 0xffffffff81000400ULL &&
 	      hi == 0xffffffff81000600ULL);
 	ksyms__free(ks);
+}
+
+TEST(ksyms_scan_names)
+{
+	static const char *const names[] = { "ip_rcv", "__netif_receive_skb_core", "some_data",
+					      "absent", "ovs_vport_send" };
+	char path[] = "/tmp/nt-unit-ksyms-XXXXXX";
+	uint64_t a[5];
+
+	fake_file(path);
+	/* the exact name beats an earlier clone; a clone stands in for a missing exact
+	 * name; data symbols and absent names are 0 */
+	CHECK(ksyms__scan(path, names, a, 5) == 3);
+	CHECK(a[0] == 0xffffffff81000400ULL);
+	CHECK(a[1] == 0xffffffff81000100ULL);
+	CHECK(a[2] == 0 && a[3] == 0);
+	CHECK(a[4] == 0xffffffffc0000000ULL);
+	unlink(path);
+	CHECK(ksyms__scan(path, names, a, 5) == -1);
 }

@@ -231,7 +231,8 @@ static struct tool *const tool = &tool_state;
 static int configure(struct nt_run *r)
 {
 	struct virtnet_poll_monitor_bpf *skel = r->skel;
-	const struct ksym *rx, *tx;
+	static const char *const polls[] = { "virtnet_poll", "virtnet_poll_tx" };
+	uint64_t addr[2];
 
 	r->ctx = tool;
 	tool->skel = skel;
@@ -242,16 +243,15 @@ static int configure(struct nt_run *r)
 		nt_err("no virtio-net interface here (this tool runs inside a guest)");
 		return NT_EXIT_RUNTIME;
 	}
-	/* the poll functions tell virtio-net's NAPI instances (and rx from tx) */
-	rx = nt_ksyms() ? ksyms__find(nt_ksyms(), "virtnet_poll") : NULL;
-	tx = nt_ksyms() ? ksyms__find(nt_ksyms(), "virtnet_poll_tx") : NULL;
-	if (!rx) {
+	/* the poll functions tell virtio-net's NAPI instances (and rx from tx); two
+	 * addresses, so no symbol table is kept (~4.5 MiB) */
+	if (ksyms__scan("/proc/kallsyms", polls, addr, 2) < 0 || !addr[0]) {
 		nt_err("virtnet_poll is not in /proc/kallsyms: the virtio_net driver's poll "
 		       "function is needed to tell its NAPI polls");
 		return NT_EXIT_RUNTIME;
 	}
-	skel->rodata->targ_rx_poll = rx->addr;
-	skel->rodata->targ_tx_poll = tx ? tx->addr : 0;
+	skel->rodata->targ_rx_poll = addr[0];
+	skel->rodata->targ_tx_poll = addr[1];
 	for (int i = 0; i < tool->nifs; i++)
 		((struct nt_ifref *)skel->rodata->targ_ifs)[i] = tool->ifs[i].ref;
 	skel->rodata->targ_nifs = tool->nifs;
