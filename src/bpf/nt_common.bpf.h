@@ -81,6 +81,9 @@ static __always_inline void nt_count_add(__u32 idx, __u64 n)
  * the kfunc is missing the branch is dead and the argument stays as it is.
  */
 extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym __weak;
+#ifndef bpf_ksym_exists         /* libbpf < 1.2 (the bench's Debian 12 build) */
+#define bpf_ksym_exists(sym) (!!(sym))
+#endif
 #define NT_UNTRUSTED(type, ptr)                                                        \
 	((const type *)(bpf_ksym_exists(bpf_rdonly_cast) ?                             \
 		bpf_rdonly_cast((const void *)(ptr), bpf_core_type_id_kernel(type)) :  \
