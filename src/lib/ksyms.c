@@ -72,38 +72,49 @@ static int parse_line(char *line, unsigned long long *addr, char *type, const ch
 	return 0;
 }
 
-struct ksyms *ksyms__parse(const char *path)
+/* Each text symbol of the kallsyms-format file @path, in file order, to @fn
+ * until it returns nonzero (that value is returned). -1: @path unreadable.
+ * Text symbols only: stacks and probe points live there. */
+static int each_text_symbol(const char *path, int (*fn)(void *ctx, uint64_t addr,
+							const char *name), void *ctx)
 {
 	FILE *f = fopen(path, "r");
 	static char iobuf[1 << 16];
-	struct ksyms *ks;
 	char line[512];
+	int ret = 0;
 
 	if (!f)
-		return NULL;
-	ks = calloc(1, sizeof(*ks));
-	if (!ks) {
-		fclose(f);
-		return NULL;
-	}
+		return -1;
 	setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));
-	while (fgets(line, sizeof(line), f)) {
+	while (!ret && fgets(line, sizeof(line), f)) {
 		unsigned long long addr;
 		const char *name;
 		char type;
 
-		if (parse_line(line, &addr, &type, &name))
+		if (parse_line(line, &addr, &type, &name) ||
+		    (type != 't' && type != 'T' && type != 'w' && type != 'W'))
 			continue;
-		/* Text symbols only: stacks and probe points live there. */
-		if (type != 't' && type != 'T' && type != 'w' && type != 'W')
-			continue;
-		if (add(ks, addr, name)) {
-			ksyms__free(ks);
-			fclose(f);
-			return NULL;
-		}
+		ret = fn(ctx, addr, name);
 	}
 	fclose(f);
+	return ret;
+}
+
+static int add_symbol(void *ctx, uint64_t addr, const char *name)
+{
+	return add(ctx, addr, name);
+}
+
+struct ksyms *ksyms__parse(const char *path)
+{
+	struct ksyms *ks = calloc(1, sizeof(*ks));
+
+	if (!ks)
+		return NULL;
+	if (each_text_symbol(path, add_symbol, ks)) {
+		ksyms__free(ks);
+		return NULL;
+	}
 	for (size_t i = 0; i < ks->n; i++)
 		ks->syms[i].name = ks->strs + (uintptr_t)ks->syms[i].name;
 	qsort(ks->syms, ks->n, sizeof(*ks->syms), cmp_addr);
@@ -125,43 +136,46 @@ static int name_match(const char *sym, const char *name)
 	return !sym[l] ? 2 : sym[l] == '.';
 }
 
-int ksyms__scan(const char *path, const char *const names[], uint64_t addrs[], int n)
+bool ksyms__is(const char *sym, const char *name)
 {
-	FILE *f = fopen(path, "r");
-	static char iobuf[1 << 16];
-	char line[512];
-	int best[16] = { 0 }, found = 0;
+	return name_match(sym, name) > 0;
+}
 
-	if (!f || n > 16) {
-		if (f)
-			fclose(f);
-		return -1;
-	}
-	setvbuf(f, iobuf, _IOFBF, sizeof(iobuf));
-	for (int i = 0; i < n; i++)
-		addrs[i] = 0;
-	while (found < n && fgets(line, sizeof(line), f)) {
-		unsigned long long addr;
-		const char *name;
-		char type;
+struct scan {
+	const char *const *names;
+	uint64_t *addrs;
+	int n, exact, best[NT_KSYMS_SCAN_MAX];
+};
 
-		if (parse_line(line, &addr, &type, &name) ||
-		    (type != 't' && type != 'T' && type != 'w' && type != 'W'))
-			continue;
-		for (int i = 0; i < n; i++) {
-			int m = name_match(name, names[i]);
+static int scan_symbol(void *ctx, uint64_t addr, const char *name)
+{
+	struct scan *sc = ctx;
 
-			if (m > best[i]) {      /* the exact name wins over a clone */
-				found += m == 2;
-				best[i] = m;
-				addrs[i] = addr;
-			}
+	for (int i = 0; i < sc->n; i++) {
+		int m = name_match(name, sc->names[i]);
+
+		if (m > sc->best[i]) {  /* the exact name wins over a clone */
+			sc->exact += m == 2;
+			sc->best[i] = m;
+			sc->addrs[i] = addr;
 		}
 	}
-	fclose(f);
-	found = 0;
+	return sc->exact == sc->n;      /* all found exactly: stop reading */
+}
+
+int ksyms__scan(const char *path, const char *const names[], uint64_t addrs[], int n)
+{
+	struct scan sc = { .names = names, .addrs = addrs, .n = n };
+	int found = 0;
+
+	if (n > NT_KSYMS_SCAN_MAX)
+		return -1;
 	for (int i = 0; i < n; i++)
-		found += best[i] > 0;
+		addrs[i] = 0;
+	if (each_text_symbol(path, scan_symbol, &sc) < 0)
+		return -1;
+	for (int i = 0; i < n; i++)
+		found += sc.best[i] > 0;
 	return found;
 }
 

@@ -27,10 +27,13 @@ const struct ksym *ksyms__map_addr(const struct ksyms *ks, uint64_t addr);
 const char *ksyms__fmt(const struct ksyms *ks, uint64_t addr, char *buf, size_t len);
 /* Exact name, else the first "name.<suffix>" clone; NULL when absent. */
 const struct ksym *ksyms__find(const struct ksyms *ks, const char *name);
-/* Addresses of @n (<= 16) functions by name (exact, else the first clone) in
- * the kallsyms-format file @path, without keeping a table: the start of a tool
- * that needs a few addresses and prints no symbol. Unknown ones are 0. Returns
- * how many were found, -1 if @path cannot be read. */
+/* Is symbol @sym the function @name, or a "name.<suffix>" clone of it? */
+bool ksyms__is(const char *sym, const char *name);
+/* Addresses of @n (<= NT_KSYMS_SCAN_MAX) functions by name (exact, else the
+ * first clone) in the kallsyms-format file @path, without keeping a table: the
+ * start of a tool that needs a few addresses and prints no symbol. Unknown
+ * ones are 0. Returns how many were found, -1 if @path cannot be read. */
+#define NT_KSYMS_SCAN_MAX 16
 int ksyms__scan(const char *path, const char *const names[], uint64_t addrs[], int n);
 /* [start, end) of the function @name (end = next symbol). */
 bool ksyms__range(const struct ksyms *ks, const char *name, uint64_t *start, uint64_t *end);

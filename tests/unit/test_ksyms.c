@@ -85,4 +85,6 @@ TEST(ksyms_scan_names)
 	CHECK(a[4] == 0xffffffffc0000000ULL);
 	unlink(path);
 	CHECK(ksyms__scan(path, names, a, 5) == -1);
+	CHECK(ksyms__is("ip_expire.cold", "ip_expire") && ksyms__is("ip_expire", "ip_expire"));
+	CHECK(!ksyms__is("ip_expire_x", "ip_expire") && !ksyms__is("ip_expir", "ip_expire"));
 }

@@ -71,12 +71,9 @@ static bool from_reassembly(uint64_t location)
 {
 	const struct ksym *s = nt_ksyms() ? ksyms__map_addr(nt_ksyms(), location) : NULL;
 
-	for (size_t i = 0; s && i < NT_ARRAY_SIZE(frag_callers); i++) {
-		size_t l = strlen(frag_callers[i]);
-
-		if (!strncmp(s->name, frag_callers[i], l) && (!s->name[l] || s->name[l] == '.'))
+	for (size_t i = 0; s && i < NT_ARRAY_SIZE(frag_callers); i++)
+		if (ksyms__is(s->name, frag_callers[i]))
 			return true;
-	}
 	return false;
 }
 
