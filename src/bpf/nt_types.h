@@ -31,6 +31,7 @@ enum nt_counter {
 	NT_CNT_MAP_FULL,            /* flow/aggregation map refused an insert */
 	NT_CNT_STACK_LOST,          /* stack id could not be taken */
 	NT_CNT_LIST_TRUNC,          /* skbs of a receive list beyond NT_RX_LIST_MAX, not seen */
+	NT_CNT_HOOK_MISSED,         /* a stub's run its shared program did not get (nt_handoff.bpf.h) */
 	NT_CNT_TOOL_BASE,
 	NT_CNT_MAX = 16,
 };

@@ -424,9 +424,13 @@ static bool candidate_ok(const struct nt_candidate *c, struct nt_stage_plan *pl,
 {
 	const char *kwhy = NULL;
 
-	if ((c->kind == NT_PK_TP_BTF || is_fentry_like(c->kind)) &&
+	if ((c->kind == NT_PK_TP_BTF || is_fentry_like(c->kind) || c->needs) &&
 	    !kernel_btf_readable(why, wlen, c->kind))
 		return false;
+	if (c->needs && nt_btf_kernel_id(c->needs, BTF_KIND_FUNC) < 0) {
+		snprintf(why, wlen, "needs the kernel function %s, not in this kernel's BTF", c->needs);
+		return false;
+	}
 	switch (c->kind) {
 	case NT_PK_TP_BTF:
 		if (!nt_btf_has_raw_tp(c->target)) {
@@ -492,39 +496,84 @@ static void tc_iface_names(const struct nt_stage_plan *pl, const struct nt_candi
 	}
 }
 
+/* Take the first candidate from @c on that this kernel can serve, passing
+ * over stubs of a shared program if @own; says why others were passed over.
+ * Returns how many candidates @mode let it consider. */
+static int plan_from(struct nt_stage_plan *pl, const struct nt_candidate *c,
+		     enum nt_attach_mode mode, bool own)
+{
+	int considered = 0;
+
+	pl->cand = NULL;
+	for (; c->prog; c++) {
+		char why[256] = "";
+
+		if (!mode_allows(mode, c->kind) || (own && c->shared))
+			continue;
+		considered++;
+		pl->symbol[0] = pl->symbol2[0] = 0;
+		if (candidate_ok(c, pl, why, sizeof(why))) {
+			pl->cand = c;
+			if (is_tc(c->kind))
+				tc_iface_names(pl, c, pl->symbol, sizeof(pl->symbol));
+			if (!pl->symbol[0])
+				snprintf(pl->symbol, sizeof(pl->symbol), "%s", c->target);
+			break;
+		}
+		append(pl->why, sizeof(pl->why), "%s%s:%s: %s", pl->why[0] ? "; " : "",
+		       nt_kind_name(c->kind), c->target, why);
+	}
+	return considered;
+}
+
+static bool same_shared(const struct nt_stage_plan *pl, const char *shared)
+{
+	return pl->cand && pl->cand->shared && !strcmp(pl->cand->shared, shared);
+}
+
+/*
+ * A shared program costs its verification once, a stub almost nothing; a
+ * program of its own per probe point costs a verification each, but of code
+ * specialised to its point (a third to half the shared program's). Below
+ * NT_SHARED_MIN_STUBS stubs the own programs start faster: those stages take
+ * their next candidate.
+ */
+#define NT_SHARED_MIN_STUBS 3
+static void unshare_few(struct nt_stage_plan *plans, int n, enum nt_attach_mode mode)
+{
+	for (int i = 0; i < n; i++) {
+		const char *shared = plans[i].cand ? plans[i].cand->shared : NULL;
+		int stubs = 0;
+
+		if (!shared)
+			continue;
+		for (int k = 0; k < n; k++)
+			stubs += same_shared(&plans[k], shared);
+		if (stubs >= NT_SHARED_MIN_STUBS)
+			continue;
+		for (int k = n - 1; k >= i; k--)        /* plans[i] last: @shared is its name */
+			if (same_shared(&plans[k], shared))
+				plan_from(&plans[k], plans[k].cand + 1, mode, true);
+	}
+}
+
 int nt_stages_plan(const struct nt_stage *stages, int n, enum nt_attach_mode mode,
 		   const struct nt_plan_ctx *pc, struct nt_stage_plan *plans, bool quiet)
 {
 	int ret = 0;
 
 	for (int i = 0; i < n; i++) {
-		struct nt_stage_plan *pl = &plans[i];
-		int considered = 0;
-
-		memset(pl, 0, sizeof(*pl));
-		pl->stage = &stages[i];
-		pl->ctx = pc;
-		for (const struct nt_candidate *c = stages[i].cands; c->prog; c++) {
-			char why[256] = "";
-
-			if (!mode_allows(mode, c->kind))
-				continue;
-			considered++;
-			pl->symbol[0] = pl->symbol2[0] = 0;
-			if (candidate_ok(c, pl, why, sizeof(why))) {
-				pl->cand = c;
-				if (is_tc(c->kind))
-					tc_iface_names(pl, c, pl->symbol, sizeof(pl->symbol));
-				if (!pl->symbol[0])
-					snprintf(pl->symbol, sizeof(pl->symbol), "%s", c->target);
-				break;
-			}
-			append(pl->why, sizeof(pl->why), "%s%s:%s: %s", pl->why[0] ? "; " : "",
-			       nt_kind_name(c->kind), c->target, why);
-		}
-		if (!considered)
-			snprintf(pl->why, sizeof(pl->why), "no %s candidate is declared for it",
+		memset(&plans[i], 0, sizeof(plans[i]));
+		plans[i].stage = &stages[i];
+		plans[i].ctx = pc;
+		if (!plan_from(&plans[i], stages[i].cands, mode, false))
+			snprintf(plans[i].why, sizeof(plans[i].why), "no %s candidate is declared for it",
 				 nt_mode_name(mode));
+	}
+	unshare_few(plans, n, mode);
+	for (int i = 0; i < n; i++) {
+		struct nt_stage_plan *pl = &plans[i];
+
 		if (pl->cand)
 			continue;
 		if (!quiet)
@@ -572,6 +621,8 @@ int nt_stages_prepare(struct bpf_object *obj, struct nt_stage_plan *plans, int n
 		if (!c || plans[i].served_by)
 			continue;
 		if (prepare_prog(obj, c->kind, c->prog, c->target))
+			return -1;
+		if (c->shared && prepare_prog(obj, c->kind, c->shared, NULL))
 			return -1;
 		if (c->prog2 && prepare_prog(obj, nt_companion_kind(c->kind), c->prog2, c->target2))
 			return -1;
@@ -650,8 +701,44 @@ void nt_stages_reserve(struct nt_stage_plan *plans, int n)
 	}
 }
 
+/* The program the chosen stubs hand off to, into the object's nt_handoff_progs map
+ * before any stub can run (one shared program per object). */
+static int handoff_fill(struct bpf_object *obj, struct nt_stage_plan *plans, int n)
+{
+	const char *shared = NULL;
+	struct bpf_program *p;
+	struct bpf_map *m;
+	int key = 0, fd;
+
+	for (int i = 0; i < n; i++) {
+		const struct nt_candidate *c = plans[i].cand;
+
+		if (!c || plans[i].served_by || !c->shared || (shared && !strcmp(shared, c->shared)))
+			continue;
+		if (shared) {
+			nt_err("internal: stubs hand off to %s and %s (one shared program per object)",
+			       shared, c->shared);
+			return -1;
+		}
+		shared = c->shared;
+	}
+	if (!shared)
+		return 0;
+	m = bpf_object__find_map_by_name(obj, "nt_handoff_progs");
+	p = bpf_object__find_program_by_name(obj, shared);
+	fd = p ? bpf_program__fd(p) : -1;
+	if (!m || fd < 0 || bpf_map_update_elem(bpf_map__fd(m), &key, &fd, BPF_ANY)) {
+		nt_err("cannot install the shared program %s in nt_handoff_progs: %s", shared,
+		       !m || fd < 0 ? "missing from the object" : strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 int nt_stages_attach(struct bpf_object *obj, struct nt_stage_plan *plans, int n)
 {
+	if (handoff_fill(obj, plans, n))
+		return -1;
 	for (int i = 0; i < n; i++) {
 		struct nt_stage_plan *pl = &plans[i];
 		const struct nt_candidate *c = pl->cand;

@@ -58,6 +58,12 @@ struct nt_candidate {
 	const char *target2;
 	const char *prog2;
 	int ifset;              /* NT_PK_TC_*: which interface set of the plan context */
+	/* A stub: @prog hands its run to this program of the object by tail call
+	 * (src/bpf/nt_handoff.bpf.h), loaded once for all the stubs naming it. */
+	const char *shared;
+	/* A kernel function (kfunc) the programs need: the candidate is passed
+	 * over where the running kernel's BTF lacks it. */
+	const char *needs;
 };
 
 #define NT_MAX_CANDS 10

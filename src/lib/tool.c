@@ -62,6 +62,10 @@ static void print_plan(const struct nt_run *r)
 				nt_json_str(j, "why", pl->why);
 			if (pl->cand && pl->served_by)
 				nt_json_str(j, "served_by", pl->served_by->stage->name);
+			if (pl->cand)   /* the BPF programs it would load */
+				nt_json_str(j, "program", pl->cand->prog);
+			if (pl->cand && pl->cand->shared)
+				nt_json_str(j, "shared_program", pl->cand->shared);
 			nt_json_obj_end(j);
 		}
 		nt_json_arr_end(j);

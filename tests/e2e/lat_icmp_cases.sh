@@ -63,7 +63,7 @@ case_wire_truth() {
 		"request leaves before the reply comes back"
 	assert_jq T "[\$ev[] | .stages[] | select(.name == \"net_dev_xmit\" or .name == \"netif_receive_skb\") | .iface] | unique == [\"$LATLAB_IF\"]" \
 		"interface stages on the tap"
-	assert_jq T "\$sum.exchanges.completed == $n and \$sum.exchanges.reported == $n and \$sum.lost_events == 0" \
+	assert_jq T "\$sum.exchanges.completed == $n and \$sum.exchanges.reported == $n and \$sum.lost_events == 0 and \$sum.hooks_missed == 0" \
 		"summary counts"
 	assert_jq T "\$sum.wire_us.count == $n" "summary wire_us"
 	if nt_in_guest; then

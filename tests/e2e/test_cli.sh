@@ -569,6 +569,41 @@ case_text_term() {
 	assert_unloaded E
 }
 
+# Each tool's BPF object carries its BTF into the kernel: libbpf loads the programs without it
+# when the kernel refuses it ("BTF is optional, ignoring"), slower and without function info
+# (a .rodata layout the kernel rejects did so once). Every latency-family object and one of
+# each other family, started on the lab router's interfaces.
+case_object_btf_loads() {
+	nt_lab router
+	local ifs=(--phy-interface "$LAB_TX_IF") vm=(--vm-interface "$LAB_RX_IF" --phy-interface "$LAB_TX_IF")
+	local pair=(--src-vm-interface "$LAB_RX_IF" --dst-vm-interface "$LAB_TX_IF") run
+	local -a runs=(
+		"system_network_latency_summary ${ifs[*]} --direction both"
+		"system_network_latency_details ${ifs[*]} --direction both"
+		"system_network_perfomance_metrics ${ifs[*]}"
+		"system_network_icmp_rtt ${ifs[*]} --src-ip $LAB_CLIENT_IP --dst-ip $LAB_SERVER_IP"
+		"kernel_icmp_rtt --interface $LAB_TX_IF --src-ip $LAB_CLIENT_IP --dst-ip $LAB_SERVER_IP"
+		"vm_network_latency_summary ${vm[*]} --direction both"
+		"vm_network_latency_details ${vm[*]} --direction rx"
+		"vm_network_performance_metrics ${vm[*]} --direction tx"
+		"vm_pair_latency ${pair[*]}" "vm_pair_gap ${pair[*]}"
+		"eth_drop" "qdisc_drop_trace" "trace_ip_defrag"
+		"tcp_path_tracer --src-ip $LAB_CLIENT_IP --dst-ip $LAB_SERVER_IP --rx-iface $LAB_RX_IF --tx-iface $LAB_TX_IF"
+	)
+	for run in "${runs[@]}"; do
+		# shellcheck disable=SC2086
+		ip netns exec "$LAB_ROUTER_NS" "$NT" $run -v --duration 0.2 >"$W/B.out" 2>"$W/B.err"
+		echo $? >"$W/B.rc"
+		echo "+ $NT $run -v --duration 0.2" >"$W/B.cmd"
+		assert_exit B 0
+		grep -q "BTF is optional" "$W/B.err" &&
+			fail "${run%% *}: the kernel refused the object's BTF$(nt_show B)"
+	done
+	return 0
+}
+nt_case "objects: every latency tool's BPF object (and one per family) loads with its BTF" \
+	case_object_btf_loads
+
 nt_case "help: nettrail --help lists the tools" case_help
 nt_case "help: per-tool --help shows flags and examples" case_tool_help
 nt_case "multi-call: symlinks named eth_drop / icmp_path_tracer run that tool" case_symlink

@@ -36,7 +36,7 @@ case_counts() {
 		assert_jq T "[\$all[] | select(.type == \"interval\") | .tx.stages[]? | [.from, .to]] | map(. == [\"net_dev_queue\",\"net_dev_xmit\"]) | any" \
 			"--stage-latency: net_dev_queue -> net_dev_xmit histogram"
 	fi
-	assert_jq T "\$sum.lost_events == 0 and \$sum.packets.completed >= 98" "summary"
+	assert_jq T "\$sum.lost_events == 0 and \$sum.hooks_missed == 0 and \$sum.packets.completed >= 98" "summary"
 	assert_unloaded T
 }
 

@@ -174,12 +174,12 @@ enum lat_hook { LAT_HOOKS(LAT_HOOK_ENUM, LAT_U) LH_MAX };
 /* The VM tap's hook on the same tracepoint as a physical interface's hook,
  * or -1: where a plan takes that tracepoint for both, one program serves
  * the two (lat_on_tp(), lat_engine.bpf.h). */
+#define LAT_TWINS(X) X(DEV_QUEUE, VNET_QUEUE) X(DEV_XMIT, VNET_XMIT) X(NETIF_RX, VNET_RX)
+#define LAT_TWIN_CASE(dev, vm) case LH_##dev: return LH_##vm;
 static inline int lat_twin_hook(int hook)
 {
 	switch (hook) {
-	case LH_DEV_QUEUE: return LH_VNET_QUEUE;
-	case LH_DEV_XMIT: return LH_VNET_XMIT;
-	case LH_NETIF_RX: return LH_VNET_RX;
+	LAT_TWINS(LAT_TWIN_CASE)
 	}
 	return -1;
 }
@@ -392,7 +392,12 @@ struct lat_slot_def {
 #define LAT_HOOK_ID(id, ...) LH_##id,
 
 /* candidates (program names as lat_engine.bpf.h defines them) */
+/* first the stub handing off to the engine program (verified once for all
+ * the tool's tracepoints; it reads through bpf_rdonly_cast), then a
+ * program of its own per tracepoint */
 #define LAT_U_TP(id, tag, tp, cat, argi, raw)                                    \
+	{ NT_PK_RAW_TP, #tp, "nt_lat_" #tag "_hand", .shared = "nt_lat_engine",  \
+	  .needs = "bpf_rdonly_cast" },                                          \
 	{ NT_PK_TP_BTF, #tp, "nt_lat_" #tag "_btf" },                            \
 	{ NT_PK_RAW_TP, #tp, "nt_lat_" #tag "_raw" },                            \
 	{ NT_PK_TRACEPOINT, cat "/" #tp, "nt_lat_" #tag "_tp" },

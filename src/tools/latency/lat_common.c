@@ -1264,6 +1264,8 @@ static void final_summary(struct lat_state *s)
 	uint64_t restarted = nt_counter_sum(s->counters, LAT_CNT_RESTARTED);
 	uint64_t map_full = nt_counter_sum(s->counters, NT_CNT_MAP_FULL);
 	uint64_t stacks_lost = nt_counter_sum(s->counters, NT_CNT_STACK_LOST);
+	/* hook runs the shared program did not get (nesting deeper than its stack) */
+	uint64_t hooks_missed = nt_counter_sum(s->counters, NT_CNT_HOOK_MISSED);
 	bool rtt = s->tool->kind == LAT_KIND_RTT;
 	const char *unit = rtt ? "exchanges" : "packets";
 
@@ -1300,6 +1302,7 @@ static void final_summary(struct lat_state *s)
 		nt_json_u64(j, "lost_events", lost);
 		nt_json_u64(j, "map_full", map_full);
 		nt_json_u64(j, "stacks_lost", stacks_lost);
+		nt_json_u64(j, "hooks_missed", hooks_missed);
 		nt_json_end(j);
 		return;
 	}
@@ -1326,8 +1329,11 @@ static void final_summary(struct lat_state *s)
 				    &s->wire, 1000.0, 0);
 		seg_summary(s, NULL);
 	}
-	nt_text("Lost events: %llu  Map full: %llu  Stacks lost: %llu\n", (unsigned long long)lost,
+	nt_text("Lost events: %llu  Map full: %llu  Stacks lost: %llu", (unsigned long long)lost,
 		(unsigned long long)map_full, (unsigned long long)stacks_lost);
+	if (hooks_missed)
+		nt_text("  Hooks missed: %llu", (unsigned long long)hooks_missed);
+	nt_text("\n");
 }
 
 /* ---- the run ------------------------------------------------------------ */

@@ -25,6 +25,7 @@
 #include "nt_hist.bpf.h"
 #include "nt_netdev.bpf.h"
 #include "nt_skb.bpf.h"
+#include "nt_handoff.bpf.h"
 #include "lat.h"
 
 #ifndef LAT_PATH
@@ -36,24 +37,56 @@
 enum lat_path_slot { LAT_PATH(LAT_SLOT_ENUM, LAT_SLOT_ENUM) LAT_NHOOKS };
 _Static_assert(LAT_NHOOKS <= LAT_MAX_HOOKS, "a path has at most LAT_MAX_HOOKS hooks (u64 masks)");
 
-/* Slot of a hook of the list (a constant: programs pass constant hooks). */
-#define LAT_SLOT_CASE(id, ...) case LH_##id: return LS_##id;
-static __always_inline int lat_slot_of(const int hook)
+/*
+ * What the engine asks of a hook, as tables indexed by hook. A program of its
+ * own passes a constant hook and the compiler folds them; the shared program
+ * (nt_lat_engine) has the hook as a value, and a value read from a table
+ * gives the verifier nothing to split on: it walks the engine once, not once
+ * per hook as it would through a switch or a comparison with each hook.
+ */
+#define LAT_HP_CLASS   0x07     /* LAT_CL_* */
+#define LAT_HP_SK_ARG  0x08     /* the program's socket argument is the packet's socket */
+#define LAT_HP_SK_TCP  0x10     /* addresses from the socket: no IP header yet (__ip_queue_xmit) */
+#define LAT_HP_CONSUME 0x20     /* consume_skb: ends only what the kernel answers */
+#define LAT_HP_QDISC   0x40     /* the argument before the skb is its qdisc */
+#define LAT_HOOK_PROPS(h)                                                              \
+	((h) == LH_IP_QUEUE_XMIT ? LAT_HP_SK_ARG | LAT_HP_SK_TCP :                     \
+	 (h) == LH_SK_DATA_READY ? LAT_HP_SK_ARG :                                     \
+	 (h) == LH_CONSUME ? LAT_HP_CONSUME :                                          \
+	 (h) == LH_QDISC_ENQ || (h) == LH_QDISC_DEQ ? LAT_HP_QDISC : 0)
+#define LAT_PROPS_INIT(id, name, what, opt, cls, ...) [LH_##id] = (cls) | LAT_HOOK_PROPS(LH_##id),
+#define LAT_HOOK_TBL 32          /* tables' size, a power of 2 above LH_MAX: index & (size - 1) */
+_Static_assert(LH_MAX <= LAT_HOOK_TBL, "LAT_HOOK_TBL below the catalogue");
+const __u8 lat_hook_props[LAT_HOOK_TBL] = { LAT_HOOKS(LAT_PROPS_INIT, LAT_B) };
+/* the hook's slot in the tool's list + 1; 0: not in it */
+#define LAT_SLOT1_INIT(id, ...) [LH_##id] = LS_##id + 1,
+const __u8 lat_hook_slot1[LAT_HOOK_TBL] = { LAT_PATH(LAT_SLOT1_INIT, LAT_SLOT1_INIT) };
+/* the VM tap's twin hook + 1 (lat_twin_hook()); 0: none */
+#define LAT_TWIN_INIT(dev, vm) [LH_##dev] = LH_##vm + 1,
+const __u8 lat_hook_twin1[LAT_HOOK_TBL] = { LAT_TWINS(LAT_TWIN_INIT) };
+
+static __always_inline __u32 lat_props(const int hook)
 {
-	switch (hook) {
-	LAT_PATH(LAT_SLOT_CASE, LAT_SLOT_CASE)
-	}
-	return -1;
+	return lat_hook_props[hook & (LAT_HOOK_TBL - 1)];
 }
 
-/* The catalogue's class of a hook (LAT_CL_*; hooks outside it: LAT_CL_IP). */
-#define LAT_CLASS_CASE(id, name, what, opt, cls, ...) case LH_##id: return cls;
+/* The hook's slot in the tool's list, >= LAT_NHOOKS for other hooks: one
+ * unsigned value the caller checks and then uses (the register the verifier
+ * sees checked). */
+static __always_inline __u32 lat_slot(const int hook)
+{
+	__u32 s = (__u32)lat_hook_slot1[hook & (LAT_HOOK_TBL - 1)] - 1;
+
+	/* a value: the compiler knows the table and would drop the check the
+	 * verifier needs; a constant: let it fold */
+	if (!__builtin_constant_p(hook))
+		barrier_var(s);
+	return s;
+}
+
 static __always_inline int lat_hook_class(const int hook)
 {
-	switch (hook) {
-	LAT_HOOKS(LAT_CLASS_CASE, LAT_B)
-	}
-	return LAT_CL_IP;
+	return lat_props(hook) & LAT_HP_CLASS;
 }
 
 #ifndef LAT_REC_PATHS
@@ -205,7 +238,7 @@ static __always_inline bool lat_sock_hook(int hook)
 static __always_inline __u32 lat_hook_netns(bool btf, int hook, const struct sk_buff *skb,
 					    const struct sock *sk, const struct nt_ifref *ref)
 {
-	if (hook != LH_IP_QUEUE_XMIT && hook != LH_SK_DATA_READY)
+	if (!(lat_props(hook) & LAT_HP_SK_ARG))
 		sk = NT_RD(btf, skb, sk);
 	if (!sk || !bpf_core_field_exists(sk->__sk_common.skc_net.net))
 		return ref->netns;
@@ -501,11 +534,19 @@ static __always_inline __u32 lat_key_hash(const struct lat_key *k)
 	return h ^ (h >> 16);
 }
 
+/* Whole keys word by word (the padding is zero in both: keys start zeroed),
+ * or-ed into one test: a branch per field is a state per field to verify. */
 static __always_inline bool lat_key_eq(const struct lat_key *a, const struct lat_key *b)
 {
-	return a->saddr == b->saddr && a->daddr == b->daddr && a->sport == b->sport &&
-	       a->dport == b->dport && a->proto == b->proto && a->id1 == b->id1 &&
-	       a->id2 == b->id2;
+	const __u32 *x = (const __u32 *)a, *y = (const __u32 *)b;
+	__u32 d = 0;
+
+	_Static_assert(sizeof(*a) % 4 == 0, "lat_key in 32-bit words");
+	for (int i = 0; i < (int)(sizeof(*a) / 4); i++) {
+		d |= x[i] ^ y[i];
+		barrier_var(d);         /* or the compiler makes it a chain again */
+	}
+	return !d;
 }
 
 /* The two ways of @key's set in @w (NULL only if the array were short). */
@@ -627,10 +668,10 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 #endif
 	bool fresh = false;             /* r is a new record not stored yet (summary) */
 	__u8 pos, gen = cur_gen & 1;
-	const int slot = lat_slot_of(hook);
+	const __u32 slot = lat_slot(hook);
 	const __u64 bit = 1ull << (slot & (LAT_MAX_HOOKS - 1));
 
-	if (slot < 0 || (!targ_cfg.pos[0][slot] && !targ_cfg.pos[1][slot]))
+	if (slot >= LAT_NHOOKS || (!targ_cfg.pos[0][slot] && !targ_cfg.pos[1][slot]))
 		return 0;
 	if (pre) {
 		p = *pre;
@@ -660,7 +701,7 @@ static __always_inline int lat_on(void *ctx, const struct sk_buff *skb, const st
 		if (netns && !lat_phy_netns(netns))
 			return 0;
 	}
-	if (hook == LH_IP_QUEUE_XMIT) {
+	if (lat_props(hook) & LAT_HP_SK_TCP) {
 		if (lat_parse_sock_tcp(btf, sk, skb, &p))
 			return 0;
 	} else if (lat_parse_skb(skb, flags, &p)) {
@@ -687,7 +728,7 @@ parsed:
 		/* consume_skb ends what the kernel itself answers (echo requests);
 		 * TCP and UDP skbs are freed after the read, deferred to the
 		 * allocating CPU since 5.19 (TCP) / 6.18 (UDP): not a delivery time */
-		if (hook == LH_CONSUME && p.proto != NT_IPPROTO_ICMP)
+		if ((lat_props(hook) & LAT_HP_CONSUME) && p.proto != NT_IPPROTO_ICMP)
 			return 0;
 		/* A TCP segment without data (pure ACK, bare SYN or FIN) is never
 		 * copied to a reader: its receive path cannot end, so it gets no
@@ -784,27 +825,29 @@ parsed:
 	{
 		struct lat_stamp *st = &r->st[LAT_RP(path)][slot];
 
+		__u64 stamped = 0;
+
 		if (st->ts)
 			return 0;       /* first stamp wins (looped, cloned, re-queued) */
+		/* the path's first stamp? (or-ed, not compared with this slot: the
+		 * verifier would learn the slot at each comparison) */
+		for (int j = 0; j < LAT_NHOOKS; j++)
+			stamped |= r->st[LAT_RP(path)][j].ts;
 		st->ts = now;
 		st->ifindex = ref.ifindex;
 		st->cpu = bpf_get_smp_processor_id();
-		if (hook == LH_QDISC_ENQ || hook == LH_QDISC_DEQ) {
-			const struct Qdisc *q = (const struct Qdisc *)sk;
+		if (lat_props(hook) & LAT_HP_QDISC) {
+			/* the tracepoint's qdisc, passed as @sk (typed anew: the
+			 * shared program's casts it as a socket) */
+			const struct Qdisc *q = btf ? NT_UNTRUSTED(struct Qdisc, sk) :
+						      (const struct Qdisc *)sk;
 
 			if (q)
 				st->qlen = NT_RD(btf, q, q.qlen);
 		}
-		if (!r->pid[path]) {
-			bool first = true;
-
-			for (int j = 0; j < LAT_NHOOKS; j++)
-				if (j != slot && r->st[LAT_RP(path)][j].ts)
-					first = false;
-			if (first) {
-				r->pid[path] = bpf_get_current_pid_tgid() >> 32;
-				bpf_get_current_comm(r->comm[path], sizeof(r->comm[path]));
-			}
+		if (!r->pid[path] && !stamped) {
+			r->pid[path] = bpf_get_current_pid_tgid() >> 32;
+			bpf_get_current_comm(r->comm[path], sizeof(r->comm[path]));
 		}
 		if (targ_cfg.stage_stacks)
 			r->stack_id[LAT_RP(path)][slot] = bpf_get_stackid(ctx, &lat_stacks, 0);
@@ -874,30 +917,100 @@ parsed:
  * targ_cfg.twin_mask, set by user space), the physical hook's program serves
  * both and picks by the device: one run per packet of every device of the
  * kernel instead of two, and the VM hook's own program stays unloaded.
+ * Returns the hook the packet is for, -1 for neither.
  */
+static __always_inline int lat_tp_hook(const struct sk_buff *skb, const int hook, const __u32 flags)
+{
+	const int twin = (int)lat_hook_twin1[hook & (LAT_HOOK_TBL - 1)] - 1;
+	const __u32 tslot = twin < 0 ? LAT_NHOOKS : lat_slot(twin);
+	const bool btf = flags & LAT_F_BTF;
+	struct net_device *dev;
+	struct nt_ifref ref = {};
+
+	if (tslot >= LAT_NHOOKS || !(targ_cfg.twin_mask & (1ull << (tslot & (LAT_MAX_HOOKS - 1)))))
+		return hook;
+	dev = skb ? NT_RD(btf, skb, dev) : NULL;
+	if (!dev)
+		return -1;
+	nt_dev_ref_rd(btf, dev, &ref);
+	if (nt_ifset_find(targ_cfg.vm, targ_cfg.nvm, &ref) >= 0)
+		return twin;
+	if (targ_cfg.nphy && nt_ifset_find(targ_cfg.phy, targ_cfg.nphy, &ref) < 0)
+		return -1;
+	return hook;
+}
+
+/* @sk: the tracepoint's first argument (the qdisc tracepoints' qdisc) */
 static __always_inline int lat_on_tp(void *ctx, const struct sk_buff *skb, const struct sock *sk,
 				     const int hook, const __u32 flags)
 {
-	const int twin = lat_twin_hook(hook);
-	const int tslot = twin < 0 ? -1 : lat_slot_of(twin);
+	const int h = lat_tp_hook(skb, hook, flags);
 
-	if (tslot >= 0 && (targ_cfg.twin_mask & (1ull << (tslot & (LAT_MAX_HOOKS - 1))))) {
-		const bool btf = flags & LAT_F_BTF;
-		struct net_device *dev = skb ? NT_RD(btf, skb, dev) : NULL;
-		struct nt_ifref ref = {};
+	return h < 0 ? 0 : lat_on(ctx, skb, sk, h, flags, NULL, 0);
+}
 
-		if (!dev)
-			return 0;
-		nt_dev_ref_rd(btf, dev, &ref);
-		if (nt_ifset_find(targ_cfg.vm, targ_cfg.nvm, &ref) >= 0)
-			return lat_on(ctx, skb, sk, twin, flags, NULL, 0);
-		if (targ_cfg.nphy && nt_ifset_find(targ_cfg.phy, targ_cfg.nphy, &ref) < 0)
-			return 0;
-	}
-	return lat_on(ctx, skb, sk, hook, flags, NULL, 0);
+/* sock:sk_data_ready(sk) (SKR): for a UDP socket the datagram just queued is
+ * the tail of sk_receive_queue (__udp_enqueue_schedule_skb queues, then wakes);
+ * NULL when there is none to follow. */
+static __always_inline const struct sk_buff *lat_sk_ready_skb(const struct sock *sk,
+							      const __u32 flags)
+{
+	const bool btf = flags & LAT_F_BTF;
+	unsigned long q;
+	const struct sk_buff *skb;
+
+	if (!sk || NT_RD(btf, sk, sk_protocol) != NT_IPPROTO_UDP)
+		return NULL;
+	q = (unsigned long)sk + bpf_core_field_offset(struct sock, sk_receive_queue);
+	skb = NT_RD(btf, sk, sk_receive_queue.prev);
+	if ((unsigned long)skb == q)
+		return NULL;            /* already read (empty queue) */
+	return skb;
+}
+
+static __always_inline int lat_on_sk_ready(void *ctx, const struct sock *sk, const int hook,
+					   const __u32 flags)
+{
+	const struct sk_buff *skb = lat_sk_ready_skb(sk, flags);
+
+	return skb ? lat_on(ctx, skb, sk, hook, flags, NULL, 0) : 0;
+}
+
+/*
+ * The tracepoints' shared program (nt_handoff.bpf.h): each tracepoint's stub
+ * (nt_lat_<tag>_hand) hands it the hook and the skb (or the socket), and
+ * this one program, verified once, serves them all (the hook is a value
+ * here, not a constant). Loaded where bpf_rdonly_cast makes the pointers
+ * typed for plain loads (the candidate's .needs), as tp_btf arguments are.
+ */
+SEC("raw_tp")
+int nt_lat_engine(unsigned long long *ctx)
+{
+	struct nt_handoff_frame f;
+	const struct sk_buff *skb;
+	const struct sock *sk;
+	int hook;
+
+	if (!nt_handoff_take(&f) || f.tag >= LH_MAX)
+		return 0;
+	hook = f.tag;
+	skb = NT_UNTRUSTED(struct sk_buff, f.a0);
+	sk = NT_UNTRUSTED(struct sock, f.a1);
+	if (!f.a0)              /* sock:sk_data_ready: the socket's newest skb */
+		skb = lat_sk_ready_skb(sk, LAT_F_BTF);
+	else
+		hook = lat_tp_hook(skb, hook, LAT_F_BTF);
+	if (!skb || hook < 0)
+		return 0;
+	return lat_on(ctx, skb, sk, hook, LAT_F_BTF, NULL, 0);
 }
 
 #define LAT_B_TP(id, tag, tpname, cat, argi, raw_struct)                               \
+SEC("raw_tp/" #tpname)                                                                 \
+int nt_lat_##tag##_hand(unsigned long long *ctx)                                       \
+{                                                                                      \
+	return nt_handoff(ctx, ctx[argi], ctx[0], LH_##id);                            \
+}                                                                                      \
 SEC("tp_btf/" #tpname)                                                                 \
 int nt_lat_##tag##_btf(unsigned long long *ctx)                                        \
 {                                                                                      \
@@ -1001,24 +1114,12 @@ int nt_lat_rx_kpl(struct pt_regs *ctx)                                          
 }
 #define LAT_RX_LISTED(skb, dev, rx) lat_on_rx(ctx, skb)
 
-/* sock:sk_data_ready(sk) (SKR): for a UDP socket the datagram just queued is
- * the tail of sk_receive_queue (__udp_enqueue_schedule_skb queues, then wakes). */
-static __always_inline int lat_on_sk_ready(void *ctx, const struct sock *sk, const int hook,
-					   const __u32 flags)
-{
-	const bool btf = flags & LAT_F_BTF;
-	unsigned long q;
-	const struct sk_buff *skb;
-
-	if (!sk || NT_RD(btf, sk, sk_protocol) != NT_IPPROTO_UDP)
-		return 0;
-	q = (unsigned long)sk + bpf_core_field_offset(struct sock, sk_receive_queue);
-	skb = NT_RD(btf, sk, sk_receive_queue.prev);
-	if (!skb || (unsigned long)skb == q)
-		return 0;               /* already read (empty queue) */
-	return lat_on(ctx, skb, sk, hook, flags, NULL, 0);
-}
 #define LAT_B_SKR(id)                                                                  \
+SEC("raw_tp/sk_data_ready")                                                            \
+int nt_lat_skready_hand(unsigned long long *ctx)                                       \
+{                                                                                      \
+	return nt_handoff(ctx, 0, ctx[0], LH_##id);                                    \
+}                                                                                      \
 SEC("tp_btf/sk_data_ready")                                                            \
 int nt_lat_skready_btf(unsigned long long *ctx)                                        \
 {                                                                                      \
@@ -1089,9 +1190,10 @@ static __always_inline int lat_on_tc(struct __sk_buff *ctx, const int hook)
 {
 	struct lat_pkt p = {};
 
-	const int slot = lat_slot_of(hook);
+	const __u32 slot = lat_slot(hook);
 
-	if (slot >= 0 && (targ_cfg.pos[0][slot] || targ_cfg.pos[1][slot]) && !lat_parse_tc(ctx, &p)) {
+	if (slot < LAT_NHOOKS && (targ_cfg.pos[0][slot] || targ_cfg.pos[1][slot]) &&
+	    !lat_parse_tc(ctx, &p)) {
 		p.len = ctx->len;
 		lat_on(ctx, NULL, NULL, hook, 0, &p, ctx->ifindex);
 	}
