@@ -105,13 +105,14 @@ $(BUILD)/vmlinux.h: | $(BUILD)
 	@test -r $(VMLINUX_BTF) || { echo "no kernel BTF at $(VMLINUX_BTF): set VMLINUX_BTF=FILE" >&2; exit 1; }
 	$(BPFTOOL) btf dump file $(VMLINUX_BTF) format c > $@
 
-# BPF objects: debug info stripped (BTF kept, CO-RE still works), and the line info
-# of .BTF.ext (source lines in verifier logs: 95 % of the section, copied by libbpf at
-# every start; KEEP_LINE_INFO=1 keeps it), then a skeleton.
+# BPF objects: debug info stripped (BTF kept, CO-RE still works) and the compiler's
+# branch labels (LBB*: thousands of local symbols no loader reads, 40 % of a latency
+# object), and the line info of .BTF.ext (source lines in verifier logs: 95 % of the
+# section, copied by libbpf at every start; KEEP_LINE_INFO=1 keeps it), then a skeleton.
 # vmlinux.h is generated, so it is named here: it must exist before the first compile.
 $(BUILD)/%.bpf.o: %.bpf.c $(BUILD)/vmlinux.h | $(BUILD) $(LIBBPF_DEP) $(BUILD)/bpf_drop_line_info
 	$(CLANG) $(BPF_CFLAGS) $(DEPFLAGS) -I$(dir $<) -c $< -o $@
-	$(STRIP) -g $@
+	$(STRIP) -g --wildcard --strip-symbol='LBB*' $@
 	$(if $(filter 1,$(KEEP_LINE_INFO)),,$(BUILD)/bpf_drop_line_info $@)
 
 $(BUILD)/bpf_drop_line_info: scripts/bpf_drop_line_info.c | $(BUILD)
@@ -172,16 +173,22 @@ demo: deps $(BUILD)/nettrail
 deps:
 	@bash .ci/install-deps.sh
 
-# the start-up table compares this build with the same tree on Debian 12's libbpf (built
-# in its own directory) and with a one-program skeleton (bench/floor.c)
+# the start-up table measures the static binary (what is copied to hosts, built in its own
+# directory), beside the same tree on Debian 12's libbpf and a one-program skeleton
+# (bench/floor.c); the overhead part runs this build
 BENCH_OLD := $(BUILD)/libbpf-system/nettrail
+BENCH_STATIC := $(BUILD)/static/nettrail
 bench: $(BUILD)/nettrail $(BUILD)/bench-calibrate $(BUILD)/calibrate.bpf.o $(BUILD)/bench-floor \
-		$(BUILD)/bench-tapvm bench-old
-	NT_OLD=$(BENCH_OLD) NT_FLOOR=$(BUILD)/bench-floor NT_TAPVM=$(BUILD)/bench-tapvm \
+		$(BUILD)/bench-tapvm bench-old bench-static
+	NT_OLD=$(BENCH_OLD) NT_STARTUP=$(BENCH_STATIC) NT_FLOOR=$(BUILD)/bench-floor \
+	NT_TAPVM=$(BUILD)/bench-tapvm \
 	NT_CALIBRATE="$(BUILD)/bench-calibrate $(BUILD)/calibrate.bpf.o" bash bench/run.sh
 
 bench-old:
 	$(MAKE) BUILD=$(BUILD)/libbpf-system LIBBPF=system $(BENCH_OLD)
+
+bench-static:
+	$(MAKE) BUILD=$(BUILD)/static STATIC=1 $(BENCH_STATIC)
 
 $(BUILD)/floor.bpf.o: bench/floor.bpf.c $(BUILD)/vmlinux.h | $(LIBBPF_DEP)
 	$(CLANG) $(BPF_CFLAGS) -c $< -o $@

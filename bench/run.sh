@@ -64,8 +64,9 @@ for t in "$LAB_TAP0" "$LAB_TAP1"; do
 done
 export LAB_CLIENT_NS LAB_ROUTER_NS LAB_SERVER_NS LAB_CLIENT_IP LAB_SERVER_IP LAB_RX_IF LAB_TX_IF \
 	LAB_CLIENT_IF LAB_SERVER_IF LAB_TAP0 LAB_TAP1
-# the start-up table (bench/startup.py: every tool, this build beside NT_OLD and the
-# NT_FLOOR skeleton), then ns per program run and the overhead part (bench/measure.py)
-[[ ${BENCH_PART:-} == overhead ]] || /usr/bin/python3 bench/startup.py "$NT" "$RUNS"
+# the start-up table (bench/startup.py: every tool, NT_STARTUP (make bench: the static
+# binary; default NT) beside NT_OLD and the NT_FLOOR skeleton), then ns per program run and
+# the overhead part (bench/measure.py)
+[[ ${BENCH_PART:-} == overhead ]] || /usr/bin/python3 bench/startup.py "${NT_STARTUP:-$NT}" "$RUNS"
 [[ ${BENCH_PART:-} == startup ]] || /usr/bin/python3 bench/measure.py "$NT" "$RUNS" "$SECS"
 [[ -n ${BENCH_PART:-} ]] || vm_part

@@ -598,10 +598,15 @@ case_object_btf_loads() {
 		assert_exit B 0
 		grep -q "BTF is optional" "$W/B.err" &&
 			fail "${run%% *}: the kernel refused the object's BTF$(nt_show B)"
+		# stubs hand off to a shared program only where 3 or more would (fewer: their own)
+		# shellcheck disable=SC2086
+		ip netns exec "$LAB_ROUTER_NS" "$NT" $run --dry-run --json 2>/dev/null |
+			jq -e '[.stages[] | select(.shared_program)] | length == 0 or length >= 3' >/dev/null ||
+			fail "${run%% *}: fewer than 3 stages share a program: $(ip netns exec "$LAB_ROUTER_NS" "$NT" $run --dry-run --json 2>&1)"
 	done
 	return 0
 }
-nt_case "objects: every latency tool's BPF object (and one per family) loads with its BTF" \
+nt_case "objects: every latency tool's BPF object (and one per family) loads with its BTF; shared programs serve 3+ stubs" \
 	case_object_btf_loads
 
 nt_case "help: nettrail --help lists the tools" case_help

@@ -175,7 +175,10 @@ TEST(lat_layout_path40)
 	planned[LH_DEV_QUEUE] = true;
 	lat_layout(&k, LAT_KIND_DETAILS, LAT_DIR_TX, false, slots, 40, planned);
 	CHECK(k.start_mask[0] == 1ull << LH_DEV_QUEUE && k.pos[0][35] == 25);
-	CHECK(!strcmp(stages40[39].name, "syn16") && !strcmp(stages40[39].cands[0].prog, "nt_lat_syn16_btf"));
+	/* a tracepoint hook: the stub handing off to the shared engine, then its own program */
+	CHECK(!strcmp(stages40[39].name, "syn16") && !strcmp(stages40[39].cands[0].prog, "nt_lat_syn16_hand") &&
+	      !strcmp(stages40[39].cands[0].shared, "nt_lat_engine") &&
+	      !strcmp(stages40[39].cands[1].prog, "nt_lat_syn16_btf"));
 	CHECK(stages40[LH_DEV_QUEUE].cands[0].kind == NT_PK_TC_EGRESS);
 }
 

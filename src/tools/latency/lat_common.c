@@ -1353,8 +1353,10 @@ static void shrink_unused(struct bpf_object *obj, enum lat_kind kind)
 		bpf_map__set_max_entries(bpf_object__find_map_by_name(obj, "lat_recs"), 4096);
 	if (kind == LAT_KIND_SUMMARY)
 		bpf_map__set_max_entries(bpf_object__find_map_by_name(obj, "nt_events"), 4096);
+	/* ~400 slow packets' records (1.3 KB each) in flight to the reader; the mapping
+	 * counts twice in the process's RSS (the data pages are mapped twice) */
 	if (kind == LAT_KIND_DETAILS || kind == LAT_KIND_METRICS)
-		bpf_map__set_max_entries(bpf_object__find_map_by_name(obj, "nt_events"), 1 << 20);
+		bpf_map__set_max_entries(bpf_object__find_map_by_name(obj, "nt_events"), 512 << 10);
 }
 
 /* ---- the family's runner hooks ---------------------------------------------- */

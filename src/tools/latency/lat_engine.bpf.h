@@ -55,7 +55,7 @@ _Static_assert(LAT_NHOOKS <= LAT_MAX_HOOKS, "a path has at most LAT_MAX_HOOKS ho
 	 (h) == LH_CONSUME ? LAT_HP_CONSUME :                                          \
 	 (h) == LH_QDISC_ENQ || (h) == LH_QDISC_DEQ ? LAT_HP_QDISC : 0)
 #define LAT_PROPS_INIT(id, name, what, opt, cls, ...) [LH_##id] = (cls) | LAT_HOOK_PROPS(LH_##id),
-#define LAT_HOOK_TBL 32          /* tables' size, a power of 2 above LH_MAX: index & (size - 1) */
+#define LAT_HOOK_TBL 64          /* tables' size, a power of 2 above LH_MAX: index & (size - 1) */
 _Static_assert(LH_MAX <= LAT_HOOK_TBL, "LAT_HOOK_TBL below the catalogue");
 const __u8 lat_hook_props[LAT_HOOK_TBL] = { LAT_HOOKS(LAT_PROPS_INIT, LAT_B) };
 /* the hook's slot in the tool's list + 1; 0: not in it */

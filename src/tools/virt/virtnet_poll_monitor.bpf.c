@@ -15,6 +15,7 @@
 #include "nt_common.bpf.h"
 #include "virtnet.h"
 
+const volatile bool targ_by_poll = false;       /* direction by poll function, not structs */
 const volatile __u64 targ_rx_poll = 0;          /* address of virtnet_poll */
 const volatile __u64 targ_tx_poll = 0;          /* address of virtnet_poll_tx */
 const volatile __u32 targ_nifs = 0;
@@ -49,37 +50,79 @@ static __always_inline bool keep(struct vn_napi_key *k, const struct net_device 
 	return targ_queue < 0 || k->queue == targ_queue;
 }
 
-static __always_inline void queue_of(struct vn_napi_key *k, struct napi_struct *napi)
+/* netdev_priv(dev): the driver's struct behind the net_device, at its own
+ * member (priv[], 6.12+) or after the struct aligned to NETDEV_ALIGN (32) */
+static __always_inline __u64 vn_priv(__u64 dev)
 {
-	struct virtqueue *vq = NULL;
+	if (bpf_core_field_exists(struct net_device, priv))
+		return dev + bpf_core_field_offset(struct net_device, priv);
+	return dev + ((bpf_core_type_size(struct net_device) + 31) & ~31ull);
+}
 
+/* The queue whose napi_struct is @napi, when it lies in the array @base of @n
+ * queues of @size bytes with the napi at @off; -1 when outside. */
+static __always_inline int vn_index(__u64 napi, __u64 base, __u32 n, __u64 size, __u64 off)
+{
+	__u64 at = napi - off;
+
+	if (!base || at < base || at >= base + (__u64)n * size || (at - base) % size)
+		return -1;
+	return (int)((at - base) / size);
+}
+
+/*
+ * Which queue of @dev (a watched virtio-net interface) @napi polls: its
+ * struct virtnet_info (netdev_priv) holds the receive and send queue arrays,
+ * each queue with its napi_struct, so the address says both the direction
+ * and the queue. The structs come by CO-RE from the driver's BTF (vmlinux,
+ * or virtio_net's module BTF). Where the kernel has none (5.10 modules:
+ * targ_by_poll) the poll function tells the direction (its address from
+ * kallsyms: targ_*_poll)
+ * and rows are per NAPI instance with the queue unknown. 0, or -1 for a NAPI
+ * that is none of the driver's queues.
+ */
+static __always_inline int queue_of(struct vn_napi_key *k, __u64 napi, __u64 poll, __u64 dev)
+{
 	k->queue = VN_QUEUE_UNKNOWN;
-	k->napi = (__u64)napi;
-	if (k->dir == VN_RX && bpf_core_type_exists(struct receive_queue)) {
-		struct receive_queue *rq = (void *)napi -
-					   bpf_core_field_offset(struct receive_queue, napi);
-		vq = BPF_CORE_READ(rq, vq);
-	} else if (k->dir == VN_TX && bpf_core_type_exists(struct send_queue)) {
-		struct send_queue *sq = (void *)napi - bpf_core_field_offset(struct send_queue, napi);
-		vq = BPF_CORE_READ(sq, vq);
-	}
-	if (vq) {
-		k->queue = BPF_CORE_READ(vq, index) / 2;
+	k->napi = napi;
+	if (!targ_by_poll && bpf_core_type_exists(struct virtnet_info) &&
+	    bpf_core_type_exists(struct receive_queue) && bpf_core_type_exists(struct send_queue)) {
+		const struct virtnet_info *vi = (const void *)vn_priv(dev);
+		__u32 n = BPF_CORE_READ(vi, max_queue_pairs);
+		int q = vn_index(napi, (__u64)BPF_CORE_READ(vi, rq), n,
+				 bpf_core_type_size(struct receive_queue),
+				 bpf_core_field_offset(struct receive_queue, napi));
+
+		k->dir = VN_RX;
+		if (q < 0) {
+			q = vn_index(napi, (__u64)BPF_CORE_READ(vi, sq), n,
+				     bpf_core_type_size(struct send_queue),
+				     bpf_core_field_offset(struct send_queue, napi));
+			k->dir = VN_TX;
+		}
+		if (q < 0)
+			return -1;
+		k->queue = q;
 		k->napi = 0;
+		return 0;
 	}
+	if (!poll || (poll != targ_rx_poll && poll != targ_tx_poll))
+		return -1;
+	k->dir = poll == targ_rx_poll ? VN_RX : VN_TX;
+	return 0;
 }
 
 static __always_inline int on_poll(struct napi_struct *napi, int work, int budget)
 {
-	__u64 poll = (__u64)BPF_CORE_READ(napi, poll);
+	struct net_device *dev = BPF_CORE_READ(napi, dev);
 	struct vn_napi_key k = {};
 	struct vn_napi_val *v;
 
-	if (!poll || (poll != targ_rx_poll && poll != targ_tx_poll))
-		return 0;               /* another driver's NAPI */
-	k.dir = poll == targ_rx_poll ? VN_RX : VN_TX;
-	queue_of(&k, napi);
-	if (!keep(&k, BPF_CORE_READ(napi, dev)) || !(v = row_of(&k)))
+	nt_dev_ref(dev, &k.dev);
+	if (!dev || nt_ifset_find(targ_ifs, targ_nifs, &k.dev) < 0)
+		return 0;               /* not a watched virtio-net interface */
+	if (queue_of(&k, nt_untyped(napi), (__u64)BPF_CORE_READ(napi, poll), nt_untyped(dev)) ||
+	    (targ_queue >= 0 && k.queue != targ_queue) || !(v = row_of(&k)))
 		return 0;
 	__sync_fetch_and_add(&v->polls, 1);
 	__sync_fetch_and_add(&v->work, work);
