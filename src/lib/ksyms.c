@@ -143,8 +143,9 @@ bool ksyms__is(const char *sym, const char *name)
 
 struct scan {
 	const char *const *names;
-	uint64_t *addrs;
-	int n, exact, best[NT_KSYMS_SCAN_MAX];
+	uint64_t *addrs, *ends;
+	int n, exact, ended, best[NT_KSYMS_SCAN_MAX];
+	bool open[NT_KSYMS_SCAN_MAX];   /* found, its end not seen yet */
 };
 
 static int scan_symbol(void *ctx, uint64_t addr, const char *name)
@@ -154,24 +155,43 @@ static int scan_symbol(void *ctx, uint64_t addr, const char *name)
 	for (int i = 0; i < sc->n; i++) {
 		int m = name_match(name, sc->names[i]);
 
-		if (m > sc->best[i]) {  /* the exact name wins over a clone */
-			sc->exact += m == 2;
-			sc->best[i] = m;
-			sc->addrs[i] = addr;
+		/* the first text symbol above a found one ends it (the core
+		 * kernel's lines are in address order) */
+		if (sc->open[i] && addr > sc->addrs[i]) {
+			sc->ends[i] = addr;
+			sc->open[i] = false;
+			sc->ended++;
+		}
+		if (m <= sc->best[i])
+			continue;
+		/* the exact name wins over a clone */
+		if (sc->ends && sc->best[i] && !sc->open[i])
+			sc->ended--;    /* the clone's end no longer counts */
+		sc->exact += m == 2;
+		sc->best[i] = m;
+		sc->addrs[i] = addr;
+		if (sc->ends) {
+			sc->ends[i] = addr + 1;
+			sc->open[i] = true;
 		}
 	}
-	return sc->exact == sc->n;      /* all found exactly: stop reading */
+	/* all found exactly (and ended): stop reading */
+	return sc->exact == sc->n && (!sc->ends || sc->ended == sc->n);
 }
 
-int ksyms__scan(const char *path, const char *const names[], uint64_t addrs[], int n)
+int ksyms__scan(const char *path, const char *const names[], uint64_t addrs[], uint64_t ends[],
+		int n)
 {
-	struct scan sc = { .names = names, .addrs = addrs, .n = n };
+	struct scan sc = { .names = names, .addrs = addrs, .ends = ends, .n = n };
 	int found = 0;
 
 	if (n > NT_KSYMS_SCAN_MAX)
 		return -1;
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < n; i++) {
 		addrs[i] = 0;
+		if (ends)
+			ends[i] = 0;
+	}
 	if (each_text_symbol(path, scan_symbol, &sc) < 0)
 		return -1;
 	for (int i = 0; i < n; i++)

@@ -32,9 +32,11 @@ bool ksyms__is(const char *sym, const char *name);
 /* Addresses of @n (<= NT_KSYMS_SCAN_MAX) functions by name (exact, else the
  * first clone) in the kallsyms-format file @path, without keeping a table: the
  * start of a tool that needs a few addresses and prints no symbol. Unknown
- * ones are 0. Returns how many were found, -1 if @path cannot be read. */
+ * ones are 0. @ends (may be NULL): where each ends, the next text symbol above
+ * it (as ksyms__range). Returns how many were found, -1 if @path cannot be read. */
 #define NT_KSYMS_SCAN_MAX 16
-int ksyms__scan(const char *path, const char *const names[], uint64_t addrs[], int n);
+int ksyms__scan(const char *path, const char *const names[], uint64_t addrs[], uint64_t ends[],
+		int n);
 /* [start, end) of the function @name (end = next symbol). */
 bool ksyms__range(const struct ksyms *ks, const char *name, uint64_t *start, uint64_t *end);
 /* Shared instance, loaded at its first use: a tool that prints no stack or

@@ -78,13 +78,29 @@ TEST(ksyms_scan_names)
 	fake_file(path);
 	/* the exact name beats an earlier clone; a clone stands in for a missing exact
 	 * name; data symbols and absent names are 0 */
-	CHECK(ksyms__scan(path, names, a, 5) == 3);
+	CHECK(ksyms__scan(path, names, a, NULL, 5) == 3);
 	CHECK(a[0] == 0xffffffff81000400ULL);
 	CHECK(a[1] == 0xffffffff81000100ULL);
 	CHECK(a[2] == 0 && a[3] == 0);
 	CHECK(a[4] == 0xffffffffc0000000ULL);
+	/* with their ends, as ksyms__range gives them from the table: the next text
+	 * symbol above (data symbols are not code); the last one: its address + 1 */
+	{
+		static const char *const two[] = { "ip_rcv", "__netif_receive_skb_core" };
+		static const char *const last[] = { "zero_addr_hidden" };
+		struct ksyms *ks = ksyms__parse(path);
+		uint64_t e[2], lo, hi;
+
+		CHECK(ksyms__scan(path, two, a, e, 2) == 2);
+		CHECK(a[0] == 0xffffffff81000400ULL && e[0] == 0xffffffff81000600ULL);
+		/* the clone's end, not ip_rcv.cold's */
+		CHECK(a[1] == 0xffffffff81000100ULL && e[1] == 0xffffffff81000400ULL);
+		CHECK(ks && ksyms__range(ks, "ip_rcv", &lo, &hi) && lo == a[0] && hi == e[0]);
+		CHECK(ksyms__scan(path, last, a, e, 1) == 1 && e[0] == a[0] + 1);
+		ksyms__free(ks);
+	}
 	unlink(path);
-	CHECK(ksyms__scan(path, names, a, 5) == -1);
+	CHECK(ksyms__scan(path, names, a, NULL, 5) == -1);
 	CHECK(ksyms__is("ip_expire.cold", "ip_expire") && ksyms__is("ip_expire", "ip_expire"));
 	CHECK(!ksyms__is("ip_expire_x", "ip_expire") && !ksyms__is("ip_expir", "ip_expire"));
 }

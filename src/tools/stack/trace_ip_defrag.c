@@ -192,23 +192,27 @@ static void set_reasons(struct trace_ip_defrag_bpf *skel)
 	skel->rodata->targ_nreasons = n;
 }
 
-/* kallsyms costs tens of ms: read once tracing has begun, not before. Until
- * callers_known is set the programs send every unspecific free of a fragment
- * and on_event judges it by from_reassembly(). */
+/* kallsyms costs tens of ms: read once tracing has begun, not before, and
+ * scanned for the callers' ranges without keeping a table (~4.5 MiB; a
+ * location printed later loads it). Until callers_known is set the programs
+ * send every unspecific free of a fragment and on_event judges it by
+ * from_reassembly(). */
 static void learn_callers(struct nt_run *r)
 {
 	struct trace_ip_defrag_bpf *skel = r->skel;
+	uint64_t lo[NT_ARRAY_SIZE(frag_callers)], hi[NT_ARRAY_SIZE(frag_callers)];
 	__u32 n = 0;
 
+	_Static_assert(NT_ARRAY_SIZE(frag_callers) <= NT_KSYMS_SCAN_MAX, "one scan");
 	if (getenv("NT_TEST_CALLERS_UNKNOWN"))  /* tests: user space judges the whole run */
 		return;
+	/* unreadable: no range, every unspecific free stays out, as before the scan */
+	ksyms__scan("/proc/kallsyms", frag_callers, lo, hi, NT_ARRAY_SIZE(frag_callers));
 	for (size_t i = 0; i < NT_ARRAY_SIZE(frag_callers) && n < TID_MAX_CALLERS; i++) {
-		uint64_t lo, hi;
-
-		if (!nt_ksyms() || !ksyms__range(nt_ksyms(), frag_callers[i], &lo, &hi))
+		if (!lo[i])
 			continue;
-		skel->bss->caller_lo[n] = lo;
-		skel->bss->caller_hi[n] = hi;
+		skel->bss->caller_lo[n] = lo[i];
+		skel->bss->caller_hi[n] = hi[i];
 		n++;
 	}
 	skel->bss->ncallers = n;

@@ -266,7 +266,7 @@ static int configure(struct nt_run *r)
 	 * poll functions do: /proc/kallsyms, ~40 ms to read, only then; two
 	 * addresses, so no symbol table is kept (~4.5 MiB). */
 	if (!driver_btf()) {
-		if (ksyms__scan("/proc/kallsyms", polls, addr, 2) < 0 || !addr[0]) {
+		if (ksyms__scan("/proc/kallsyms", polls, addr, NULL, 2) < 0 || !addr[0]) {
 			nt_err("virtnet_poll is not in /proc/kallsyms: the virtio_net driver's poll "
 			       "function is needed to tell its NAPI polls");
 			return NT_EXIT_RUNTIME;
