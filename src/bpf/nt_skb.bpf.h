@@ -27,6 +27,40 @@ struct nt_l4_ports {
 	__be16 dest;
 };
 
+/*
+ * The IP headers as on the wire: formats the protocols fix, so they are read
+ * without CO-RE. (vmlinux.h's struct iphdr would be relocated like a kernel
+ * struct, and each type CO-RE relocates costs libbpf a search over the
+ * kernel's ~126k BTF types at every start.)
+ */
+struct nt_iphdr {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	__u8 ihl:4, version:4;
+#else
+	__u8 version:4, ihl:4;
+#endif
+	__u8 tos;
+	__be16 tot_len;
+	__be16 id;
+	__be16 frag_off;
+	__u8 ttl;
+	__u8 protocol;
+	__sum16 check;
+	__be32 saddr;
+	__be32 daddr;
+};
+
+struct nt_ipv6hdr {
+	__u8 vtc_flow[4];       /* version, traffic class, flow label */
+	__be16 payload_len;
+	__u8 nexthdr;
+	__u8 hop_limit;
+	__u8 saddr[16];
+	__u8 daddr[16];
+};
+
+_Static_assert(sizeof(struct nt_iphdr) == 20 && sizeof(struct nt_ipv6hdr) == 40, "wire sizes");
+
 struct nt_icmp_echo {
 	__u8 type;
 	__u8 code;
@@ -61,7 +95,7 @@ static __always_inline int nt_parse_ip(const unsigned char *nh, __u16 l3_proto, 
 {
 	p->l3_proto = l3_proto;
 	if (l3_proto == NT_ETH_P_IP) {
-		struct iphdr iph;
+		struct nt_iphdr iph;
 
 		if (bpf_probe_read_kernel(&iph, sizeof(iph), nh))
 			return -1;
@@ -79,7 +113,7 @@ static __always_inline int nt_parse_ip(const unsigned char *nh, __u16 l3_proto, 
 		return 0;
 	}
 	if (l3_proto == NT_ETH_P_IPV6) {
-		struct ipv6hdr ip6;
+		struct nt_ipv6hdr ip6;
 
 		if (bpf_probe_read_kernel(&ip6, sizeof(ip6), nh))
 			return -1;
@@ -161,7 +195,7 @@ static __always_inline int nt_parse_skb(const struct sk_buff *skb, struct nt_pkt
 /* The raw IPv4 header at the network offset, for hooks where that offset is
  * set (rx after the core reset it, tx of IP packets): *@nh points at it, so
  * the transport header is at *@nh + ihl * 4. */
-static __always_inline int nt_skb_iphdr_v4(const struct sk_buff *skb, struct iphdr *iph,
+static __always_inline int nt_skb_iphdr_v4(const struct sk_buff *skb, struct nt_iphdr *iph,
 					   const unsigned char **nh)
 {
 	unsigned char *head = BPF_CORE_READ(skb, head);

@@ -287,6 +287,12 @@ int nt_btf_check_file(const char *path, char *why, size_t len)
 	return problem ? -1 : 0;
 }
 
+/* The last lookups (a scan of the ~126k types is ~0.1 ms; planning asks some
+ * names once per candidate, e.g. a kfunc every stub needs). */
+#define FIND_MEMO 8
+static struct { char name[64]; int kind; __u32 id; } memo[FIND_MEMO];
+static unsigned int memo_next;
+
 const void *nt_btf_vmlinux(const char **why)
 {
 	if (!tried) {
@@ -318,6 +324,7 @@ const void *nt_btf_vmlinux(const char **why)
 
 void nt_btf_release(void)
 {
+	memset(memo, 0, sizeof(memo));
 	btf_free(vmlinux);
 	vmlinux = NULL;
 	tried = false;
@@ -346,16 +353,27 @@ static const char *name_of(const struct nt_btf *b, __u32 off)
 static __u32 find_id(const char *name, int kind)
 {
 	const struct nt_btf *b = nt_btf_vmlinux(NULL);
+	__u32 found = 0;
 
 	if (!b)
 		return 0;
-	for (__u32 id = 1; id <= b->ntypes; id++) {
+	for (int i = 0; i < FIND_MEMO; i++)
+		if (memo[i].name[0] && memo[i].kind == kind && !strcmp(memo[i].name, name))
+			return memo[i].id;
+	for (__u32 id = 1; id <= b->ntypes && !found; id++) {
 		const struct btf_type *t = type_by_id(b, id);
 
 		if ((int)kind_of(t) == kind && t->name_off && !strcmp(name_of(b, t->name_off), name))
-			return id;
+			found = id;
 	}
-	return 0;
+	if (strlen(name) < sizeof(memo[0].name)) {
+		unsigned int i = memo_next++ % FIND_MEMO;
+
+		strcpy(memo[i].name, name);
+		memo[i].kind = kind;
+		memo[i].id = found;
+	}
+	return found;
 }
 
 static const struct btf_type *find(const char *name, int kind)

@@ -184,7 +184,7 @@ static __always_inline void partial_passed(const struct icmp_pt_key *ex, int sta
 
 /* A fragment of an echo of the traced pair passed @stage. The echo passes the
  * stage with the fragment that makes its group whole there. */
-static __always_inline void fragment_passed(const struct iphdr *iph, const unsigned char *nh,
+static __always_inline void fragment_passed(const struct nt_iphdr *iph, const unsigned char *nh,
 					    const struct nt_ipfrag *f, bool reply, int stage,
 					    __u32 ifindex)
 {
@@ -236,7 +236,7 @@ static __always_inline int handle(const struct sk_buff *skb, const struct net_de
 	struct icmp_pt_key key;
 	struct nt_ipfrag f;
 	struct nt_ifref ref;
-	struct iphdr iph;
+	struct nt_iphdr iph;
 	bool on_rx, on_tx, reply;
 	int stage;
 

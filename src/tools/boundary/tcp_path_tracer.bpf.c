@@ -51,7 +51,7 @@ static __always_inline int handle(const struct sk_buff *skb, const struct net_de
 	struct l4pt_meta m = {};
 	const unsigned char *nh;
 	struct tcp_min th;
-	struct iphdr iph;
+	struct nt_iphdr iph;
 	__u32 ifindex, hl, seq;
 	__u16 tot;
 	int side;

@@ -31,7 +31,7 @@ static __always_inline int handle(const struct sk_buff *skb, const struct net_de
 	struct l4pt_key key = { .dir = L4PT_FWD, .kind = L4PT_K_DGRAM };
 	struct l4pt_meta m = {};
 	const unsigned char *nh;
-	struct iphdr iph;
+	struct nt_iphdr iph;
 	struct nt_ipfrag frag;
 	__u32 ifindex, id;
 	int side;

@@ -264,7 +264,7 @@ struct lat_l4 {
 };
 
 struct lat_hdrs {
-	struct iphdr iph;
+	struct nt_iphdr iph;
 	struct lat_l4 l4;
 };
 

@@ -60,7 +60,7 @@ static __always_inline int from_skb(const struct sk_buff *skb, struct tid_event 
 {
 	unsigned char *head = BPF_CORE_READ(skb, head);
 	__u16 nh = BPF_CORE_READ(skb, network_header);
-	struct iphdr iph;
+	struct nt_iphdr iph;
 	__u16 fo;
 
 	if (nh == NT_HDR_UNSET || bpf_probe_read_kernel(&iph, sizeof(iph), head + nh) ||
