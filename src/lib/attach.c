@@ -235,6 +235,29 @@ static int try_btf_kind(enum nt_probe_kind k, char *why, size_t len)
 	return err;
 }
 
+/* tc: a two-instruction program (r0 = TC_ACT_UNSPEC; exit) loaded without
+ * libbpf's object layer; attached per interface later, so loading is what
+ * can be tried (the probe object would cost its own BTF load and parse). */
+static int try_tc_kind(enum nt_probe_kind k, char *why, size_t len)
+{
+	const struct bpf_insn insns[] = {
+		{ .code = BPF_ALU64 | BPF_MOV | BPF_K, .dst_reg = BPF_REG_0, .imm = -1 },
+		{ .code = BPF_JMP | BPF_EXIT },
+	};
+	int fd = bpf_prog_load(BPF_PROG_TYPE_SCHED_CLS, "nt_probe", "GPL", insns,
+			       NT_ARRAY_SIZE(insns), NULL);
+
+	if (fd < 0) {
+		int err = -errno;
+
+		snprintf(why, len, "%s programs are refused by this kernel (load: %s)", kind_names[k],
+			 strerror(-err));
+		return err;
+	}
+	close(fd);
+	return 0;
+}
+
 /* Load and attach the probe object's program for @k alone. */
 static int try_kind(enum nt_probe_kind k, char *why, size_t len)
 {
@@ -260,6 +283,8 @@ static int try_kind(enum nt_probe_kind k, char *why, size_t len)
 	}
 	if (k == NT_PK_TP_BTF || k == NT_PK_FENTRY || k == NT_PK_FEXIT)
 		return try_btf_kind(k, why, len);
+	if (is_tc(k))
+		return try_tc_kind(k, why, len);
 	obj = probe_bpf__open();
 	if (!obj) {
 		snprintf(why, len, "cannot open probe object: %s", strerror(errno));
