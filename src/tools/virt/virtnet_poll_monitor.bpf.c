@@ -42,11 +42,15 @@ static __always_inline struct vn_napi_val *row_of(const struct vn_napi_key *k)
 	return v;
 }
 
-static __always_inline bool keep(struct vn_napi_key *k, const struct net_device *dev)
+/* @dev is a watched virtio-net interface (its identity into @k) */
+static __always_inline bool watched(struct vn_napi_key *k, const struct net_device *dev)
 {
 	nt_dev_ref(dev, &k->dev);
-	if (targ_nifs && nt_ifset_find(targ_ifs, targ_nifs, &k->dev) < 0)
-		return false;
+	return dev && nt_ifset_find(targ_ifs, targ_nifs, &k->dev) >= 0;
+}
+
+static __always_inline bool queue_wanted(const struct vn_napi_key *k)
+{
 	return targ_queue < 0 || k->queue == targ_queue;
 }
 
@@ -77,9 +81,8 @@ static __always_inline int vn_index(__u64 napi, __u64 base, __u32 n, __u64 size,
  * and the queue. The structs come by CO-RE from the driver's BTF (vmlinux,
  * or virtio_net's module BTF). Where the kernel has none (5.10 modules:
  * targ_by_poll) the poll function tells the direction (its address from
- * kallsyms: targ_*_poll)
- * and rows are per NAPI instance with the queue unknown. 0, or -1 for a NAPI
- * that is none of the driver's queues.
+ * kallsyms: targ_*_poll) and rows are per NAPI instance with the queue
+ * unknown. 0, or -1 for a NAPI that is none of the driver's queues.
  */
 static __always_inline int queue_of(struct vn_napi_key *k, __u64 napi, __u64 poll, __u64 dev)
 {
@@ -118,11 +121,9 @@ static __always_inline int on_poll(struct napi_struct *napi, int work, int budge
 	struct vn_napi_key k = {};
 	struct vn_napi_val *v;
 
-	nt_dev_ref(dev, &k.dev);
-	if (!dev || nt_ifset_find(targ_ifs, targ_nifs, &k.dev) < 0)
-		return 0;               /* not a watched virtio-net interface */
-	if (queue_of(&k, nt_untyped(napi), (__u64)BPF_CORE_READ(napi, poll), nt_untyped(dev)) ||
-	    (targ_queue >= 0 && k.queue != targ_queue) || !(v = row_of(&k)))
+	if (!watched(&k, dev) ||
+	    queue_of(&k, nt_untyped(napi), (__u64)BPF_CORE_READ(napi, poll), nt_untyped(dev)) ||
+	    !queue_wanted(&k) || !(v = row_of(&k)))
 		return 0;
 	__sync_fetch_and_add(&v->polls, 1);
 	__sync_fetch_and_add(&v->work, work);
@@ -155,7 +156,7 @@ static __always_inline int on_recv_done(struct virtqueue *vq)
 		return 0;
 	vi = BPF_CORE_READ(vq, vdev, priv);
 	k.queue = BPF_CORE_READ(vq, index) / 2;
-	if (!vi || !keep(&k, BPF_CORE_READ(vi, dev)) || !(v = row_of(&k)))
+	if (!vi || !watched(&k, BPF_CORE_READ(vi, dev)) || !queue_wanted(&k) || !(v = row_of(&k)))
 		return 0;
 	__sync_fetch_and_add(&v->recv_done, 1);
 	return 0;
