@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 NT=${NT:-$PWD/build/nettrail}   # BENCH_PART=overhead: only the overhead comparison, =startup: only
 # the start-up table (NT_OLD=OTHER_BINARY beside it; make bench builds Debian 12's libbpf one),
 # =vm: only the VM path's overhead on a tap VM (bench/vmtap.py; NT_TAPVM: bench/tapvm.c built);
-# OVH_TOOLS=all (or a comma list of tools) for the overhead part
+# OVH_TOOLS=all (or a comma list of tools) for the overhead part; STARTUP_TOOLS=a,b: only
+# these tools in the start-up table
 RUNS=${RUNS:-7}
 SECS=${SECS:-5}
 . tests/lab/lab.sh

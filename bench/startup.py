@@ -49,6 +49,8 @@ TOOLS = {
     "virtnet_irq_monitor": [],
 }
 ROOT_NS = {"virtnet_poll_monitor", "virtnet_irq_monitor"}
+if E.get("STARTUP_TOOLS"):     # a comma list: only these tools (quick looks at a few)
+    TOOLS = {k: v for k, v in TOOLS.items() if k in E["STARTUP_TOOLS"].split(",")}
 
 
 def hwm_mib(pid):

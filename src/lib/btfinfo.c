@@ -349,6 +349,45 @@ static const char *name_of(const struct nt_btf *b, __u32 off)
 	return off < b->str_len ? b->strs + off : "";
 }
 
+const struct btf_type *nt_btf_type_by_id(unsigned int id)
+{
+	const struct nt_btf *b = nt_btf_vmlinux(NULL);
+
+	return b ? type_by_id(b, id) : NULL;
+}
+
+const char *nt_btf_str(unsigned int off)
+{
+	const struct nt_btf *b = nt_btf_vmlinux(NULL);
+
+	return b ? name_of(b, off) : "";
+}
+
+size_t nt_btf_type_size(const struct btf_type *t)
+{
+	return type_size(t);
+}
+
+int nt_btf_scan(__u32 kinds, const bool first[256],
+		int (*fn)(__u32 id, const struct btf_type *t, const char *name, void *ctx),
+		void *ctx)
+{
+	const struct nt_btf *b = nt_btf_vmlinux(NULL);
+
+	for (__u32 id = 1; b && id <= b->ntypes; id++) {
+		const struct btf_type *t = type_by_id(b, id);
+		const char *name;
+		int err;
+
+		if (!(kinds & 1u << kind_of(t)) || !t->name_off)
+			continue;
+		name = name_of(b, t->name_off);
+		if (first[(unsigned char)name[0]] && (err = fn(id, t, name, ctx)))
+			return err;
+	}
+	return 0;
+}
+
 /* Type id of the first type @name of @kind in the kernel's BTF, 0 if none. */
 static __u32 find_id(const char *name, int kind)
 {

@@ -9,6 +9,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <linux/types.h>
 
 /* The largest BTF file we read: a kernel's is ~5 MB (allyesconfig ~60 MB). */
 #define NT_BTF_MAX_SIZE (256u << 20)
@@ -25,6 +26,19 @@ const char *nt_btf_path(void);
 /* The kernel's BTF, loaded once; NULL (with a message in @why) if none. */
 const void *nt_btf_vmlinux(const char **why);
 unsigned int nt_btf_type_count(void);
+/* Type @id (1 .. nt_btf_type_count()) of the kernel's BTF, NULL if none; a name
+ * at string offset @off ("" if out of range); the bytes a type record takes
+ * (0: a kind this reader does not know). For walking the types (core_target.c). */
+struct btf_type;
+const struct btf_type *nt_btf_type_by_id(unsigned int id);
+const char *nt_btf_str(unsigned int off);
+size_t nt_btf_type_size(const struct btf_type *t);
+/* Call @fn for every named type of a kind in @kinds (a bit per BTF_KIND_*)
+ * whose name starts with a character marked in @first; a non-zero return of
+ * @fn ends the scan and is returned. One pass over the kernel's types. */
+int nt_btf_scan(__u32 kinds, const bool first[256],
+		int (*fn)(__u32 id, const struct btf_type *t, const char *name, void *ctx),
+		void *ctx);
 
 /* Free our copy (libbpf loads its own for CO-RE): call after the lookups a
  * tool needs before load, so two copies of ~5 MB never coexist. Later lookups

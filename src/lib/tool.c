@@ -10,6 +10,7 @@
 #include <bpf/libbpf.h>
 #include "nt.h"
 #include "btfinfo.h"
+#include "core_target.h"
 #include "output.h"
 #include "run.h"
 #include "ksyms.h"
@@ -101,6 +102,28 @@ static int metrics_check(struct nt_run *r)
 	return NT_EXIT_USAGE;
 }
 
+/* libbpf's CO-RE target: the kernel types the object's relocations name, found
+ * in the BTF the plan has mapped (core_target.c); not with --btf (that file is
+ * the target). NT_CORE_TARGET=kernel: libbpf's own search (tests compare). */
+static void core_target(struct nt_run *r)
+{
+	const char *force = getenv("NT_CORE_TARGET");
+	const void *elf;
+	size_t size;
+
+	if (r->common.btf_path || (force && !strcmp(force, "kernel")))
+		return;
+	elf = r->def->skel->elf(&size);
+	r->core_fd = nt_core_target(elf, size, r->core_path, sizeof(r->core_path));
+}
+
+static void core_target_close(struct nt_run *r)
+{
+	if (r->core_fd >= 0)
+		close(r->core_fd);
+	r->core_fd = -1;
+}
+
 /* Parse, validate, check the runtime, plan. NT_TOOL_GO to go on. */
 static int begin(struct nt_run *r, int argc, char **argv)
 {
@@ -132,6 +155,8 @@ static int begin(struct nt_run *r, int argc, char **argv)
 		err = NT_EXIT_RUNTIME;
 	else
 		err = CALL(r, planned);
+	if (!err && !r->common.dry_run)
+		core_target(r);
 	nt_btf_release();
 	if (r->common.dry_run) {
 		print_plan(r);          /* also when the tool could not run here (exit 1) */
@@ -145,10 +170,13 @@ static int start(struct nt_run *r)
 {
 	const struct nt_tool_def *d = r->def;
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = r->common.btf_path);
+	int loaded;
 	struct bpf_object_skeleton *skeleton;
 	int err;
 
 	nt_stages_reserve(r->plans, d->nstages);
+	if (r->core_fd >= 0)
+		open_opts.btf_custom_path = r->core_path;
 	r->skel = d->skel->open(&open_opts);
 	if (!r->skel) {
 		nt_err("failed to open BPF object: %s", strerror(errno));
@@ -162,8 +190,10 @@ static int start(struct nt_run *r)
 		return err;
 	if (nt_events_prepare(r->obj) || nt_stages_prepare(r->obj, r->plans, d->nstages))
 		return NT_EXIT_RUNTIME;
-	if (bpf_object__load_skeleton(skeleton)) {
-		nt_report_load_failure(errno);
+	loaded = bpf_object__load_skeleton(skeleton) ? errno : 0;
+	core_target_close(r);
+	if (loaded) {
+		nt_report_load_failure(loaded);
 		return NT_EXIT_RUNTIME;
 	}
 	if (nt_stages_attach(r->obj, r->plans, d->nstages))
@@ -266,7 +296,7 @@ static void report_missed_runs(const struct nt_run *r)
 int nt_tool_run(const struct nt_tool_def *d, int argc, char **argv)
 {
 	const struct nt_tool_hooks *h = d->hooks;       /* every BPF tool has hooks */
-	struct nt_run r = { .def = d, .ctx = d->ctx };
+	struct nt_run r = { .def = d, .ctx = d->ctx, .core_fd = -1 };
 	int err;
 
 	if (d->main)
@@ -300,6 +330,7 @@ int nt_tool_run(const struct nt_tool_def *d, int argc, char **argv)
 	report_missed_runs(&r);
 out:
 	metrics_end();
+	core_target_close(&r);
 	if (r.plans)
 		nt_stages_detach(r.plans, d->nstages);
 	if (h->cleanup)

@@ -29,13 +29,15 @@
 struct nt_skel_ops {
 	void *(*open)(const struct bpf_object_open_opts *opts);
 	void (*destroy)(void *skel);
+	const void *(*elf)(size_t *size);       /* the object's ELF bytes */
 };
 
 #define NT_SKEL(name)                                                                     \
 	static void *name##_skel_open(const struct bpf_object_open_opts *o)               \
 	{ return name##_bpf__open_opts(o); }                                              \
 	static void name##_skel_destroy(void *s) { name##_bpf__destroy(s); }              \
-	static const struct nt_skel_ops name##_skel = { name##_skel_open, name##_skel_destroy }
+	static const struct nt_skel_ops name##_skel = { name##_skel_open, name##_skel_destroy,  \
+							 name##_bpf__elf_bytes }
 
 /* What one run of a tool holds; the hooks read and set it. */
 struct nt_run {
@@ -48,6 +50,8 @@ struct nt_run {
 	struct bpf_map *events;                 /* polled with on_event; configure may clear it */
 	int tick_ms;                            /* the tick hook's period; 0 = no ticks */
 	void *ctx;                              /* def->ctx at first: handed to on_event and tick */
+	int core_fd;                            /* the CO-RE target (core_target.h) until loaded */
+	char core_path[32];
 };
 
 /* What a tool does at each step of the run; every hook is optional. A family

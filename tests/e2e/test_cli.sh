@@ -572,7 +572,8 @@ case_text_term() {
 # Each tool's BPF object carries its BTF into the kernel: libbpf loads the programs without it
 # when the kernel refuses it ("BTF is optional, ignoring"), slower and without function info
 # (a .rodata layout the kernel rejects did so once). Every latency-family object and one of
-# each other family, started on the lab router's interfaces.
+# each other family, started on the lab router's interfaces. Their CO-RE relocations come out
+# the same from the target the tool makes as from the kernel's whole BTF.
 case_object_btf_loads() {
 	nt_lab router
 	local ifs=(--phy-interface "$LAB_TX_IF") vm=(--vm-interface "$LAB_RX_IF" --phy-interface "$LAB_TX_IF")
@@ -598,6 +599,19 @@ case_object_btf_loads() {
 		assert_exit B 0
 		grep -q "BTF is optional" "$W/B.err" &&
 			fail "${run%% *}: the kernel refused the object's BTF$(nt_show B)"
+		# CO-RE: the target made from the object's relocations (core_target.c) is used,
+		# and patches every instruction as libbpf's own search of the kernel's BTF does
+		grep -q "debug: CO-RE target: " "$W/B.err" ||
+			fail "${run%% *}: no CO-RE target made$(nt_show B)"
+		for m in made kernel; do
+			# shellcheck disable=SC2086
+			NT_CORE_TARGET=$m ip netns exec "$LAB_ROUTER_NS" "$NT" $run -v -v --duration 0.1 \
+				2>&1 >/dev/null | grep -E "relo #[0-9]+: (patched|poison)" | sort >"$W/relo.$m"
+		done
+		[[ -s $W/relo.kernel ]] || fail "${run%% *}: no relocation in libbpf's messages"
+		cmp -s "$W/relo.made" "$W/relo.kernel" ||
+			fail "${run%% *}: the CO-RE target patches otherwise than the kernel's BTF:
+$(diff "$W/relo.made" "$W/relo.kernel" | head -8)"
 		# stubs hand off to a shared program only where 3 or more would (fewer: their own)
 		# shellcheck disable=SC2086
 		ip netns exec "$LAB_ROUTER_NS" "$NT" $run --dry-run --json 2>/dev/null |
