@@ -218,12 +218,14 @@ case_per_interface() {
 		nt_start "T$mode" "$LAB_CLIENT_NS" $S --phy-interface "$IF" --direction both \
 			--interval 1 --stage-latency --json -v $([[ $mode == auto ]] || echo --attach-mode $mode)
 		lab_udp_send "$LAB_CLIENT_NS" "$LAB_CLIENT_IP" 4000 "$LAB_SERVER_IP" 5000 30
+		# 1-byte datagrams end before a TCP header's length: the tc hook reads 8 bytes
+		lab_udp_send "$LAB_CLIENT_NS" "$LAB_CLIENT_IP" 4001 "$LAB_SERVER_IP" 5000 10 1
 		lab_ping 10       # rx: the echo replies end at the socket read in any mode and kernel
 		sleep 1.2
 		nt_stop "T$mode" INT
 		assert_exit "T$mode" 0
-		assert_jq "T$mode" "[\$all[] | select(.type == \"interval\") | .tx.completed] | add == 40" \
-			"$mode: tx completed 30 datagrams + 10 echo requests"
+		assert_jq "T$mode" "[\$all[] | select(.type == \"interval\") | .tx.completed] | add == 50" \
+			"$mode: tx completed 30 + 10 one-byte datagrams + 10 echo requests"
 		assert_jq "T$mode" "[\$all[] | select(.type == \"interval\") | .rx.completed] | add == 10" \
 			"$mode: rx completed 10 echo replies"
 		assert_jq "T$mode" "[\$all[] | select(.type == \"interval\") | .tx.stages[]? | [.from, .to]] | map(. == [\"net_dev_queue\",\"net_dev_xmit\"]) | any" \

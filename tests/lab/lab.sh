@@ -592,19 +592,21 @@ lab_ping() {
 	ip netns exec "$LAB_CLIENT_NS" ping -n -q -c "$n" -i 0.2 -W 1 "$@" "$dst" >/dev/null
 }
 
-# lab_udp_send NS SRC_IP SRC_PORT DST_IP DST_PORT COUNT: send COUNT UDP datagrams from a
-# fixed source port (Debian's python3, stdlib only).
+# lab_udp_send NS SRC_IP SRC_PORT DST_IP DST_PORT COUNT [SIZE]: send COUNT UDP datagrams from
+# a fixed source port (Debian's python3, stdlib only); SIZE: payload bytes (default ~15).
 lab_udp_send() {
-	local ns=$1 sip=$2 sport=$3 dip=$4 dport=$5 n=${6:-1}
-	ip netns exec "$ns" /usr/bin/python3 - "$sip" "$sport" "$dip" "$dport" "$n" <<'EOF'
+	local ns=$1 sip=$2 sport=$3 dip=$4 dport=$5 n=${6:-1} size=${7:-0}
+	ip netns exec "$ns" /usr/bin/python3 - "$sip" "$sport" "$dip" "$dport" "$n" "$size" <<'EOF'
 import socket, sys, time
 sip, sport, dip, dport, n = sys.argv[1], int(sys.argv[2]), sys.argv[3], int(sys.argv[4]), int(sys.argv[5])
+size = int(sys.argv[6])
 fam = socket.AF_INET6 if ":" in dip else socket.AF_INET
 s = socket.socket(fam, socket.SOCK_DGRAM)
 s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind((sip, sport))
 for i in range(n):
-    s.sendto(b"nettrail-lab %d" % i, (dip, dport))
+    data = b"nettrail-lab %d" % i
+    s.sendto(data[:size].ljust(size, b".") if size else data, (dip, dport))
     time.sleep(0.02)
 EOF
 }

@@ -1180,7 +1180,11 @@ static __always_inline int lat_parse_tc(struct __sk_buff *ctx, struct lat_pkt *p
 	l4 = lat_decode_iph(&h, p);
 	if (l4 < 0)
 		return -1;
-	if (l4 > 0 && bpf_skb_load_bytes_relative(ctx, off + (l4 & 0x3c), &h.l4, sizeof(h.l4), start))
+	/* a datagram of under 6 bytes ends before sizeof(h.l4): its 8-byte UDP
+	 * (or ICMP echo) header alone, else it would go without its ports here
+	 * and with them at the other hooks (read past the end there) */
+	if (l4 > 0 && bpf_skb_load_bytes_relative(ctx, off + (l4 & 0x3c), &h.l4, sizeof(h.l4), start) &&
+	    bpf_skb_load_bytes_relative(ctx, off + (l4 & 0x3c), &h.l4, 8, start))
 		return 0;
 	lat_decode_l4(&h, p);
 	return 0;
