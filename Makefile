@@ -49,7 +49,9 @@ ifeq ($(LIBBPF),system)
 LIBBPF_DEP :=
 LDLIBS   += -lbpf -lelf -lz
 else
-LIBBPF_DIR := $(DEP_CACHE)/libbpf-$(LIBBPF_VERSION)
+# our patches on top of Debian's (scripts/patches/libbpf): the cache directory names them
+LIBBPF_PATCHES := scripts/patches/libbpf
+LIBBPF_DIR := $(DEP_CACHE)/libbpf-$(LIBBPF_VERSION)-$(shell cat $(LIBBPF_PATCHES)/*.patch | sha256sum | cut -c1-8)
 LIBBPF_DEP := $(LIBBPF_DIR)/lib/libbpf.a
 CFLAGS     += -isystem $(LIBBPF_DIR)/include
 BPF_CFLAGS += -isystem $(LIBBPF_DIR)/include
@@ -83,7 +85,7 @@ $(BUILD):
 
 ifneq ($(LIBBPF_DEP),)
 $(LIBBPF_DEP):
-	bash scripts/dep.sh libbpf $(LIBBPF_VERSION) $(LIBBPF_SHA256) $(LIBBPF_DIR)
+	bash scripts/dep.sh libbpf $(LIBBPF_VERSION) $(LIBBPF_SHA256) $(LIBBPF_DIR) $(LIBBPF_PATCHES)
 endif
 $(MHD_DEP):
 	bash scripts/dep.sh libmicrohttpd $(MHD_VERSION) $(MHD_SHA256) $(MHD_DIR)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# scripts/dep.sh PACKAGE VERSION SHA256 DIR: a static library built from Debian's source
-# package PACKAGE (upstream VERSION) into DIR (DIR/include, DIR/lib/*.a). The two the
+# scripts/dep.sh PACKAGE VERSION SHA256 DIR [PATCHES]: a static library built from Debian's
+# source package PACKAGE (upstream VERSION) into DIR (DIR/include, DIR/lib/*.a), with our
+# patches from directory PATCHES (*.patch, -p1, in name order) on top of Debian's. The two the
 # binary links: libbpf (DIR/lib/libbpf.a) and libmicrohttpd (DIR/lib/libmicrohttpd.a, the
 # HTTP server behind --prometheus).
 #
@@ -12,11 +13,12 @@
 # unpacks it with Debian's patches. Built once per VERSION; a lock guards parallel makes.
 set -euo pipefail
 
-usage="usage: dep.sh libbpf|libmicrohttpd VERSION SHA256 DIR"
+usage="usage: dep.sh libbpf|libmicrohttpd VERSION SHA256 DIR [PATCHES]"
 PACKAGE=${1:?$usage}
 VERSION=${2:?$usage}
 SHA256=${3:?$usage}
 DIR=${4:?$usage}
+PATCHES=${5:-}
 MIRROR=${NT_DEP_MIRROR:-http://deb.debian.org/debian}
 KEYRING=/usr/share/keyrings/debian-archive-keyring.gpg
 SUITES=${NT_DEP_SUITES:-sid forky trixie-backports}
@@ -78,6 +80,11 @@ got=$(sha256sum "$orig" | cut -d' ' -f1)
 [[ $got == "$SHA256" ]] || die "$(basename "$orig"): sha256 $got, pinned $SHA256"
 (cd "$src" && dpkg-source -q -x "${PACKAGE}_$deb_version.dsc" tree) >/dev/null 2>&1 ||
 	die "dpkg-source could not unpack $PACKAGE $deb_version"
+ours=0
+for p in ${PATCHES:+"$PATCHES"/*.patch}; do
+	patch -s -p1 -d "$src/tree" <"$p" || die "$(basename "$p") does not apply to $PACKAGE $deb_version"
+	ours=$((ours + 1))
+done
 
 # ---- static library and headers, with the project's optimisation flags (-fPIC: the
 # default build links them into a PIE)
@@ -108,7 +115,11 @@ say "building $PACKAGE $deb_version ..."
 rm -rf "$DIR.tmp"
 ("build_$PACKAGE") >"$top/build-$PACKAGE.log" 2>&1 ||
 	{ tail -n 20 "$top/build-$PACKAGE.log" >&2; die "building $PACKAGE failed (log: $top/build-$PACKAGE.log)"; }
-echo "$deb_version" >"$DIR.tmp/debian-version"
+case $ours in
+0) echo "$deb_version" ;;
+1) echo "$deb_version + 1 patch of ours" ;;
+*) echo "$deb_version + $ours patches of ours" ;;
+esac >"$DIR.tmp/debian-version"
 mv "$DIR.tmp" "$DIR"
 rm -rf "$src"
 say "$PACKAGE $deb_version in $DIR"

@@ -155,8 +155,11 @@ static int begin(struct nt_run *r, int argc, char **argv)
 		err = NT_EXIT_RUNTIME;
 	else
 		err = CALL(r, planned);
-	if (!err && !r->common.dry_run)
+	if (!err && !r->common.dry_run) {
+		/* tc hooks whose creation waits for the kernel: begun before all else */
+		nt_stages_reserve(r->plans, d->nstages);
 		core_target(r);
+	}
 	nt_btf_release();
 	if (r->common.dry_run) {
 		print_plan(r);          /* also when the tool could not run here (exit 1) */
@@ -174,7 +177,6 @@ static int start(struct nt_run *r)
 	struct bpf_object_skeleton *skeleton;
 	int err;
 
-	nt_stages_reserve(r->plans, d->nstages);
 	if (r->core_fd >= 0)
 		open_opts.btf_custom_path = r->core_path;
 	r->skel = d->skel->open(&open_opts);
