@@ -173,8 +173,8 @@ static int start(struct nt_run *r)
 {
 	const struct nt_tool_def *d = r->def;
 	LIBBPF_OPTS(bpf_object_open_opts, open_opts, .btf_custom_path = r->common.btf_path);
-	int loaded;
 	struct bpf_object_skeleton *skeleton;
+	int load_err;
 	int err;
 
 	if (r->core_fd >= 0)
@@ -192,10 +192,10 @@ static int start(struct nt_run *r)
 		return err;
 	if (nt_events_prepare(r->obj) || nt_stages_prepare(r->obj, r->plans, d->nstages))
 		return NT_EXIT_RUNTIME;
-	loaded = bpf_object__load_skeleton(skeleton) ? errno : 0;
-	core_target_close(r);
-	if (loaded) {
-		nt_report_load_failure(loaded);
+	load_err = bpf_object__load_skeleton(skeleton) ? errno : 0;
+	core_target_close(r);   /* libbpf has read it */
+	if (load_err) {
+		nt_report_load_failure(load_err);
 		return NT_EXIT_RUNTIME;
 	}
 	if (nt_stages_attach(r->obj, r->plans, d->nstages))

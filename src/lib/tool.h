@@ -5,7 +5,8 @@
  *
  *   parse + validate -> runtime checks, output -> plan the stages (the
  *   interfaces per-interface hooks go on come from the tool's plan hook) ->
- *   planned (BTF lookups while the kernel BTF is parsed) -> open -> configure
+ *   planned (BTF lookups while the kernel BTF is parsed; then tc hooks reserved
+ *   and the CO-RE target made, see core_target.h) -> open -> configure
  *   (rodata, map sizes) -> event transport -> load -> attach -> attached ->
  *   the ready line "Tracing <subject> [<stages>]. Ctrl-C to end." -> header ->
  *   loop (events, ticks) -> detach -> finish (final summary) -> destroy.
