@@ -20,6 +20,10 @@
  *    (bpf_core_type_id_kernel): ids up to the largest such are kept as they
  *    are, the types in between are one-word placeholders.
  *
+ * The same pass finds the kernel functions (kfuncs) the object calls: libbpf
+ * would load the kernel's whole BTF again at load for their ids alone (our
+ * patch 0002 takes them from us: bpf_object__set_kfunc_btf_id).
+ *
  * The relocations come out as the kernel's BTF would give them (tests compare
  * the patched instructions both ways). Where a relocated type is not in
  * vmlinux (a module's, or absent), where the object has no CO-RE relocation,
@@ -70,6 +74,7 @@ struct target {
 	__u32 keep_ids_to;      /* ids 1..keep_ids_to stay the kernel's */
 	__u32 *order;           /* kept ids above keep_ids_to, ascending */
 	__u32 norder;
+	struct nt_kfuncs *kf;   /* the object's kfuncs: ids found in the same pass */
 	/* the BTF written: types, then strings */
 	unsigned char *types, *strs;
 	size_t types_len, types_cap, strs_len, strs_cap;
@@ -177,6 +182,23 @@ static int read_roots(struct target *tg, const struct btf *local, const void *ex
 	return tg->nroots;
 }
 
+/* The kernel functions the object calls: its extern FUNCs (ids found later). */
+static void read_kfuncs(struct target *tg, const struct btf *local)
+{
+	for (__u32 id = 1; id < btf__type_cnt(local) && tg->kf->n < NT_MAX_KFUNCS; id++) {
+		const struct btf_type *t = btf__type_by_id(local, id);
+		const char *name = btf__name_by_offset(local, t->name_off);
+		size_t len = essential_len(name);
+
+		if (!btf_is_func(t) || btf_vlen(t) != BTF_FUNC_EXTERN ||
+		    len >= sizeof(tg->kf->f[0].name))
+			continue;
+		memcpy(tg->kf->f[tg->kf->n].name, name, len);
+		tg->kf->f[tg->kf->n].name[len] = 0;
+		tg->kf->f[tg->kf->n++].id = 0;
+	}
+}
+
 /* ---- the kernel's types: candidates and what they are made of ---------- */
 
 static bool kind_compat(__u32 a, __u32 b)
@@ -214,6 +236,12 @@ static int match_roots(__u32 id, const struct btf_type *t, const char *name, voi
 {
 	struct target *tg = ctx;
 
+	if (btf_kind(t) == BTF_KIND_FUNC) {     /* a kfunc's (its first: libbpf's choice) */
+		for (int i = 0; i < tg->kf->n; i++)
+			if (!tg->kf->f[i].id && !strcmp(name, tg->kf->f[i].name))
+				tg->kf->f[i].id = id;
+		return 0;
+	}
 	for (int i = 0; i < tg->nroots; i++) {
 		struct root *r = &tg->roots[i];
 
@@ -242,6 +270,10 @@ static int find_candidates(struct target *tg)
 		kinds |= k == BTF_KIND_ENUM || k == BTF_KIND_ENUM64 ?
 			 1u << BTF_KIND_ENUM | 1u << BTF_KIND_ENUM64 : 1u << k;
 		first[(unsigned char)tg->roots[i].name[0]] = true;
+	}
+	for (int i = 0; i < tg->kf->n; i++) {
+		kinds |= 1u << BTF_KIND_FUNC;
+		first[(unsigned char)tg->kf->f[i].name[0]] = true;
 	}
 	if (nt_btf_scan(kinds, first, match_roots, tg))
 		return -1;
@@ -452,9 +484,9 @@ static void target_free(struct target *tg)
 	free(tg->strs);
 }
 
-int nt_core_target(const void *elf, size_t size, char *path, size_t len)
+int nt_core_target(const void *elf, size_t size, char *path, size_t len, struct nt_kfuncs *kf)
 {
-	struct target tg = { .ntypes = nt_btf_type_count() };
+	struct target tg = { .ntypes = nt_btf_type_count(), .kf = kf };
 	const void *btf_data, *ext;
 	size_t btf_len, ext_len;
 	struct btf *local = NULL;
@@ -466,6 +498,8 @@ int nt_core_target(const void *elf, size_t size, char *path, size_t len)
 	local = btf__new(btf_data, btf_len);
 	if (!local)
 		return -1;
+	kf->n = 0;
+	read_kfuncs(&tg, local);
 	tg.kept = calloc(tg.ntypes / 8 + 1, 1);
 	if (tg.kept && read_roots(&tg, local, ext, ext_len) > 0 && !find_candidates(&tg) &&
 	    !keep_parts(&tg) && (tg.order = malloc(tg.nqueue * sizeof(*tg.order))) &&

@@ -114,7 +114,17 @@ static void core_target(struct nt_run *r)
 	if (r->common.btf_path || (force && !strcmp(force, "kernel")))
 		return;
 	elf = r->def->skel->elf(&size);
-	r->core_fd = nt_core_target(elf, size, r->core_path, sizeof(r->core_path));
+	r->core_fd = nt_core_target(elf, size, r->core_path, sizeof(r->core_path), &r->kfuncs);
+}
+
+/* The kfuncs' ids the CO-RE target's pass found: libbpf need not load the
+ * kernel's BTF to look them up (scripts/patches/libbpf/0002-*). */
+static void kfuncs_give(struct nt_run *r)
+{
+	for (int i = 0; i < r->kfuncs.n; i++)
+		if (r->kfuncs.f[i].id > 0 &&
+		    bpf_object__set_kfunc_btf_id(r->obj, r->kfuncs.f[i].name, r->kfuncs.f[i].id))
+			nt_dbg("kfunc %s: libbpf looks it up itself", r->kfuncs.f[i].name);
 }
 
 static void core_target_close(struct nt_run *r)
@@ -187,6 +197,7 @@ static int start(struct nt_run *r)
 	skeleton = ((struct skel_head *)r->skel)->skeleton;
 	r->obj = ((struct skel_head *)r->skel)->obj;
 	r->events = d->hooks->on_event ? bpf_object__find_map_by_name(r->obj, "nt_events") : NULL;
+	kfuncs_give(r);
 	err = CALL(r, configure);
 	if (err)
 		return err;

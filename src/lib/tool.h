@@ -23,6 +23,7 @@
 #include <bpf/libbpf.h>
 #include "attach.h"
 #include "cli.h"
+#include "core_target.h"
 #include "prom.h"
 
 /* A skeleton through the functions bpftool generates for it: NT_SKEL(name)
@@ -53,6 +54,7 @@ struct nt_run {
 	void *ctx;                              /* def->ctx at first: handed to on_event and tick */
 	int core_fd;                            /* the CO-RE target (core_target.h) until loaded */
 	char core_path[32];
+	struct nt_kfuncs kfuncs;                /* found with it: given to libbpf after open */
 };
 
 /* What a tool does at each step of the run; every hook is optional. A family

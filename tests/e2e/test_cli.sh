@@ -572,8 +572,8 @@ case_text_term() {
 # Each tool's BPF object carries its BTF into the kernel: libbpf loads the programs without it
 # when the kernel refuses it ("BTF is optional, ignoring"), slower and without function info
 # (a .rodata layout the kernel rejects did so once). Every latency-family object and one of
-# each other family, started on the lab router's interfaces. Their CO-RE relocations come out
-# the same from the target the tool makes as from the kernel's whole BTF.
+# each other family, started on the lab router's interfaces. Their CO-RE relocations and kfunc
+# ids come out the same from the target the tool makes as from the kernel's whole BTF.
 case_object_btf_loads() {
 	nt_lab router
 	local ifs=(--phy-interface "$LAB_TX_IF") vm=(--vm-interface "$LAB_RX_IF" --phy-interface "$LAB_TX_IF")
@@ -606,12 +606,23 @@ case_object_btf_loads() {
 		for m in made kernel; do
 			# shellcheck disable=SC2086
 			NT_CORE_TARGET=$m ip netns exec "$LAB_ROUTER_NS" "$NT" $run -v -v --duration 0.1 \
-				2>&1 >/dev/null | grep -E "relo #[0-9]+: (patched|poison)" | sort >"$W/relo.$m"
+				>/dev/null 2>"$W/libbpf.$m"
+			grep -E "relo #[0-9]+: (patched|poison)" "$W/libbpf.$m" | sort >"$W/relo.$m"
+			# kfunc ids: given with the target (libbpf patch 0002), found by libbpf without
+			sed -nE "s/.*extern \(func ksym\) '([^']+)': (resolved to vmlinux|vmlinux) \[([0-9]+)\].*/\1 \3/p" \
+				"$W/libbpf.$m" | sort >"$W/kfunc.$m"
 		done
 		[[ -s $W/relo.kernel ]] || fail "${run%% *}: no relocation in libbpf's messages"
 		cmp -s "$W/relo.made" "$W/relo.kernel" ||
 			fail "${run%% *}: the CO-RE target patches otherwise than the kernel's BTF:
 $(diff "$W/relo.made" "$W/relo.kernel" | head -8)"
+		cmp -s "$W/kfunc.made" "$W/kfunc.kernel" ||
+			fail "${run%% *}: kfunc ids given otherwise than libbpf finds them:
+$(diff "$W/kfunc.made" "$W/kfunc.kernel")"
+		if grep -q "resolved to vmlinux" "$W/libbpf.kernel"; then
+			grep -q "\], given" "$W/libbpf.made" ||
+				fail "${run%% *}: the object's kfuncs were not given to libbpf$(head -c 600 "$W/libbpf.made")"
+		fi
 		# stubs hand off to a shared program only where 3 or more would (fewer: their own)
 		# shellcheck disable=SC2086
 		ip netns exec "$LAB_ROUTER_NS" "$NT" $run --dry-run --json 2>/dev/null |
