@@ -726,6 +726,25 @@ void nt_stages_reserve(struct nt_stage_plan *plans, int n)
 	}
 }
 
+void nt_stages_reserve_early(const struct nt_stage *stages, int n, enum nt_attach_mode mode,
+			     const struct nt_plan_ctx *pc)
+{
+	if (!pc || !pc->tc_kept)
+		return;
+	for (int i = 0; i < n; i++) {
+		struct nt_stage_plan pl = { .stage = &stages[i], .ctx = pc };
+		const struct nt_candidate *c = stages[i].cands;
+
+		while (c->prog && !mode_allows(mode, c->kind))
+			c++;
+		if (!c->prog || !is_tc(c->kind))
+			continue;
+		for (int k = 0; k < plan_nifaces(&pl, c); k++)
+			nt_tc_reserve_early(plan_ifaces(&pl, c)[k].ifindex,
+					    c->kind == NT_PK_TC_EGRESS);
+	}
+}
+
 /* The program the chosen stubs hand off to, into the object's nt_handoff_progs map
  * before any stub can run (one shared program per object). */
 static int handoff_fill(struct bpf_object *obj, struct nt_stage_plan *plans, int n)

@@ -82,6 +82,9 @@ struct nt_stage {
 struct nt_plan_ctx {
 	struct nt_ifref ifaces[NT_PLAN_IFSETS][NT_MAX_IFACES];
 	int nifaces[NT_PLAN_IFSETS];
+	/* The tool keeps every per-interface hook planning gives it (its
+	 * planned hook drops none): they are reserved before planning. */
+	bool tc_kept;
 };
 void nt_plan_ctx_set_ifaces(struct nt_plan_ctx *pc, int set, const struct nt_ifref *ifs, int n);
 
@@ -120,6 +123,11 @@ int nt_stages_prepare(struct bpf_object *obj, struct nt_stage_plan *plans, int n
 /* Before the load: reserve the tc stages' hooks (tchook.h), whose creation
  * waits for the kernel, while the programs load. */
 void nt_stages_reserve(struct nt_stage_plan *plans, int n);
+/* Before planning (@pc->tc_kept): reserve the hooks of the stages whose first
+ * candidate @mode allows is per-interface; planning's take them over where it
+ * chooses the same, the others are dropped at the end (nt_tc_reservations_drop). */
+void nt_stages_reserve_early(const struct nt_stage *stages, int n, enum nt_attach_mode mode,
+			     const struct nt_plan_ctx *pc);
 /* Attach the chosen programs (after load). Message + -1 on failure. */
 int nt_stages_attach(struct bpf_object *obj, struct nt_stage_plan *plans, int n);
 void nt_stages_detach(struct nt_stage_plan *plans, int n);

@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0 OR BSD-2-Clause
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 #include <linux/bpf.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "nt.h"
+#include "nt_types.h"
 #include "tchook.h"
 
 /* Not in the UAPI headers of the distributions we build on (6.6+). */
@@ -52,12 +55,95 @@ static void placeholder_put(void)
 	}
 }
 
+/* A placeholder link being made by a thread of its own. */
+struct nt_tc_resv {
+	int ifindex;
+	bool egress;
+	int link_fd;            /* set by the thread; -1 where it failed */
+	pthread_t thread;
+};
+
 static void *reserve_thread(void *arg)
 {
-	struct nt_tc_hook *h = arg;
+	struct nt_tc_resv *v = arg;
+	struct nt_tc_hook h = { .ifindex = v->ifindex, .egress = v->egress, .link_fd = -1 };
 
-	attach_tcx(h, placeholder_fd);  /* link_fd stays -1 where it fails */
+	attach_tcx(&h, placeholder_fd);
+	v->link_fd = h.link_fd;
 	return NULL;
+}
+
+static struct nt_tc_resv *resv_start(int ifindex, bool egress)
+{
+	struct nt_tc_resv *v = calloc(1, sizeof(*v));
+
+	if (!v)
+		return NULL;
+	*v = (struct nt_tc_resv){ .ifindex = ifindex, .egress = egress, .link_fd = -1 };
+	if (placeholder_get() < 0) {
+		free(v);
+		return NULL;
+	}
+	if (pthread_create(&v->thread, NULL, reserve_thread, v)) {
+		placeholder_put();
+		free(v);
+		return NULL;
+	}
+	return v;
+}
+
+/* Wait for it; its link (-1 if none). */
+static int resv_end(struct nt_tc_resv *v)
+{
+	int fd;
+
+	pthread_join(v->thread, NULL);
+	placeholder_put();
+	fd = v->link_fd;
+	free(v);
+	return fd;
+}
+
+/* Early reservations, until a hook takes one over (one per interface and
+ * direction). */
+static struct nt_tc_resv *early[2 * NT_MAX_IFACES];
+static int nearly;
+
+void nt_tc_reserve_early(int ifindex, bool egress)
+{
+	struct nt_tc_resv *v;
+
+	for (int i = 0; i < nearly; i++)
+		if (early[i]->ifindex == ifindex && early[i]->egress == egress)
+			return;
+	if (nearly == (int)(sizeof(early) / sizeof(early[0])))
+		return;
+	v = resv_start(ifindex, egress);
+	if (v)
+		early[nearly++] = v;
+}
+
+static struct nt_tc_resv *early_take(int ifindex, bool egress)
+{
+	for (int i = 0; i < nearly; i++) {
+		struct nt_tc_resv *v = early[i];
+
+		if (v->ifindex == ifindex && v->egress == egress) {
+			early[i] = early[--nearly];
+			return v;
+		}
+	}
+	return NULL;
+}
+
+void nt_tc_reservations_drop(void)
+{
+	while (nearly > 0) {
+		int fd = resv_end(early[--nearly]);
+
+		if (fd >= 0)
+			close(fd);
+	}
 }
 
 void nt_tc_hook_reserve(struct nt_tc_hook *h, int ifindex, bool egress)
@@ -66,26 +152,18 @@ void nt_tc_hook_reserve(struct nt_tc_hook *h, int ifindex, bool egress)
 	h->link_fd = -1;
 	h->ifindex = ifindex;
 	h->egress = egress;
-	h->reserved = true;
-	if (placeholder_get() < 0)
-		return;
-	if (pthread_create(&h->reserver, NULL, reserve_thread, h)) {
-		placeholder_put();
-		return;
-	}
-	h->reserving = true;
+	h->resv = early_take(ifindex, egress);
+	if (!h->resv)
+		h->resv = resv_start(ifindex, egress);
 }
 
 /* Wait for the reservation; true if it holds a link. */
 static bool reserved(struct nt_tc_hook *h)
 {
-	if (!h->reserved)
+	if (!h->resv)
 		return false;
-	if (h->reserving) {
-		pthread_join(h->reserver, NULL);
-		h->reserving = false;
-		placeholder_put();
-	}
+	h->link_fd = resv_end(h->resv);
+	h->resv = NULL;
 	return h->link_fd >= 0;
 }
 

@@ -10,14 +10,18 @@
  * 2-CPU VM), replacing the program of one does not. So a hook can be reserved
  * before the tool's programs are loaded: a thread creates the link with a
  * program that hands every packet on (TCX_NEXT), its wait overlapping the
- * load, and attach swaps the tool's program in.
+ * load, and attach swaps the tool's program in. A tool whose tc hooks are
+ * known from its command line alone reserves them before planning, even
+ * before the kernel's BTF is read (nt_tc_reserve_early): planning's hooks
+ * then take those reservations over.
  */
 #ifndef NT_TCHOOK_H
 #define NT_TCHOOK_H
 
-#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+
+struct nt_tc_resv;
 
 struct nt_tc_hook {
 	int ifindex;
@@ -26,14 +30,16 @@ struct nt_tc_hook {
 	bool filter;            /* a clsact filter is ours */
 	bool clsact_created;    /* and we added the clsact qdisc for it */
 	unsigned int handle, priority;
-	bool reserved;          /* nt_tc_hook_reserve() was called: link_fd is its link */
-	bool reserving;         /* a thread is creating the placeholder link */
-	pthread_t reserver;
+	struct nt_tc_resv *resv;        /* its reservation, until attach takes its link */
 };
 
 /* Start creating a placeholder tcx link on @ifindex (no-op where it fails:
- * attach then does it all). */
+ * attach then does it all), or take over the early reservation of it. */
 void nt_tc_hook_reserve(struct nt_tc_hook *h, int ifindex, bool egress);
+/* The same before planning, for a hook no plan holds yet. */
+void nt_tc_reserve_early(int ifindex, bool egress);
+/* Early reservations no hook took over: their links removed. */
+void nt_tc_reservations_drop(void);
 
 /* Put program @prog_fd on @ifindex (into its reserved link, if any); 0, or
  * -errno with @why filled. */

@@ -148,13 +148,16 @@ static int begin(struct nt_run *r, int argc, char **argv)
 	err = metrics_check(r);
 	if (err)
 		return err;
+	err = CALL(r, plan);
+	if (err)
+		return err;
+	/* tc hooks known from the command line: begun before the BTF is read */
+	if (!r->common.dry_run)
+		nt_stages_reserve_early(d->stages, d->nstages, r->common.attach_mode, &r->plan_ctx);
 	err = runtime_init(&r->common);
 	if (err)
 		return err;
 	nt_out_init(d->cli.tool, r->common.json);
-	err = CALL(r, plan);
-	if (err)
-		return err;
 	r->plans = calloc(d->nstages ? d->nstages : 1, sizeof(*r->plans));
 	if (!r->plans) {
 		nt_err("out of memory");
@@ -346,6 +349,7 @@ out:
 	core_target_close(&r);
 	if (r.plans)
 		nt_stages_detach(r.plans, d->nstages);
+	nt_tc_reservations_drop();
 	if (h->cleanup)
 		h->cleanup(&r);
 	if (r.skel)

@@ -27,6 +27,10 @@ case_wire_truth() {
 	assert_exit T 0
 	nt_check_json T "$LAT_TOOL"
 	assert_jq T "[\$ev[] | .wire_us] | length == $n" "every exchange has a WIRE segment"
+	# the request path's first stamp is in the sender's send: its task (the reply's is
+	# whatever the receiving softirq interrupted)
+	assert_jq T "[\$ev[] | .paths.request | .comm == \"ping\" and .pid > 0] | all" \
+		"each request's task: the ping that sent it"
 	# Ground truth on the tools' own clock (BPF timestamps and the responder's
 	# time.monotonic() are both CLOCK_MONOTONIC): the responder logs when it read each
 	# request and when it began writing the reply. The responder really held it D (its

@@ -71,6 +71,8 @@ case_filter() {
 	nt_stop P TERM
 	assert_jq T "(\$ev | length) == 20" "20 datagrams to port 5001"
 	assert_jq T "[\$ev[] | .dst_port] | unique == [5001]" "only --dst-port 5001"
+	assert_jq T "[\$ev[] | .comm == \"python3\" and .pid > 0] | all" \
+		"each datagram's task: the sender (its first stamp is in the send)"
 	assert_jq P "[\$ev[] | .src_port] | (length == 20 and unique == [4001])" \
 		"--port 4001 (either direction): the 20 datagrams from source port 4001"
 	assert_unloaded P

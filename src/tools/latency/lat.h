@@ -286,7 +286,8 @@ struct lat_pkt {
 	struct lat_pkt pkt;                                                      \
 	__u8  path;                     /* flow mode: the packet's path */       \
 	__u8  last_slot, last_pos;                                               \
-	__u8  pad[5]
+	__u8  seen[LAT_NPATHS];         /* the engine's: a path has a stamp */   \
+	__u8  pad[5 - LAT_NPATHS]
 struct lat_rec_head {
 	LAT_REC_HEAD_FIELDS;
 };

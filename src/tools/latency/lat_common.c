@@ -1365,6 +1365,14 @@ static struct lat_state state;
 
 /* The tool's definition holds its struct lat_tool as ctx; from here on the
  * runner's ctx is the run's state. */
+/* Without --stage-latency the summary of a forwarding path (tap <-> NIC)
+ * attaches only where each path opens and ends (keep_path_ends). */
+static bool keeps_path_ends_only(void)
+{
+	return state.tool->kind == LAT_KIND_SUMMARY && state.tool->where != LAT_AT_HOST &&
+	       !state.cfg->stage_latency;
+}
+
 static int lat_plan(struct nt_run *r)
 {
 	state.tool = r->def->ctx;
@@ -1377,6 +1385,7 @@ static int lat_plan(struct nt_run *r)
 	r->ctx = &state;
 	nt_plan_ctx_set_ifaces(&r->plan_ctx, LAT_IFSET_PHY, state.cfg->phy.ref, state.cfg->phy.n);
 	nt_plan_ctx_set_ifaces(&r->plan_ctx, LAT_IFSET_VM, state.cfg->vm.ref, state.cfg->vm.n);
+	r->plan_ctx.tc_kept = !keeps_path_ends_only();
 	return 0;
 }
 
@@ -1470,7 +1479,7 @@ static int lat_planned(struct nt_run *r)
 		}
 		state.slot_plan[i] = pl;
 	}
-	if (tool->kind == LAT_KIND_SUMMARY && tool->where != LAT_AT_HOST && !state.cfg->stage_latency)
+	if (keeps_path_ends_only())
 		keep_path_ends(r);
 	share_twins(r);
 	return 0;

@@ -117,6 +117,11 @@ volatile __u8 cur_gen = 0;
 typedef struct lat_srec lat_rec_t;
 #else
 typedef struct lat_rec lat_rec_t;
+
+/* A new record: zeros, and no stage stacks (-1). */
+static const struct lat_rec lat_rec_init = {
+	.stack_id = { [0 ... LAT_REC_PATHS - 1] = { [0 ... LAT_NHOOKS - 1] = -1 } },
+};
 #endif
 
 #ifdef LAT_SMALL_REC
@@ -800,13 +805,12 @@ parsed:
 
 		if (!init)
 			return 0;
-		__builtin_memset(init, 0, sizeof(*init));
+		/* copies, not the stores a memset and a loop unroll to: the
+		 * verifier walks this on every path that opens a record */
+		bpf_probe_read_kernel(init, sizeof(*init), &lat_rec_init);
 		init->path = path;
 		init->first_ts = now;
-		for (int i = 0; i < LAT_REC_PATHS; i++)
-			for (int j = 0; j < LAT_NHOOKS; j++)
-				init->stack_id[i][j] = -1;
-		init->pkt = p;
+		bpf_probe_read_kernel(&init->pkt, sizeof(init->pkt), &p);
 		if (skb)                /* tc hooks: the caller's parse has it */
 			init->pkt.len = NT_RD(btf, skb, len);
 		if (lat_store_new(&key, init, path, opens, gen) == 0) {
@@ -825,14 +829,8 @@ parsed:
 	{
 		struct lat_stamp *st = &r->st[LAT_RP(path)][slot];
 
-		__u64 stamped = 0;
-
 		if (st->ts)
 			return 0;       /* first stamp wins (looped, cloned, re-queued) */
-		/* the path's first stamp? (or-ed, not compared with this slot: the
-		 * verifier would learn the slot at each comparison) */
-		for (int j = 0; j < LAT_NHOOKS; j++)
-			stamped |= r->st[LAT_RP(path)][j].ts;
 		st->ts = now;
 		st->ifindex = ref.ifindex;
 		st->cpu = bpf_get_smp_processor_id();
@@ -845,7 +843,8 @@ parsed:
 			if (q)
 				st->qlen = NT_RD(btf, q, q.qlen);
 		}
-		if (!r->pid[path] && !stamped) {
+		if (!r->seen[path]) {   /* the path's first stamp: its task */
+			r->seen[path] = 1;
 			r->pid[path] = bpf_get_current_pid_tgid() >> 32;
 			bpf_get_current_comm(r->comm[path], sizeof(r->comm[path]));
 		}
