@@ -10,7 +10,7 @@ NT=${NT:-$PWD/build/nettrail}   # BENCH_PART=overhead: only the overhead compari
 # the start-up table (NT_OLD=OTHER_BINARY beside it; make bench builds Debian 12's libbpf one),
 # =vm: only the VM path's overhead on a tap VM (bench/vmtap.py; NT_TAPVM: bench/tapvm.c built);
 # OVH_TOOLS=all (or a comma list of tools) for the overhead part; STARTUP_TOOLS=a,b: only
-# these tools in the start-up table
+# these tools in the start-up table; STARTUP_GAP=S: each start after S s of a quiet machine
 RUNS=${RUNS:-7}
 SECS=${SECS:-5}
 . tests/lab/lab.sh

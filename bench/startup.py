@@ -61,8 +61,16 @@ def hwm_mib(pid):
     return 0.0
 
 
+# STARTUP_GAP=S: each start after S seconds of a quiet machine (default 0: back to back, the
+# previous tool's exit just done). The kernel's RCU grace periods, which a tcx link creation
+# waits for, take longer from quiet (see README, Bench).
+GAP = float(E.get("STARTUP_GAP", "0"))
+
+
 def one_run(cmd):
     """(ms from exec to the ready line, VmHWM MiB), or the tool's error line."""
+    if GAP:
+        time.sleep(GAP)
     t0 = time.perf_counter()
     argv = cmd if cmd[1:2] and cmd[1] in ROOT_NS else NS + cmd
     p = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -103,8 +111,8 @@ def cell(r):
 def main():
     old = E.get("NT_OLD")
     floor = E.get("NT_FLOOR")
-    print(f"\nstart-up: exec -> ready line (ms) and peak RSS (VmHWM MiB), median of {RUNS} runs; "
-          f"kernel {os.uname().release}")
+    print(f"\nstart-up: exec -> ready line (ms) and peak RSS (VmHWM MiB), median of {RUNS} runs"
+          f"{f', each after {GAP:g} s quiet' if GAP else ''}; kernel {os.uname().release}")
     print(f"  new = {NT} (--version: "
           f"{subprocess.run([NT, '--version'], capture_output=True, text=True).stdout.strip()})")
     if old:

@@ -582,6 +582,11 @@ static void unshare_few(struct nt_stage_plan *plans, int n, enum nt_attach_mode 
 	}
 }
 
+static bool skipped(const struct nt_plan_ctx *pc, int i)
+{
+	return pc && i < 64 && (pc->skip >> i & 1);
+}
+
 int nt_stages_plan(const struct nt_stage *stages, int n, enum nt_attach_mode mode,
 		   const struct nt_plan_ctx *pc, struct nt_stage_plan *plans, bool quiet)
 {
@@ -591,6 +596,11 @@ int nt_stages_plan(const struct nt_stage *stages, int n, enum nt_attach_mode mod
 		memset(&plans[i], 0, sizeof(plans[i]));
 		plans[i].stage = &stages[i];
 		plans[i].ctx = pc;
+		if (skipped(pc, i)) {
+			snprintf(plans[i].why, sizeof(plans[i].why), "%s",
+				 pc->skip_why ? pc->skip_why : "not needed by this command line");
+			continue;
+		}
 		if (!plan_from(&plans[i], stages[i].cands, mode, false))
 			snprintf(plans[i].why, sizeof(plans[i].why), "no %s candidate is declared for it",
 				 nt_mode_name(mode));
@@ -599,7 +609,7 @@ int nt_stages_plan(const struct nt_stage *stages, int n, enum nt_attach_mode mod
 	for (int i = 0; i < n; i++) {
 		struct nt_stage_plan *pl = &plans[i];
 
-		if (pl->cand)
+		if (pl->cand || skipped(pc, i))
 			continue;
 		if (!quiet)
 			fprintf(stderr, "%s: %s stage '%s' (%s): %s\n", nt_prog,
@@ -735,6 +745,8 @@ void nt_stages_reserve_early(const struct nt_stage *stages, int n, enum nt_attac
 		struct nt_stage_plan pl = { .stage = &stages[i], .ctx = pc };
 		const struct nt_candidate *c = stages[i].cands;
 
+		if (skipped(pc, i))
+			continue;
 		while (c->prog && !mode_allows(mode, c->kind))
 			c++;
 		if (!c->prog || !is_tc(c->kind))

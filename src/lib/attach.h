@@ -85,6 +85,10 @@ struct nt_plan_ctx {
 	/* The tool keeps every per-interface hook planning gives it (its
 	 * planned hook drops none): they are reserved before planning. */
 	bool tc_kept;
+	/* Stages this command line does not need (bit i: stage i): not
+	 * planned, not reported missing; @skip_why says why (--dry-run). */
+	unsigned long long skip;
+	const char *skip_why;
 };
 void nt_plan_ctx_set_ifaces(struct nt_plan_ctx *pc, int set, const struct nt_ifref *ifs, int n);
 

@@ -3,10 +3,12 @@
  * A tool is a declaration: its command line, its stages, its skeleton and a
  * few hooks. The runner owns the order every tool follows, once:
  *
- *   parse + validate -> runtime checks, output -> plan the stages (the
- *   interfaces per-interface hooks go on come from the tool's plan hook) ->
- *   planned (BTF lookups while the kernel BTF is parsed; then tc hooks reserved
- *   and the CO-RE target made, see core_target.h) -> open -> configure
+ *   parse + validate -> the plan hook (the interfaces per-interface hooks go
+ *   on; where the tool keeps them all, their tc hooks are reserved now) ->
+ *   runtime checks, output -> plan the stages -> planned (BTF lookups while
+ *   the kernel BTF is parsed; then the tc hooks reserved or the early
+ *   reservations taken over, and the CO-RE target made with the object's
+ *   kfunc ids, see core_target.h) -> open -> configure
  *   (rodata, map sizes) -> event transport -> load -> attach -> attached ->
  *   the ready line "Tracing <subject> [<stages>]. Ctrl-C to end." -> header ->
  *   loop (events, ticks) -> detach -> finish (final summary) -> destroy.
@@ -60,7 +62,7 @@ struct nt_run {
 /* What a tool does at each step of the run; every hook is optional. A family
  * of tools shares one set (see lat.h, l4_path.h). */
 struct nt_tool_hooks {
-	int (*plan)(struct nt_run *r);          /* before planning: r->plan_ctx */
+	int (*plan)(struct nt_run *r);          /* before planning, before the BTF: r->plan_ctx */
 	int (*planned)(struct nt_run *r);       /* plans chosen, kernel BTF still parsed */
 	int (*configure)(struct nt_run *r);     /* skeleton open: rodata, map sizes, tick_ms */
 	int (*attached)(struct nt_run *r);      /* loaded and attached: map fds, symbols */

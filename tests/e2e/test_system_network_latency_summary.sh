@@ -257,6 +257,27 @@ case_per_interface() {
 	return 0
 }
 
+# --direction rx: only the rx path's stages attach (the tx ones would stamp nothing, yet run
+# for every packet sent): one tc hook, on ingress; the dry run says why the others are not
+case_one_direction() {
+	nt_lab router
+	ip netns exec "$LAB_CLIENT_NS" "$NT" $S --phy-interface "$LAB_CLIENT_IF" --direction rx \
+		--dry-run --json >"$W/D.out" 2>"$W/D.err" || fail "the dry run failed: $(cat "$W/D.err")"
+	jq -e '[.stages[] | select(.stage == "net_dev_queue" or .stage == "net_dev_xmit") |
+		.probe == "none" and (.why | test("not on the rx path"))] | length == 2 and all' \
+		"$W/D.out" >/dev/null || fail "net_dev_queue/net_dev_xmit not left out: $(cat "$W/D.out")"
+	nt_start T "$LAB_CLIENT_NS" $S --phy-interface "$LAB_CLIENT_IF" --direction rx --interval 1 --json -v
+	lab_ping 10
+	sleep 1.2
+	nt_stop T INT
+	assert_exit T 0
+	assert_jq T "[\$all[] | select(.type == \"interval\") | .rx.completed] | add == 10" \
+		"rx completed the 10 echo replies"
+	grep -q "netif_receive_skb=tc-ingress:$LAB_CLIENT_IF" "$W/T.err" || fail "no tc ingress hook$(nt_show T)"
+	grep -q "attached tc-egress" "$W/T.err" && fail "a tc egress hook with --direction rx$(nt_show T)"
+	assert_unloaded T
+}
+
 case_bad_input() {
 	lat_bad_input $S "--direction tx" "--phy-interface lo" "--phy-interface nosuchif0 --direction tx" \
 		"--phy-interface lo --direction sideways" "--phy-interface lo --direction tx --sort-by size" \
@@ -308,5 +329,6 @@ case_ovs() {
 	assert_unloaded T
 }
 nt_case --tag guest "$S: OVS datapath, --stage-latency -> internal_dev_xmit, ovs_dp_process_packet, ovs_vport_send pairs on the transmit path (guest tier)" case_ovs
+nt_case "$S: --direction rx -> only the rx path's stages attached (one tc hook), replies completed" case_one_direction
 nt_case "$S: bad input exits 2 before loading" case_bad_input
 nt_done

@@ -1373,6 +1373,30 @@ static bool keeps_path_ends_only(void)
 	       !state.cfg->stage_latency;
 }
 
+/* The slots a one-way tool's --direction leaves without a position (see
+ * lat_layout: a hook stamps a path where its catalogue row, or the tool's
+ * list, gives it one): not attached, so not run for every packet either.
+ * An ICMP tool's exchange always has both paths. */
+static unsigned long long off_direction(void)
+{
+	const struct lat_tool *t = state.tool;
+	int dir = state.cfg->direction;
+	unsigned long long off = 0;
+
+	if (t->kind == LAT_KIND_RTT || dir == LAT_DIR_BOTH)
+		return 0;
+	for (int i = 0; i < t->nhooks && i < 64; i++) {
+		const struct lat_slot_def *d = &t->slots[i];
+		bool own = d->tx_pos || d->rx_pos;
+		int tx = own ? d->tx_pos : lat_hooks[d->hook].tx_pos;
+		int rx = own ? d->rx_pos : lat_hooks[d->hook].rx_pos;
+
+		if (!((dir & LAT_DIR_TX) && tx) && !((dir & LAT_DIR_RX) && rx))
+			off |= 1ull << i;
+	}
+	return off;
+}
+
 static int lat_plan(struct nt_run *r)
 {
 	state.tool = r->def->ctx;
@@ -1386,6 +1410,9 @@ static int lat_plan(struct nt_run *r)
 	nt_plan_ctx_set_ifaces(&r->plan_ctx, LAT_IFSET_PHY, state.cfg->phy.ref, state.cfg->phy.n);
 	nt_plan_ctx_set_ifaces(&r->plan_ctx, LAT_IFSET_VM, state.cfg->vm.ref, state.cfg->vm.n);
 	r->plan_ctx.tc_kept = !keeps_path_ends_only();
+	r->plan_ctx.skip = off_direction();
+	r->plan_ctx.skip_why = state.cfg->direction == LAT_DIR_TX ?
+			       "not on the tx path (--direction tx)" : "not on the rx path (--direction rx)";
 	return 0;
 }
 
