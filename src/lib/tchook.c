@@ -16,15 +16,13 @@
 #define NT_BPF_TCX_INGRESS 46
 #define NT_BPF_TCX_EGRESS  47
 
-static int attach_tcx(struct nt_tc_hook *h, int prog_fd)
+/* A tcx link of @prog_fd on @ifindex: its fd, or -errno. */
+static int tcx_link(int ifindex, bool egress, int prog_fd)
 {
-	int fd = bpf_link_create(prog_fd, h->ifindex,
-				 h->egress ? NT_BPF_TCX_EGRESS : NT_BPF_TCX_INGRESS, NULL);
+	int fd = bpf_link_create(prog_fd, ifindex, egress ? NT_BPF_TCX_EGRESS : NT_BPF_TCX_INGRESS,
+				 NULL);
 
-	if (fd < 0)
-		return -errno;
-	h->link_fd = fd;
-	return 0;
+	return fd < 0 ? -errno : fd;
 }
 
 /* The placeholder program, shared by every reservation: return TCX_NEXT (-1),
@@ -66,10 +64,9 @@ struct nt_tc_resv {
 static void *reserve_thread(void *arg)
 {
 	struct nt_tc_resv *v = arg;
-	struct nt_tc_hook h = { .ifindex = v->ifindex, .egress = v->egress, .link_fd = -1 };
+	int fd = tcx_link(v->ifindex, v->egress, placeholder_fd);
 
-	attach_tcx(&h, placeholder_fd);
-	v->link_fd = h.link_fd;
+	v->link_fd = fd < 0 ? -1 : fd;
 	return NULL;
 }
 
@@ -207,9 +204,11 @@ int nt_tc_hook_attach(struct nt_tc_hook *h, int prog_fd, int ifindex, bool egres
 	h->link_fd = -1;
 	h->ifindex = ifindex;
 	h->egress = egress;
-	tcx = attach_tcx(h, prog_fd);
-	if (!tcx)
+	tcx = tcx_link(ifindex, egress, prog_fd);
+	if (tcx >= 0) {
+		h->link_fd = tcx;
 		return 0;
+	}
 	/* before 6.6 the kernel knows no tcx attach type: EINVAL */
 	err = attach_clsact(h, prog_fd);
 	if (!err)

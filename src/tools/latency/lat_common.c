@@ -1363,8 +1363,24 @@ static void shrink_unused(struct bpf_object *obj, enum lat_kind kind)
 
 static struct lat_state state;
 
-/* The tool's definition holds its struct lat_tool as ctx; from here on the
- * runner's ctx is the run's state. */
+/* Each slot's catalogue row, with the list's own positions where it gives
+ * them, and whether it is planned. */
+static void slot_infos(struct lat_hook_info *info, const struct lat_hook_info **slots,
+		       bool *planned)
+{
+	for (int i = 0; i < state.tool->nhooks; i++) {
+		const struct lat_slot_def *d = &state.tool->slots[i];
+
+		info[i] = lat_hooks[d->hook];
+		if (d->tx_pos || d->rx_pos) {
+			info[i].tx_pos = d->tx_pos;
+			info[i].rx_pos = d->rx_pos;
+		}
+		slots[i] = &info[i];
+		planned[i] = state.slot_plan[i] != NULL;
+	}
+}
+
 /* Without --stage-latency the summary of a forwarding path (tap <-> NIC)
  * attaches only where each path opens and ends (keep_path_ends). */
 static bool keeps_path_ends_only(void)
@@ -1379,24 +1395,23 @@ static bool keeps_path_ends_only(void)
  * An ICMP tool's exchange always has both paths. */
 static unsigned long long off_direction(void)
 {
-	const struct lat_tool *t = state.tool;
+	const struct lat_hook_info *slots[LAT_MAX_HOOKS];
+	struct lat_hook_info info[LAT_MAX_HOOKS];
+	bool planned[LAT_MAX_HOOKS];
 	int dir = state.cfg->direction;
 	unsigned long long off = 0;
 
-	if (t->kind == LAT_KIND_RTT || dir == LAT_DIR_BOTH)
+	if (state.tool->kind == LAT_KIND_RTT || dir == LAT_DIR_BOTH)
 		return 0;
-	for (int i = 0; i < t->nhooks && i < 64; i++) {
-		const struct lat_slot_def *d = &t->slots[i];
-		bool own = d->tx_pos || d->rx_pos;
-		int tx = own ? d->tx_pos : lat_hooks[d->hook].tx_pos;
-		int rx = own ? d->rx_pos : lat_hooks[d->hook].rx_pos;
-
-		if (!((dir & LAT_DIR_TX) && tx) && !((dir & LAT_DIR_RX) && rx))
+	slot_infos(info, slots, planned);
+	for (int i = 0; i < state.tool->nhooks && i < 64; i++)
+		if (!((dir & LAT_DIR_TX) && info[i].tx_pos) && !((dir & LAT_DIR_RX) && info[i].rx_pos))
 			off |= 1ull << i;
-	}
 	return off;
 }
 
+/* The tool's definition holds its struct lat_tool as ctx; from here on the
+ * runner's ctx is the run's state. */
 static int lat_plan(struct nt_run *r)
 {
 	state.tool = r->def->ctx;
@@ -1414,24 +1429,6 @@ static int lat_plan(struct nt_run *r)
 	r->plan_ctx.skip_why = state.cfg->direction == LAT_DIR_TX ?
 			       "not on the tx path (--direction tx)" : "not on the rx path (--direction rx)";
 	return 0;
-}
-
-/* Each slot's catalogue row, with the list's own positions where it gives
- * them, and whether it is planned. */
-static void slot_infos(struct lat_hook_info *info, const struct lat_hook_info **slots,
-		       bool *planned)
-{
-	for (int i = 0; i < state.tool->nhooks; i++) {
-		const struct lat_slot_def *d = &state.tool->slots[i];
-
-		info[i] = lat_hooks[d->hook];
-		if (d->tx_pos || d->rx_pos) {
-			info[i].tx_pos = d->tx_pos;
-			info[i].rx_pos = d->rx_pos;
-		}
-		slots[i] = &info[i];
-		planned[i] = state.slot_plan[i] != NULL;
-	}
 }
 
 /* Without --stage-latency the summary of a forwarding path (tap <-> NIC)
